@@ -1,0 +1,42 @@
+# Two commands for a fresh machine with only Python: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/groupcover migrate
+	$(BIN)/groupcover demo
+	@$(BIN)/groupcover token --subject dev-admin --role admin > .dev-token
+	@echo
+	@echo "Development token (admin, 12 hours), also saved in .dev-token:"
+	@cat .dev-token
+	@echo
+	@echo "Open http://127.0.0.1:8000/graphql and add the header"
+	@echo '  {"Authorization": "Bearer <token>"}'
+	@echo "or from a shell:"
+	@echo '  curl -s http://127.0.0.1:8000/graphql -H "Authorization: Bearer $$(cat .dev-token)" \'
+	@echo "    -H 'Content-Type: application/json' -d '{\"query\": \"{ groupClients(first: 5) { totalCount edges { node { code name } } } }\"}'"
+	@echo
+	$(BIN)/groupcover serve
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy api schema domain authz
+
+clean:
+	rm -rf $(VENV) groupcover.db .dev-token

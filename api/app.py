@@ -1,0 +1,143 @@
+"""The Starlette application: /graphql behind bearer-token authentication, and health."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.applications import Starlette
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+)
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from api import tokens
+from api.settings import Settings
+from authz.principal import ANONYMOUS, Principal
+from domain.database import create_engine, session_factory
+from schema.core.context import Context
+from schema.root import build_schema
+
+
+class PrincipalUser(BaseUser):
+    """The authenticated principal, as Starlette's request.user."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return self.principal.subject
+
+
+class BearerTokenBackend(AuthenticationBackend):
+    """Every request needs `Authorization: Bearer <token>`, except the GraphiQL page itself."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        header = conn.headers.get("authorization")
+        if header is None:
+            if self._is_graphiql_page(conn):
+                return None
+            raise AuthenticationError("Missing `Authorization: Bearer <token>` header.")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("The Authorization header must be `Bearer <token>`.")
+        try:
+            principal = tokens.verify(token.strip(), secret=self.settings.secret_key)
+        except tokens.InvalidToken as error:
+            raise AuthenticationError(str(error)) from error
+        return AuthCredentials(sorted(principal.roles)), PrincipalUser(principal)
+
+    def _is_graphiql_page(self, conn: HTTPConnection) -> bool:
+        return (
+            not self.settings.production
+            and conn.scope["type"] == "http"
+            and conn.scope["method"] == "GET"
+            and "text/html" in conn.headers.get("accept", "")
+            and "query" not in conn.query_params
+        )
+
+
+def _unauthorized(_conn: HTTPConnection, error: AuthenticationError) -> Response:
+    return JSONResponse(
+        {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": 'Bearer realm="groupcover"'},
+    )
+
+
+class GroupcoverGraphQL(GraphQL[Context, None]):
+    """The GraphQL endpoint; each request gets its own session, closed when it ends."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+        super().__init__(
+            build_schema(production=settings.production),
+            graphql_ide=None if settings.production else "graphiql",
+        )
+        self.sessions = sessions
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        # Only the GraphiQL page itself gets here unauthenticated (see BearerTokenBackend);
+        # it runs no operation, and an anonymous principal is granted nothing.
+        user = request.user
+        principal = user.principal if isinstance(user, PrincipalUser) else ANONYMOUS
+        return Context(session=request.state.session, principal=principal, request=request)
+
+
+class SessionMiddleware:
+    """Open one database session per request and close it when the response is sent."""
+
+    def __init__(self, app: ASGIApp, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.app = app
+        self.sessions = sessions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with self.sessions() as session:
+            scope.setdefault("state", {})["session"] = session
+            await self.app(scope, receive, send)
+
+
+async def healthz(_request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> Starlette:
+    """Build the application; tests pass their own session factory."""
+    if sessions is None:
+        engine = engine or create_engine(settings.database_url)
+        sessions = session_factory(engine)
+    graphql = GroupcoverGraphQL(sessions, settings)
+    protected = AuthenticationMiddleware(
+        SessionMiddleware(graphql, sessions),
+        backend=BearerTokenBackend(settings),
+        on_error=_unauthorized,
+    )
+    app = Starlette(
+        debug=False,
+        routes=[
+            Route("/graphql", protected),
+            Route("/healthz", healthz),
+        ],
+    )
+    app.state.engine = engine
+    return app

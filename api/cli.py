@@ -1,0 +1,114 @@
+"""The `groupcover` command: serve, migrate, demo, token, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import timedelta
+
+from api.settings import SettingsError, load_settings
+
+
+def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = load_settings()
+    if settings.production is False:
+        print(f"GraphiQL: http://{args.host}:{args.port}/graphql (send a token as a header)")
+    uvicorn.run(
+        "api.main:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+def _migrate(_args: argparse.Namespace) -> None:
+    from migrations.runner import upgrade
+
+    upgrade(load_settings().database_url)
+    print("Database is at the latest migration.")
+
+
+def _demo(_args: argparse.Namespace) -> None:
+    from domain.database import create_engine, session_factory
+    from domain.demo.book import load_demo_book
+
+    async def run() -> dict[str, int]:
+        engine = create_engine(load_settings().database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await load_demo_book(session)
+        finally:
+            await engine.dispose()
+
+    added = asyncio.run(run())
+    summary = ", ".join(f"{count} {what}" for what, count in added.items() if count)
+    print(f"Demo book loaded ({summary or 'already complete, nothing added'}).")
+
+
+def _token(args: argparse.Namespace) -> None:
+    from api import tokens
+    from authz.principal import Principal, Role
+
+    principal = Principal(
+        subject=args.subject,
+        roles=frozenset(Role(role) for role in args.role),
+        groups=frozenset(args.group),
+        data_access_groups=frozenset(args.dag),
+        lines_of_business=frozenset(args.lob),
+        person=args.person,
+    )
+    lifetime = timedelta(hours=args.hours)
+    print(tokens.issue(principal, secret=load_settings().secret_key, lifetime=lifetime))
+
+
+def _export_schema(_args: argparse.Namespace) -> None:
+    from schema.root import schema
+
+    sys.stdout.write(schema.as_str() + "\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    """Describe the command line."""
+    from authz.principal import Role
+
+    root = argparse.ArgumentParser(prog="groupcover", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve GraphQL over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes")
+    serve.set_defaults(run=_serve)
+
+    commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
+    commands.add_parser("demo", help="load the demo book (idempotent)").set_defaults(run=_demo)
+
+    token = commands.add_parser("token", help="print a signed token (development and tests)")
+    token.add_argument("--subject", required=True, help="who the token is for")
+    token.add_argument(
+        "--role", required=True, action="append", choices=[r.value for r in Role], help="repeatable"
+    )
+    token.add_argument("--group", action="append", default=[], help="group client code granted")
+    token.add_argument("--dag", action="append", default=[], help="data access group granted")
+    token.add_argument("--lob", action="append", default=[], help="line of business granted")
+    token.add_argument("--person", help="the person number of an employee")
+    token.add_argument("--hours", type=float, default=12.0, help="lifetime in hours")
+    token.set_defaults(run=_token)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.set_defaults(run=_export_schema)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one command."""
+    args = parser().parse_args(argv)
+    try:
+        args.run(args)
+    except SettingsError as error:
+        sys.exit(f"groupcover: {error}")

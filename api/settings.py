@@ -1,0 +1,67 @@
+"""Settings, read from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupcover.db"
+SECRET_FILE = Path(".groupcover-secret")
+# HS256 needs a key of at least 256 bits (RFC 7518, 3.2); PyJWT only warns about shorter ones.
+MIN_SECRET_BYTES = 32
+
+
+class SettingsError(RuntimeError):
+    """The environment does not describe a runnable server."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How this process runs: its database, the key that signs tokens, its mode."""
+
+    database_url: str
+    secret_key: str
+    env: str
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Read the settings; in production a secret key must be given, never generated."""
+    environ = dict(os.environ if environ is None else environ)
+    env = environ.get("GROUPCOVER_ENV", "development")
+    if env not in ("development", "production"):
+        raise SettingsError(f"GROUPCOVER_ENV must be 'development' or 'production', not {env!r}.")
+    secret = environ.get("GROUPCOVER_SECRET_KEY", "")
+    source = "GROUPCOVER_SECRET_KEY"
+    if not secret:
+        if env == "production":
+            raise SettingsError("GROUPCOVER_SECRET_KEY must be set in production.")
+        secret, source = _development_secret(), str(SECRET_FILE)
+    if len(secret.encode()) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"{source} must hold a key of at least {MIN_SECRET_BYTES} bytes; make one with "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+        )
+    return Settings(
+        database_url=environ.get("GROUPCOVER_DATABASE_URL", DEFAULT_DATABASE_URL),
+        secret_key=secret,
+        env=env,
+    )
+
+
+def _development_secret() -> str:
+    """Generate a signing key once and keep it beside the development database."""
+    try:
+        # Created readable by its owner only from the start, and never overwritten.
+        fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+    return SECRET_FILE.read_text().strip()

@@ -1,0 +1,44 @@
+"""Expected failures of domain operations, as data the API can hand back to a user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Stable, machine-readable reasons a domain operation refused its input."""
+
+    REQUIRED = "REQUIRED"
+    TOO_LONG = "TOO_LONG"
+    INVALID_FORMAT = "INVALID_FORMAT"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    STALE_VERSION = "STALE_VERSION"
+    CYCLE = "CYCLE"
+    HAS_CHILDREN = "HAS_CHILDREN"
+    HAS_GROUP_ACCOUNTS = "HAS_GROUP_ACCOUNTS"
+    NOT_OFFERED = "NOT_OFFERED"
+    CONFLICT = "CONFLICT"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where (a path of input field names), why and what."""
+
+    field: tuple[str, ...]
+    code: ErrorCode
+    message: str
+
+
+class DomainError(Exception):
+    """An operation refused its input; nothing it did is kept."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+    @classmethod
+    def of(cls, field: str, code: ErrorCode, message: str) -> DomainError:
+        """Build an error with a single problem on one input field."""
+        return cls(Problem((field,), code, message))

@@ -1,0 +1,66 @@
+"""Rules for the shapes of the plain values users type: codes and names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from domain.core.errors import ErrorCode, Problem
+
+CODE_MAX_LENGTH = 30
+NAME_MAX_LENGTH = 200
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+
+def is_code(value: str) -> bool:
+    """Tell whether a text could be a business code at all."""
+    return len(value) <= CODE_MAX_LENGTH and bool(_CODE.match(value))
+
+
+def check_code(field: str, value: str, problems: list[Problem]) -> str:
+    """Return the trimmed code, recording why it is unacceptable if it is."""
+    code = value.strip()
+    if not code:
+        problems.append(Problem((field,), ErrorCode.REQUIRED, f"{field} must not be empty."))
+    elif len(code) > CODE_MAX_LENGTH:
+        problems.append(
+            Problem(
+                (field,),
+                ErrorCode.TOO_LONG,
+                f"{field} must be at most {CODE_MAX_LENGTH} characters, got {len(code)}.",
+            )
+        )
+    elif not _CODE.match(code):
+        problems.append(
+            Problem(
+                (field,),
+                ErrorCode.INVALID_FORMAT,
+                f"{field} may hold only letters, digits, '.', '_' and '-', "
+                "and must start with a letter or digit.",
+            )
+        )
+    return code
+
+
+def check_name(field: str, value: str, problems: list[Problem]) -> str:
+    """Return the trimmed name, recording why it is unacceptable if it is."""
+    name = " ".join(value.split())
+    if not name:
+        problems.append(Problem((field,), ErrorCode.REQUIRED, f"{field} must not be empty."))
+    elif any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+        problems.append(
+            Problem(
+                (field,),
+                ErrorCode.INVALID_FORMAT,
+                f"{field} must not hold control characters or lone surrogates.",
+            )
+        )
+    elif len(name) > NAME_MAX_LENGTH:
+        problems.append(
+            Problem(
+                (field,),
+                ErrorCode.TOO_LONG,
+                f"{field} must be at most {NAME_MAX_LENGTH} characters, got {len(name)}.",
+            )
+        )
+    return name

@@ -1,0 +1,96 @@
+"""Keyset pagination over rows ordered by id, one statement for one list or for many."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which rows of a list to return: the first `first` after the row with id `after`."""
+
+    first: int = MAX_PAGE_SIZE
+    after: int | None = None
+
+
+@dataclass(frozen=True)
+class Slice(Generic[T]):
+    """The rows of one window and whether more follow."""
+
+    rows: Sequence[T]
+    has_next: bool
+
+
+def _cut(rows: Sequence[T], window: Window) -> Slice[T]:
+    return Slice(rows=rows[: window.first], has_next=len(rows) > window.first)
+
+
+async def fetch_slice(
+    session: AsyncSession, stmt: sa.Select[Any], model: Any, window: Window
+) -> Slice[Any]:
+    """Return one window of a select of `model` rows, ordered by id."""
+    if window.after is not None:
+        stmt = stmt.where(model.id > window.after)
+    rows = (await session.scalars(stmt.order_by(model.id).limit(window.first + 1))).all()
+    return _cut(rows, window)
+
+
+async def fetch_slices(
+    session: AsyncSession,
+    model: Any,
+    key_column: Any,
+    keys: Iterable[Hashable],
+    window: Window,
+) -> dict[Any, Slice[Any]]:
+    """Return one window of `model` rows per key of `key_column`, in one statement."""
+    keys = list(keys)
+    position = (
+        sa.func.row_number().over(partition_by=key_column, order_by=model.id).label("position")
+    )
+    inner = sa.select(model, position).where(key_column.in_(keys))
+    if window.after is not None:
+        inner = inner.where(model.id > window.after)
+    ranked = inner.subquery()
+    row = aliased(model, ranked)
+    stmt = sa.select(row).where(ranked.c.position <= window.first + 1).order_by(ranked.c.id)
+    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
+    for item in (await session.scalars(stmt)).all():
+        grouped[getattr(item, key_column.key)].append(item)
+    return {key: _cut(rows, window) for key, rows in grouped.items()}
+
+
+async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
+    """Count the rows a select returns."""
+    total = await session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
+    return int(total or 0)
+
+
+async def count_by(
+    session: AsyncSession, key_column: Any, keys: Iterable[Hashable]
+) -> dict[Any, int]:
+    """Count rows per key of `key_column`, in one statement; keys without rows count 0."""
+    keys = list(keys)
+    stmt = sa.select(key_column, sa.func.count()).where(key_column.in_(keys)).group_by(key_column)
+    found = {key: int(n) for key, n in (await session.execute(stmt)).all()}
+    return {key: found.get(key, 0) for key in keys}
+
+
+async def fetch_grouped(
+    session: AsyncSession, model: Any, key_column: Any, keys: Iterable[Hashable]
+) -> dict[Any, list[Any]]:
+    """Return all `model` rows per key of `key_column`, ordered by id, in one statement."""
+    keys = list(keys)
+    stmt = sa.select(model).where(key_column.in_(keys)).order_by(model.id)
+    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
+    for item in (await session.scalars(stmt)).all():
+        grouped[getattr(item, key_column.key)].append(item)
+    return grouped

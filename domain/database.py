@@ -1,0 +1,110 @@
+"""Engines and sessions for PostgreSQL (production) and SQLite (embedded default)."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlmodel import SQLModel
+
+# Deterministic constraint names, so migrations name the same thing on both databases.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def create_engine(url: str, **options: Any) -> AsyncEngine:
+    """Create an async engine; on SQLite, with real transactions and foreign keys."""
+    engine = create_async_engine(url, **options)
+    if make_url(url).get_backend_name() == "sqlite":
+        _make_sqlite_transactional(engine)
+    return engine
+
+
+def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+    # sqlite3's legacy transaction control skips BEGIN before SELECT and SAVEPOINT, which
+    # breaks savepoints and rollback; SQLAlchemy's documented fix is to emit BEGIN ourselves.
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        # SQLite's own lower() folds ASCII only; search must find "École" as PostgreSQL does.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def _taking_turns(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(method)
+    async def wrapper(self: SharedSession, *args: Any, **kwargs: Any) -> Any:
+        task = asyncio.current_task()
+        if self._turn_owner is task:  # a nested call (scalars -> execute) of the same turn
+            return await method(self, *args, **kwargs)
+        async with self._turn:
+            self._turn_owner = task
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                self._turn_owner = None
+
+    return wrapper
+
+
+class SharedSession(AsyncSession):
+    """A session that the concurrent resolvers and loaders of one request share.
+
+    graphql-core resolves sibling fields concurrently and each DataLoader batch runs in its
+    own task, but a session runs one statement at a time: operations here take turns.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._turn = asyncio.Lock()
+        self._turn_owner: asyncio.Task[Any] | None = None
+
+    # The wrappers keep each method's signature; mypy cannot see through the decorator.
+    execute = _taking_turns(AsyncSession.execute)  # type: ignore[assignment]
+    scalar = _taking_turns(AsyncSession.scalar)  # type: ignore[assignment]
+    scalars = _taking_turns(AsyncSession.scalars)  # type: ignore[assignment]
+    get = _taking_turns(AsyncSession.get)  # type: ignore[assignment]
+    flush = _taking_turns(AsyncSession.flush)  # type: ignore[assignment]
+    commit = _taking_turns(AsyncSession.commit)  # type: ignore[assignment]
+    rollback = _taking_turns(AsyncSession.rollback)  # type: ignore[assignment]
+    delete = _taking_turns(AsyncSession.delete)  # type: ignore[assignment]
+    refresh = _taking_turns(AsyncSession.refresh)  # type: ignore[assignment]
+
+
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def session_factory(engine: AsyncEngine | AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    """Shared sessions that keep loaded rows usable after commit, for building the response."""
+    return async_sessionmaker(engine, class_=SharedSession, expire_on_commit=False, autoflush=False)
+
+
+def all_models() -> None:
+    """Import every area's tables so that the metadata knows them all."""
+    import domain.audit.models
+    import domain.groups.models
+    import domain.reference.models  # noqa: F401

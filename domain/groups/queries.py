@@ -1,0 +1,121 @@
+"""Reading the group structure in batches, for lists and loaders."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from domain.core.fields import is_code
+from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.groups.models import (
+    GroupAccount,
+    GroupAccountProductClass,
+    GroupClient,
+    GroupStatus,
+    InsurableClass,
+)
+
+# A corrupt parent link must never loop a recursive query forever.
+MAX_TREE_DEPTH = 64
+
+
+@dataclass(frozen=True)
+class GroupClientFilter:
+    """Which group clients to list; every given criterion must hold."""
+
+    parent_id: int | None = None
+    roots_only: bool = False
+    status: GroupStatus | None = None
+    search: str | None = None
+
+    def select(self) -> sa.Select[Any]:
+        """Return the select of the matching group clients."""
+        stmt = sa.select(GroupClient)
+        if self.parent_id is not None:
+            stmt = stmt.where(col(GroupClient.parent_id) == self.parent_id)
+        if self.roots_only:
+            stmt = stmt.where(col(GroupClient.parent_id).is_(None))
+        if self.status is not None:
+            stmt = stmt.where(col(GroupClient.status) == self.status)
+        term = (self.search or "").strip().lower()
+        if "\x00" in term:  # no code or name holds one; PostgreSQL cannot even compare it
+            stmt = stmt.where(sa.false())
+        elif term:
+            stmt = stmt.where(
+                sa.or_(
+                    sa.func.lower(GroupClient.code).contains(term, autoescape=True),
+                    sa.func.lower(GroupClient.name).contains(term, autoescape=True),
+                )
+            )
+        return stmt
+
+
+async def list_group_clients(
+    session: AsyncSession, *, criteria: GroupClientFilter, window: Window
+) -> Slice[GroupClient]:
+    """Return a window of the matching group clients, in creation order."""
+    return await fetch_slice(session, criteria.select(), GroupClient, window)
+
+
+async def count_group_clients(session: AsyncSession, *, criteria: GroupClientFilter) -> int:
+    """Count the matching group clients."""
+    return await count(session, criteria.select())
+
+
+async def ancestor_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, list[int]]:
+    """Return the ids of each group client's ancestors, root first, in one recursive query."""
+    ids = list(ids)
+    chain = (
+        sa.select(
+            col(GroupClient.id).label("start_id"),
+            col(GroupClient.parent_id).label("ancestor_id"),
+            sa.literal(1).label("depth"),
+        )
+        .where(col(GroupClient.id).in_(ids), col(GroupClient.parent_id).is_not(None))
+        .cte("chain", recursive=True)
+    )
+    step = sa.select(chain.c.start_id, col(GroupClient.parent_id), chain.c.depth + 1).where(
+        col(GroupClient.id) == chain.c.ancestor_id,
+        col(GroupClient.parent_id).is_not(None),
+        chain.c.depth < MAX_TREE_DEPTH,
+    )
+    chain = chain.union_all(step)
+    rows = (
+        await session.execute(sa.select(chain).order_by(chain.c.start_id, chain.c.depth.desc()))
+    ).all()
+    found: dict[int, list[int]] = {i: [] for i in ids}
+    for start_id, ancestor_id, _depth in rows:
+        found[start_id].append(ancestor_id)
+    return found
+
+
+async def allowed_classes(
+    session: AsyncSession, group_account_product_ids: Iterable[int]
+) -> dict[int, list[InsurableClass]]:
+    """Return the insurable classes allowed for each group account product, in one statement."""
+    ids = list(group_account_product_ids)
+    stmt = (
+        sa.select(col(GroupAccountProductClass.group_account_product_id), InsurableClass)
+        .join(InsurableClass, col(InsurableClass.id) == GroupAccountProductClass.insurable_class_id)
+        .where(col(GroupAccountProductClass.group_account_product_id).in_(ids))
+        .order_by(col(InsurableClass.id))
+    )
+    found: dict[int, list[InsurableClass]] = {i: [] for i in ids}
+    for product_id, insurable_class in (await session.execute(stmt)).all():
+        found[product_id].append(insurable_class)
+    return found
+
+
+async def by_code(
+    session: AsyncSession, model: type[GroupClient] | type[GroupAccount], code: str
+) -> GroupClient | GroupAccount | None:
+    """Return the group client or account with this business code."""
+    if not is_code(code.strip()):
+        return None
+    stmt = sa.select(model).where(col(model.code) == code.strip())
+    return await session.scalar(stmt)  # type: ignore[arg-type]

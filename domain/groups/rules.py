@@ -1,0 +1,130 @@
+"""Checks and small steps shared by the group structure's changes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from domain.core.columns import utcnow
+from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.fields import check_code, check_name
+from domain.groups import errors
+from domain.groups.models import GroupAccount, GroupClient, GroupStatus
+from domain.reference.models import DataAccessGroup, LineOfBusiness
+from domain.reference.service import find_by_code
+
+
+def mark_changed(client: GroupClient) -> None:
+    """Record that a group client's configuration changed since it was last approved."""
+    client.status = GroupStatus.CHANGED
+    client.updated_at = utcnow()
+
+
+async def touch_account(session: AsyncSession, account: GroupAccount) -> None:
+    """Record a change to an account or what it offers: its group client becomes CHANGED."""
+    account.updated_at = utcnow()
+    mark_changed(await load_client(session, account.group_client_id, field="id"))
+
+
+async def load_client(session: AsyncSession, client_id: int, *, field: str) -> GroupClient:
+    """Return the group client, or refuse the input `field` as naming none."""
+    client = await session.get(GroupClient, client_id)
+    if client is None:
+        raise errors.not_found(field, "group client")
+    return client
+
+
+async def load_account(session: AsyncSession, account_id: int, *, field: str) -> GroupAccount:
+    """Return the group account, or refuse the input `field` as naming none."""
+    account = await session.get(GroupAccount, account_id)
+    if account is None:
+        raise errors.not_found(field, "group account")
+    return account
+
+
+async def checked_code(
+    session: AsyncSession,
+    model: type[GroupClient] | type[GroupAccount],
+    value: str,
+    problems: list[Problem],
+    *,
+    except_id: int | None = None,
+) -> str:
+    """Return the trimmed code, recording why it is malformed or already taken."""
+    found = len(problems)
+    code = check_code("code", value, problems)
+    if len(problems) > found:
+        # A malformed code cannot be taken, and may hold what a database refuses to compare.
+        return code
+    stmt = sa.select(col(model.id)).where(col(model.code) == code)
+    if except_id is not None:
+        stmt = stmt.where(col(model.id) != except_id)
+    if await session.scalar(stmt) is not None:
+        problems.append(errors.duplicate_code(code))
+    return code
+
+
+def check_version(row: GroupClient | GroupAccount, version: int) -> None:
+    if row.version != version:
+        raise DomainError(
+            Problem(
+                ("version",),
+                ErrorCode.STALE_VERSION,
+                f"Version {version} is stale: the current version is {row.version}. "
+                "Reload and retry.",
+            )
+        )
+
+
+async def restrictions(
+    session: AsyncSession,
+    problems: list[Problem],
+    *,
+    line_of_business: str | None,
+    data_access_group: str | None,
+) -> tuple[LineOfBusiness | None, DataAccessGroup | None]:
+    lob = dag = None
+    if line_of_business is not None:
+        lob = await find_by_code(
+            session, LineOfBusiness, line_of_business, field="line_of_business", problems=problems
+        )
+    if data_access_group is not None:
+        dag = await find_by_code(
+            session,
+            DataAccessGroup,
+            data_access_group,
+            field="data_access_group",
+            problems=problems,
+        )
+    return lob, dag
+
+
+def raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise DomainError(*problems)
+
+
+async def edit(
+    session: AsyncSession,
+    row: GroupClient | GroupAccount,
+    *,
+    code: str | None,
+    name: str | None,
+    line_of_business: str | None,
+    data_access_group: str | None,
+) -> None:
+    """Validate and apply the editable fields a client and an account share."""
+    problems: list[Problem] = []
+    if code is not None:
+        code = await checked_code(session, type(row), code, problems, except_id=row.id)
+    if name is not None:
+        name = check_name("name", name, problems)
+    lob, dag = await restrictions(
+        session, problems, line_of_business=line_of_business, data_access_group=data_access_group
+    )
+    raise_if(problems)
+    row.code = code if code is not None else row.code
+    row.name = name if name is not None else row.name
+    row.line_of_business_id = lob.id if lob else row.line_of_business_id  # type: ignore[assignment]
+    row.data_access_group_id = dag.id if dag else row.data_access_group_id  # type: ignore[assignment]

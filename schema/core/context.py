@@ -1,0 +1,36 @@
+"""What every resolver gets: the request's session, its principal and its loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.principal import Principal
+
+if TYPE_CHECKING:
+    from schema.loaders import Loaders
+
+
+@dataclass
+class Context:
+    """Per-request state; loaders are made anew for every request and after every mutation."""
+
+    session: AsyncSession
+    principal: Principal
+    request: Any = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reset_loaders()
+
+    def reset_loaders(self) -> None:
+        """Forget every cached row, so that what a mutation changed is read afresh."""
+        from schema.loaders import Loaders
+
+        self.loaders = Loaders(self.session)
+
+
+Info: TypeAlias = strawberry.Info[Context, None]

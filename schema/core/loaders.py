@@ -1,0 +1,62 @@
+"""Building blocks for per-request DataLoaders: one statement per batch of keys."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Hashable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from domain.core import paging
+
+
+def rows_by_id(session: AsyncSession, model: Any) -> DataLoader[int, Any]:
+    """Load rows of `model` by id; None for ids with no row."""
+
+    async def load(ids: list[int]) -> list[Any]:
+        rows = (await session.scalars(sa.select(model).where(model.id.in_(ids)))).all()
+        found = {row.id: row for row in rows}
+        return [found.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def pages_by(
+    session: AsyncSession, model: Any, key_column: Any
+) -> DataLoader[tuple[Hashable, paging.Window], paging.Slice[Any]]:
+    """Load one window of `model` rows per key; keys asking the same window share a statement."""
+
+    async def load(keys: list[tuple[Hashable, paging.Window]]) -> list[paging.Slice[Any]]:
+        by_window: dict[paging.Window, list[Hashable]] = defaultdict(list)
+        for key, window in keys:
+            by_window[window].append(key)
+        found: dict[tuple[Hashable, paging.Window], paging.Slice[Any]] = {}
+        for window, group in by_window.items():
+            slices = await paging.fetch_slices(session, model, key_column, group, window)
+            found.update({(key, window): piece for key, piece in slices.items()})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def counts_by(session: AsyncSession, key_column: Any) -> DataLoader[Hashable, int]:
+    """Load how many rows each key of `key_column` has."""
+
+    async def load(keys: list[Hashable]) -> list[int]:
+        counts = await paging.count_by(session, key_column, keys)
+        return [counts[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def lists_by(session: AsyncSession, model: Any, key_column: Any) -> DataLoader[Hashable, list[Any]]:
+    """Load every `model` row of each key of `key_column`, ordered by id."""
+
+    async def load(keys: list[Hashable]) -> list[list[Any]]:
+        grouped = await paging.fetch_grouped(session, model, key_column, keys)
+        return [grouped[key] for key in keys]
+
+    return DataLoader(load_fn=load)

@@ -1,0 +1,88 @@
+"""Queries of the group structure."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+
+from domain.core.paging import Slice
+from domain.groups import queries
+from domain.groups.models import GroupAccount as GroupAccountRow
+from domain.groups.models import GroupClient as GroupClientRow
+from schema.core.context import Info
+from schema.core.relay import RowNode, decode_id, window
+from schema.groups.inputs import GroupClientFilter
+from schema.groups.types import GroupAccount, GroupClient, GroupClientConnection
+
+
+def _criteria(filter: GroupClientFilter | None) -> queries.GroupClientFilter | None:
+    """Translate the filter; None when it names a parent that cannot exist (no rows match)."""
+    if filter is None:
+        return queries.GroupClientFilter()
+    parent_id = None
+    if filter.parent_id is not None:
+        parent_id = decode_id(filter.parent_id, "GroupClient")
+        if parent_id is None:
+            return None
+    return queries.GroupClientFilter(
+        parent_id=parent_id,
+        roots_only=bool(filter.roots_only),
+        status=filter.status,
+        search=filter.search,
+    )
+
+
+async def _by_id_or_code(
+    info: Info, node_type: type[RowNode], row_type: type, id: str | None, code: str | None
+) -> object:
+    if (id is None) == (code is None):
+        raise GraphQLError("Give exactly one of `id` and `code`.")
+    if id is not None:
+        row_id = decode_id(id, node_type.__name__)
+        return await node_type.node_loader(info).load(row_id) if row_id is not None else None
+    return await queries.by_code(info.context.session, row_type, code or "")
+
+
+@strawberry.type
+class GroupQuery:
+    @strawberry.field(description="A group client by its id or by its code (give one).")
+    async def group_client(
+        self, info: Info, id: strawberry.ID | None = None, code: str | None = None
+    ) -> GroupClient | None:
+        row = await _by_id_or_code(info, GroupClient, GroupClientRow, id, code)
+        return GroupClient.from_model(row) if row else None  # type: ignore[arg-type]
+
+    @strawberry.field(description="Group clients, in creation order, at most 100 a page.")
+    async def group_clients(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: GroupClientFilter | None = None,
+    ) -> GroupClientConnection:
+        session = info.context.session
+        page_window = window(first, after)
+        criteria = _criteria(filter)
+        if criteria is None:
+            return GroupClientConnection.of(_EMPTY, GroupClient.from_model, _zero)
+        page = await queries.list_group_clients(session, criteria=criteria, window=page_window)
+        return GroupClientConnection.of(
+            page,
+            GroupClient.from_model,
+            lambda: queries.count_group_clients(session, criteria=criteria),
+            after=after is not None,
+        )
+
+    @strawberry.field(description="A group account by its id or by its code (give one).")
+    async def group_account(
+        self, info: Info, id: strawberry.ID | None = None, code: str | None = None
+    ) -> GroupAccount | None:
+        row = await _by_id_or_code(info, GroupAccount, GroupAccountRow, id, code)
+        return GroupAccount.from_model(row) if row else None  # type: ignore[arg-type]
+
+
+_EMPTY: Slice[GroupClientRow] = Slice(rows=[], has_next=False)
+
+
+async def _zero() -> int:
+    return 0

@@ -1,0 +1,25 @@
+"""Per-request loaders of reference data."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from domain.reference.models import CoverageTier, DataAccessGroup, LineOfBusiness, Product
+from domain.reference.service import tiers_by_product
+from schema.core.loaders import rows_by_id
+
+
+class ReferenceLoaders:
+    """Loaders of lines of business, data access groups and products."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.line_of_business_by_id = rows_by_id(session, LineOfBusiness)
+        self.data_access_group_by_id = rows_by_id(session, DataAccessGroup)
+        self.product_by_id = rows_by_id(session, Product)
+
+        async def tiers(ids: list[int]) -> list[list[CoverageTier]]:
+            found = await tiers_by_product(session, ids)
+            return [found[i] for i in ids]
+
+        self.coverage_tiers_by_product = DataLoader(load_fn=tiers)

@@ -1,0 +1,46 @@
+"""The schema: every area's queries and mutations merged at the root."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import MaskErrors
+from strawberry.tools import merge_types
+
+from schema.audit.queries import AuditQuery
+from schema.core.context import Info
+from schema.groups.mutations import GroupMutation
+from schema.groups.queries import GroupQuery
+from schema.reference.queries import ReferenceQuery
+
+
+@strawberry.type
+class NodeQuery:
+    @strawberry.field(
+        description="The object with this id; null when there is none or you may not see it."
+    )
+    async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
+        try:
+            return await relay.GlobalID.from_id(id).resolve_node(info, required=False)
+        except ValueError:
+            return None
+
+
+Query = merge_types("Query", (NodeQuery, GroupQuery, ReferenceQuery, AuditQuery))
+Mutation = merge_types("Mutation", (GroupMutation,))
+
+
+def _is_unexpected(error: GraphQLError) -> bool:
+    """A bug or an outage, not a client's mistake: its message may hold internals."""
+    original = error.original_error
+    return original is not None and not isinstance(original, GraphQLError)
+
+
+def build_schema(*, production: bool) -> strawberry.Schema:
+    """The schema; in production, unexpected errors reach clients only as 'Unexpected error.'"""
+    extensions = [lambda: MaskErrors(should_mask_error=_is_unexpected)] if production else []
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+schema = build_schema(production=False)

@@ -1,0 +1,140 @@
+"""Test data, written straight to the tables: fast, and independent of the API under test."""
+
+from __future__ import annotations
+
+from itertools import count
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.groups.models import (
+    GroupAccount,
+    GroupAccountProduct,
+    GroupAccountProductClass,
+    GroupClient,
+    InsurableClass,
+)
+from domain.reference.models import (
+    CoverageTier,
+    DataAccessGroup,
+    LineOfBusiness,
+    Product,
+    ProductCoverageTier,
+    ProductKind,
+)
+
+_serial = count(1)
+
+
+class Book:
+    """Reference data every test needs: two lines of business, two data access groups, products."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def setup(self) -> Book:
+        s = self.session
+        self.health = LineOfBusiness(code="HEALTH", name="Group health")
+        self.life = LineOfBusiness(code="LIFE", name="Group life")
+        self.dag_eu = DataAccessGroup(code="EU", name="European clients")
+        self.dag_us = DataAccessGroup(code="US", name="US clients")
+        s.add_all([self.health, self.life, self.dag_eu, self.dag_us])
+        await s.flush()
+        self.medical = Product(
+            code="MED-PPO",
+            name="Medical PPO",
+            kind=ProductKind.MEDICAL,
+            line_of_business_id=self.health.id,
+        )
+        self.dental = Product(
+            code="DEN-BASIC",
+            name="Dental basic",
+            kind=ProductKind.DENTAL,
+            line_of_business_id=self.health.id,
+        )
+        self.term_life = Product(
+            code="LIFE-2X",
+            name="Term life 2x salary",
+            kind=ProductKind.LIFE,
+            line_of_business_id=self.life.id,
+        )
+        s.add_all([self.medical, self.dental, self.term_life])
+        await s.flush()
+        s.add_all(
+            [ProductCoverageTier(product_id=self.medical.id, tier=tier) for tier in CoverageTier]
+            + [ProductCoverageTier(product_id=self.term_life.id, tier=CoverageTier.EMPLOYEE_ONLY)]
+        )
+        await s.commit()
+        return self
+
+    async def client(
+        self,
+        parent: GroupClient | None = None,
+        *,
+        code: str | None = None,
+        dag: DataAccessGroup | None = None,
+    ) -> GroupClient:
+        row = GroupClient(
+            code=code or f"GC-{next(_serial)}",
+            name="Client",
+            parent_id=parent.id if parent else None,
+            line_of_business_id=self.health.id,
+            data_access_group_id=(dag or self.dag_eu).id,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row
+
+    async def account(
+        self, client: GroupClient, *, code: str | None = None, classes: int = 0, products: int = 0
+    ) -> GroupAccount:
+        row = GroupAccount(
+            code=code or f"GA-{next(_serial)}",
+            name="Account",
+            group_client_id=client.id,
+            line_of_business_id=self.health.id,
+            data_access_group_id=self.dag_eu.id,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        made = [
+            InsurableClass(group_account_id=row.id, code=f"C{i}", name=f"Class {i}")
+            for i in range(classes)
+        ]
+        self.session.add_all(made)
+        await self.session.flush()
+        for product in [self.medical, self.dental, self.term_life][:products]:
+            offer = GroupAccountProduct(group_account_id=row.id, product_id=product.id)
+            self.session.add(offer)
+            await self.session.flush()
+            self.session.add_all(
+                [
+                    GroupAccountProductClass(
+                        group_account_product_id=offer.id, insurable_class_id=c.id
+                    )
+                    for c in made[:1]
+                ]
+            )
+        await self.session.flush()
+        return row
+
+
+async def tree(book: Book, *, size: int, depth: int) -> GroupClient:
+    """A tree of `size` group clients, `depth` levels deep, filled breadth first, each with an account."""
+    fanout = 1
+    while sum(fanout**level for level in range(depth)) < size:
+        fanout += 1
+    root = await book.client()
+    await book.account(root, classes=2, products=2)
+    queue, made = [(root, 0)], 1
+    for parent, level in queue:
+        if made >= size:
+            break
+        if level == depth - 1:
+            continue
+        for _ in range(min(fanout, size - made)):
+            child = await book.client(parent)
+            await book.account(child, classes=2, products=2)
+            queue.append((child, level + 1))
+            made += 1
+    await book.session.commit()
+    return root
