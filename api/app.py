@@ -21,7 +21,10 @@ from strawberry.asgi import GraphQL
 
 from api import tokens
 from api.settings import Settings
-from authz.principal import ANONYMOUS, Principal
+from authz.principal import ANONYMOUS, Principal, Role
+from domain.access import keys
+from domain.access.service import stored_grants
+from domain.core.columns import utcnow
 from domain.database import create_engine, session_factory
 from schema.core.context import Context
 from schema.root import build_schema
@@ -45,8 +48,9 @@ class PrincipalUser(BaseUser):
 class BearerTokenBackend(AuthenticationBackend):
     """Every request needs `Authorization: Bearer <token>`, except the GraphiQL page itself."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
+        self.sessions = sessions
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -57,11 +61,18 @@ class BearerTokenBackend(AuthenticationBackend):
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("The Authorization header must be `Bearer <token>`.")
-        try:
-            principal = tokens.verify(token.strip(), secret=self.settings.secret_key)
-        except tokens.InvalidToken as error:
-            raise AuthenticationError(str(error)) from error
+        principal = await self._principal(token.strip())
         return AuthCredentials(sorted(principal.roles)), PrincipalUser(principal)
+
+    async def _principal(self, credential: str) -> Principal:
+        """A partner's API key is looked up on every request, so revoking it counts at once."""
+        try:
+            if keys.is_api_key(credential):
+                async with self.sessions() as session:
+                    return await keys.authenticate(session, credential, now=utcnow())
+            return tokens.verify(credential, secret=self.settings.secret_key)
+        except (tokens.InvalidToken, keys.KeyRefused) as error:
+            raise AuthenticationError(str(error)) from error
 
     def _is_graphiql_page(self, conn: HTTPConnection) -> bool:
         return (
@@ -96,7 +107,11 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         # it runs no operation, and an anonymous principal is granted nothing.
         user = request.user
         principal = user.principal if isinstance(user, PrincipalUser) else ANONYMOUS
-        return Context(session=request.state.session, principal=principal, request=request)
+        session = request.state.session
+        if principal.roles and Role.ADMIN not in principal.roles:  # admin: nothing to add
+            # Read on every request, so that a grant given or taken counts on every process.
+            principal = principal.with_stored(await stored_grants(session, principal.subject))
+        return Context(session=session, principal=principal, request=request)
 
 
 class SessionMiddleware:
@@ -129,7 +144,7 @@ def create_app(
     graphql = GroupcoverGraphQL(sessions, settings)
     protected = AuthenticationMiddleware(
         SessionMiddleware(graphql, sessions),
-        backend=BearerTokenBackend(settings),
+        backend=BearerTokenBackend(settings, sessions),
         on_error=_unauthorized,
     )
     app = Starlette(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -17,9 +17,30 @@ class Role(StrEnum):
     REPORTING = "reporting"
 
 
+class GrantKind(StrEnum):
+    """What a grant names: a group client (and its subtree), a data access group, a line."""
+
+    GROUP_CLIENT = "GROUP_CLIENT"
+    DATA_ACCESS_GROUP = "DATA_ACCESS_GROUP"
+    LINE_OF_BUSINESS = "LINE_OF_BUSINESS"
+
+
+@dataclass(frozen=True)
+class Grant:
+    """A role held in one domain: on a group client, a data access group or a line."""
+
+    role: Role
+    kind: GrantKind
+    code: str
+
+
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: a subject, its roles and the grants that scope them."""
+    """An authenticated caller: a subject, its roles and the grants that scope them.
+
+    `groups`, `data_access_groups` and `lines_of_business` come with the token and scope
+    every role the token names; `stored` are the grants an admin keeps in the database.
+    """
 
     subject: str
     roles: frozenset[Role]
@@ -27,6 +48,26 @@ class Principal:
     data_access_groups: frozenset[str] = field(default_factory=frozenset)
     lines_of_business: frozenset[str] = field(default_factory=frozenset)
     person: str | None = None
+    stored: frozenset[Grant] = field(default_factory=frozenset)
+
+    @property
+    def all_roles(self) -> frozenset[Role]:
+        """The token's roles and every role a stored grant gives."""
+        return self.roles | {grant.role for grant in self.stored}
+
+    def codes(self, role: Role, kind: GrantKind) -> frozenset[str]:
+        """The codes of `kind` this principal holds `role` on."""
+        from_token = {
+            GrantKind.GROUP_CLIENT: self.groups,
+            GrantKind.DATA_ACCESS_GROUP: self.data_access_groups,
+            GrantKind.LINE_OF_BUSINESS: self.lines_of_business,
+        }[kind]
+        stored = {g.code for g in self.stored if g.role == role and g.kind == kind}
+        return (from_token if role in self.roles else frozenset()) | stored
+
+    def with_stored(self, grants: frozenset[Grant]) -> Principal:
+        """The same principal with the grants read from the database."""
+        return replace(self, stored=grants)
 
 
 ANONYMOUS = Principal(subject="anonymous", roles=frozenset())

@@ -105,6 +105,7 @@ def session_factory(engine: AsyncEngine | AsyncConnection) -> async_sessionmaker
 
 def all_models() -> None:
     """Import every area's tables so that the metadata knows them all."""
+    import domain.access.models
     import domain.audit.models
     import domain.groups.models
     import domain.reference.models  # noqa: F401

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import Access
 from schema.groups.dataloaders import GroupLoaders
 from schema.reference.dataloaders import ReferenceLoaders
 
 
 class Loaders:
-    """The loaders of one request, by area."""
+    """The loaders of one request, by area, each seeing only what the caller may."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.groups = GroupLoaders(session)
-        self.reference = ReferenceLoaders(session)
+    def __init__(self, session: AsyncSession, caller: Access) -> None:
+        self.groups = GroupLoaders(session, caller)
+        self.reference = ReferenceLoaders(session, caller)

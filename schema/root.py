@@ -8,6 +8,8 @@ from strawberry import relay
 from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
 
+from schema.access.mutations import AccessMutation
+from schema.access.queries import AccessQuery
 from schema.audit.queries import AuditQuery
 from schema.core.context import Info
 from schema.groups.mutations import GroupMutation
@@ -27,8 +29,8 @@ class NodeQuery:
             return None
 
 
-Query = merge_types("Query", (NodeQuery, GroupQuery, ReferenceQuery, AuditQuery))
-Mutation = merge_types("Mutation", (GroupMutation,))
+Query = merge_types("Query", (NodeQuery, GroupQuery, ReferenceQuery, AuditQuery, AccessQuery))
+Mutation = merge_types("Mutation", (GroupMutation, AccessMutation))
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

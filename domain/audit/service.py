@@ -16,10 +16,14 @@ from domain.audit.models import AuditEvent
 from domain.core.paging import Slice, Window, count, fetch_slice
 
 
-def snapshot(row: SQLModel) -> dict[str, Any]:
-    """Return a row's column values as JSON-ready data."""
+def snapshot(row: SQLModel, *, omit: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Return a row's column values as JSON-ready data, leaving out the `omit` columns."""
     mapper = sa.inspect(type(row))
-    return {attr.key: _jsonable(getattr(row, attr.key)) for attr in mapper.column_attrs}
+    return {
+        attr.key: _jsonable(getattr(row, attr.key))
+        for attr in mapper.column_attrs
+        if attr.key not in omit
+    }
 
 
 def _jsonable(value: Any) -> Any:
@@ -40,8 +44,12 @@ async def record(
     entity: SQLModel,
     before: dict[str, Any] | None,
     deleted: bool = False,
+    omit: frozenset[str] = frozenset(),
 ) -> None:
-    """Add an audit event for a change to `entity`, in the caller's transaction."""
+    """Add an audit event for a change to `entity`, in the caller's transaction.
+
+    `omit` names columns the trail must never hold, such as a key's hash.
+    """
     await session.flush()
     session.add(
         AuditEvent(
@@ -50,7 +58,7 @@ async def record(
             entity_type=type(entity).__name__,
             entity_id=entity.id,  # type: ignore[attr-defined]
             before=before,
-            after=None if deleted else snapshot(entity),
+            after=None if deleted else snapshot(entity, omit=omit),
         )
     )
 

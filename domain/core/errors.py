@@ -20,6 +20,9 @@ class ErrorCode(StrEnum):
     HAS_GROUP_ACCOUNTS = "HAS_GROUP_ACCOUNTS"
     NOT_OFFERED = "NOT_OFFERED"
     CONFLICT = "CONFLICT"
+    FORBIDDEN = "FORBIDDEN"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    EXPIRED = "EXPIRED"
 
 
 @dataclass(frozen=True)

@@ -50,13 +50,15 @@ async def fetch_slices(
     key_column: Any,
     keys: Iterable[Hashable],
     window: Window,
+    *,
+    where: Any,
 ) -> dict[Any, Slice[Any]]:
-    """Return one window of `model` rows per key of `key_column`, in one statement."""
+    """Return one window of the `where` rows of `model` per key of `key_column`, at once."""
     keys = list(keys)
     position = (
         sa.func.row_number().over(partition_by=key_column, order_by=model.id).label("position")
     )
-    inner = sa.select(model, position).where(key_column.in_(keys))
+    inner = sa.select(model, position).where(key_column.in_(keys), where)
     if window.after is not None:
         inner = inner.where(model.id > window.after)
     ranked = inner.subquery()
@@ -75,21 +77,25 @@ async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
 
 
 async def count_by(
-    session: AsyncSession, key_column: Any, keys: Iterable[Hashable]
+    session: AsyncSession, key_column: Any, keys: Iterable[Hashable], *, where: Any
 ) -> dict[Any, int]:
-    """Count rows per key of `key_column`, in one statement; keys without rows count 0."""
+    """Count the `where` rows per key of `key_column`, in one statement; none counts 0."""
     keys = list(keys)
-    stmt = sa.select(key_column, sa.func.count()).where(key_column.in_(keys)).group_by(key_column)
+    stmt = (
+        sa.select(key_column, sa.func.count())
+        .where(key_column.in_(keys), where)
+        .group_by(key_column)
+    )
     found = {key: int(n) for key, n in (await session.execute(stmt)).all()}
     return {key: found.get(key, 0) for key in keys}
 
 
 async def fetch_grouped(
-    session: AsyncSession, model: Any, key_column: Any, keys: Iterable[Hashable]
+    session: AsyncSession, model: Any, key_column: Any, keys: Iterable[Hashable], *, where: Any
 ) -> dict[Any, list[Any]]:
-    """Return all `model` rows per key of `key_column`, ordered by id, in one statement."""
+    """Return all the `where` rows of `model` per key of `key_column`, ordered by id."""
     keys = list(keys)
-    stmt = sa.select(model).where(key_column.in_(keys)).order_by(model.id)
+    stmt = sa.select(model).where(key_column.in_(keys), where).order_by(model.id)
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
     for item in (await session.scalars(stmt)).all():
         grouped[getattr(item, key_column.key)].append(item)

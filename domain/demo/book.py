@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from authz.access import EVERYTHING, Actor
 from domain.demo import data
 from domain.groups.accounts import create_group_account
 from domain.groups.models import (
@@ -26,7 +27,7 @@ from domain.reference.models import (
     ProductCoverageTier,
 )
 
-ACTOR = "demo"
+ACTOR = Actor(subject="demo", scope=EVERYTHING)
 KINDS = (
     "lines of business",
     "data access groups",

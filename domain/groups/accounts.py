@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import Actor
 from domain.audit.service import record, snapshot
 from domain.core.errors import Problem
 from domain.core.fields import check_name
@@ -12,6 +13,7 @@ from domain.groups.rules import (
     check_version,
     checked_code,
     edit,
+    ensure_reachable,
     load_account,
     load_client,
     mark_changed,
@@ -24,7 +26,7 @@ from domain.groups.rules import (
 async def create_group_account(
     session: AsyncSession,
     *,
-    actor: str,
+    actor: Actor,
     group_client_id: int,
     code: str,
     name: str,
@@ -32,7 +34,7 @@ async def create_group_account(
     line_of_business: str | None = None,
 ) -> GroupAccount:
     """Create a group account under a group client; line of business defaults to the client's."""
-    client = await load_client(session, group_client_id, field="group_client_id")
+    client = await load_client(session, group_client_id, field="group_client_id", scope=actor.scope)
     problems: list[Problem] = []
     code = await checked_code(session, GroupAccount, code, problems)
     name = check_name("name", name, problems)
@@ -50,14 +52,17 @@ async def create_group_account(
     )
     session.add(account)
     mark_changed(client)
-    await record(session, actor=actor, action="groupAccountCreate", entity=account, before=None)
+    await ensure_reachable(session, account, actor.scope, tree_field="group_client_id")
+    await record(
+        session, actor=actor.subject, action="groupAccountCreate", entity=account, before=None
+    )
     return account
 
 
 async def update_group_account(
     session: AsyncSession,
     *,
-    actor: str,
+    actor: Actor,
     group_account_id: int,
     version: int,
     code: str | None = None,
@@ -66,7 +71,7 @@ async def update_group_account(
     data_access_group: str | None = None,
 ) -> GroupAccount:
     """Change a group account's own fields; fields left None keep their value."""
-    account = await load_account(session, group_account_id, field="id")
+    account = await load_account(session, group_account_id, field="id", scope=actor.scope)
     check_version(account, version)
     before = snapshot(account)
     await edit(
@@ -78,5 +83,8 @@ async def update_group_account(
         data_access_group=data_access_group,
     )
     await touch_account(session, account)
-    await record(session, actor=actor, action="groupAccountUpdate", entity=account, before=before)
+    await ensure_reachable(session, account, actor.scope)
+    await record(
+        session, actor=actor.subject, action="groupAccountUpdate", entity=account, before=before
+    )
     return account

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from authz.access import Actor
 from domain.audit.service import record, snapshot
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.fields import check_code, check_name
@@ -24,10 +25,12 @@ from domain.reference.service import find_by_code
 
 
 async def create_insurable_class(
-    session: AsyncSession, *, actor: str, group_account_id: int, code: str, name: str
+    session: AsyncSession, *, actor: Actor, group_account_id: int, code: str, name: str
 ) -> InsurableClass:
     """Add an insurable class to a group account; its code is unique within the account."""
-    account = await load_account(session, group_account_id, field="group_account_id")
+    account = await load_account(
+        session, group_account_id, field="group_account_id", scope=actor.scope
+    )
     problems: list[Problem] = []
     code = check_code("code", code, problems)
     # A malformed code cannot be taken, and may hold what a database refuses to compare (NUL).
@@ -40,7 +43,11 @@ async def create_insurable_class(
     session.add(insurable_class)
     await touch_account(session, account)
     await record(
-        session, actor=actor, action="insurableClassCreate", entity=insurable_class, before=None
+        session,
+        actor=actor.subject,
+        action="insurableClassCreate",
+        entity=insurable_class,
+        before=None,
     )
     return insurable_class
 
@@ -87,13 +94,15 @@ async def _classes_by_code(
 async def add_group_account_product(
     session: AsyncSession,
     *,
-    actor: str,
+    actor: Actor,
     group_account_id: int,
     product_code: str,
     insurable_class_codes: Sequence[str] = (),
 ) -> GroupAccountProduct:
     """Offer a product in a group account, to the listed classes (none listed: every class)."""
-    account = await load_account(session, group_account_id, field="group_account_id")
+    account = await load_account(
+        session, group_account_id, field="group_account_id", scope=actor.scope
+    )
     problems: list[Problem] = []
     product = await find_by_code(
         session, Product, product_code, field="product_code", problems=problems
@@ -121,7 +130,9 @@ async def add_group_account_product(
             )
         )
     await touch_account(session, account)
-    await record(session, actor=actor, action="groupAccountProductAdd", entity=offer, before=None)
+    await record(
+        session, actor=actor.subject, action="groupAccountProductAdd", entity=offer, before=None
+    )
     return offer
 
 
@@ -137,10 +148,12 @@ async def _offered(
 
 
 async def remove_group_account_product(
-    session: AsyncSession, *, actor: str, group_account_id: int, product_code: str
+    session: AsyncSession, *, actor: Actor, group_account_id: int, product_code: str
 ) -> GroupAccount:
     """Stop offering a product in a group account."""
-    account = await load_account(session, group_account_id, field="group_account_id")
+    account = await load_account(
+        session, group_account_id, field="group_account_id", scope=actor.scope
+    )
     problems: list[Problem] = []
     product = await find_by_code(
         session, Product, product_code, field="product_code", problems=problems
@@ -161,7 +174,7 @@ async def remove_group_account_product(
     await touch_account(session, account)
     await record(
         session,
-        actor=actor,
+        actor=actor.subject,
         action="groupAccountProductRemove",
         entity=offer,
         before=before,

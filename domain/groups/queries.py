@@ -10,8 +10,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from authz.access import RowScope
 from domain.core.fields import is_code
 from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.groups import access
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProductClass,
@@ -33,9 +35,9 @@ class GroupClientFilter:
     status: GroupStatus | None = None
     search: str | None = None
 
-    def select(self) -> sa.Select[Any]:
-        """Return the select of the matching group clients."""
-        stmt = sa.select(GroupClient)
+    def select(self, scope: RowScope) -> sa.Select[Any]:
+        """Return the select of the matching group clients that `scope` reaches."""
+        stmt = sa.select(GroupClient).where(access.clients(scope))
         if self.parent_id is not None:
             stmt = stmt.where(col(GroupClient.parent_id) == self.parent_id)
         if self.roots_only:
@@ -56,15 +58,17 @@ class GroupClientFilter:
 
 
 async def list_group_clients(
-    session: AsyncSession, *, criteria: GroupClientFilter, window: Window
+    session: AsyncSession, *, scope: RowScope, criteria: GroupClientFilter, window: Window
 ) -> Slice[GroupClient]:
     """Return a window of the matching group clients, in creation order."""
-    return await fetch_slice(session, criteria.select(), GroupClient, window)
+    return await fetch_slice(session, criteria.select(scope), GroupClient, window)
 
 
-async def count_group_clients(session: AsyncSession, *, criteria: GroupClientFilter) -> int:
+async def count_group_clients(
+    session: AsyncSession, *, scope: RowScope, criteria: GroupClientFilter
+) -> int:
     """Count the matching group clients."""
-    return await count(session, criteria.select())
+    return await count(session, criteria.select(scope))
 
 
 async def ancestor_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, list[int]]:
@@ -95,14 +99,14 @@ async def ancestor_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, l
 
 
 async def allowed_classes(
-    session: AsyncSession, group_account_product_ids: Iterable[int]
+    session: AsyncSession, group_account_product_ids: Iterable[int], *, where: Any
 ) -> dict[int, list[InsurableClass]]:
     """Return the insurable classes allowed for each group account product, in one statement."""
     ids = list(group_account_product_ids)
     stmt = (
         sa.select(col(GroupAccountProductClass.group_account_product_id), InsurableClass)
         .join(InsurableClass, col(InsurableClass.id) == GroupAccountProductClass.insurable_class_id)
-        .where(col(GroupAccountProductClass.group_account_product_id).in_(ids))
+        .where(col(GroupAccountProductClass.group_account_product_id).in_(ids), where)
         .order_by(col(InsurableClass.id))
     )
     found: dict[int, list[InsurableClass]] = {i: [] for i in ids}
@@ -111,11 +115,22 @@ async def allowed_classes(
     return found
 
 
-async def by_code(
-    session: AsyncSession, model: type[GroupClient] | type[GroupAccount], code: str
-) -> GroupClient | GroupAccount | None:
-    """Return the group client or account with this business code."""
+async def client_by_code(
+    session: AsyncSession, code: str, *, scope: RowScope
+) -> GroupClient | None:
+    """Return the group client with this business code, if `scope` reaches it."""
+    return await _by_code(session, GroupClient, code, access.clients(scope))
+
+
+async def account_by_code(
+    session: AsyncSession, code: str, *, scope: RowScope
+) -> GroupAccount | None:
+    """Return the group account with this business code, if `scope` reaches it."""
+    return await _by_code(session, GroupAccount, code, access.accounts(scope))
+
+
+async def _by_code(session: AsyncSession, model: Any, code: str, visible: Any) -> Any:
     if not is_code(code.strip()):
         return None
-    stmt = sa.select(model).where(col(model.code) == code.strip())
+    stmt = sa.select(model).where(col(model.code) == code.strip(), visible)
     return await session.scalar(stmt)  # type: ignore[arg-type]

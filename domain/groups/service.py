@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from authz.access import Actor
 from domain.audit.service import record, snapshot
 from domain.core.errors import ErrorCode, Problem
 from domain.core.fields import check_name
@@ -19,6 +20,8 @@ from domain.groups.rules import (
     check_version,
     checked_code,
     edit,
+    ensure_reachable,
+    find_client,
     load_client,
     mark_changed,
     raise_if,
@@ -30,7 +33,7 @@ from domain.groups.tree import would_create_cycle
 async def create_group_client(
     session: AsyncSession,
     *,
-    actor: str,
+    actor: Actor,
     code: str,
     name: str,
     parent_id: int | None,
@@ -46,7 +49,7 @@ async def create_group_client(
     )
     parent = None
     if parent_id is not None:
-        parent = await session.get(GroupClient, parent_id)
+        parent = await find_client(session, parent_id, scope=actor.scope)
         if parent is None:
             problems.extend(errors.not_found("parent_id", "group client").problems)
     raise_if(problems)
@@ -61,14 +64,17 @@ async def create_group_client(
     session.add(client)
     if parent is not None:
         mark_changed(parent)
-    await record(session, actor=actor, action="groupClientCreate", entity=client, before=None)
+    await ensure_reachable(session, client, actor.scope, tree_field="parent_id")
+    await record(
+        session, actor=actor.subject, action="groupClientCreate", entity=client, before=None
+    )
     return client
 
 
 async def update_group_client(
     session: AsyncSession,
     *,
-    actor: str,
+    actor: Actor,
     group_client_id: int,
     version: int,
     code: str | None = None,
@@ -77,7 +83,7 @@ async def update_group_client(
     data_access_group: str | None = None,
 ) -> GroupClient:
     """Change a group client's own fields; fields left None keep their value."""
-    client = await load_client(session, group_client_id, field="id")
+    client = await load_client(session, group_client_id, field="id", scope=actor.scope)
     check_version(client, version)
     before = snapshot(client)
     await edit(
@@ -89,7 +95,10 @@ async def update_group_client(
         data_access_group=data_access_group,
     )
     mark_changed(client)
-    await record(session, actor=actor, action="groupClientUpdate", entity=client, before=before)
+    await ensure_reachable(session, client, actor.scope)
+    await record(
+        session, actor=actor.subject, action="groupClientUpdate", entity=client, before=before
+    )
     return client
 
 
@@ -114,19 +123,21 @@ async def _all_ancestor_ids(session: AsyncSession, client_id: int) -> list[int]:
 async def move_group_client(
     session: AsyncSession,
     *,
-    actor: str,
+    actor: Actor,
     group_client_id: int,
     new_parent_id: int | None,
     version: int | None = None,
 ) -> GroupClient:
     """Hang a group client (with its subtree) under another parent, or make it a root."""
-    client = await load_client(session, group_client_id, field="id")
+    client = await load_client(session, group_client_id, field="id", scope=actor.scope)
     if version is not None:
         check_version(client, version)
     old_parent = await session.get(GroupClient, client.parent_id) if client.parent_id else None
     new_parent = None
     if new_parent_id is not None:
-        new_parent = await load_client(session, new_parent_id, field="new_parent_id")
+        new_parent = await load_client(
+            session, new_parent_id, field="new_parent_id", scope=actor.scope
+        )
         chain = await _all_ancestor_ids(session, new_parent_id)
         if would_create_cycle(client.id, new_parent_id, chain):  # type: ignore[arg-type]
             raise errors.cycle()
@@ -135,15 +146,18 @@ async def move_group_client(
     for touched in (client, old_parent, new_parent):
         if touched is not None:
             mark_changed(touched)
-    await record(session, actor=actor, action="groupClientMove", entity=client, before=before)
+    await ensure_reachable(session, client, actor.scope, tree_field="new_parent_id")
+    await record(
+        session, actor=actor.subject, action="groupClientMove", entity=client, before=before
+    )
     return client
 
 
 async def delete_group_client(
-    session: AsyncSession, *, actor: str, group_client_id: int, version: int | None = None
+    session: AsyncSession, *, actor: Actor, group_client_id: int, version: int | None = None
 ) -> None:
     """Delete a group client that has no children and no group accounts."""
-    client = await load_client(session, group_client_id, field="id")
+    client = await load_client(session, group_client_id, field="id", scope=actor.scope)
     if version is not None:
         check_version(client, version)
     problems: list[Problem] = []
@@ -160,9 +174,15 @@ async def delete_group_client(
     raise_if(problems)
     before = snapshot(client)
     if client.parent_id is not None:
-        mark_changed(await load_client(session, client.parent_id, field="id"))
+        parent = await session.get(GroupClient, client.parent_id)  # changed, seen or not
+        mark_changed(parent)  # type: ignore[arg-type]
     await record(
-        session, actor=actor, action="groupClientDelete", entity=client, before=before, deleted=True
+        session,
+        actor=actor.subject,
+        action="groupClientDelete",
+        entity=client,
+        before=before,
+        deleted=True,
     )
     await session.delete(client)
     await session.flush()

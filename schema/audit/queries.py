@@ -5,9 +5,11 @@ from __future__ import annotations
 import strawberry
 from strawberry import relay
 
+from authz.access import AUDIT_READ
 from domain.audit.service import AuditFilter, count_events, list_events
 from schema.audit.types import AuditEvent, AuditEventConnection, AuditEventFilter
 from schema.core.context import Info
+from schema.core.permissions import guarded
 from schema.core.relay import window
 
 # Row ids are INTEGER columns: a larger number would fail in the database, not just miss.
@@ -38,7 +40,7 @@ def _criteria(filter: AuditEventFilter | None) -> AuditFilter:
 
 @strawberry.type
 class AuditQuery:
-    @strawberry.field(description="The audit trail, oldest first, at most 100 a page.")
+    @strawberry.field(**guarded(AUDIT_READ, "The audit trail, oldest first, at most 100 a page."))
     async def audit_events(
         self,
         info: Info,

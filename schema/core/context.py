@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import Access
 from authz.principal import Principal
 
 if TYPE_CHECKING:
@@ -21,16 +22,18 @@ class Context:
     session: AsyncSession
     principal: Principal
     request: Any = None
+    access: Access = field(init=False)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
+        self.access = Access(self.principal)
         self.reset_loaders()
 
     def reset_loaders(self) -> None:
         """Forget every cached row, so that what a mutation changed is read afresh."""
         from schema.loaders import Loaders
 
-        self.loaders = Loaders(self.session)
+        self.loaders = Loaders(self.session, self.access)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

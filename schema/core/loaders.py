@@ -1,4 +1,8 @@
-"""Building blocks for per-request DataLoaders: one statement per batch of keys."""
+"""Building blocks for per-request DataLoaders: one statement per batch of keys.
+
+Each takes `where`, the predicate of the rows the request's principal may see, so that a
+loader can never return a row that a list would hide.
+"""
 
 from __future__ import annotations
 
@@ -13,19 +17,19 @@ from strawberry.dataloader import DataLoader
 from domain.core import paging
 
 
-def rows_by_id(session: AsyncSession, model: Any) -> DataLoader[int, Any]:
-    """Load rows of `model` by id; None for ids with no row."""
+def rows_by_id(session: AsyncSession, model: Any, *, where: Any) -> DataLoader[int, Any]:
+    """Load the `where` rows of `model` by id; None for ids with no such row."""
 
     async def load(ids: list[int]) -> list[Any]:
-        rows = (await session.scalars(sa.select(model).where(model.id.in_(ids)))).all()
-        found = {row.id: row for row in rows}
+        stmt = sa.select(model).where(model.id.in_(ids), where)
+        found = {row.id: row for row in (await session.scalars(stmt)).all()}
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
 
 
 def pages_by(
-    session: AsyncSession, model: Any, key_column: Any
+    session: AsyncSession, model: Any, key_column: Any, *, where: Any
 ) -> DataLoader[tuple[Hashable, paging.Window], paging.Slice[Any]]:
     """Load one window of `model` rows per key; keys asking the same window share a statement."""
 
@@ -35,28 +39,32 @@ def pages_by(
             by_window[window].append(key)
         found: dict[tuple[Hashable, paging.Window], paging.Slice[Any]] = {}
         for window, group in by_window.items():
-            slices = await paging.fetch_slices(session, model, key_column, group, window)
+            slices = await paging.fetch_slices(
+                session, model, key_column, group, window, where=where
+            )
             found.update({(key, window): piece for key, piece in slices.items()})
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
 
 
-def counts_by(session: AsyncSession, key_column: Any) -> DataLoader[Hashable, int]:
-    """Load how many rows each key of `key_column` has."""
+def counts_by(session: AsyncSession, key_column: Any, *, where: Any) -> DataLoader[Hashable, int]:
+    """Load how many `where` rows each key of `key_column` has."""
 
     async def load(keys: list[Hashable]) -> list[int]:
-        counts = await paging.count_by(session, key_column, keys)
+        counts = await paging.count_by(session, key_column, keys, where=where)
         return [counts[key] for key in keys]
 
     return DataLoader(load_fn=load)
 
 
-def lists_by(session: AsyncSession, model: Any, key_column: Any) -> DataLoader[Hashable, list[Any]]:
-    """Load every `model` row of each key of `key_column`, ordered by id."""
+def lists_by(
+    session: AsyncSession, model: Any, key_column: Any, *, where: Any
+) -> DataLoader[Hashable, list[Any]]:
+    """Load every `where` row of `model` of each key of `key_column`, ordered by id."""
 
     async def load(keys: list[Hashable]) -> list[list[Any]]:
-        grouped = await paging.fetch_grouped(session, model, key_column, keys)
+        grouped = await paging.fetch_grouped(session, model, key_column, keys, where=where)
         return [grouped[key] for key in keys]
 
     return DataLoader(load_fn=load)

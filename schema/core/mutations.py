@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import Actor, Need
 from domain.core.errors import DomainError
 from domain.core.transactions import atomic
 from schema.core.context import Info
@@ -33,6 +34,7 @@ async def perform(
     return payload(result, [])
 
 
-def actor(info: Info) -> str:
-    """Name the caller for the audit trail."""
-    return info.context.principal.subject
+def actor(info: Info, need: Need) -> Actor:
+    """The caller as a service sees it: a name for the audit trail, and the rows it may change."""
+    access = info.context.access
+    return Actor(subject=access.subject, scope=access.scope(need))

@@ -119,7 +119,11 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
 
 
 class RowNode(relay.Node):
-    """A node built from one table row and fetched by id through a per-request loader."""
+    """A node built from one table row and fetched by id through a per-request loader.
+
+    The loader holds only rows the caller may see, so `node(id:)` answers null for a hidden
+    row exactly as for an unknown id.
+    """
 
     @classmethod
     def node_loader(cls, info: Any) -> Any:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import GROUPS_WRITE
 from domain.groups import accounts, products, service
 from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, perform
+from schema.core.permissions import guarded
 from schema.core.relay import optional_id, require_id
 from schema.groups import inputs
 from schema.groups.types import GroupAccount, GroupAccountProduct, GroupClient, InsurableClass
@@ -76,14 +78,16 @@ def _account_id(value: str, field: str) -> int:
 
 @strawberry.type
 class GroupMutation:
-    @strawberry.mutation(description="Create a group client, at the top or under a parent.")
+    @strawberry.mutation(
+        **guarded(GROUPS_WRITE, "Create a group client, at the top or under a parent.")
+    )
     async def group_client_create(
         self, info: Info, input: inputs.GroupClientCreateInput
     ) -> GroupClientCreatePayload:
         async def run(session: AsyncSession) -> GroupClient:
             row = await service.create_group_client(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 code=input.code,
                 name=input.name,
                 parent_id=optional_id(input.parent_id, "GroupClient", field="parent_id"),
@@ -99,7 +103,10 @@ class GroupMutation:
         )
 
     @strawberry.mutation(
-        description="Change a group client's code, name, line of business or data access group."
+        **guarded(
+            GROUPS_WRITE,
+            "Change a group client's code, name, line of business or data access group.",
+        )
     )
     async def group_client_update(
         self, info: Info, input: inputs.GroupClientUpdateInput
@@ -107,7 +114,7 @@ class GroupMutation:
         async def run(session: AsyncSession) -> GroupClient:
             row = await service.update_group_client(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_client_id=_client_id(input.id),
                 version=input.version,
                 code=input.code,
@@ -124,7 +131,10 @@ class GroupMutation:
         )
 
     @strawberry.mutation(
-        description="Move a group client, with its subtree, under another parent or to the top."
+        **guarded(
+            GROUPS_WRITE,
+            "Move a group client, with its subtree, under another parent or to the top.",
+        )
     )
     async def group_client_move(
         self, info: Info, input: inputs.GroupClientMoveInput
@@ -132,7 +142,7 @@ class GroupMutation:
         async def run(session: AsyncSession) -> GroupClient:
             row = await service.move_group_client(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_client_id=_client_id(input.id),
                 new_parent_id=optional_id(
                     input.new_parent_id, "GroupClient", field="new_parent_id"
@@ -146,7 +156,7 @@ class GroupMutation:
         )
 
     @strawberry.mutation(
-        description="Delete a group client that has no children and no group accounts."
+        **guarded(GROUPS_WRITE, "Delete a group client that has no children and no group accounts.")
     )
     async def group_client_delete(
         self, info: Info, input: inputs.GroupClientDeleteInput
@@ -154,7 +164,7 @@ class GroupMutation:
         async def run(session: AsyncSession) -> strawberry.ID:
             await service.delete_group_client(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_client_id=_client_id(input.id),
                 version=input.version,
             )
@@ -166,14 +176,14 @@ class GroupMutation:
             lambda deleted, errors: GroupClientDeletePayload(deleted_id=deleted, errors=errors),
         )
 
-    @strawberry.mutation(description="Create a group account under a group client.")
+    @strawberry.mutation(**guarded(GROUPS_WRITE, "Create a group account under a group client."))
     async def group_account_create(
         self, info: Info, input: inputs.GroupAccountCreateInput
     ) -> GroupAccountPayload:
         async def run(session: AsyncSession) -> GroupAccount:
             row = await accounts.create_group_account(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_client_id=_client_id(input.group_client_id, "group_client_id"),
                 code=input.code,
                 name=input.name,
@@ -187,7 +197,10 @@ class GroupMutation:
         )
 
     @strawberry.mutation(
-        description="Change a group account's code, name, line of business or data access group."
+        **guarded(
+            GROUPS_WRITE,
+            "Change a group account's code, name, line of business or data access group.",
+        )
     )
     async def group_account_update(
         self, info: Info, input: inputs.GroupAccountUpdateInput
@@ -195,7 +208,7 @@ class GroupMutation:
         async def run(session: AsyncSession) -> GroupAccount:
             row = await accounts.update_group_account(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_account_id=_account_id(input.id, "id"),
                 version=input.version,
                 code=input.code,
@@ -209,14 +222,14 @@ class GroupMutation:
             info, run, lambda node, errors: GroupAccountPayload(group_account=node, errors=errors)
         )
 
-    @strawberry.mutation(description="Add an insurable class to a group account.")
+    @strawberry.mutation(**guarded(GROUPS_WRITE, "Add an insurable class to a group account."))
     async def insurable_class_create(
         self, info: Info, input: inputs.InsurableClassCreateInput
     ) -> InsurableClassCreatePayload:
         async def run(session: AsyncSession) -> InsurableClass:
             row = await products.create_insurable_class(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_account_id=_account_id(input.group_account_id, "group_account_id"),
                 code=input.code,
                 name=input.name,
@@ -230,7 +243,9 @@ class GroupMutation:
         )
 
     @strawberry.mutation(
-        description="Offer a product in a group account, to some or all of its classes."
+        **guarded(
+            GROUPS_WRITE, "Offer a product in a group account, to some or all of its classes."
+        )
     )
     async def group_account_product_add(
         self, info: Info, input: inputs.GroupAccountProductAddInput
@@ -238,7 +253,7 @@ class GroupMutation:
         async def run(session: AsyncSession) -> GroupAccountProduct:
             row = await products.add_group_account_product(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_account_id=_account_id(input.group_account_id, "group_account_id"),
                 product_code=input.product_code,
                 insurable_class_codes=input.insurable_class_codes or (),
@@ -253,14 +268,14 @@ class GroupMutation:
             ),
         )
 
-    @strawberry.mutation(description="Stop offering a product in a group account.")
+    @strawberry.mutation(**guarded(GROUPS_WRITE, "Stop offering a product in a group account."))
     async def group_account_product_remove(
         self, info: Info, input: inputs.GroupAccountProductRemoveInput
     ) -> GroupAccountProductRemovePayload:
         async def run(session: AsyncSession) -> GroupAccount:
             row = await products.remove_group_account_product(
                 session,
-                actor=actor(info),
+                actor=actor(info, GROUPS_WRITE),
                 group_account_id=_account_id(input.group_account_id, "group_account_id"),
                 product_code=input.product_code,
             )

@@ -125,10 +125,13 @@ class GroupAccount(RowNode):
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.groups.group_account_by_id
 
-    @strawberry.field(description="The group client this account belongs to.")
-    async def group_client(self, info: Info) -> GroupClient:
+    @strawberry.field(
+        description="The group client this account belongs to; null when you may not see it "
+        "(an account's restrictions are its own, so you may see the account and not its client)."
+    )
+    async def group_client(self, info: Info) -> GroupClient | None:
         row = await info.context.loaders.groups.group_client_by_id.load(self.row.group_client_id)
-        return GroupClient.from_model(row)
+        return GroupClient.from_model(row) if row else None
 
     @strawberry.field(description="The account's own line of business (not inherited).")
     async def line_of_business(self, info: Info) -> LineOfBusiness:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
+from authz.access import REFERENCE_READ, Access
 from domain.reference.models import CoverageTier, DataAccessGroup, LineOfBusiness, Product
 from domain.reference.service import tiers_by_product
 from schema.core.loaders import rows_by_id
@@ -13,10 +15,12 @@ from schema.core.loaders import rows_by_id
 class ReferenceLoaders:
     """Loaders of lines of business, data access groups and products."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        self.line_of_business_by_id = rows_by_id(session, LineOfBusiness)
-        self.data_access_group_by_id = rows_by_id(session, DataAccessGroup)
-        self.product_by_id = rows_by_id(session, Product)
+    def __init__(self, session: AsyncSession, caller: Access) -> None:
+        # Reference data carries no restrictions: a caller reads all of it or none.
+        readable = sa.true() if caller.allows(REFERENCE_READ) else sa.false()
+        self.line_of_business_by_id = rows_by_id(session, LineOfBusiness, where=readable)
+        self.data_access_group_by_id = rows_by_id(session, DataAccessGroup, where=readable)
+        self.product_by_id = rows_by_id(session, Product, where=readable)
 
         async def tiers(ids: list[int]) -> list[list[CoverageTier]]:
             found = await tiers_by_product(session, ids)

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from authz.access import EVERYTHING, Actor
 from domain.audit.models import AuditEvent
 from domain.database import all_models
 from domain.demo.book import load_demo_book
@@ -214,7 +215,10 @@ async def test_fills_in_what_went_missing_and_approves_it_again(session: AsyncSe
     )
     assert account is not None and account.id is not None
     await remove_group_account_product(
-        session, actor="someone", group_account_id=account.id, product_code="MED-TOPUP"
+        session,
+        actor=Actor(subject="someone", scope=EVERYTHING),
+        group_account_id=account.id,
+        product_code="MED-TOPUP",
     )
     await session.commit()
     # when

@@ -1,0 +1,136 @@
+"""One request's access: casbin decides what each role may do; grants decide which rows.
+
+A principal's grants become a `RowScope` once per (object, action) per request; the areas
+in `domain/` turn a scope into SQL predicates, so no row is ever checked one by one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import casbin
+
+from authz.principal import GrantKind, Principal, Role
+
+_HERE = Path(__file__).parent
+
+
+@cache
+def enforcer() -> casbin.Enforcer:
+    """The process's enforcer of the shipped model and default policy."""
+    return casbin.Enforcer(str(_HERE / "model.conf"), str(_HERE / "policy.csv"))
+
+
+@dataclass(frozen=True)
+class Need:
+    """An action on an object that an operation or a field requires."""
+
+    obj: str
+    act: str
+
+    def __str__(self) -> str:
+        return f"{self.obj}:{self.act}"
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """Rows whose own data access group and line of business are both among these."""
+
+    data_access_groups: frozenset[str]
+    lines_of_business: frozenset[str]
+
+
+@dataclass(frozen=True)
+class RowScope:
+    """Which rows a principal reaches for one need; a row in any part is reached."""
+
+    everything: bool = False
+    subtrees: frozenset[str] = frozenset()
+    restrictions: frozenset[Restriction] = frozenset()
+    person: str | None = None
+
+    def __or__(self, other: RowScope) -> RowScope:
+        return RowScope(
+            everything=self.everything or other.everything,
+            subtrees=self.subtrees | other.subtrees,
+            restrictions=self.restrictions | other.restrictions,
+            person=self.person or other.person,
+        )
+
+
+NOTHING = RowScope()
+EVERYTHING = RowScope(everything=True)
+
+
+def _role_scope(principal: Principal, role: Role) -> RowScope:
+    """The rows one role of the principal reaches, by what its grants name."""
+    if role is Role.ADMIN:
+        return EVERYTHING
+    if role in (Role.BACKOFFICE, Role.REPORTING):
+        dags = principal.codes(role, GrantKind.DATA_ACCESS_GROUP)
+        lobs = principal.codes(role, GrantKind.LINE_OF_BUSINESS)
+        return (
+            RowScope(restrictions=frozenset({Restriction(dags, lobs)}))
+            if dags and lobs
+            else NOTHING
+        )
+    if role in (Role.GROUP_MANAGER, Role.PARTNER):
+        return RowScope(subtrees=principal.codes(role, GrantKind.GROUP_CLIENT))
+    return RowScope(person=principal.person)
+
+
+@dataclass
+class Access:
+    """What one principal may do in one request; every answer is computed once."""
+
+    principal: Principal
+    _allowed: dict[Need, frozenset[Role]] = field(default_factory=dict, repr=False)
+    _scopes: dict[Need, RowScope] = field(default_factory=dict, repr=False)
+
+    @property
+    def subject(self) -> str:
+        return self.principal.subject
+
+    def roles_for(self, need: Need) -> frozenset[Role]:
+        """The principal's roles that casbin allows `need`."""
+        if need not in self._allowed:
+            decide = enforcer().enforce
+            self._allowed[need] = frozenset(
+                role for role in self.principal.all_roles if decide(role.value, need.obj, need.act)
+            )
+        return self._allowed[need]
+
+    def allows(self, need: Need) -> bool:
+        """Whether some role of the principal may do `need` at all."""
+        return bool(self.roles_for(need))
+
+    def scope(self, need: Need) -> RowScope:
+        """The rows the principal may do `need` on: the union over its allowed roles."""
+        if need not in self._scopes:
+            scope = NOTHING
+            for role in self.roles_for(need):
+                scope |= _role_scope(self.principal, role)
+            self._scopes[need] = scope
+        return self._scopes[need]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is changing data, and which rows they may change: what a service is given."""
+
+    subject: str
+    scope: RowScope
+
+
+GROUPS_READ = Need("groups", "read")
+GROUPS_WRITE = Need("groups", "write")
+REFERENCE_READ = Need("reference", "read")
+AUDIT_READ = Need("audit", "read")
+ACCESS_READ = Need("access", "read")
+ACCESS_WRITE = Need("access", "write")
+PERSONAL_FIELDS = Need("field:personal", "read")
+"""A person's national id, salary and the like."""
+MEDICAL_FIELDS = Need("field:medical", "read")
+"""A medical authorization's diagnosis and the like."""

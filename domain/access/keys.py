@@ -1,0 +1,172 @@
+"""Partners' API keys: made once, kept as a hash, checked on every request.
+
+A key reads `gck_<prefix>_<secret>`: the prefix finds the row, the secret (256 random bits)
+is compared by its SHA-256 hash. With that much entropy a plain hash is enough; a slow
+password hash would only cost every request time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from authz.access import EVERYTHING
+from authz.principal import GrantKind, Principal, Role
+from domain.access import errors
+from domain.access.models import AccessGrant, ApiKey
+from domain.audit.service import record, snapshot
+from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.fields import check_code
+from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.groups.queries import client_by_code
+
+KEY_MARK = "gck_"
+MAX_LIFETIME = timedelta(days=366)
+_SECRET = frozenset({"secret_hash"})
+
+
+class KeyRefused(Exception):
+    """The key is unknown, revoked or expired; the message says which, for the partner."""
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_api_key(presented: str) -> bool:
+    """Tell whether a bearer credential is shaped like an API key rather than a token."""
+    return presented.startswith(KEY_MARK)
+
+
+async def create_api_key(
+    session: AsyncSession,
+    *,
+    actor: str,
+    name: str,
+    group_client_codes: Sequence[str],
+    expires_at: datetime,
+    now: datetime,
+) -> tuple[ApiKey, str]:
+    """Make a partner's key scoped to these group clients; return it and the key, shown once."""
+    problems: list[Problem] = []
+    name = check_code("name", name, problems)
+    if not problems and await session.scalar(
+        sa.select(col(ApiKey.id)).where(col(ApiKey.name) == name)
+    ):
+        problems.append(Problem(("name",), ErrorCode.DUPLICATE, f"An API key {name!r} exists."))
+    _check_expiry(expires_at, now, problems)
+    codes = await _client_codes(session, group_client_codes, problems)
+    if problems:
+        raise DomainError(*problems)
+    prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    key = ApiKey(
+        name=name, prefix=prefix, secret_hash=_hash(secret), created_by=actor, expires_at=expires_at
+    )
+    session.add(key)
+    for code in codes:
+        session.add(
+            AccessGrant(
+                subject=key.subject,
+                role=Role.PARTNER,
+                kind=GrantKind.GROUP_CLIENT,
+                code=code,
+                created_by=actor,
+            )
+        )
+    await record(session, actor=actor, action="apiKeyCreate", entity=key, before=None, omit=_SECRET)
+    return key, f"{KEY_MARK}{prefix}_{secret}"
+
+
+def _check_expiry(expires_at: datetime, now: datetime, problems: list[Problem]) -> None:
+    if expires_at.tzinfo is None:
+        problems.append(
+            Problem(("expires_at",), ErrorCode.INVALID_FORMAT, "expires_at needs a time zone.")
+        )
+    elif expires_at <= now:
+        problems.append(
+            Problem(("expires_at",), ErrorCode.EXPIRED, "expires_at must be in the future.")
+        )
+    elif expires_at > now + MAX_LIFETIME:
+        problems.append(
+            Problem(
+                ("expires_at",),
+                ErrorCode.NOT_ALLOWED,
+                f"An API key may live at most {MAX_LIFETIME.days} days.",
+            )
+        )
+
+
+async def _client_codes(
+    session: AsyncSession, codes: Sequence[str], problems: list[Problem]
+) -> list[str]:
+    if not codes:
+        problems.append(
+            Problem(
+                ("group_client_codes",),
+                ErrorCode.REQUIRED,
+                "Name at least one group client the key may reach.",
+            )
+        )
+    found: list[str] = []
+    for index, code in enumerate(codes):
+        client = await client_by_code(session, code, scope=EVERYTHING)
+        if client is None:
+            problems.append(
+                Problem(
+                    ("group_client_codes", str(index)),
+                    ErrorCode.NOT_FOUND,
+                    f"No group client {code!r}.",
+                )
+            )
+        elif client.code not in found:
+            found.append(client.code)
+    return found
+
+
+async def revoke_api_key(
+    session: AsyncSession, *, actor: str, key_id: int, now: datetime
+) -> ApiKey:
+    """Stop a key from working: its next request gets HTTP 401."""
+    key = await session.get(ApiKey, key_id)
+    if key is None:
+        raise DomainError(errors.not_found("id", "API key"))
+    if key.revoked_at is not None:
+        raise DomainError.of("id", ErrorCode.NOT_ALLOWED, "This API key is already revoked.")
+    before = snapshot(key, omit=_SECRET)
+    key.revoked_at = now
+    await record(
+        session, actor=actor, action="apiKeyRevoke", entity=key, before=before, omit=_SECRET
+    )
+    return key
+
+
+async def authenticate(session: AsyncSession, presented: str, *, now: datetime) -> Principal:
+    """Return the partner a key signs in as, or raise KeyRefused saying why it may not."""
+    prefix, _, secret = presented.removeprefix(KEY_MARK).partition("_")
+    key = None
+    if prefix and secret and len(prefix) <= 16:
+        key = await session.scalar(sa.select(ApiKey).where(col(ApiKey.prefix) == prefix))
+    if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
+        raise KeyRefused("The API key is not valid.")
+    if key.revoked_at is not None:
+        raise KeyRefused("The API key has been revoked.")
+    if key.expires_at <= now:
+        raise KeyRefused("The API key has expired.")
+    return Principal(subject=key.subject, roles=frozenset({Role.PARTNER}))
+
+
+async def list_api_keys(session: AsyncSession, *, window: Window) -> Slice[ApiKey]:
+    """Return a window of every API key, oldest first."""
+    return await fetch_slice(session, sa.select(ApiKey), ApiKey, window)
+
+
+async def count_api_keys(session: AsyncSession) -> int:
+    """Count every API key."""
+    return await count(session, sa.select(ApiKey))

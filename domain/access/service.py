@@ -1,0 +1,161 @@
+"""Grants an admin keeps in the database: read on every request, so a change counts at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from authz.access import EVERYTHING
+from authz.principal import Grant, GrantKind, Role
+from domain.access import errors
+from domain.access.models import AccessGrant
+from domain.audit.service import record, snapshot
+from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.fields import check_name
+from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.groups.queries import client_by_code
+from domain.reference.models import DataAccessGroup, LineOfBusiness
+from domain.reference.service import find_by_code
+
+SUBJECT_MAX_LENGTH = 100
+
+# What each role's grants name; admin and employee take no stored grants (admin reaches
+# everything, an employee is bound to the person in their token).
+GRANT_KINDS: dict[Role, GrantKind] = {
+    Role.BACKOFFICE: GrantKind.DATA_ACCESS_GROUP,
+    Role.REPORTING: GrantKind.DATA_ACCESS_GROUP,
+    Role.GROUP_MANAGER: GrantKind.GROUP_CLIENT,
+    Role.PARTNER: GrantKind.GROUP_CLIENT,
+}
+_ALSO = {Role.BACKOFFICE: GrantKind.LINE_OF_BUSINESS, Role.REPORTING: GrantKind.LINE_OF_BUSINESS}
+_REFERENCE: dict[GrantKind, type[DataAccessGroup] | type[LineOfBusiness]] = {
+    GrantKind.DATA_ACCESS_GROUP: DataAccessGroup,
+    GrantKind.LINE_OF_BUSINESS: LineOfBusiness,
+}
+
+
+async def stored_grants(session: AsyncSession, subject: str) -> frozenset[Grant]:
+    """Return the grants kept for a subject, in one statement."""
+    stmt = sa.select(col(AccessGrant.role), col(AccessGrant.kind), col(AccessGrant.code)).where(
+        col(AccessGrant.subject) == subject
+    )
+    rows = (await session.execute(stmt)).all()
+    return frozenset(Grant(role=role, kind=kind, code=code) for role, kind, code in rows)
+
+
+def check_subject(field: str, value: str, problems: list[Problem]) -> str:
+    """Return the trimmed subject, recording why it is unacceptable if it is."""
+    found = len(problems)
+    subject = check_name(field, value, problems)
+    if len(problems) == found and len(subject) > SUBJECT_MAX_LENGTH:
+        problems.append(
+            Problem(
+                (field,),
+                ErrorCode.TOO_LONG,
+                f"{field} must be at most {SUBJECT_MAX_LENGTH} characters, got {len(subject)}.",
+            )
+        )
+    return subject
+
+
+def _check_kind(role: Role, kind: GrantKind, problems: list[Problem]) -> None:
+    allowed = [k for k in (GRANT_KINDS.get(role), _ALSO.get(role)) if k is not None]
+    if not allowed:
+        problems.append(
+            Problem(
+                ("role",),
+                ErrorCode.NOT_ALLOWED,
+                f"The {role} role is not granted in the database: "
+                + ("it reaches everything." if role is Role.ADMIN else "it comes with a person."),
+            )
+        )
+    elif kind not in allowed:
+        problems.append(errors.role_kind_mismatch(role, kind, " or a ".join(allowed)))
+
+
+async def add_grant(
+    session: AsyncSession, *, actor: str, subject: str, role: Role, kind: GrantKind, code: str
+) -> AccessGrant:
+    """Give a subject a role on a group client, a data access group or a line of business."""
+    problems: list[Problem] = []
+    subject = check_subject("subject", subject, problems)
+    _check_kind(role, kind, problems)
+    code = await _target_code(session, kind, code, problems)
+    if not problems and await _granted(session, subject, role, kind, code):
+        problems.append(
+            Problem(("code",), ErrorCode.DUPLICATE, f"{subject} already holds this grant.")
+        )
+    if problems:
+        raise DomainError(*problems)
+    grant = AccessGrant(subject=subject, role=role, kind=kind, code=code, created_by=actor)
+    session.add(grant)
+    await record(session, actor=actor, action="accessGrantAdd", entity=grant, before=None)
+    return grant
+
+
+async def _target_code(
+    session: AsyncSession, kind: GrantKind, code: str, problems: list[Problem]
+) -> str:
+    """Return the code of what the grant names, recording NOT_FOUND when nothing has it."""
+    if kind is GrantKind.GROUP_CLIENT:
+        found = await client_by_code(session, code, scope=EVERYTHING)
+        if found is None:
+            problems.append(Problem(("code",), ErrorCode.NOT_FOUND, f"No group client {code!r}."))
+        return found.code if found else code
+    model = _REFERENCE[kind]
+    row = await find_by_code(session, model, code, field="code", problems=problems)  # type: ignore[type-var]
+    return row.code if row else code
+
+
+async def _granted(
+    session: AsyncSession, subject: str, role: Role, kind: GrantKind, code: str
+) -> bool:
+    stmt = sa.select(col(AccessGrant.id)).where(
+        col(AccessGrant.subject) == subject,
+        col(AccessGrant.role) == role,
+        col(AccessGrant.kind) == kind,
+        col(AccessGrant.code) == code,
+    )
+    return await session.scalar(stmt) is not None
+
+
+async def remove_grant(session: AsyncSession, *, actor: str, grant_id: int) -> AccessGrant:
+    """Take a grant back; the subject's next request no longer has it."""
+    grant = await session.get(AccessGrant, grant_id)
+    if grant is None:
+        raise DomainError(errors.not_found("id", "access grant"))
+    before = snapshot(grant)
+    await record(
+        session, actor=actor, action="accessGrantRemove", entity=grant, before=before, deleted=True
+    )
+    await session.delete(grant)
+    await session.flush()
+    return grant
+
+
+@dataclass(frozen=True)
+class GrantFilter:
+    """Which grants to list; every given criterion must hold."""
+
+    subject: str | None = None
+
+    def select(self) -> sa.Select[AccessGrant]:
+        stmt = sa.select(AccessGrant)
+        if self.subject is not None:
+            stmt = stmt.where(col(AccessGrant.subject) == self.subject.strip())
+        return stmt
+
+
+async def list_grants(
+    session: AsyncSession, *, criteria: GrantFilter, window: Window
+) -> Slice[AccessGrant]:
+    """Return a window of the matching grants, oldest first."""
+    return await fetch_slice(session, criteria.select(), AccessGrant, window)
+
+
+async def count_grants(session: AsyncSession, *, criteria: GrantFilter) -> int:
+    """Count the matching grants."""
+    return await count(session, criteria.select())

@@ -1,0 +1,65 @@
+"""Which group clients, accounts, classes and offers a row scope reaches, as SQL predicates.
+
+A group client and a group account each carry their own restrictions; classes and offers
+belong to their account and are reached exactly when it is.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from authz.access import RowScope
+from domain.groups.models import GroupAccount, GroupClient
+from domain.reference.access import restricted
+
+
+@lru_cache(maxsize=1024)
+def _subtree(codes: frozenset[str]) -> sa.CTE:
+    """The ids of the group clients with these codes and of everything below them."""
+    top: sa.Select[Any] = sa.select(col(GroupClient.id).label("id")).where(
+        col(GroupClient.code).in_(sorted(codes))
+    )
+    tree = top.cte("granted_subtree", recursive=True)
+    below = sa.select(col(GroupClient.id)).where(col(GroupClient.parent_id) == tree.c.id)
+    return tree.union_all(below)
+
+
+def _in_subtree(scope: RowScope, client_id: Any) -> Any:
+    if not scope.subtrees:
+        return sa.false()
+    return client_id.in_(sa.select(_subtree(scope.subtrees).c.id))
+
+
+def clients(scope: RowScope) -> Any:
+    """Group clients the scope reaches."""
+    if scope.everything:
+        return sa.true()
+    return sa.or_(
+        restricted(
+            scope, col(GroupClient.data_access_group_id), col(GroupClient.line_of_business_id)
+        ),
+        _in_subtree(scope, col(GroupClient.id)),
+    )
+
+
+def accounts(scope: RowScope) -> Any:
+    """Group accounts the scope reaches: by their own restrictions or their client's subtree."""
+    if scope.everything:
+        return sa.true()
+    return sa.or_(
+        restricted(
+            scope, col(GroupAccount.data_access_group_id), col(GroupAccount.line_of_business_id)
+        ),
+        _in_subtree(scope, col(GroupAccount.group_client_id)),
+    )
+
+
+def of_accounts(scope: RowScope, group_account_id: Any) -> Any:
+    """Rows that belong to a group account the scope reaches."""
+    if scope.everything:
+        return sa.true()
+    return group_account_id.in_(sa.select(col(GroupAccount.id)).where(accounts(scope)))
