@@ -1,9 +1,10 @@
-"""Time the 5-level tree query and the first page of group clients (issue: the foundation).
+"""Time the 5-level tree query and the first page of group clients, as admin and restricted.
 
 Run: .venv/bin/python -m bench.tree_query [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 Builds a 200-client tree (each client with an account, 2 classes, 2 products) in a fresh database,
 then sends each query through the ASGI app (httpx, in process, no network) and prints the median
-and p95 time and the SQL statement count.
+and p95 time and the SQL statement count, for an admin and for restricted roles whose grants
+reach the same rows (so only the cost of authorization differs), with the overhead over admin.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tests.schema.groups.test_statement_counts import PAGE, TREE
 SECRET = "bench-" + "k" * 40
 
 
-async def _measure(url: str, size: int, runs: int) -> list[tuple[str, float, float, int]]:
+async def _measure(url: str, size: int, runs: int) -> list[tuple[str, str, float, float, int]]:
     engine = create_engine(url)
     sessions = session_factory(engine)
     async with sessions() as session:
@@ -40,31 +41,45 @@ async def _measure(url: str, size: int, runs: int) -> list[tuple[str, float, flo
     seen: list[str] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
     app = create_app(Settings(url, SECRET, "production"), sessions=sessions)
-    token = tokens.issue(Principal("bench", frozenset({Role.ADMIN})), secret=SECRET)
-    headers = {"Authorization": f"Bearer {token}"}
     rows = []
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://bench") as http:
         for name, query, variables in (
             (f"tree of {size}, 5 levels", TREE, {"code": root_code}),
             ("first page of 100 clients", PAGE, {}),
         ):
-            times: list[float] = []
-            for _ in range(runs):
-                seen.clear()
-                start = time.perf_counter()
-                body: Any = (
-                    await http.post(
-                        "/graphql", json={"query": query, "variables": variables}, headers=headers
-                    )
-                ).json()
-                times.append((time.perf_counter() - start) * 1000)
-                assert "errors" not in body, body["errors"]
-            times.sort()
-            rows.append(
-                (name, statistics.median(times), times[int(len(times) * 0.95) - 1], len(seen))
-            )
+            for viewer, principal in _viewers(root_code).items():
+                token = tokens.issue(principal, secret=SECRET)
+                headers = {"Authorization": f"Bearer {token}"}
+                payload = {"query": query, "variables": variables}
+                times: list[float] = []
+                for _ in range(runs):
+                    seen.clear()
+                    start = time.perf_counter()
+                    response = await http.post("/graphql", json=payload, headers=headers)
+                    times.append((time.perf_counter() - start) * 1000)
+                    body: Any = response.json()
+                    assert "errors" not in body, body["errors"]
+                times.sort()
+                p95 = times[int(len(times) * 0.95) - 1]
+                rows.append((name, viewer, statistics.median(times), p95, len(seen)))
     await engine.dispose()
     return rows
+
+
+def _viewers(root_code: str) -> dict[str, Principal]:
+    """An admin, and restricted roles whose grants reach every row of the tree."""
+    return {
+        "admin": Principal("bench", frozenset({Role.ADMIN})),
+        "backoffice (EU, HEALTH)": Principal(
+            "bench-bo",
+            frozenset({Role.BACKOFFICE}),
+            data_access_groups=frozenset({"EU"}),
+            lines_of_business=frozenset({"HEALTH"}),
+        ),
+        "group_manager (root)": Principal(
+            "bench-hr", frozenset({Role.GROUP_MANAGER}), groups=frozenset({root_code})
+        ),
+    }
 
 
 def main() -> None:
@@ -87,11 +102,17 @@ def main() -> None:
             pg_url = next(databases)
             upgrade(pg_url)
             targets.append(("postgresql", pg_url))
-        print("| database | query | median ms | p95 ms | SQL statements |")
-        print("|---|---|---|---|---|")
+        print("| database | query | who | median ms | p95 ms | over admin | SQL statements |")
+        print("|---|---|---|---|---|---|---|")
         for backend, url in targets:
-            for name, median, p95, count in asyncio.run(_measure(url, args.size, args.runs)):
-                print(f"| {backend} | {name} | {median:.1f} | {p95:.1f} | {count} |")
+            admin_median: dict[str, float] = {}
+            for name, viewer, median, p95, count in asyncio.run(
+                _measure(url, args.size, args.runs)
+            ):
+                base = admin_median.setdefault(name, median)
+                over = f"{(median / base - 1) * 100:+.0f}%"
+                cells = [backend, name, viewer, f"{median:.1f}", f"{p95:.1f}", over, str(count)]
+                print("| " + " | ".join(cells) + " |")
         if databases is not None:
             next(databases, None)
 

@@ -1,0 +1,503 @@
+"""Every role against every query and mutation: who may call what, as one table to review.
+
+The table is written by hand from `authz/policy.csv` and the `guarded(NEED, ...)` declared on
+each field (not computed from casbin: a reviewer reads it against the policy):
+
+| need            | allowed roles                                            |
+| --------------- | -------------------------------------------------------- |
+| groups:read     | admin, backoffice, group_manager, partner, reporting     |
+| groups:write    | admin, backoffice                                        |
+| reference:read  | every role                                               |
+| audit:read      | admin                                                    |
+| access:read     | admin                                                    |
+| access:write    | admin                                                    |
+| (none: `node`)  | every role; null for a row or type the role cannot read  |
+
+A FORBIDDEN call answers a top-level error with code FORBIDDEN at the field, the field's
+data null, and changes nothing. An ALLOWED call answers no top-level error; the caller's
+grants put the rows it names in scope, so an allowed mutation succeeds and is audited.
+A second, shorter table has allowed roles acting on rows OUTSIDE their grants: those are
+refused inside the payload, exactly as an unknown row or a placement they may not make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.principal import GrantKind, Principal, Role
+from domain.access.models import AccessGrant, ApiKey
+from domain.audit.models import AuditEvent
+from domain.groups.models import (
+    GroupAccount,
+    GroupAccountProduct,
+    GroupAccountProductClass,
+    GroupClient,
+    InsurableClass,
+)
+from schema.core.relay import global_id
+from schema.root import schema
+from tests.conftest import token_for
+from tests.factories import Book
+from tests.graphql import GraphQLClient
+
+
+class Outcome(Enum):
+    ALLOWED = "allowed"
+    FORBIDDEN = "forbidden"
+    HIDDEN = "hidden"
+    """Allowed, no error, but the field answers null: the role cannot read what it names."""
+
+
+A, F, H = Outcome.ALLOWED, Outcome.FORBIDDEN, Outcome.HIDDEN
+
+ROLES = ("admin", "backoffice", "group_manager", "employee", "partner", "reporting")
+
+# Aligned by hand so that each column is one role; ruff format would undo the alignment.
+# fmt: off
+MATRIX: dict[str, tuple[Outcome, ...]] = {
+    # operation                  admin backoffice group_manager employee partner reporting  need
+    "node":                      (A,   A,         A,            H,       A,      A),      # none
+    "groupClient":               (A,   A,         A,            F,       A,      A),      # groups:read
+    "groupClients":              (A,   A,         A,            F,       A,      A),      # groups:read
+    "groupAccount":              (A,   A,         A,            F,       A,      A),      # groups:read
+    "linesOfBusiness":           (A,   A,         A,            A,       A,      A),      # reference:read
+    "dataAccessGroups":          (A,   A,         A,            A,       A,      A),      # reference:read
+    "products":                  (A,   A,         A,            A,       A,      A),      # reference:read
+    "auditEvents":               (A,   F,         F,            F,       F,      F),      # audit:read
+    "accessGrants":              (A,   F,         F,            F,       F,      F),      # access:read
+    "apiKeys":                   (A,   F,         F,            F,       F,      F),      # access:read
+    "groupClientCreate":         (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupClientUpdate":         (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupClientMove":           (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupClientDelete":         (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupAccountCreate":        (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupAccountUpdate":        (A,   A,         F,            F,       F,      F),      # groups:write
+    "insurableClassCreate":      (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupAccountProductAdd":    (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupAccountProductRemove": (A,   A,         F,            F,       F,      F),      # groups:write
+    "accessGrantAdd":            (A,   F,         F,            F,       F,      F),      # access:write
+    "accessGrantRemove":         (A,   F,         F,            F,       F,      F),      # access:write
+    "apiKeyCreate":              (A,   F,         F,            F,       F,      F),      # access:write
+    "apiKeyRevoke":              (A,   F,         F,            F,       F,      F),      # access:write
+}
+# fmt: on
+
+ROOT = "ROOT"
+
+PRINCIPALS = {
+    "admin": Principal("admin-1", frozenset({Role.ADMIN})),
+    "backoffice": Principal(
+        "bo-1",
+        frozenset({Role.BACKOFFICE}),
+        data_access_groups=frozenset({"EU"}),
+        lines_of_business=frozenset({"HEALTH"}),
+    ),
+    "group_manager": Principal("hr-1", frozenset({Role.GROUP_MANAGER}), groups=frozenset({ROOT})),
+    "employee": Principal("emp-1", frozenset({Role.EMPLOYEE}), person="P-1"),
+    "partner": Principal("partner-1", frozenset({Role.PARTNER}), groups=frozenset({ROOT})),
+    "reporting": Principal(
+        "rep-1",
+        frozenset({Role.REPORTING}),
+        data_access_groups=frozenset({"EU"}),
+        lines_of_business=frozenset({"HEALTH"}),
+    ),
+}
+
+
+@dataclass
+class World:
+    """The rows every case works on; all but the US ones are in every non-admin role's grants.
+
+    ROOT (EU, HEALTH)
+    |-- CHILD            (EU, HEALTH)
+    |-- LEAF             (EU, HEALTH; no children, no accounts: deletable)
+    |-- account ROOT-STAFF (EU, HEALTH; class C0; offers MED-PPO)
+    `-- account ROOT-US    (US, HEALTH: outside the backoffice's and reporting's grants)
+    US-CO (US, HEALTH: outside every non-admin role's grants)
+    """
+
+    root: GroupClient
+    child: GroupClient
+    leaf: GroupClient
+    account: GroupAccount
+    us_account: GroupAccount
+    us_client: GroupClient
+    grant: AccessGrant
+    api_key: ApiKey
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One query or mutation: its document and the variables it is called with."""
+
+    document: str
+    variables: Callable[[World], dict[str, Any]] = lambda _world: {}
+
+    @property
+    def is_mutation(self) -> bool:
+        return self.document.lstrip().startswith("mutation")
+
+
+def _mutation(name: str, input_type: str, result: str) -> str:
+    return f"""
+mutation Run($input: {input_type}!) {{
+  {name}(input: $input) {{ {result} errors {{ field code }} }}
+}}
+"""
+
+
+def _client(row: GroupClient) -> str:
+    return global_id("GroupClient", row.id)  # type: ignore[arg-type]
+
+
+def _account(row: GroupAccount) -> str:
+    return global_id("GroupAccount", row.id)  # type: ignore[arg-type]
+
+
+def _in_a_month() -> str:
+    return (datetime.now(UTC) + timedelta(days=30)).isoformat()
+
+
+OPERATIONS: dict[str, Operation] = {
+    "node": Operation(
+        "query Run($id: ID!) { node(id: $id) { id } }", lambda w: {"id": _client(w.root)}
+    ),
+    "groupClient": Operation(
+        "query Run($code: String!) { groupClient(code: $code) { code } }", lambda _: {"code": ROOT}
+    ),
+    "groupClients": Operation("query Run { groupClients { totalCount } }"),
+    "groupAccount": Operation(
+        "query Run($code: String!) { groupAccount(code: $code) { code } }",
+        lambda _: {"code": "ROOT-STAFF"},
+    ),
+    "linesOfBusiness": Operation("query Run { linesOfBusiness { code } }"),
+    "dataAccessGroups": Operation("query Run { dataAccessGroups { code } }"),
+    "products": Operation("query Run { products { code } }"),
+    "auditEvents": Operation("query Run { auditEvents { totalCount } }"),
+    "accessGrants": Operation("query Run { accessGrants { totalCount } }"),
+    "apiKeys": Operation("query Run { apiKeys { totalCount } }"),
+    "groupClientCreate": Operation(
+        _mutation("groupClientCreate", "GroupClientCreateInput", "groupClient { code }"),
+        lambda w: {
+            "input": {
+                "code": "NEW-CO",
+                "name": "New company",
+                "parentId": _client(w.root),
+                "lineOfBusiness": "HEALTH",
+                "dataAccessGroup": "EU",
+            }
+        },
+    ),
+    "groupClientUpdate": Operation(
+        _mutation("groupClientUpdate", "GroupClientUpdateInput", "groupClient { name }"),
+        lambda w: {"input": {"id": _client(w.root), "version": w.root.version, "name": "Renamed"}},
+    ),
+    "groupClientMove": Operation(
+        _mutation("groupClientMove", "GroupClientMoveInput", "groupClient { parent { code } }"),
+        lambda w: {"input": {"id": _client(w.leaf), "newParentId": _client(w.child)}},
+    ),
+    "groupClientDelete": Operation(
+        _mutation("groupClientDelete", "GroupClientDeleteInput", "deletedId"),
+        lambda w: {"input": {"id": _client(w.leaf)}},
+    ),
+    "groupAccountCreate": Operation(
+        _mutation("groupAccountCreate", "GroupAccountCreateInput", "groupAccount { code }"),
+        lambda w: {
+            "input": {
+                "groupClientId": _client(w.child),
+                "code": "NEW-ACC",
+                "name": "New account",
+                "dataAccessGroup": "EU",
+            }
+        },
+    ),
+    "groupAccountUpdate": Operation(
+        _mutation("groupAccountUpdate", "GroupAccountUpdateInput", "groupAccount { name }"),
+        lambda w: {
+            "input": {"id": _account(w.account), "version": w.account.version, "name": "Renamed"}
+        },
+    ),
+    "insurableClassCreate": Operation(
+        _mutation("insurableClassCreate", "InsurableClassCreateInput", "insurableClass { code }"),
+        lambda w: {
+            "input": {"groupAccountId": _account(w.account), "code": "EXEC", "name": "Executives"}
+        },
+    ),
+    "groupAccountProductAdd": Operation(
+        _mutation(
+            "groupAccountProductAdd",
+            "GroupAccountProductAddInput",
+            "groupAccountProduct { product { code } }",
+        ),
+        lambda w: {"input": {"groupAccountId": _account(w.account), "productCode": "DEN-BASIC"}},
+    ),
+    "groupAccountProductRemove": Operation(
+        _mutation(
+            "groupAccountProductRemove", "GroupAccountProductRemoveInput", "groupAccount { code }"
+        ),
+        lambda w: {"input": {"groupAccountId": _account(w.account), "productCode": "MED-PPO"}},
+    ),
+    "accessGrantAdd": Operation(
+        _mutation("accessGrantAdd", "AccessGrantAddInput", "accessGrant { subject }"),
+        lambda _: {
+            "input": {
+                "subject": "bo-2",
+                "role": "BACKOFFICE",
+                "kind": "DATA_ACCESS_GROUP",
+                "code": "EU",
+            }
+        },
+    ),
+    "accessGrantRemove": Operation(
+        _mutation("accessGrantRemove", "AccessGrantRemoveInput", "removedId"),
+        lambda w: {"input": {"id": global_id("AccessGrant", w.grant.id)}},  # type: ignore[arg-type]
+    ),
+    "apiKeyCreate": Operation(
+        _mutation("apiKeyCreate", "ApiKeyCreateInput", "apiKey { name } key"),
+        lambda _: {
+            "input": {"name": "broker-x", "groupClientCodes": [ROOT], "expiresAt": _in_a_month()}
+        },
+    ),
+    "apiKeyRevoke": Operation(
+        _mutation("apiKeyRevoke", "ApiKeyRevokeInput", "apiKey { name }"),
+        lambda w: {"input": {"id": global_id("ApiKey", w.api_key.id)}},  # type: ignore[arg-type]
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Outside:
+    """An allowed role naming a row, or asking for a placement, outside its grants."""
+
+    name: str
+    role: str
+    operation: str
+    variables: Callable[[World], dict[str, Any]]
+    errors: list[tuple[str, list[str]]] | Outcome
+    """The payload's (code, field) errors; FORBIDDEN when refused at the top level."""
+
+
+RESTRICTIONS = [
+    ("FORBIDDEN", ["input", "lineOfBusiness"]),
+    ("FORBIDDEN", ["input", "dataAccessGroup"]),
+]
+
+OUTSIDE_GRANTS = [
+    Outside(
+        "a-US-client-reads-as-unknown",
+        "backoffice",
+        "groupClientUpdate",
+        lambda w: {"input": {"id": _client(w.us_client), "version": w.us_client.version}},
+        [("NOT_FOUND", ["input", "id"])],
+    ),
+    Outside(
+        # A client's data access group does not reach its accounts: ROOT is in scope, its
+        # US account is not.
+        "a-US-account-under-a-granted-client-reads-as-unknown",
+        "backoffice",
+        "insurableClassCreate",
+        lambda w: {"input": {"groupAccountId": _account(w.us_account), "code": "X", "name": "X"}},
+        [("NOT_FOUND", ["input", "groupAccountId"])],
+    ),
+    Outside(
+        "creating-a-client-in-US",
+        "backoffice",
+        "groupClientCreate",
+        lambda _: {
+            "input": {
+                "code": "NEW-US",
+                "name": "New company",
+                "lineOfBusiness": "HEALTH",
+                "dataAccessGroup": "US",
+            }
+        },
+        RESTRICTIONS,
+    ),
+    Outside(
+        "moving-a-granted-client-to-US",
+        "backoffice",
+        "groupClientUpdate",
+        lambda w: {
+            "input": {"id": _client(w.root), "version": w.root.version, "dataAccessGroup": "US"}
+        },
+        RESTRICTIONS,
+    ),
+    Outside(
+        # The policy gives group managers groups:read only, so a new top-level client is
+        # refused before any grant is looked at (and so is every other group change).
+        "creating-a-root-client",
+        "group_manager",
+        "groupClientCreate",
+        lambda _: {
+            "input": {
+                "code": "NEW-ROOT",
+                "name": "New company",
+                "lineOfBusiness": "HEALTH",
+                "dataAccessGroup": "EU",
+            }
+        },
+        Outcome.FORBIDDEN,
+    ),
+]
+
+
+@pytest.fixture
+async def world(session: AsyncSession) -> World:
+    book = await Book(session).setup()
+    root = await book.client(code=ROOT)
+    child = await book.client(root, code="CHILD")
+    leaf = await book.client(root, code="LEAF")
+    account = await book.account(root, code="ROOT-STAFF", classes=1, products=1)
+    us_account = await book.account(root, code="ROOT-US")
+    us_account.data_access_group_id = book.dag_us.id  # type: ignore[assignment]
+    us_client = await book.client(code="US-CO", dag=book.dag_us)
+    grant = AccessGrant(
+        subject="hr-2",
+        role=Role.GROUP_MANAGER,
+        kind=GrantKind.GROUP_CLIENT,
+        code="US-CO",
+        created_by="admin-1",
+    )
+    api_key = ApiKey(
+        name="broker-old",
+        prefix="0123456789ab",
+        secret_hash="0" * 64,
+        created_by="admin-1",
+        expires_at=datetime.now(UTC) + timedelta(days=30),
+    )
+    session.add_all([grant, api_key])
+    await session.commit()
+    return World(root, child, leaf, account, us_account, us_client, grant, api_key)
+
+
+_TABLES = [
+    GroupClient,
+    GroupAccount,
+    InsurableClass,
+    GroupAccountProduct,
+    GroupAccountProductClass,
+    AccessGrant,
+    ApiKey,
+    AuditEvent,
+]
+
+
+async def _snapshot(session: AsyncSession) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row a mutation here could touch, read fresh (as rows, not cached objects)."""
+    found = {}
+    for model in _TABLES:
+        table = model.__table__  # type: ignore[attr-defined]
+        rows = await session.execute(sa.select(table).order_by(*table.primary_key.columns))
+        found[table.name] = [tuple(row) for row in rows]
+    return found
+
+
+async def _audit_count(session: AsyncSession) -> int:
+    return await session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) or 0
+
+
+def _assert_forbidden(body: dict[str, Any], field: str) -> None:
+    (error,) = body.get("errors") or [None]
+    assert error is not None, body
+    assert (error["extensions"]["code"], error["path"]) == ("FORBIDDEN", [field]), body
+    assert (body["data"] or {}).get(field) is None, body
+
+
+def _allowed(body: dict[str, Any], field: str) -> Any:
+    assert "errors" not in body, body["errors"]
+    return body["data"][field]
+
+
+def _cases() -> list[Any]:
+    return [
+        pytest.param(operation, role, outcome, id=f"{operation}-{role}")
+        for operation, outcomes in MATRIX.items()
+        for role, outcome in zip(ROLES, outcomes, strict=True)
+    ]
+
+
+def test_the_table_covers_every_query_and_mutation() -> None:
+    # given
+    types = {t["name"]: t for t in schema.introspect()["__schema"]["types"]}
+    # when
+    in_schema = {field["name"] for root in ("Query", "Mutation") for field in types[root]["fields"]}
+    # then
+    assert set(MATRIX) == in_schema, "add the new operations to MATRIX and OPERATIONS"
+    assert set(OPERATIONS) == in_schema
+    assert all(len(outcomes) == len(ROLES) for outcomes in MATRIX.values())
+
+
+@pytest.mark.parametrize(("operation", "role", "outcome"), _cases())
+async def test_role_calls_operation(
+    http: AsyncClient,
+    session: AsyncSession,
+    world: World,
+    operation: str,
+    role: str,
+    outcome: Outcome,
+) -> None:
+    # given
+    caller = GraphQLClient(http, token_for(PRINCIPALS[role]))
+    called = OPERATIONS[operation]
+    before = await _snapshot(session)
+    # when
+    body = await caller.raw(called.document, called.variables(world))
+    # then
+    if outcome is Outcome.FORBIDDEN:
+        _assert_forbidden(body, operation)
+        assert await _snapshot(session) == before
+    elif outcome is Outcome.HIDDEN:
+        assert body == {"data": {operation: None}}
+    elif called.is_mutation:
+        payload = _allowed(body, operation)
+        assert payload["errors"] == []
+        assert all(value is not None for value in payload.values())
+        assert await _audit_count(session) == len(before["audit_event"]) + 1
+    else:
+        assert _allowed(body, operation) is not None
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(case, id=f"{case.operation}-{case.role}-{case.name}") for case in OUTSIDE_GRANTS],
+)
+async def test_allowed_role_outside_its_grants_changes_nothing(
+    http: AsyncClient, session: AsyncSession, world: World, case: Outside
+) -> None:
+    # given
+    caller = GraphQLClient(http, token_for(PRINCIPALS[case.role]))
+    before = await _snapshot(session)
+    # when
+    body = await caller.raw(OPERATIONS[case.operation].document, case.variables(world))
+    # then
+    if case.errors is Outcome.FORBIDDEN:
+        _assert_forbidden(body, case.operation)
+    else:
+        payload = _allowed(body, case.operation)
+        assert [(e["code"], e["field"]) for e in payload["errors"]] == case.errors
+    assert await _snapshot(session) == before
+
+
+async def test_partner_with_an_api_key_reads_the_clients_it_was_given(
+    http: AsyncClient, admin: GraphQLClient, world: World
+) -> None:
+    # given: a key made by an admin through the API, scoped to ROOT
+    made = await admin.mutate(
+        OPERATIONS["apiKeyCreate"].document,
+        {"input": {"name": "broker-y", "groupClientCodes": [ROOT], "expiresAt": _in_a_month()}},
+    )
+    assert made["errors"] == []
+    partner = GraphQLClient(http, made["key"])
+    # when
+    body = await partner.raw(OPERATIONS["groupClient"].document, {"code": "CHILD"})
+    # then
+    assert _allowed(body, "groupClient") == {"code": "CHILD"}
