@@ -11,16 +11,17 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import EVERYTHING
-from authz.principal import GrantKind, Principal, Role
+from authz.principal import Grant, GrantKind, Principal, Role
 from domain.access import errors
 from domain.access.models import AccessGrant, ApiKey
+from domain.access.service import stored_grants
 from domain.audit.service import record, snapshot
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.fields import check_code
@@ -67,10 +68,18 @@ async def create_api_key(
         raise DomainError(*problems)
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     key = ApiKey(
-        name=name, prefix=prefix, secret_hash=_hash(secret), created_by=actor, expires_at=expires_at
+        name=name,
+        prefix=prefix,
+        secret_hash=_hash(secret),
+        created_by=actor,
+        expires_at=expires_at.astimezone(UTC),
     )
     session.add(key)
+    # An admin may have granted the key's subject clients before the key existed.
+    held = await stored_grants(session, key.subject)
     for code in codes:
+        if Grant(Role.PARTNER, GrantKind.GROUP_CLIENT, code) in held:
+            continue
         session.add(
             AccessGrant(
                 subject=key.subject,

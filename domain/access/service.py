@@ -14,7 +14,6 @@ from domain.access import errors
 from domain.access.models import AccessGrant
 from domain.audit.service import record, snapshot
 from domain.core.errors import DomainError, ErrorCode, Problem
-from domain.core.fields import check_name
 from domain.core.paging import Slice, Window, count, fetch_slice
 from domain.groups.queries import client_by_code
 from domain.reference.models import DataAccessGroup, LineOfBusiness
@@ -47,10 +46,23 @@ async def stored_grants(session: AsyncSession, subject: str) -> frozenset[Grant]
 
 
 def check_subject(field: str, value: str, problems: list[Problem]) -> str:
-    """Return the trimmed subject, recording why it is unacceptable if it is."""
-    found = len(problems)
-    subject = check_name(field, value, problems)
-    if len(problems) == found and len(subject) > SUBJECT_MAX_LENGTH:
+    """Return the trimmed subject, recording why it is unacceptable if it is.
+
+    A subject is matched exactly against a token's `sub`, so it is trimmed and never
+    rewritten; one with spaces or control characters inside could match no token.
+    """
+    subject = value.strip()
+    if not subject:
+        problems.append(Problem((field,), ErrorCode.REQUIRED, f"{field} must not be empty."))
+    elif any(char.isspace() or not char.isprintable() for char in subject):
+        problems.append(
+            Problem(
+                (field,),
+                ErrorCode.INVALID_FORMAT,
+                f"{field} must not hold spaces or control characters.",
+            )
+        )
+    elif len(subject) > SUBJECT_MAX_LENGTH:
         problems.append(
             Problem(
                 (field,),
@@ -144,9 +156,11 @@ class GrantFilter:
 
     def select(self) -> sa.Select[AccessGrant]:
         stmt = sa.select(AccessGrant)
-        if self.subject is not None:
-            stmt = stmt.where(col(AccessGrant.subject) == self.subject.strip())
-        return stmt
+        if self.subject is None:
+            return stmt
+        if "\x00" in self.subject:  # no subject holds one; PostgreSQL cannot even compare it
+            return stmt.where(sa.false())
+        return stmt.where(col(AccessGrant.subject) == self.subject.strip())
 
 
 async def list_grants(
