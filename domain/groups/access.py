@@ -28,21 +28,20 @@ def _subtree(codes: frozenset[str]) -> sa.CTE:
     return tree.union_all(below)
 
 
-def _in_subtree(scope: RowScope, client_id: Any) -> Any:
+def in_subtree(scope: RowScope, client_id: Any) -> Any:
+    """Rows whose group client lies in one of the scope's granted subtrees."""
     if not scope.subtrees:
         return sa.false()
     return client_id.in_(sa.select(_subtree(scope.subtrees).c.id))
 
 
-def clients(scope: RowScope) -> Any:
-    """Group clients the scope reaches."""
+def clients(scope: RowScope, table: Any = GroupClient) -> Any:
+    """Group clients the scope reaches; `table` may be an alias of GroupClient."""
     if scope.everything:
         return sa.true()
     return sa.or_(
-        restricted(
-            scope, col(GroupClient.data_access_group_id), col(GroupClient.line_of_business_id)
-        ),
-        _in_subtree(scope, col(GroupClient.id)),
+        restricted(scope, col(table.data_access_group_id), col(table.line_of_business_id)),
+        in_subtree(scope, col(table.id)),
     )
 
 
@@ -54,7 +53,7 @@ def accounts(scope: RowScope) -> Any:
         restricted(
             scope, col(GroupAccount.data_access_group_id), col(GroupAccount.line_of_business_id)
         ),
-        _in_subtree(scope, col(GroupAccount.group_client_id)),
+        in_subtree(scope, col(GroupAccount.group_client_id)),
     )
 
 

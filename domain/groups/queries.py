@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from authz.access import RowScope
@@ -39,7 +40,12 @@ class GroupClientFilter:
         """Return the select of the matching group clients that `scope` reaches."""
         stmt = sa.select(GroupClient).where(access.clients(scope))
         if self.parent_id is not None:
-            stmt = stmt.where(col(GroupClient.parent_id) == self.parent_id)
+            # A hidden parent does not exist, so neither do its children as its children.
+            parent = aliased(GroupClient)
+            visible_parent = sa.select(col(parent.id)).where(
+                col(parent.id) == self.parent_id, access.clients(scope, parent)
+            )
+            stmt = stmt.where(col(GroupClient.parent_id).in_(visible_parent))
         if self.roots_only:
             stmt = stmt.where(col(GroupClient.parent_id).is_(None))
         if self.status is not None:
