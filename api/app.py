@@ -101,6 +101,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             graphql_ide=None if settings.production else "graphiql",
         )
         self.sessions = sessions
+        self.policy_limits = settings.policy_limits
 
     async def get_context(self, request: Any, response: Any) -> Context:
         # Only the GraphiQL page itself gets here unauthenticated (see BearerTokenBackend);
@@ -111,7 +112,12 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         if principal.roles and Role.ADMIN not in principal.roles:  # admin: nothing to add
             # Read on every request, so that a grant given or taken counts on every process.
             principal = principal.with_stored(await stored_grants(session, principal.subject))
-        return Context(session=session, principal=principal, request=request)
+        return Context(
+            session=session,
+            principal=principal,
+            request=request,
+            policy_limits=self.policy_limits,
+        )
 
 
 class SessionMiddleware:

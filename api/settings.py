@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from domain.policies.rules import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupcover.db"
 SECRET_FILE = Path(".groupcover-secret")
@@ -24,6 +26,7 @@ class Settings:
     database_url: str
     secret_key: str
     env: str
+    policy_limits: PolicyLimits = field(default_factory=PolicyLimits)
 
     @property
     def production(self) -> bool:
@@ -51,7 +54,21 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=environ.get("GROUPCOVER_DATABASE_URL", DEFAULT_DATABASE_URL),
         secret_key=secret,
         env=env,
+        policy_limits=PolicyLimits(
+            child_max_age=_whole_number(environ, "GROUPCOVER_CHILD_MAX_AGE", DEFAULT_CHILD_MAX_AGE),
+            retro_days=_whole_number(environ, "GROUPCOVER_RETRO_DAYS", DEFAULT_RETRO_DAYS),
+        ),
     )
+
+
+def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
+    """Read a setting that must be a whole number from 0 to 150 (ages, days)."""
+    text = environ.get(name, "").strip()
+    if not text:
+        return default
+    if not (text.isascii() and text.isdigit()) or int(text) > 150:
+        raise SettingsError(f"{name} must be a whole number from 0 to 150, not {text!r}.")
+    return int(text)
 
 
 def _development_secret() -> str:

@@ -126,6 +126,8 @@ class Actor:
 
 GROUPS_READ = Need("groups", "read")
 GROUPS_WRITE = Need("groups", "write")
+POLICIES_READ = Need("policies", "read")
+POLICIES_WRITE = Need("policies", "write")
 REFERENCE_READ = Need("reference", "read")
 AUDIT_READ = Need("audit", "read")
 ACCESS_READ = Need("access", "read")

@@ -108,4 +108,5 @@ def all_models() -> None:
     import domain.access.models
     import domain.audit.models
     import domain.groups.models
+    import domain.policies.models
     import domain.reference.models  # noqa: F401

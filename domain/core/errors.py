@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorCode(StrEnum):
@@ -23,6 +24,12 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     NOT_ALLOWED = "NOT_ALLOWED"
     EXPIRED = "EXPIRED"
+    OVERLAP = "OVERLAP"
+    END_BEFORE_START = "END_BEFORE_START"
+    OUTSIDE_SUBSCRIBER_COVER = "OUTSIDE_SUBSCRIBER_COVER"
+    AGE_LIMIT = "AGE_LIMIT"
+    TOO_FAR_BACK = "TOO_FAR_BACK"
+    WRONG_STATUS = "WRONG_STATUS"
 
 
 @dataclass(frozen=True)
@@ -45,3 +52,22 @@ class DomainError(Exception):
     def of(cls, field: str, code: ErrorCode, message: str) -> DomainError:
         """Build an error with a single problem on one input field."""
         return cls(Problem((field,), code, message))
+
+
+def raise_if(problems: list[Problem]) -> None:
+    """Refuse the input with every problem found, if any."""
+    if problems:
+        raise DomainError(*problems)
+
+
+def check_version(row: Any, version: int) -> None:
+    """Refuse a change made on an outdated copy of a versioned row."""
+    if row.version != version:
+        raise DomainError(
+            Problem(
+                ("version",),
+                ErrorCode.STALE_VERSION,
+                f"Version {version} is stale: the current version is {row.version}. "
+                "Reload and retry.",
+            )
+        )

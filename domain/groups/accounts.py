@@ -6,18 +6,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Actor
 from domain.audit.service import record, snapshot
-from domain.core.errors import Problem
+from domain.core.errors import Problem, check_version, raise_if
 from domain.core.fields import check_name
 from domain.groups.models import GroupAccount
 from domain.groups.rules import (
-    check_version,
     checked_code,
     edit,
     ensure_reachable,
     load_account,
     load_client,
     mark_changed,
-    raise_if,
     restrictions,
     touch_account,
 )

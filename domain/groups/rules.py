@@ -8,7 +8,7 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.columns import utcnow
-from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.errors import DomainError, Problem, raise_if
 from domain.core.fields import check_code, check_name
 from domain.groups import access, errors
 from domain.groups.models import GroupAccount, GroupClient, GroupStatus
@@ -107,18 +107,6 @@ async def checked_code(
     return code
 
 
-def check_version(row: GroupClient | GroupAccount, version: int) -> None:
-    if row.version != version:
-        raise DomainError(
-            Problem(
-                ("version",),
-                ErrorCode.STALE_VERSION,
-                f"Version {version} is stale: the current version is {row.version}. "
-                "Reload and retry.",
-            )
-        )
-
-
 async def restrictions(
     session: AsyncSession,
     problems: list[Problem],
@@ -140,11 +128,6 @@ async def restrictions(
             problems=problems,
         )
     return lob, dag
-
-
-def raise_if(problems: list[Problem]) -> None:
-    if problems:
-        raise DomainError(*problems)
 
 
 async def edit(

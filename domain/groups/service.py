@@ -8,7 +8,7 @@ from sqlmodel import col
 
 from authz.access import Actor
 from domain.audit.service import record, snapshot
-from domain.core.errors import ErrorCode, Problem
+from domain.core.errors import ErrorCode, Problem, check_version, raise_if
 from domain.core.fields import check_name
 from domain.groups import errors
 from domain.groups.models import (
@@ -17,14 +17,12 @@ from domain.groups.models import (
 )
 from domain.groups.queries import MAX_TREE_DEPTH, ancestor_ids
 from domain.groups.rules import (
-    check_version,
     checked_code,
     edit,
     ensure_reachable,
     find_client,
     load_client,
     mark_changed,
-    raise_if,
     restrictions,
 )
 from domain.groups.tree import would_create_cycle

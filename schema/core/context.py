@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Access
 from authz.principal import Principal
+from domain.policies.rules import PolicyLimits
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -22,6 +23,7 @@ class Context:
     session: AsyncSession
     principal: Principal
     request: Any = None
+    policy_limits: PolicyLimits = field(default_factory=PolicyLimits)
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
 

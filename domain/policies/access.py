@@ -1,0 +1,70 @@
+"""Which policies and persons a row scope reaches, as SQL predicates.
+
+A policy carries its own data access group and line of business: a restriction on its
+group client or account does not reach it. A group manager or partner reaches the policies
+ever linked to a group account of their granted subtrees; an employee reaches the policy
+they subscribe to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from authz.access import RowScope
+from domain.groups import access as groups
+from domain.groups.models import GroupAccount
+from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember
+from domain.reference.access import restricted
+
+
+def _in_granted_subtrees(scope: RowScope) -> Any:
+    if not scope.subtrees:
+        return sa.false()
+    granted_accounts = sa.select(col(GroupAccount.id)).where(
+        groups.in_subtree(scope, col(GroupAccount.group_client_id))
+    )
+    return col(Policy.id).in_(
+        sa.select(col(PolicyAccountLink.policy_id)).where(
+            col(PolicyAccountLink.group_account_id).in_(granted_accounts)
+        )
+    )
+
+
+def _own(scope: RowScope) -> Any:
+    if scope.person is None:
+        return sa.false()
+    return col(Policy.subscriber_id).in_(
+        sa.select(col(Person.id)).where(col(Person.person_number) == scope.person)
+    )
+
+
+def policies(scope: RowScope) -> Any:
+    """Policies the scope reaches."""
+    if scope.everything:
+        return sa.true()
+    return sa.or_(
+        restricted(scope, col(Policy.data_access_group_id), col(Policy.line_of_business_id)),
+        _in_granted_subtrees(scope),
+        _own(scope),
+    )
+
+
+def of_policies(scope: RowScope, policy_id: Any) -> Any:
+    """Rows that belong to a policy the scope reaches."""
+    if scope.everything:
+        return sa.true()
+    return policy_id.in_(sa.select(col(Policy.id)).where(policies(scope)))
+
+
+def persons(scope: RowScope) -> Any:
+    """Persons the scope reaches: the members of policies it reaches, and oneself."""
+    if scope.everything:
+        return sa.true()
+    members = sa.select(col(PolicyMember.person_id)).where(
+        of_policies(scope, col(PolicyMember.policy_id))
+    )
+    own = col(Person.person_number) == scope.person if scope.person else sa.false()
+    return sa.or_(col(Person.id).in_(members), own)
