@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Access
 from schema.groups.dataloaders import GroupLoaders
+from schema.policies.dataloaders import PolicyLoaders
 from schema.reference.dataloaders import ReferenceLoaders
 
 
@@ -14,4 +15,5 @@ class Loaders:
 
     def __init__(self, session: AsyncSession, caller: Access) -> None:
         self.groups = GroupLoaders(session, caller)
+        self.policies = PolicyLoaders(session, caller)
         self.reference = ReferenceLoaders(session, caller)

@@ -14,6 +14,8 @@ from schema.audit.queries import AuditQuery
 from schema.core.context import Info
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
+from schema.policies.mutations import PolicyMutation
+from schema.policies.queries import PolicyQuery
 from schema.reference.queries import ReferenceQuery
 
 
@@ -29,8 +31,10 @@ class NodeQuery:
             return None
 
 
-Query = merge_types("Query", (NodeQuery, GroupQuery, ReferenceQuery, AuditQuery, AccessQuery))
-Mutation = merge_types("Mutation", (GroupMutation, AccessMutation))
+Query = merge_types(
+    "Query", (NodeQuery, GroupQuery, PolicyQuery, ReferenceQuery, AuditQuery, AccessQuery)
+)
+Mutation = merge_types("Mutation", (GroupMutation, PolicyMutation, AccessMutation))
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -116,6 +117,38 @@ class Book:
             )
         await self.session.flush()
         return row
+
+
+@dataclass
+class Place:
+    """A group client with one account: classes STAFF and EXEC; medical (every tier) offered
+    to every class, term life (employee only) to EXEC only, dental offered in no tier."""
+
+    client: GroupClient
+    account: GroupAccount
+    staff: InsurableClass
+    executives: InsurableClass
+
+
+async def place(book: Book, *, code: str = "ACME", parent: GroupClient | None = None) -> Place:
+    """A group client and an account ready to enrol members in."""
+    s = book.session
+    client = await book.client(parent, code=code)
+    account = await book.account(client, code=f"{code}-GA")
+    staff = InsurableClass(group_account_id=account.id, code="STAFF", name="Staff")
+    executives = InsurableClass(group_account_id=account.id, code="EXEC", name="Executives")
+    s.add_all([staff, executives])
+    await s.flush()
+    medical = GroupAccountProduct(group_account_id=account.id, product_id=book.medical.id)
+    dental = GroupAccountProduct(group_account_id=account.id, product_id=book.dental.id)
+    life = GroupAccountProduct(group_account_id=account.id, product_id=book.term_life.id)
+    s.add_all([medical, dental, life])
+    await s.flush()
+    s.add(
+        GroupAccountProductClass(group_account_product_id=life.id, insurable_class_id=executives.id)
+    )
+    await s.commit()
+    return Place(client, account, staff, executives)
 
 
 async def tree(book: Book, *, size: int, depth: int) -> GroupClient:

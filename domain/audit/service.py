@@ -45,10 +45,12 @@ async def record(
     before: dict[str, Any] | None,
     deleted: bool = False,
     omit: frozenset[str] = frozenset(),
+    after: dict[str, Any] | None = None,
 ) -> None:
     """Add an audit event for a change to `entity`, in the caller's transaction.
 
-    `omit` names columns the trail must never hold, such as a key's hash.
+    `omit` names columns the trail must never hold, such as a key's hash; `after` replaces
+    the entity's own columns when the change reaches rows that belong to it.
     """
     await session.flush()
     session.add(
@@ -58,7 +60,7 @@ async def record(
             entity_type=type(entity).__name__,
             entity_id=entity.id,  # type: ignore[attr-defined]
             before=before,
-            after=None if deleted else snapshot(entity, omit=omit),
+            after=None if deleted else after or snapshot(entity, omit=omit),
         )
     )
 

@@ -42,25 +42,38 @@ def check_code(field: str, value: str, problems: list[Problem]) -> str:
     return code
 
 
-def check_name(field: str, value: str, problems: list[Problem]) -> str:
-    """Return the trimmed name, recording why it is unacceptable if it is."""
+def check_name(
+    field: str | tuple[str, ...],
+    value: str,
+    problems: list[Problem],
+    *,
+    max_length: int = NAME_MAX_LENGTH,
+) -> str:
+    """Return the name with its spaces tidied, recording why it is unacceptable if it is."""
+    path = (field,) if isinstance(field, str) else field
+    label = path[-1]
     name = " ".join(value.split())
     if not name:
-        problems.append(Problem((field,), ErrorCode.REQUIRED, f"{field} must not be empty."))
-    elif any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+        problems.append(Problem(path, ErrorCode.REQUIRED, f"{label} must not be empty."))
+    elif not is_plain_text(name):
         problems.append(
             Problem(
-                (field,),
+                path,
                 ErrorCode.INVALID_FORMAT,
-                f"{field} must not hold control characters or lone surrogates.",
+                f"{label} must not hold control characters or lone surrogates.",
             )
         )
-    elif len(name) > NAME_MAX_LENGTH:
+    elif len(name) > max_length:
         problems.append(
             Problem(
-                (field,),
+                path,
                 ErrorCode.TOO_LONG,
-                f"{field} must be at most {NAME_MAX_LENGTH} characters, got {len(name)}.",
+                f"{label} must be at most {max_length} characters, got {len(name)}.",
             )
         )
     return name
+
+
+def is_plain_text(value: str) -> bool:
+    """Tell whether a text holds no control characters (NUL among them) or lone surrogates."""
+    return not any(unicodedata.category(char) in ("Cc", "Cs") for char in value)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import ClassVar
 
@@ -59,6 +59,8 @@ class GroupAccount(SQLModel, table=True):
     group_client_id: int = Field(foreign_key="group_client.id", index=True)
     line_of_business_id: int = Field(foreign_key="line_of_business.id", index=True)
     data_access_group_id: int = Field(foreign_key="data_access_group.id", index=True)
+    end_date: date | None = None
+    """The last day of the account: no policy belongs to it after (groupAccountTerminate)."""
     version: int = Field(default=1, sa_column=_account_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

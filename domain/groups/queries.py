@@ -140,3 +140,14 @@ async def _by_code(session: AsyncSession, model: Any, code: str, visible: Any) -
         return None
     stmt = sa.select(model).where(col(model.code) == code.strip(), visible)
     return await session.scalar(stmt)  # type: ignore[arg-type]
+
+
+def subtree_ids(client_id: int, *, visible: Any) -> sa.Select[Any]:
+    """The ids of a group client and of everything below it; none when it is not `visible`."""
+    top: sa.Select[Any] = sa.select(col(GroupClient.id).label("id")).where(
+        col(GroupClient.id) == client_id, visible
+    )
+    tree = top.cte("client_subtree", recursive=True)
+    below = sa.select(col(GroupClient.id)).where(col(GroupClient.parent_id) == tree.c.id)
+    tree = tree.union_all(below)
+    return sa.select(tree.c.id)

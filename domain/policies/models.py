@@ -116,7 +116,9 @@ class PolicyMember(SQLModel, table=True):
     __table_args__ = _dated_checks()
 
     id: int | None = Field(default=None, primary_key=True)
-    policy_id: int = Field(foreign_key="policy.id", index=True)
+    policy_id: int | None = Field(
+        default=None, foreign_key="policy.id", index=True, nullable=False
+    )  # set when the policy is saved
     person_id: int = Field(foreign_key="person.id", index=True)
     relationship: Relationship = Field(sa_type=enum_column(Relationship))
     start_date: date
@@ -130,7 +132,9 @@ class PolicyAccountLink(SQLModel, table=True):
     __table_args__ = _dated_checks()
 
     id: int | None = Field(default=None, primary_key=True)
-    policy_id: int = Field(foreign_key="policy.id", index=True)
+    policy_id: int | None = Field(
+        default=None, foreign_key="policy.id", index=True, nullable=False
+    )  # set when the policy is saved
     group_account_id: int = Field(foreign_key="group_account.id", index=True)
     start_date: date
     end_date: date | None = None
@@ -143,7 +147,9 @@ class PolicyClassLink(SQLModel, table=True):
     __table_args__ = _dated_checks()
 
     id: int | None = Field(default=None, primary_key=True)
-    policy_id: int = Field(foreign_key="policy.id", index=True)
+    policy_id: int | None = Field(
+        default=None, foreign_key="policy.id", index=True, nullable=False
+    )  # set when the policy is saved
     insurable_class_id: int = Field(foreign_key="insurable_class.id", index=True)
     start_date: date
     end_date: date | None = None
@@ -156,7 +162,9 @@ class EnrollmentProduct(SQLModel, table=True):
     __table_args__ = _dated_checks()
 
     id: int | None = Field(default=None, primary_key=True)
-    policy_id: int = Field(foreign_key="policy.id", index=True)
+    policy_id: int | None = Field(
+        default=None, foreign_key="policy.id", index=True, nullable=False
+    )  # set when the policy is saved
     product_id: int = Field(foreign_key="product.id", index=True)
     coverage_tier: CoverageTier = Field(sa_type=enum_column(CoverageTier))
     start_date: date

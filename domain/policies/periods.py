@@ -38,6 +38,13 @@ class Period:
             return True
         return other.end is not None and other.end <= self.end
 
+    def intersection(self, other: Period) -> Period | None:
+        """The days both periods share, or None when they share none."""
+        if not self.overlaps(other):
+            return None
+        ends = [end for end in (self.end, other.end) if end is not None]
+        return Period(max(self.start, other.start), min(ends) if ends else None)
+
     def ended(self, day: date) -> Period:
         """This period cut to end on `day` at the latest."""
         return Period(self.start, day if self.end is None else min(self.end, day))

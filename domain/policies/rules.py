@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import RowScope
-from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.errors import ErrorCode, Problem
 from domain.policies import access
+from domain.policies.errors import not_found
 from domain.policies.models import Person, Policy
 from domain.policies.periods import Period
 
@@ -67,11 +68,6 @@ def check_effective(
                 f"effect from {limits.earliest} on.",
             )
         )
-
-
-def not_found(field_name: str, what: str) -> DomainError:
-    """No such row, or one the caller may not see: both read the same."""
-    return DomainError.of(field_name, ErrorCode.NOT_FOUND, f"No {what} with this id.")
 
 
 async def load_policy(

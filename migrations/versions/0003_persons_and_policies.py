@@ -1,4 +1,4 @@
-"""persons and policies
+"""persons and policies, and the end date of a group account
 
 Revision ID: 0003
 Revises: 0002
@@ -18,6 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("group_account", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("end_date", sa.Date(), nullable=True))
     op.create_table(
         "person",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -283,3 +285,5 @@ def downgrade() -> None:
         batch_op.drop_index("uq_person_national_id")
 
     op.drop_table("person")
+    with op.batch_alter_table("group_account", schema=None) as batch_op:
+        batch_op.drop_column("end_date")

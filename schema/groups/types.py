@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any, Self
 
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 
+from authz.access import POLICIES_READ
 from domain.groups import models
+from domain.policies.queries import PolicyFilter
 from schema.core.context import Info
+from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.reference.types import DataAccessGroup, LineOfBusiness, Product
 
@@ -19,15 +23,23 @@ strawberry.enum(
 )
 GroupStatus = models.GroupStatus
 
+if TYPE_CHECKING:
+    from schema.policies.types import PolicyConnection
 
-async def _line_of_business(info: Info, row_id: int) -> LineOfBusiness:
-    row = await info.context.loaders.reference.line_of_business_by_id.load(row_id)
-    return LineOfBusiness.from_model(row)
+# Policies build on groups: their types are imported lazily to keep imports one way.
+_Policies = Annotated["PolicyConnection", strawberry.lazy("schema.policies.types")]
+_AS_OF = (
+    "With asOf, the policies in force and in it on that day; without, every policy "
+    "that was ever in it."
+)
 
 
-async def _data_access_group(info: Info, row_id: int) -> DataAccessGroup:
-    row = await info.context.loaders.reference.data_access_group_by_id.load(row_id)
-    return DataAccessGroup.from_model(row)
+async def _policies(
+    info: Info, criteria: PolicyFilter, first: int | None, after: str | None
+) -> _Policies:
+    from schema.policies.queries import policy_page
+
+    return await policy_page(info, criteria, first, after)
 
 
 @strawberry.type(
@@ -98,13 +110,26 @@ class GroupClient(RowNode):
             after=after,
         )
 
+    @strawberry.field(
+        **guarded(POLICIES_READ, f"The policies in this group client or below it. {_AS_OF}")
+    )
+    async def policies(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        as_of: date | None = None,
+    ) -> _Policies:
+        criteria = PolicyFilter(group_client_id=self.id, as_of=as_of)
+        return await _policies(info, criteria, first, after)
+
     @strawberry.field(description="The group client's own line of business (not inherited).")
     async def line_of_business(self, info: Info) -> LineOfBusiness:
-        return await _line_of_business(info, self.row.line_of_business_id)
+        return await LineOfBusiness.load(info, self.row.line_of_business_id)
 
     @strawberry.field(description="The group client's own data access group (not inherited).")
     async def data_access_group(self, info: Info) -> DataAccessGroup:
-        return await _data_access_group(info, self.row.data_access_group_id)
+        return await DataAccessGroup.load(info, self.row.data_access_group_id)
 
 
 @strawberry.type(
@@ -117,9 +142,20 @@ class GroupAccount(RowNode):
     version: int = strawberry.field(description="Bumped by every change; send it back to update.")
     row: strawberry.Private[models.GroupAccount]
 
+    end_date: date | None = strawberry.field(
+        description="The account's last day, once terminated: no policy belongs to it after."
+    )
+
     @classmethod
     def from_model(cls, row: models.GroupAccount) -> Self:
-        return cls(id=row.id, code=row.code, name=row.name, version=row.version, row=row)  # type: ignore[arg-type]
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            code=row.code,
+            name=row.name,
+            version=row.version,
+            end_date=row.end_date,
+            row=row,
+        )
 
     @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
@@ -133,13 +169,24 @@ class GroupAccount(RowNode):
         row = await info.context.loaders.groups.group_client_by_id.load(self.row.group_client_id)
         return GroupClient.from_model(row) if row else None
 
+    @strawberry.field(**guarded(POLICIES_READ, f"The policies in this group account. {_AS_OF}"))
+    async def policies(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        as_of: date | None = None,
+    ) -> _Policies:
+        criteria = PolicyFilter(group_account_id=self.id, as_of=as_of)
+        return await _policies(info, criteria, first, after)
+
     @strawberry.field(description="The account's own line of business (not inherited).")
     async def line_of_business(self, info: Info) -> LineOfBusiness:
-        return await _line_of_business(info, self.row.line_of_business_id)
+        return await LineOfBusiness.load(info, self.row.line_of_business_id)
 
     @strawberry.field(description="The account's own data access group (not inherited).")
     async def data_access_group(self, info: Info) -> DataAccessGroup:
-        return await _data_access_group(info, self.row.data_access_group_id)
+        return await DataAccessGroup.load(info, self.row.data_access_group_id)
 
     @strawberry.field(description="The insurable classes of this account.")
     async def insurable_classes(self, info: Info) -> list[InsurableClass]:

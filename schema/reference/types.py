@@ -27,6 +27,13 @@ class LineOfBusiness:
     def from_model(cls, row: models.LineOfBusiness) -> Self:
         return cls(code=row.code, name=row.name)
 
+    @classmethod
+    async def load(cls, info: Info, row_id: int) -> Self:
+        """The line of business with this id, through the request's loader."""
+        return cls.from_model(
+            await info.context.loaders.reference.line_of_business_by_id.load(row_id)
+        )
+
 
 @strawberry.type(description="A label on rows that decides which staff may see them.")
 class DataAccessGroup:
@@ -36,6 +43,13 @@ class DataAccessGroup:
     @classmethod
     def from_model(cls, row: models.DataAccessGroup) -> Self:
         return cls(code=row.code, name=row.name)
+
+    @classmethod
+    async def load(cls, info: Info, row_id: int) -> Self:
+        """The data access group with this id, through the request's loader."""
+        return cls.from_model(
+            await info.context.loaders.reference.data_access_group_by_id.load(row_id)
+        )
 
 
 @strawberry.type(description="An insurance product that group accounts may offer.")
@@ -60,7 +74,4 @@ class Product(RowNode):
 
     @strawberry.field(description="The line of business the product belongs to.")
     async def line_of_business(self, info: Info) -> LineOfBusiness:
-        row = await info.context.loaders.reference.line_of_business_by_id.load(
-            self.row.line_of_business_id
-        )
-        return LineOfBusiness.from_model(row)
+        return await LineOfBusiness.load(info, self.row.line_of_business_id)

@@ -7,6 +7,8 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | --------------- | -------------------------------------------------------- |
 | groups:read     | admin, backoffice, group_manager, partner, reporting     |
 | groups:write    | admin, backoffice                                        |
+| policies:read   | every role (employee: own policy; reporting: no persons' fields) |
+| policies:write  | admin, backoffice, group_manager                         |
 | reference:read  | every role                                               |
 | audit:read      | admin                                                    |
 | access:read     | admin                                                    |
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -43,6 +45,19 @@ from domain.groups.models import (
     GroupClient,
     InsurableClass,
 )
+from domain.policies.models import (
+    EnrollmentProduct,
+    Gender,
+    Person,
+    Policy,
+    PolicyAccountLink,
+    PolicyClassLink,
+    PolicyMember,
+    PolicyStatus,
+    Relationship,
+)
+from domain.policies.rules import utc_today
+from domain.reference.models import CoverageTier
 from schema.core.relay import global_id
 from schema.root import schema
 from tests.conftest import token_for
@@ -88,6 +103,17 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "accessGrantRemove":         (A,   F,         F,            F,       F,      F),      # access:write
     "apiKeyCreate":              (A,   F,         F,            F,       F,      F),      # access:write
     "apiKeyRevoke":              (A,   F,         F,            F,       F,      F),      # access:write
+    "policy":                    (A,   A,         A,            A,       A,      A),      # policies:read
+    "policies":                  (A,   A,         A,            A,       A,      A),      # policies:read
+    "person":                    (A,   A,         A,            A,       A,      A),      # policies:read
+    "policyEnroll":              (A,   A,         A,            F,       F,      F),      # policies:write
+    "policyMemberAdd":           (A,   A,         A,            F,       F,      F),      # policies:write
+    "policyMemberRemove":        (A,   A,         A,            F,       F,      F),      # policies:write
+    "policyTerminate":           (A,   A,         A,            F,       F,      F),      # policies:write
+    "policyReinstate":           (A,   A,         A,            F,       F,      F),      # policies:write
+    "policyMove":                (A,   A,         A,            F,       F,      F),      # policies:write
+    "personUpdate":              (A,   A,         A,            F,       F,      F),      # policies:write
+    "groupAccountTerminate":     (A,   A,         F,            F,       F,      F),      # groups:write
 }
 # fmt: on
 
@@ -121,6 +147,9 @@ class World:
     |-- CHILD            (EU, HEALTH)
     |-- LEAF             (EU, HEALTH; no children, no accounts: deletable)
     |-- account ROOT-STAFF (EU, HEALTH; class C0; offers MED-PPO)
+    |     |-- policy P-ROOT (EU, HEALTH): subscriber P-1 (the employee), a child
+    |     `-- policy P-DONE (EU, HEALTH): terminated yesterday
+    |-- account ROOT-OTHER (EU, HEALTH; class C0; offers MED-PPO; no policies)
     `-- account ROOT-US    (US, HEALTH: outside the backoffice's and reporting's grants)
     US-CO (US, HEALTH: outside every non-admin role's grants)
     """
@@ -133,6 +162,13 @@ class World:
     us_client: GroupClient
     grant: AccessGrant
     api_key: ApiKey
+    other_account: GroupAccount
+    policy: Policy
+    terminated: Policy
+    subscriber: Person
+    kid: Person
+    account_class: InsurableClass
+    other_class: InsurableClass
 
 
 @dataclass(frozen=True)
@@ -161,6 +197,22 @@ def _client(row: GroupClient) -> str:
 
 def _account(row: GroupAccount) -> str:
     return global_id("GroupAccount", row.id)  # type: ignore[arg-type]
+
+
+def _id(type_name: str, row: Any) -> str:
+    return global_id(type_name, row.id)
+
+
+def _today() -> str:
+    return utc_today().isoformat()
+
+
+def _person(name: str) -> dict[str, Any]:
+    return {"givenName": name, "familyName": "Roe", "birthDate": "1980-05-01", "gender": "FEMALE"}
+
+
+def _policy_ref(policy: Policy) -> dict[str, Any]:
+    return {"policyId": _id("Policy", policy), "version": policy.version}
 
 
 def _in_a_month() -> str:
@@ -271,6 +323,85 @@ OPERATIONS: dict[str, Operation] = {
         _mutation("apiKeyRevoke", "ApiKeyRevokeInput", "apiKey { name }"),
         lambda w: {"input": {"id": global_id("ApiKey", w.api_key.id)}},  # type: ignore[arg-type]
     ),
+    "policy": Operation(
+        'query Run { policy(number: "P-ROOT") { number } }',
+    ),
+    "policies": Operation("query Run { policies { totalCount } }"),
+    "person": Operation(
+        "query Run($id: ID!) { person(id: $id) { personNumber } }",
+        lambda w: {"id": _id("Person", w.subscriber)},
+    ),
+    "policyEnroll": Operation(
+        _mutation("policyEnroll", "PolicyEnrollInput", "policy { number }"),
+        lambda w: {
+            "input": {
+                "groupAccountId": _account(w.account),
+                "insurableClassId": _id("InsurableClass", w.account_class),
+                "startDate": _today(),
+                "subscriber": {"person": _person("Ann")},
+                "products": [{"productCode": "MED-PPO", "coverageTier": "EMPLOYEE_ONLY"}],
+            }
+        },
+    ),
+    "policyMemberAdd": Operation(
+        _mutation("policyMemberAdd", "PolicyMemberAddInput", "policy { number }"),
+        lambda w: {
+            "input": {
+                **_policy_ref(w.policy),
+                "person": _person("Sam"),
+                "relationship": "SPOUSE",
+            }
+        },
+    ),
+    "policyMemberRemove": Operation(
+        _mutation("policyMemberRemove", "PolicyMemberRemoveInput", "policy { number }"),
+        lambda w: {
+            "input": {
+                **_policy_ref(w.policy),
+                "personId": _id("Person", w.kid),
+                "endDate": _today(),
+            }
+        },
+    ),
+    "policyTerminate": Operation(
+        _mutation("policyTerminate", "PolicyTerminateInput", "policy { status }"),
+        lambda w: {"input": {**_policy_ref(w.policy), "endDate": _today()}},
+    ),
+    "policyReinstate": Operation(
+        _mutation("policyReinstate", "PolicyReinstateInput", "policy { status }"),
+        lambda w: {"input": _policy_ref(w.terminated)},
+    ),
+    "policyMove": Operation(
+        _mutation("policyMove", "PolicyMoveInput", "policy { number }"),
+        lambda w: {
+            "input": {
+                **_policy_ref(w.policy),
+                "date": _today(),
+                "groupAccountId": _account(w.other_account),
+                "insurableClassId": _id("InsurableClass", w.other_class),
+            }
+        },
+    ),
+    "personUpdate": Operation(
+        _mutation("personUpdate", "PersonUpdateInput", "person { personNumber }"),
+        lambda w: {
+            "input": {
+                "id": _id("Person", w.subscriber),
+                "version": w.subscriber.version,
+                "email": "p1@example.com",
+            }
+        },
+    ),
+    "groupAccountTerminate": Operation(
+        _mutation("groupAccountTerminate", "GroupAccountTerminateInput", "groupAccount { code }"),
+        lambda w: {
+            "input": {
+                "id": _account(w.other_account),
+                "version": w.other_account.version,
+                "endDate": _today(),
+            }
+        },
+    ),
 }
 
 
@@ -375,8 +506,108 @@ async def world(session: AsyncSession) -> World:
         expires_at=datetime.now(UTC) + timedelta(days=30),
     )
     session.add_all([grant, api_key])
+    other_account = await book.account(root, code="ROOT-OTHER", classes=1, products=1)
+    policy, subscriber, kid = await _policy(book, account, "P-ROOT", "P-1")
+    terminated, _, _ = await _policy(book, account, "P-DONE", "P-2", ended=True)
     await session.commit()
-    return World(root, child, leaf, account, us_account, us_client, grant, api_key)
+    return World(
+        root,
+        child,
+        leaf,
+        account,
+        us_account,
+        us_client,
+        grant,
+        api_key,
+        other_account,
+        policy,
+        terminated,
+        subscriber,
+        kid,
+        await _first_class(book, account),
+        await _first_class(book, other_account),
+    )
+
+
+async def _first_class(book: Book, account: GroupAccount) -> InsurableClass:
+    stmt = sa.select(InsurableClass).where(InsurableClass.group_account_id == account.id)  # type: ignore[arg-type]
+    return (await book.session.scalars(stmt)).first()  # type: ignore[return-value]
+
+
+async def _policy(
+    book: Book, account: GroupAccount, number: str, person_number: str, *, ended: bool = False
+) -> tuple[Policy, Person, Person]:
+    """A policy of a subscriber and a child in the account's first class, with medical."""
+    s = book.session
+    start = utc_today() - timedelta(days=30)
+    end = utc_today() - timedelta(days=1) if ended else None
+    holder = Person(
+        person_number=person_number,
+        given_name="Pat",
+        family_name="Lee",
+        birth_date=date(1980, 1, 1),
+        gender=Gender.UNKNOWN,
+    )
+    kid = Person(
+        person_number=f"{person_number}-C",
+        given_name="Kim",
+        family_name="Lee",
+        birth_date=date(2015, 1, 1),
+        gender=Gender.UNKNOWN,
+    )
+    s.add_all([holder, kid])
+    await s.flush()
+    policy = Policy(
+        number=number,
+        subscriber_id=holder.id,  # type: ignore[arg-type]
+        line_of_business_id=book.health.id,  # type: ignore[arg-type]
+        data_access_group_id=book.dag_eu.id,  # type: ignore[arg-type]
+        status=PolicyStatus.TERMINATED if ended else PolicyStatus.ACTIVE,
+        start_date=start,
+        end_date=end,
+    )
+    s.add(policy)
+    await s.flush()
+    class_id = (await _first_class(book, account)).id
+    s.add_all(
+        [
+            PolicyMember(
+                policy_id=policy.id,
+                person_id=holder.id,  # type: ignore[arg-type]
+                relationship=Relationship.SUBSCRIBER,
+                start_date=start,
+                end_date=end,
+            ),
+            PolicyMember(
+                policy_id=policy.id,
+                person_id=kid.id,  # type: ignore[arg-type]
+                relationship=Relationship.CHILD,
+                start_date=start,
+                end_date=end or date(2040, 12, 31),
+            ),
+            PolicyAccountLink(
+                policy_id=policy.id,
+                group_account_id=account.id,  # type: ignore[arg-type]
+                start_date=start,
+                end_date=end,
+            ),
+            PolicyClassLink(
+                policy_id=policy.id,
+                insurable_class_id=class_id,  # type: ignore[arg-type]
+                start_date=start,
+                end_date=end,
+            ),
+            EnrollmentProduct(
+                policy_id=policy.id,
+                product_id=book.medical.id,  # type: ignore[arg-type]
+                coverage_tier=CoverageTier.EMPLOYEE_CHILDREN,
+                start_date=start,
+                end_date=end,
+            ),
+        ]
+    )
+    await s.flush()
+    return policy, holder, kid
 
 
 _TABLES = [
@@ -388,6 +619,12 @@ _TABLES = [
     AccessGrant,
     ApiKey,
     AuditEvent,
+    Person,
+    Policy,
+    PolicyMember,
+    PolicyAccountLink,
+    PolicyClassLink,
+    EnrollmentProduct,
 ]
 
 

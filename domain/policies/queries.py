@@ -1,0 +1,123 @@
+"""Reading policies and persons for lists and loaders, limited to what a scope reaches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from authz.access import RowScope
+from domain.core.fields import is_code
+from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.groups import access as groups
+from domain.groups.models import GroupAccount
+from domain.groups.queries import subtree_ids
+from domain.policies import access
+from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyStatus
+
+
+def in_force(table: Any, day: date) -> Any:
+    """Rows of a dated table in force on `day`."""
+    return sa.and_(table.start_date <= day, sa.or_(table.end_date.is_(None), table.end_date >= day))
+
+
+@dataclass(frozen=True)
+class PolicyFilter:
+    """Which policies to list; every given criterion must hold.
+
+    Without `as_of`, a group criterion matches a policy ever linked to the group; with it,
+    only one linked on that day, and only policies in force on that day match.
+    """
+
+    group_client_id: int | None = None
+    group_account_id: int | None = None
+    status: PolicyStatus | None = None
+    as_of: date | None = None
+    search: str | None = None
+
+    def select(self, scope: RowScope, *, groups_scope: RowScope) -> sa.Select[Any]:
+        """The select of the matching policies `scope` reaches.
+
+        A group client or account named in the filter must be one `groups_scope` sees: a
+        hidden row does not exist, so neither do policies found through it.
+        """
+        stmt = sa.select(Policy).where(access.policies(scope))
+        accounts = self._accounts(groups_scope)
+        if accounts is not None:
+            links = sa.select(col(PolicyAccountLink.policy_id)).where(
+                col(PolicyAccountLink.group_account_id).in_(accounts)
+            )
+            if self.as_of is not None:
+                links = links.where(in_force(PolicyAccountLink, self.as_of))
+            stmt = stmt.where(col(Policy.id).in_(links))
+        if self.status is not None:
+            stmt = stmt.where(col(Policy.status) == self.status)
+        if self.as_of is not None:
+            stmt = stmt.where(in_force(Policy, self.as_of))
+        return self._searched(stmt)
+
+    def _accounts(self, groups_scope: RowScope) -> sa.Select[Any] | None:
+        if self.group_client_id is None and self.group_account_id is None:
+            return None
+        stmt = sa.select(col(GroupAccount.id))
+        if self.group_account_id is not None:
+            stmt = stmt.where(
+                col(GroupAccount.id) == self.group_account_id, groups.accounts(groups_scope)
+            )
+        if self.group_client_id is not None:
+            clients = subtree_ids(self.group_client_id, visible=groups.clients(groups_scope))
+            stmt = stmt.where(col(GroupAccount.group_client_id).in_(clients))
+        return stmt
+
+    def _searched(self, stmt: sa.Select[Any]) -> sa.Select[Any]:
+        term = (self.search or "").strip().lower()
+        if "\x00" in term:  # nothing stored holds one; PostgreSQL cannot even compare it
+            return stmt.where(sa.false())
+        if not term:
+            return stmt
+        subscribers = sa.select(col(Person.id)).where(
+            sa.or_(
+                *(
+                    sa.func.lower(column).contains(term, autoescape=True)
+                    for column in (Person.given_name, Person.family_name, Person.person_number)
+                )
+            )
+        )
+        return stmt.where(
+            sa.or_(
+                sa.func.lower(Policy.number).contains(term, autoescape=True),
+                col(Policy.subscriber_id).in_(subscribers),
+            )
+        )
+
+
+async def list_policies(
+    session: AsyncSession,
+    *,
+    scope: RowScope,
+    groups_scope: RowScope,
+    criteria: PolicyFilter,
+    window: Window,
+) -> Slice[Policy]:
+    """A window of the matching policies, in creation order."""
+    stmt = criteria.select(scope, groups_scope=groups_scope)
+    return await fetch_slice(session, stmt, Policy, window)
+
+
+async def count_policies(
+    session: AsyncSession, *, scope: RowScope, groups_scope: RowScope, criteria: PolicyFilter
+) -> int:
+    """Count the matching policies."""
+    return await count(session, criteria.select(scope, groups_scope=groups_scope))
+
+
+async def policy_by_number(session: AsyncSession, number: str, *, scope: RowScope) -> Policy | None:
+    """The policy with this number, if `scope` reaches it."""
+    if not is_code(number.strip()):
+        return None
+    stmt = sa.select(Policy).where(col(Policy.number) == number.strip(), access.policies(scope))
+    return await session.scalar(stmt)  # type: ignore[no-any-return]

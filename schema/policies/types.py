@@ -1,0 +1,283 @@
+"""GraphQL types of persons, policies, their members and what a policy is linked to."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+from strawberry.dataloader import DataLoader
+
+from authz.access import PERSONAL_FIELDS
+from domain.policies import models
+from domain.policies.periods import age_limit_end, as_of
+from schema.core.context import Info
+from schema.core.permissions import guarded
+from schema.core.relay import CountedConnection, RowNode
+from schema.groups.types import GroupAccount, InsurableClass
+from schema.reference.types import CoverageTier, DataAccessGroup, LineOfBusiness, Product
+
+strawberry.enum(models.Gender, description="A person's gender as the insurer records it.")
+strawberry.enum(models.Relationship, description="How a member relates to the subscriber.")
+strawberry.enum(
+    models.PolicyStatus,
+    description="ACTIVE: runs open-ended; TERMINATED: ended on its end date.",
+)
+Gender = models.Gender
+Relationship = models.Relationship
+PolicyStatus = models.PolicyStatus
+
+_AS_OF = "The day to answer for; today (UTC) when left out."
+_START = "The first day, included."
+_END = "The last day, included; null while open-ended."
+
+
+def _personal(column: str, description: str) -> Any:
+    """A person's column that only callers allowed personal fields may read."""
+
+    def resolve(root: Person):  # type: ignore[no-untyped-def]  # the class annotation types it
+        return getattr(root.row, column)
+
+    return strawberry.field(resolver=resolve, **guarded(PERSONAL_FIELDS, description))
+
+
+def _day(info: Info, day: date | None) -> date:
+    return day if day is not None else info.context.policy_limits.today()
+
+
+@strawberry.type(description="A human being, once, however many policies and groups insure them.")
+class Person(RowNode):
+    id: relay.NodeID[int]
+    person_number: str = strawberry.field(description="The insurer's number for the person.")
+    version: int = strawberry.field(description="Bumped by every change; send it back to update.")
+    row: strawberry.Private[models.Person]
+
+    given_name: str | None = _personal("given_name", "The given name.")
+    family_name: str | None = _personal("family_name", "The family name.")
+    birth_date: date | None = _personal("birth_date", "The date of birth.")
+    gender: Gender | None = _personal("gender", "The gender.")
+    national_id: str | None = _personal("national_id", "The national identity number.")
+    email: str | None = _personal("email", "The e-mail address.")
+    phone: str | None = _personal("phone", "The telephone number.")
+    address_line: str | None = _personal("address_line", "Street and number.")
+    postal_code: str | None = _personal("postal_code", "The postal code.")
+    city: str | None = _personal("city", "The city.")
+    country: str | None = _personal("country", "The ISO 3166 country code.")
+    salary: Decimal | None = _personal("salary", "The yearly salary, where the group uses it.")
+    salary_currency: str | None = _personal("salary_currency", "The ISO 4217 currency.")
+
+    @classmethod
+    def from_model(cls, row: models.Person) -> Self:
+        return cls(id=row.id, person_number=row.person_number, version=row.version, row=row)  # type: ignore[arg-type]
+
+    @classmethod
+    def node_loader(cls, info: Info) -> DataLoader[int, Any]:
+        return info.context.loaders.policies.person_by_id
+
+
+@strawberry.type(description="A person insured on a policy during a period.")
+class PolicyMember:
+    relationship: Relationship = strawberry.field(description="How they relate to the subscriber.")
+    start_date: date = strawberry.field(description=_START)
+    end_date: date | None = strawberry.field(description=_END)
+    row: strawberry.Private[models.PolicyMember]
+
+    @classmethod
+    def from_model(cls, row: models.PolicyMember) -> Self:
+        return cls(
+            relationship=row.relationship, start_date=row.start_date, end_date=row.end_date, row=row
+        )
+
+    @strawberry.field(description="The person insured.")
+    async def person(self, info: Info) -> Person | None:
+        row = await info.context.loaders.policies.person_by_id.load(self.row.person_id)
+        return Person.from_model(row) if row else None
+
+    @strawberry.field(
+        **guarded(
+            PERSONAL_FIELDS,
+            "For a child, the last day before the age limit (GROUPCOVER_CHILD_MAX_AGE), when "
+            "their coverage ends at the latest; null for other members.",
+        )
+    )
+    async def age_limit_date(self, info: Info) -> date | None:
+        if self.row.relationship != models.Relationship.CHILD:
+            return None
+        person = await info.context.loaders.policies.person_by_id.load(self.row.person_id)
+        limit = info.context.policy_limits.child_max_age
+        return age_limit_end(person.birth_date, limit) if person else None
+
+
+@strawberry.type(description="The group account a policy belonged to during a period.")
+class PolicyGroupAccountPeriod:
+    start_date: date = strawberry.field(description=_START)
+    end_date: date | None = strawberry.field(description=_END)
+    row: strawberry.Private[models.PolicyAccountLink]
+
+    @strawberry.field(description="The group account; null when you may not see it.")
+    async def group_account(self, info: Info) -> GroupAccount | None:
+        row = await info.context.loaders.groups.group_account_by_id.load(self.row.group_account_id)
+        return GroupAccount.from_model(row) if row else None
+
+
+@strawberry.type(description="The insurable class a policy belonged to during a period.")
+class PolicyInsurableClassPeriod:
+    start_date: date = strawberry.field(description=_START)
+    end_date: date | None = strawberry.field(description=_END)
+    row: strawberry.Private[models.PolicyClassLink]
+
+    @strawberry.field(description="The insurable class; null when you may not see it.")
+    async def insurable_class(self, info: Info) -> InsurableClass | None:
+        loader = info.context.loaders.groups.insurable_class_by_id
+        row = await loader.load(self.row.insurable_class_id)
+        return InsurableClass.from_model(row) if row else None
+
+
+@strawberry.type(description="A product a policy has, in a coverage tier, during a period.")
+class EnrollmentProduct(RowNode):
+    id: relay.NodeID[int]
+    coverage_tier: CoverageTier = strawberry.field(description="Who the product covers.")
+    start_date: date = strawberry.field(description=_START)
+    end_date: date | None = strawberry.field(description=_END)
+    row: strawberry.Private[models.EnrollmentProduct]
+
+    @classmethod
+    def from_model(cls, row: models.EnrollmentProduct) -> Self:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            coverage_tier=row.coverage_tier,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            row=row,
+        )
+
+    @classmethod
+    def node_loader(cls, info: Info) -> DataLoader[int, Any]:
+        return info.context.loaders.policies.enrollment_product_by_id
+
+    @strawberry.field(description="The product.")
+    async def product(self, info: Info) -> Product:
+        row = await info.context.loaders.reference.product_by_id.load(self.row.product_id)
+        return Product.from_model(row)
+
+
+@strawberry.type(description="Every dated row of a policy, each list in order of start.")
+class PolicyHistory:
+    members: list[PolicyMember] = strawberry.field(description="Each member's periods.")
+    group_accounts: list[PolicyGroupAccountPeriod] = strawberry.field(
+        description="The group accounts the policy belonged to, and when."
+    )
+    insurable_classes: list[PolicyInsurableClassPeriod] = strawberry.field(
+        description="The insurable classes the policy belonged to, and when."
+    )
+    enrollment_products: list[EnrollmentProduct] = strawberry.field(
+        description="The products the policy had, and when."
+    )
+
+
+def _by_start(rows: list[Any]) -> list[Any]:
+    return sorted(rows, key=lambda row: (row.start_date, row.id))
+
+
+@strawberry.type(description="The contract of a subscriber and the family insured with them.")
+class Policy(RowNode):
+    id: relay.NodeID[int]
+    number: str = strawberry.field(description="The policy number, unique.")
+    status: PolicyStatus = strawberry.field(description="Whether it runs or was terminated.")
+    start_date: date = strawberry.field(description="The first day of coverage.")
+    end_date: date | None = strawberry.field(description="The last day; null while it runs.")
+    version: int = strawberry.field(description="Bumped by every change; send it back to change.")
+    row: strawberry.Private[models.Policy]
+
+    @classmethod
+    def from_model(cls, row: models.Policy) -> Self:
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            number=row.number,
+            status=row.status,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            version=row.version,
+            row=row,
+        )
+
+    @classmethod
+    def node_loader(cls, info: Info) -> DataLoader[int, Any]:
+        return info.context.loaders.policies.policy_by_id
+
+    @strawberry.field(description="The employee who holds the policy.")
+    async def subscriber(self, info: Info) -> Person | None:
+        row = await info.context.loaders.policies.person_by_id.load(self.row.subscriber_id)
+        return Person.from_model(row) if row else None
+
+    @strawberry.field(description="The members insured on the day, the subscriber first.")
+    async def members(self, info: Info, as_of: date | None = None) -> list[PolicyMember]:
+        rows = await info.context.loaders.policies.members_by_policy.load(self.id)
+        current = as_of_rows(rows, _day(info, as_of))
+        current.sort(key=lambda m: (m.relationship != models.Relationship.SUBSCRIBER, m.id))
+        return [PolicyMember.from_model(row) for row in current]
+
+    @strawberry.field(description="The group account the policy belongs to on the day.")
+    async def group_account(self, info: Info, as_of: date | None = None) -> GroupAccount | None:
+        links = await info.context.loaders.policies.account_links_by_policy.load(self.id)
+        link = next(iter(as_of_rows(links, _day(info, as_of))), None)
+        if link is None:
+            return None
+        row = await info.context.loaders.groups.group_account_by_id.load(link.group_account_id)
+        return GroupAccount.from_model(row) if row else None
+
+    @strawberry.field(description="The insurable class the policy belongs to on the day.")
+    async def insurable_class(self, info: Info, as_of: date | None = None) -> InsurableClass | None:
+        links = await info.context.loaders.policies.class_links_by_policy.load(self.id)
+        link = next(iter(as_of_rows(links, _day(info, as_of))), None)
+        if link is None:
+            return None
+        row = await info.context.loaders.groups.insurable_class_by_id.load(link.insurable_class_id)
+        return InsurableClass.from_model(row) if row else None
+
+    @strawberry.field(description="The products the policy has on the day.")
+    async def enrollment_products(
+        self, info: Info, as_of: date | None = None
+    ) -> list[EnrollmentProduct]:
+        rows = await info.context.loaders.policies.enrollment_products_by_policy.load(self.id)
+        return [EnrollmentProduct.from_model(row) for row in as_of_rows(rows, _day(info, as_of))]
+
+    @strawberry.field(description="Every period of the policy's members, links and products.")
+    async def history(self, info: Info) -> PolicyHistory:
+        loaders = info.context.loaders.policies
+        members = await loaders.members_by_policy.load(self.id)
+        accounts = await loaders.account_links_by_policy.load(self.id)
+        classes = await loaders.class_links_by_policy.load(self.id)
+        products = await loaders.enrollment_products_by_policy.load(self.id)
+        return PolicyHistory(
+            members=[PolicyMember.from_model(r) for r in _by_start(members)],
+            group_accounts=[PolicyGroupAccountPeriod(**_period(r)) for r in _by_start(accounts)],
+            insurable_classes=[
+                PolicyInsurableClassPeriod(**_period(r)) for r in _by_start(classes)
+            ],
+            enrollment_products=[EnrollmentProduct.from_model(r) for r in _by_start(products)],
+        )
+
+    @strawberry.field(description="The policy's own line of business (not its group's).")
+    async def line_of_business(self, info: Info) -> LineOfBusiness:
+        return await LineOfBusiness.load(info, self.row.line_of_business_id)
+
+    @strawberry.field(description="The policy's own data access group (not its group's).")
+    async def data_access_group(self, info: Info) -> DataAccessGroup:
+        return await DataAccessGroup.load(info, self.row.data_access_group_id)
+
+
+def as_of_rows(rows: list[Any], day: date) -> list[Any]:
+    """The dated rows in force on `day`."""
+    return list(as_of(rows, day))
+
+
+def _period(row: Any) -> dict[str, Any]:
+    return {"start_date": row.start_date, "end_date": row.end_date, "row": row}
+
+
+@strawberry.type(name="PolicyConnection", description="A page of policies.")
+class PolicyConnection(CountedConnection[Policy]):
+    pass
