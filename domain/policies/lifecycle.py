@@ -138,7 +138,7 @@ async def move_policy(
     policy = await active_policy(session, actor, policy_id, version)
     problems: list[Problem] = []
     check_effective(("date",), on, limits, problems)
-    if on < policy.start_date:
+    if on < policy.start_date and not problems:
         problems.append(
             Problem(("date",), ErrorCode.TOO_FAR_BACK, f"The policy starts on {policy.start_date}.")
         )
