@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,16 @@ from domain.groups.models import (
     GroupAccountProductClass,
     GroupClient,
     InsurableClass,
+)
+from domain.policies.models import (
+    EnrollmentProduct,
+    Gender,
+    Person,
+    Policy,
+    PolicyAccountLink,
+    PolicyClassLink,
+    PolicyMember,
+    Relationship,
 )
 from domain.reference.models import (
     CoverageTier,
@@ -149,6 +160,73 @@ async def place(book: Book, *, code: str = "ACME", parent: GroupClient | None = 
     )
     await s.commit()
     return Place(client, account, staff, executives)
+
+
+async def families(book: Book, where: Place, count: int, *, since: date) -> list[Policy]:
+    """`count` policies in `where`, each a subscriber, a spouse and a child with medical.
+
+    Written straight to the tables in a few statements, for lists and benchmarks."""
+    s = book.session
+    first = next(_serial)
+    persons = [
+        Person(
+            person_number=f"PN-{first}-{i}-{role}",
+            given_name=role.title(),
+            family_name=f"Family {i}",
+            birth_date=date(2015 if role == "child" else 1980, 1, 1),
+            gender=Gender.UNKNOWN,
+        )
+        for i in range(count)
+        for role in ("holder", "spouse", "child")
+    ]
+    s.add_all(persons)
+    await s.flush()
+    policies = [
+        Policy(
+            number=f"POL-{first}-{i}",
+            subscriber_id=persons[3 * i].id,  # type: ignore[arg-type]
+            line_of_business_id=book.health.id,  # type: ignore[arg-type]
+            data_access_group_id=book.dag_eu.id,  # type: ignore[arg-type]
+            start_date=since,
+        )
+        for i in range(count)
+    ]
+    s.add_all(policies)
+    await s.flush()
+    roles = (Relationship.SUBSCRIBER, Relationship.SPOUSE, Relationship.CHILD)
+    for i, policy in enumerate(policies):
+        s.add_all(
+            [
+                PolicyMember(
+                    policy_id=policy.id,
+                    person_id=persons[3 * i + n].id,  # type: ignore[arg-type]
+                    relationship=role,
+                    start_date=since,
+                    end_date=date(2040, 12, 31) if role is Relationship.CHILD else None,
+                )
+                for n, role in enumerate(roles)
+            ]
+            + [
+                PolicyAccountLink(
+                    policy_id=policy.id,
+                    group_account_id=where.account.id,
+                    start_date=since,  # type: ignore[arg-type]
+                ),
+                PolicyClassLink(
+                    policy_id=policy.id,
+                    insurable_class_id=where.staff.id,
+                    start_date=since,  # type: ignore[arg-type]
+                ),
+                EnrollmentProduct(
+                    policy_id=policy.id,
+                    product_id=book.medical.id,  # type: ignore[arg-type]
+                    coverage_tier=CoverageTier.FAMILY,
+                    start_date=since,
+                ),
+            ]
+        )
+    await s.commit()
+    return policies
 
 
 async def tree(book: Book, *, size: int, depth: int) -> GroupClient:
