@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from authz.access import EVERYTHING, Actor
 from domain.demo import data
+from domain.demo.families import DEMO_FAMILIES, load_members
 from domain.groups.accounts import create_group_account
 from domain.groups.models import (
     GroupAccount,
@@ -37,12 +38,15 @@ KINDS = (
     "group accounts",
     "insurable classes",
     "group account products",
+    "persons",
+    "policies",
+    "policy members",
 )
 
 Added = dict[str, int]
 
 
-async def load_demo_book(session: AsyncSession) -> Added:
+async def load_demo_book(session: AsyncSession, *, families: int = DEMO_FAMILIES) -> Added:
     """Add what is missing of the demo book, commit, and count what was added by kind."""
     added: Added = dict.fromkeys(KINDS, 0)
     await _reference(session, added)
@@ -56,6 +60,7 @@ async def load_demo_book(session: AsyncSession) -> Added:
         account = await _by_code(session, GroupAccount, edit.account)
         assert account is not None, edit.account
         await _furnish(session, account, edit, added)
+    await load_members(session, added, families=families)
     await session.commit()
     return added
 

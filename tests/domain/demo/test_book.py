@@ -75,7 +75,7 @@ async def test_builds_a_multinational_four_levels_deep_in_three_countries(
     session: AsyncSession,
 ) -> None:
     # when
-    await load_demo_book(session)
+    await load_demo_book(session, families=20)
     # then
     clients = await _clients(session)
     globex = _subtree(clients, "GLOBEX")
@@ -97,7 +97,7 @@ async def test_builds_a_multinational_four_levels_deep_in_three_countries(
 
 async def test_every_globex_leaf_has_a_group_account(session: AsyncSession) -> None:
     # when
-    await load_demo_book(session)
+    await load_demo_book(session, families=20)
     # then
     clients = await _clients(session)
     globex = _subtree(clients, "GLOBEX")
@@ -109,7 +109,7 @@ async def test_every_globex_leaf_has_a_group_account(session: AsyncSession) -> N
 
 async def test_builds_a_mid_size_company_and_a_small_business(session: AsyncSession) -> None:
     # when
-    await load_demo_book(session)
+    await load_demo_book(session, families=20)
     # then
     clients = await _clients(session)
     northwind = {clients[code].id for code in _subtree(clients, "NORTHWIND")}
@@ -126,7 +126,7 @@ async def test_offers_medical_dental_and_life_products_in_their_tiers(
     session: AsyncSession,
 ) -> None:
     # when
-    await load_demo_book(session)
+    await load_demo_book(session, families=20)
     # then
     products = {p.id: p for p in await _all(session, Product)}
     kinds = Counter(p.kind for p in products.values())
@@ -148,7 +148,7 @@ async def test_the_book_is_mostly_approved_with_a_few_recent_changes(
     session: AsyncSession,
 ) -> None:
     # when
-    await load_demo_book(session)
+    await load_demo_book(session, families=20)
     # then
     clients = (await _clients(session)).values()
     changed = {c.code for c in clients if c.status == GroupStatus.CHANGED}
@@ -162,7 +162,7 @@ async def test_the_book_is_mostly_approved_with_a_few_recent_changes(
 
 async def test_counts_what_it_added_and_audits_it_as_demo(session: AsyncSession) -> None:
     # when
-    added = await load_demo_book(session)
+    added = await load_demo_book(session, families=20)
     # then
     assert added["group clients"] == len(await _all(session, GroupClient))
     assert added["group accounts"] == len(await _all(session, GroupAccount))
@@ -179,11 +179,11 @@ async def test_loading_twice_adds_and_changes_nothing(
     session: AsyncSession, statements: StatementCounter
 ) -> None:
     # given
-    await load_demo_book(session)
+    await load_demo_book(session, families=20)
     before = await _snapshot(session)
     statements.reset()
     # when
-    added = await load_demo_book(session)
+    added = await load_demo_book(session, families=20)
     # then
     writes = [s for s in statements.statements if not s.lstrip().upper().startswith("SELECT")]
     assert writes == []
@@ -198,7 +198,7 @@ async def test_keeps_reference_data_that_is_already_there(session: AsyncSession)
     session.add(health)
     await session.commit()
     # when
-    added = await load_demo_book(session)
+    added = await load_demo_book(session, families=20)
     # then
     lobs = {lob.code: lob.name for lob in await _all(session, LineOfBusiness)}
     assert lobs["HEALTH"] == "Health, our own"
@@ -209,7 +209,7 @@ async def test_keeps_reference_data_that_is_already_there(session: AsyncSession)
 
 async def test_fills_in_what_went_missing_and_approves_it_again(session: AsyncSession) -> None:
     # given
-    await load_demo_book(session)
+    await load_demo_book(session, families=20)
     account = await session.scalar(
         sa.select(GroupAccount).where(col(GroupAccount.code) == "GLX-FR-LYS")
     )
@@ -222,7 +222,7 @@ async def test_fills_in_what_went_missing_and_approves_it_again(session: AsyncSe
     )
     await session.commit()
     # when
-    added = await load_demo_book(session)
+    added = await load_demo_book(session, families=20)
     # then
     assert {kind: n for kind, n in added.items() if n} == {"group account products": 1}
     client = await session.get(GroupClient, account.group_client_id)

@@ -1,0 +1,89 @@
+"""The demo members: families that keep every enrolment rule, and show each of them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.demo.book import load_demo_book
+from domain.policies.checks import Blame, check_policy
+from domain.policies.models import (
+    Person,
+    Policy,
+    PolicyAccountLink,
+    PolicyClassLink,
+    PolicyMember,
+    PolicyStatus,
+    Relationship,
+)
+from domain.policies.periods import age_limit_end
+from domain.policies.rules import PolicyLimits, utc_today
+from domain.policies.state import facts_for, policy_rows
+
+FAMILIES = 120
+
+
+async def _all(session: AsyncSession, model: Any) -> list[Any]:
+    return list((await session.scalars(sa.select(model))).all())
+
+
+@pytest.fixture
+async def loaded(session: AsyncSession) -> dict[str, int]:
+    return await load_demo_book(session, families=FAMILIES)
+
+
+async def test_counts_what_it_added_and_adds_nothing_again(
+    session: AsyncSession, loaded: dict[str, int]
+) -> None:
+    # then
+    assert loaded["persons"] == len(await _all(session, Person))
+    assert loaded["policies"] == len(await _all(session, Policy)) >= FAMILIES
+    assert loaded["policy members"] == len(await _all(session, PolicyMember))
+    again = await load_demo_book(session, families=FAMILIES)
+    assert (again["persons"], again["policies"], again["policy members"]) == (0, 0, 0)
+
+
+async def test_every_policy_keeps_every_rule_the_services_check(
+    session: AsyncSession, loaded: dict[str, int]
+) -> None:
+    # given the checks a change to any of these policies would run
+    limits = PolicyLimits()
+    for policy in await _all(session, Policy):
+        rows = await policy_rows(session, policy.id)
+        facts = await facts_for(session, rows, limits=limits, policy_id=policy.id)
+        # then
+        assert check_policy(rows, facts, Blame()) == [], policy.number
+
+
+async def test_tells_the_stories_the_rules_are_about(
+    session: AsyncSession, loaded: dict[str, int]
+) -> None:
+    today = utc_today()
+    policies = await _all(session, Policy)
+    members = await _all(session, PolicyMember)
+    persons = {p.id: p for p in await _all(session, Person)}
+    # moves: a policy with two account links, or two class links
+    links = Counter(link.policy_id for link in await _all(session, PolicyAccountLink))
+    classes = Counter(link.policy_id for link in await _all(session, PolicyClassLink))
+    assert any(n > 1 for n in links.values()) or any(n > 1 for n in classes.values())
+    # terminations
+    assert any(p.status == PolicyStatus.TERMINATED for p in policies)
+    # children whose cover ends within two months, shown in advance
+    soon = [
+        m
+        for m in members
+        if m.relationship == Relationship.CHILD
+        and today <= age_limit_end(persons[m.person_id].birth_date, 26) <= today + timedelta(60)
+    ]
+    assert len(soon) >= 3
+    # newborns added after their policy started
+    starts = {p.id: p.start_date for p in policies}
+    assert any(m.start_date > starts[m.policy_id] for m in members)
+    # one person, two groups: subscriber of two policies
+    holders = Counter(p.subscriber_id for p in policies)
+    assert any(n == 2 for n in holders.values())
