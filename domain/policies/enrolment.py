@@ -315,7 +315,9 @@ async def _person(
                 session, spec.person_id, scope=actor.scope, field_name="person_id"
             )
         except DomainError:
-            problems.append(errors.unknown((*path, "person_id"), "person with the id", "given"))
+            problems.append(
+                Problem((*path, "person_id"), ErrorCode.NOT_FOUND, "No person with this id.")
+            )
             return None
     found = len(problems)
     data = clean_person((*path, "person"), spec.person, problems, today=limits.today())  # type: ignore[arg-type]
@@ -337,7 +339,11 @@ async def insurable_class_of(
         )
         if found is None:
             problems.append(
-                errors.unknown(("insurable_class_id",), "insurable class in the account", "given")
+                Problem(
+                    ("insurable_class_id",),
+                    ErrorCode.NOT_FOUND,
+                    "No insurable class with this id in the group account.",
+                )
             )
         return found
     has_classes = await session.scalar(
