@@ -15,26 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.principal import Principal, Role
 from bench.harness import Build, Case, run
-from bench.tree_query import viewers
 from domain.policies.models import Person
 from domain.policies.rules import utc_today
-from tests.factories import Book, families, place
-
-PAGE = """
-query Page($asOf: Date!) {
-  policies(first: 100, filter: {asOf: $asOf}) {
-    totalCount
-    edges { node {
-      number status
-      subscriber { personNumber givenName familyName }
-      members(asOf: $asOf) { relationship startDate endDate person { givenName birthDate } }
-      groupAccount(asOf: $asOf) { code }
-      insurableClass(asOf: $asOf) { code }
-      enrollmentProducts(asOf: $asOf) { coverageTier startDate product { code } }
-    } }
-  }
-}
-"""
+from tests.factories import Book, families, place, viewers
+from tests.schema.policies.test_statement_counts import PAGE
 
 OWN = """
 query Own {

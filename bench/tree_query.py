@@ -12,26 +12,9 @@ import argparse
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.principal import Principal, Role
 from bench.harness import Build, Case, run
-from tests.factories import Book, tree
+from tests.factories import Book, tree, viewers
 from tests.schema.groups.test_statement_counts import PAGE, TREE
-
-
-def viewers(root_code: str) -> dict[str, Principal]:
-    """An admin, and restricted roles whose grants reach every row of the tree."""
-    return {
-        "admin": Principal("bench", frozenset({Role.ADMIN})),
-        "backoffice (EU, HEALTH)": Principal(
-            "bench-bo",
-            frozenset({Role.BACKOFFICE}),
-            data_access_groups=frozenset({"EU"}),
-            lines_of_business=frozenset({"HEALTH"}),
-        ),
-        "group_manager (root)": Principal(
-            "bench-hr", frozenset({Role.GROUP_MANAGER}), groups=frozenset({root_code})
-        ),
-    }
 
 
 def _build(args: argparse.Namespace) -> Build:

@@ -8,6 +8,7 @@ from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.principal import Principal, Role
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
@@ -227,6 +228,23 @@ async def families(book: Book, where: Place, count: int, *, since: date) -> list
         )
     await s.commit()
     return policies
+
+
+def viewers(root_code: str) -> dict[str, Principal]:
+    """An admin, and restricted roles whose grants reach every row of the group `root_code`:
+    the EU/HEALTH back office (the factories' rows are EU and HEALTH) and its group manager."""
+    return {
+        "admin": Principal("admin-1", frozenset({Role.ADMIN})),
+        "backoffice": Principal(
+            "bo-1",
+            frozenset({Role.BACKOFFICE}),
+            data_access_groups=frozenset({"EU"}),
+            lines_of_business=frozenset({"HEALTH"}),
+        ),
+        "group_manager": Principal(
+            "hr-1", frozenset({Role.GROUP_MANAGER}), groups=frozenset({root_code})
+        ),
+    }
 
 
 async def tree(book: Book, *, size: int, depth: int) -> GroupClient:

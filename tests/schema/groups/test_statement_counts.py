@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 from httpx import AsyncClient
 
-from authz.principal import Principal, Role
 from tests.conftest import StatementCounter, token_for
-from tests.factories import Book, tree
+from tests.factories import Book, tree, viewers
 from tests.graphql import GraphQLClient
 
 ACCOUNTS = """
@@ -59,19 +58,7 @@ VIEWERS = ["admin", "backoffice", "group_manager"]
 
 
 def _viewer(http: AsyncClient, name: str, root_code: str) -> GraphQLClient:
-    principal = {
-        "admin": Principal("admin-1", frozenset({Role.ADMIN})),
-        "backoffice": Principal(
-            "bo-1",
-            frozenset({Role.BACKOFFICE}),
-            data_access_groups=frozenset({"EU"}),
-            lines_of_business=frozenset({"HEALTH"}),
-        ),
-        "group_manager": Principal(
-            "hr-1", frozenset({Role.GROUP_MANAGER}), groups=frozenset({root_code})
-        ),
-    }[name]
-    return GraphQLClient(http, token_for(principal))
+    return GraphQLClient(http, token_for(viewers(root_code)[name]))
 
 
 def _expected(base: int, viewer: str) -> int:

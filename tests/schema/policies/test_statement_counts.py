@@ -1,0 +1,63 @@
+"""A page of 100 policies, with everything on it as of a day, in a fixed number of statements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.policies.rules import utc_today
+from tests.conftest import StatementCounter, token_for
+from tests.factories import Book, families, place, viewers
+from tests.graphql import GraphQLClient
+
+PAGE = """
+query Page($asOf: Date!) {
+  policies(first: 100, filter: {asOf: $asOf}) {
+    totalCount
+    edges { node {
+      number status
+      subscriber { personNumber givenName familyName }
+      members(asOf: $asOf) { relationship startDate endDate person { givenName birthDate } }
+      groupAccount(asOf: $asOf) { code }
+      insurableClass(asOf: $asOf) { code }
+      enrollmentProducts(asOf: $asOf) { coverageTier startDate product { code } }
+    } }
+  }
+}
+"""
+
+
+# Once per request: the page, its count, the subscribers, the members, their persons, the
+# account links and accounts, the class links and classes, the products' rows and the products.
+PAGE_STATEMENTS = 11
+VIEWERS = ["admin", "backoffice", "group_manager"]
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("size", [1, 150])
+async def test_a_page_of_policies_costs_a_fixed_number_of_statements(
+    http: AsyncClient, statements: StatementCounter, session: AsyncSession, size: int, viewer: str
+) -> None:
+    # given `size` families of three in one account
+    book = await Book(session).setup()
+    where = await place(book)
+    await families(book, where, size, since=utc_today() - timedelta(days=10))
+    client = GraphQLClient(http, token_for(viewers(where.client.code)[viewer]))
+    statements.reset()
+    # when
+    data = await client.query(PAGE, {"asOf": utc_today().isoformat()})
+    # then every policy of the page came back whole, in the same statements whatever the size
+    page = data["policies"]
+    assert page["totalCount"] == size
+    assert len(page["edges"]) == min(size, 100)
+    node = page["edges"][0]["node"]
+    assert [m["relationship"] for m in node["members"]] == ["SUBSCRIBER", "SPOUSE", "CHILD"]
+    assert node["groupAccount"] == {"code": "ACME-GA"}
+    assert node["insurableClass"] == {"code": "STAFF"}
+    assert node["enrollmentProducts"][0]["product"] == {"code": "MED-PPO"}
+    # a non-admin's stored grants are read once per request
+    expected = PAGE_STATEMENTS + (viewer != "admin")
+    assert statements.count == expected, statements.statements
