@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
+from strawberry.dataloader import DataLoader
 
 from authz.access import POLICIES_READ, Access
 from domain.policies import access
@@ -30,27 +34,13 @@ class PolicyLoaders:
             EnrollmentProduct,
             where=access.of_policies(scope, col(EnrollmentProduct.policy_id)),
         )
-        self.members_by_policy = lists_by(
-            session,
-            PolicyMember,
-            PolicyMember.policy_id,
-            where=access.of_policies(scope, col(PolicyMember.policy_id)),
-        )
-        self.account_links_by_policy = lists_by(
-            session,
-            PolicyAccountLink,
-            PolicyAccountLink.policy_id,
-            where=access.of_policies(scope, col(PolicyAccountLink.policy_id)),
-        )
-        self.class_links_by_policy = lists_by(
-            session,
-            PolicyClassLink,
-            PolicyClassLink.policy_id,
-            where=access.of_policies(scope, col(PolicyClassLink.policy_id)),
-        )
-        self.enrollment_products_by_policy = lists_by(
-            session,
-            EnrollmentProduct,
-            EnrollmentProduct.policy_id,
-            where=access.of_policies(scope, col(EnrollmentProduct.policy_id)),
-        )
+
+        def by_policy(model: type) -> DataLoader[Hashable, list[Any]]:
+            """Every row of `model` of each policy, of the policies the caller may read."""
+            column = model.policy_id  # type: ignore[attr-defined]
+            return lists_by(session, model, column, where=access.of_policies(scope, column))
+
+        self.members_by_policy = by_policy(PolicyMember)
+        self.account_links_by_policy = by_policy(PolicyAccountLink)
+        self.class_links_by_policy = by_policy(PolicyClassLink)
+        self.enrollment_products_by_policy = by_policy(EnrollmentProduct)
