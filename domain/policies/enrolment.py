@@ -159,7 +159,7 @@ async def add_member(
             )
         )
     person = await _person(session, actor, limits, (), member, problems)
-    start = member.start_date or limits.today()
+    start = member.start_date or max(limits.today(), policy.start_date)
     check_effective(("start_date",), start, limits, problems)
     raise_if(problems)
     await session.flush()

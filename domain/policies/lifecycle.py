@@ -142,6 +142,8 @@ async def move_policy(
         problems.append(
             Problem(("date",), ErrorCode.TOO_FAR_BACK, f"The policy starts on {policy.start_date}.")
         )
+    if products is not None and not products:
+        problems.append(errors.missing(("products",), "at least one product, or leave it out"))
     if group_account_id is None and insurable_class_id is None:
         problems.append(errors.missing(("group_account_id",), "a new account or class, or both"))
     raise_if(problems)

@@ -134,7 +134,8 @@ class PolicyMemberAddInput:
     )
     relationship: Relationship = strawberry.field(description="Not SUBSCRIBER.")
     start_date: date | None = strawberry.field(
-        default=None, description="The first day covered; today by default."
+        default=None,
+        description="The first day covered; today (or the policy's start, if later) by default.",
     )
     end_date: date | None = strawberry.field(
         default=None, description="The last day; for a child the day before the age limit."

@@ -156,3 +156,24 @@ async def test_a_terminated_policy_takes_no_new_members(admin: GraphQLClient, ac
     payload = await admin.mutate(ADD, _input(ended, startDate=days(1)))
     # then
     refused(payload, "WRONG_STATUS", ["input", "policyId"])
+
+
+async def test_a_member_of_a_policy_starting_later_starts_with_it(
+    admin: GraphQLClient, acme: Place
+) -> None:
+    # given a policy that starts next month
+    policy = await enrol(admin, acme, startDate=days(30), dependants=[])
+    # when a spouse is added without a start date
+    payload = await admin.mutate(
+        ADD, _input(policy, person=person("Jane"), relationship="SPOUSE", startDate=None)
+    )
+    # then
+    history = await admin.query(
+        "query($id: ID!) { policy(id: $id) { history { members { relationship startDate } } } }",
+        {"id": policy["id"]},
+    )
+    ok(payload)
+    assert history["policy"]["history"]["members"][1] == {
+        "relationship": "SPOUSE",
+        "startDate": days(30),
+    }

@@ -145,3 +145,14 @@ async def test_refuses_bad_moves(admin: GraphQLClient, acme: Place, book: Book) 
         "version": policy["version"],
         "history": {"groupAccounts": [{"endDate": None}]},
     }
+
+
+async def test_a_move_keeps_at_least_one_product(admin: GraphQLClient, acme: Place) -> None:
+    # given
+    policy = await enrol(admin, acme)
+    # when
+    payload = await admin.mutate(
+        MOVE, _move(policy, insurableClassId=_class(acme.executives), products=[])
+    )
+    # then
+    refused(payload, "REQUIRED", ["input", "products"])
