@@ -184,8 +184,9 @@ async def audit_policy(
     rows: PolicyRows,
     before: dict[str, Any] | None,
 ) -> None:
-    """Record a change to a policy and its rows; the policy's version moves on."""
-    policy.updated_at = utcnow()
+    """Record a change to a policy and its rows; a changed policy's version moves on."""
+    if before is not None:  # a change to any row of the policy is a change to the policy
+        policy.updated_at = utcnow()
     await session.flush()
     await record(
         session,

@@ -26,7 +26,7 @@ async def test_enrols_the_family_with_products_from_the_start(
     # when
     policy = await enrol(admin, acme)
     # then
-    assert policy["status"] == "ACTIVE"
+    assert (policy["status"], policy["version"]) == ("ACTIVE", 1)
     assert policy["number"].startswith("POL-")
     assert policy["startDate"] == days(0)
     assert policy["subscriber"]["givenName"] == "John"
