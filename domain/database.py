@@ -109,4 +109,5 @@ def all_models() -> None:
     import domain.audit.models
     import domain.groups.models
     import domain.policies.models
-    import domain.reference.models  # noqa: F401
+    import domain.reference.models
+    import domain.settings.models  # noqa: F401
