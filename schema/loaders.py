@@ -8,6 +8,7 @@ from authz.access import Access
 from schema.groups.dataloaders import GroupLoaders
 from schema.policies.dataloaders import PolicyLoaders
 from schema.reference.dataloaders import ReferenceLoaders
+from schema.settings.dataloaders import SettingsLoaders
 
 
 class Loaders:
@@ -17,3 +18,4 @@ class Loaders:
         self.groups = GroupLoaders(session, caller)
         self.policies = PolicyLoaders(session, caller)
         self.reference = ReferenceLoaders(session, caller)
+        self.settings = SettingsLoaders(session, caller)

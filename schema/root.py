@@ -17,6 +17,7 @@ from schema.groups.queries import GroupQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
 from schema.reference.queries import ReferenceQuery
+from schema.settings.mutations import SettingsMutation
 
 
 @strawberry.type
@@ -34,7 +35,9 @@ class NodeQuery:
 Query = merge_types(
     "Query", (NodeQuery, GroupQuery, PolicyQuery, ReferenceQuery, AuditQuery, AccessQuery)
 )
-Mutation = merge_types("Mutation", (GroupMutation, PolicyMutation, AccessMutation))
+Mutation = merge_types(
+    "Mutation", (GroupMutation, PolicyMutation, SettingsMutation, AccessMutation)
+)
 
 
 def _is_unexpected(error: GraphQLError) -> bool:

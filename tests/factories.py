@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +34,16 @@ from domain.reference.models import (
     Product,
     ProductCoverageTier,
     ProductKind,
+)
+from domain.settings.models import (
+    AdjustmentKind,
+    AdjustmentRule,
+    BillingAccount,
+    BrokerAgent,
+    PremiumRate,
+    PremiumSchedule,
+    ProductParameter,
+    ProviderGroup,
 )
 
 _serial = count(1)
@@ -228,6 +239,54 @@ async def families(book: Book, where: Place, count: int, *, since: date) -> list
         )
     await s.commit()
     return policies
+
+
+async def settings_reference(book: Book) -> None:
+    """Premium schedules, adjustment rules, brokers, billing accounts, provider groups and
+    two parameters of the medical product, each known by its code."""
+    s = book.session
+    standard = PremiumSchedule(code="PS-STD", name="Standard", currency="EUR")
+    executive = PremiumSchedule(code="PS-EXEC", name="Executive", currency="EUR")
+    own = PremiumSchedule(code="PS-OWN", name="Negotiated for one member", currency="EUR")
+    s.add_all([standard, executive, own])
+    await s.flush()
+    s.add_all(
+        PremiumRate(
+            premium_schedule_id=schedule.id,
+            age_from=0,
+            age_to=120,
+            coverage_tier=tier,
+            amount=Decimal(amount),
+        )
+        for schedule, amount in ((standard, "100.00"), (executive, "180.00"), (own, "90.00"))
+        for tier in CoverageTier
+    )
+    s.add_all(
+        [
+            AdjustmentRule(
+                code="ADJ-LOYAL", name="Loyalty", kind=AdjustmentKind.PERCENTAGE, value=-5
+            ),
+            AdjustmentRule(
+                code="ADJ-FEE",
+                name="Administration fee",
+                kind=AdjustmentKind.AMOUNT,
+                value=Decimal("2.50"),
+                currency="EUR",
+            ),
+            AdjustmentRule(
+                code="ADJ-SIZE", name="Large group", kind=AdjustmentKind.PERCENTAGE, value=-3
+            ),
+            BrokerAgent(code="BRK-A", name="Broker A"),
+            BrokerAgent(code="BRK-B", name="Broker B"),
+            BillingAccount(code="BILL-HQ", name="Head office"),
+            BillingAccount(code="BILL-OWN", name="The member's own"),
+            ProviderGroup(code="NET-A", name="Network A"),
+            ProviderGroup(code="NET-B", name="Network B"),
+            ProductParameter(product_id=book.medical.id, name="DEDUCTIBLE"),
+            ProductParameter(product_id=book.medical.id, name="COPAY"),
+        ]
+    )
+    await s.commit()
 
 
 def viewers(root_code: str) -> dict[str, Principal]:

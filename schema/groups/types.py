@@ -12,10 +12,12 @@ from strawberry.dataloader import DataLoader
 from authz.access import POLICIES_READ
 from domain.groups import models
 from domain.policies.queries import PolicyFilter
+from domain.settings.models import SettingLevel
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.reference.types import DataAccessGroup, LineOfBusiness, Product
+from schema.settings.types import EffectiveSettings, effective_field, load_effective
 
 strawberry.enum(
     models.GroupStatus,
@@ -131,6 +133,10 @@ class GroupClient(RowNode):
     async def data_access_group(self, info: Info) -> DataAccessGroup:
         return await DataAccessGroup.load(info, self.row.data_access_group_id)
 
+    @strawberry.field(**effective_field("group client"))
+    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+        return await load_effective(info, SettingLevel.GROUP_CLIENT, self.id, as_of)
+
 
 @strawberry.type(
     description="A segment of a group client: decides the products its members may have."
@@ -198,6 +204,10 @@ class GroupAccount(RowNode):
         loader = info.context.loaders.groups.group_account_products_by_group_account
         return [GroupAccountProduct.from_model(row) for row in await loader.load(self.id)]
 
+    @strawberry.field(**effective_field("group account"))
+    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+        return await load_effective(info, SettingLevel.GROUP_ACCOUNT, self.id, as_of)
+
 
 @strawberry.type(description="A sub-segment of a group account, e.g. executives or hourly staff.")
 class InsurableClass(RowNode):
@@ -255,6 +265,10 @@ class GroupAccountProduct(RowNode):
     async def open_to_all_classes(self, info: Info) -> bool:
         loader = info.context.loaders.groups.insurable_classes_by_group_account_product
         return not await loader.load(self.id)
+
+    @strawberry.field(**effective_field("product of the account"))
+    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+        return await load_effective(info, SettingLevel.GROUP_ACCOUNT_PRODUCT, self.id, as_of)
 
 
 @strawberry.type(name="GroupClientConnection", description="A page of group clients.")

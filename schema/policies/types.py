@@ -13,11 +13,13 @@ from strawberry.dataloader import DataLoader
 from authz.access import PERSONAL_FIELDS
 from domain.policies import models
 from domain.policies.periods import age_limit_end, as_of
+from domain.settings.models import SettingLevel
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.groups.types import GroupAccount, InsurableClass
 from schema.reference.types import CoverageTier, DataAccessGroup, LineOfBusiness, Product
+from schema.settings.types import EffectiveSettings, effective_field, load_effective
 
 strawberry.enum(models.Gender, description="A person's gender as the insurer records it.")
 strawberry.enum(models.Relationship, description="How a member relates to the subscriber.")
@@ -162,6 +164,10 @@ class EnrollmentProduct(RowNode):
         row = await info.context.loaders.reference.product_by_id.load(self.row.product_id)
         return Product.from_model(row)
 
+    @strawberry.field(**effective_field("enrolment product"))
+    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+        return await load_effective(info, SettingLevel.ENROLLMENT_PRODUCT, self.id, as_of)
+
 
 @strawberry.type(description="Every dated row of a policy, each list in order of start.")
 class PolicyHistory:
@@ -259,6 +265,10 @@ class Policy(RowNode):
             ],
             enrollment_products=[EnrollmentProduct.from_model(r) for r in _by_start(products)],
         )
+
+    @strawberry.field(**effective_field("policy"))
+    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+        return await load_effective(info, SettingLevel.POLICY, self.id, as_of)
 
     @strawberry.field(description="The policy's own line of business (not its group's).")
     async def line_of_business(self, info: Info) -> LineOfBusiness:

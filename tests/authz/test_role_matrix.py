@@ -9,6 +9,8 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | groups:write    | admin, backoffice                                        |
 | policies:read   | every role (employee: own policy; reporting: no persons' fields) |
 | policies:write  | admin, backoffice, group_manager                         |
+| settings:read   | admin, backoffice, group_manager, partner, reporting     |
+| settings:write  | admin, backoffice                                        |
 | reference:read  | every role                                               |
 | audit:read      | admin                                                    |
 | access:read     | admin                                                    |
@@ -58,6 +60,7 @@ from domain.policies.models import (
 )
 from domain.policies.rules import utc_today
 from domain.reference.models import CoverageTier
+from domain.settings.models import Setting, SettingKind
 from schema.core.relay import global_id
 from schema.root import schema
 from tests.conftest import token_for
@@ -114,6 +117,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "policyMove":                (A,   A,         A,            F,       F,      F),      # policies:write
     "personUpdate":              (A,   A,         A,            F,       F,      F),      # policies:write
     "groupAccountTerminate":     (A,   A,         F,            F,       F,      F),      # groups:write
+    "settingSet":                (A,   A,         F,            F,       F,      F),      # settings:write
+    "settingRemove":             (A,   A,         F,            F,       F,      F),      # settings:write
 }
 # fmt: on
 
@@ -169,6 +174,7 @@ class World:
     kid: Person
     account_class: InsurableClass
     other_class: InsurableClass
+    setting: Setting
 
 
 @dataclass(frozen=True)
@@ -392,6 +398,20 @@ OPERATIONS: dict[str, Operation] = {
             }
         },
     ),
+    "settingSet": Operation(
+        _mutation("settingSet", "SettingSetInput", "settingId"),
+        lambda w: {
+            "input": {
+                "ownerId": _client(w.root),
+                "kind": "BILL_ALLOCATION",
+                "billAllocation": "SINGLE_BILL",
+            }
+        },
+    ),
+    "settingRemove": Operation(
+        _mutation("settingRemove", "SettingRemoveInput", "removedId"),
+        lambda w: {"input": {"id": _id("Setting", w.setting)}},
+    ),
     "groupAccountTerminate": Operation(
         _mutation("groupAccountTerminate", "GroupAccountTerminateInput", "groupAccount { code }"),
         lambda w: {
@@ -526,7 +546,15 @@ async def world(session: AsyncSession) -> World:
         kid,
         await _first_class(book, account),
         await _first_class(book, other_account),
+        await _setting(book, root),
     )
+
+
+async def _setting(book: Book, client: GroupClient) -> Setting:
+    setting = Setting(kind=SettingKind.PROCESS_FLOW, group_client_id=client.id, value_text="std")
+    book.session.add(setting)
+    await book.session.commit()
+    return setting
 
 
 async def _first_class(book: Book, account: GroupAccount) -> InsurableClass:
@@ -625,6 +653,7 @@ _TABLES = [
     PolicyAccountLink,
     PolicyClassLink,
     EnrollmentProduct,
+    Setting,
 ]
 
 

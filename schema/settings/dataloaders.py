@@ -1,0 +1,55 @@
+"""Per-request loaders of effective settings and of the settings' reference data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from authz.access import SETTINGS_READ, Access
+from domain.settings.chains import chains_for
+from domain.settings.effective import Effective, choose
+from domain.settings.models import (
+    AdjustmentRule,
+    BillingAccount,
+    BrokerAgent,
+    PremiumRate,
+    PremiumSchedule,
+    ProviderGroup,
+    SettingLevel,
+)
+from schema.core.loaders import lists_by, rows_by_id
+
+EffectiveKey = tuple[SettingLevel, int, date]
+
+
+class SettingsLoaders:
+    """Effective settings by (level, id, day), and the rows their values name."""
+
+    def __init__(self, session: AsyncSession, caller: Access) -> None:
+        # Settings' reference data carries no restrictions: a caller reads all or none.
+        readable = sa.true() if caller.allows(SETTINGS_READ) else sa.false()
+        self.premium_schedule_by_id = rows_by_id(session, PremiumSchedule, where=readable)
+        self.premium_rates_by_schedule = lists_by(
+            session, PremiumRate, PremiumRate.premium_schedule_id, where=readable
+        )
+        self.adjustment_rule_by_id = rows_by_id(session, AdjustmentRule, where=readable)
+        self.broker_agent_by_id = rows_by_id(session, BrokerAgent, where=readable)
+        self.billing_account_by_id = rows_by_id(session, BillingAccount, where=readable)
+        self.provider_group_by_id = rows_by_id(session, ProviderGroup, where=readable)
+
+        async def effective(keys: list[EffectiveKey]) -> list[Effective]:
+            # One batch of chains per kind of object and day: a page asks for one day.
+            asked: dict[tuple[SettingLevel, date], list[int]] = defaultdict(list)
+            for level, row_id, day in keys:
+                asked[(level, day)].append(row_id)
+            found: dict[EffectiveKey, Effective] = {}
+            for (level, day), ids in asked.items():
+                chains = await chains_for(session, level, ids, day)
+                found.update({(level, i, day): choose(chains[i], day) for i in ids})
+            return [found[key] for key in keys]
+
+        self.effective_settings = DataLoader(load_fn=effective)
