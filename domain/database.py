@@ -110,4 +110,5 @@ def all_models() -> None:
     import domain.groups.models
     import domain.policies.models
     import domain.reference.models
+    import domain.rules.models
     import domain.settings.models  # noqa: F401

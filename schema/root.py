@@ -17,6 +17,8 @@ from schema.groups.queries import GroupQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
 from schema.reference.queries import ReferenceQuery
+from schema.rules.mutations import RulesMutation
+from schema.rules.queries import RulesQuery
 from schema.settings.mutations import SettingsMutation
 
 
@@ -33,10 +35,12 @@ class NodeQuery:
 
 
 Query = merge_types(
-    "Query", (NodeQuery, GroupQuery, PolicyQuery, ReferenceQuery, AuditQuery, AccessQuery)
+    "Query",
+    (NodeQuery, GroupQuery, PolicyQuery, ReferenceQuery, RulesQuery, AuditQuery, AccessQuery),
 )
 Mutation = merge_types(
-    "Mutation", (GroupMutation, PolicyMutation, SettingsMutation, AccessMutation)
+    "Mutation",
+    (GroupMutation, PolicyMutation, SettingsMutation, RulesMutation, AccessMutation),
 )
 
 

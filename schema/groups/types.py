@@ -70,6 +70,13 @@ class GroupClient(RowNode):
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.groups.group_client_by_id
 
+    @strawberry.field(
+        description="Whether premiums are calculated for it: false while CHANGED, until its "
+        "changes are submitted and approved (groupClientSubmit)."
+    )
+    def in_premium_calculation(self) -> bool:
+        return self.status == GroupStatus.APPROVED
+
     @strawberry.field(description="The group client above this one; null at the top of a tree.")
     async def parent(self, info: Info) -> GroupClient | None:
         if self.row.parent_id is None:

@@ -11,6 +11,8 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | policies:write  | admin, backoffice, group_manager                         |
 | settings:read   | admin, backoffice, group_manager, partner, reporting     |
 | settings:write  | admin, backoffice                                        |
+| rules:read      | admin, backoffice                                        |
+| rules:write     | admin                                                    |
 | reference:read  | every role                                               |
 | audit:read      | admin                                                    |
 | access:read     | admin                                                    |
@@ -60,6 +62,7 @@ from domain.policies.models import (
 )
 from domain.policies.rules import utc_today
 from domain.reference.models import CoverageTier
+from domain.rules.models import RuleLevel, Severity, ValidationRule
 from domain.settings.models import Setting, SettingKind
 from schema.core.relay import global_id
 from schema.root import schema
@@ -119,7 +122,14 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "groupAccountTerminate":     (A,   A,         F,            F,       F,      F),      # groups:write
     "settingSet":                (A,   A,         F,            F,       F,      F),      # settings:write
     "settingRemove":             (A,   A,         F,            F,       F,      F),      # settings:write
+    "validationRules":           (A,   A,         F,            F,       F,      F),      # rules:read
+    "validationRuleCreate":      (A,   F,         F,            F,       F,      F),      # rules:write
+    "validationRuleUpdate":      (A,   F,         F,            F,       F,      F),      # rules:write
+    "groupClientValidate":       (A,   A,         F,            F,       F,      F),      # groups:write
+    "groupClientSubmit":         (A,   A,         F,            F,       F,      F),      # groups:write
 }
+# Mutations that change nothing, so write no audit event.
+UNAUDITED = {"groupClientValidate"}
 # fmt: on
 
 ROOT = "ROOT"
@@ -175,6 +185,7 @@ class World:
     account_class: InsurableClass
     other_class: InsurableClass
     setting: Setting
+    rule: ValidationRule
 
 
 @dataclass(frozen=True)
@@ -219,6 +230,17 @@ def _person(name: str) -> dict[str, Any]:
 
 def _policy_ref(policy: Policy) -> dict[str, Any]:
     return {"policyId": _id("Policy", policy), "version": policy.version}
+
+
+def _rule(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "level": "GROUP_CLIENT",
+        "sequence": 1,
+        "condition": {"fact": "code", "op": "eq", "value": "NO-SUCH"},
+        "message": "Never fires.",
+        "severity": "ERROR",
+    }
 
 
 def _in_a_month() -> str:
@@ -412,6 +434,30 @@ OPERATIONS: dict[str, Operation] = {
         _mutation("settingRemove", "SettingRemoveInput", "removedId"),
         lambda w: {"input": {"id": _id("Setting", w.setting)}},
     ),
+    "validationRules": Operation("query Run { validationRules { code } }"),
+    "validationRuleCreate": Operation(
+        _mutation("validationRuleCreate", "ValidationRuleCreateInput", "validationRule { code }"),
+        lambda _: {"input": _rule("R-NEW")},
+    ),
+    "validationRuleUpdate": Operation(
+        _mutation("validationRuleUpdate", "ValidationRuleUpdateInput", "validationRule { code }"),
+        lambda w: {
+            "input": {
+                **_rule("R-OLD"),
+                "id": _id("ValidationRule", w.rule),
+                "version": w.rule.version,
+                "enabled": False,
+            }
+        },
+    ),
+    "groupClientValidate": Operation(
+        _mutation("groupClientValidate", "GroupClientSubmitInput", "approved"),
+        lambda w: {"input": {"id": _client(w.child)}},
+    ),
+    "groupClientSubmit": Operation(
+        _mutation("groupClientSubmit", "GroupClientSubmitInput", "approved"),
+        lambda w: {"input": {"id": _client(w.child)}},
+    ),
     "groupAccountTerminate": Operation(
         _mutation("groupAccountTerminate", "GroupAccountTerminateInput", "groupAccount { code }"),
         lambda w: {
@@ -547,7 +593,16 @@ async def world(session: AsyncSession) -> World:
         await _first_class(book, account),
         await _first_class(book, other_account),
         await _setting(book, root),
+        await _validation_rule(book),
     )
+
+
+async def _validation_rule(book: Book) -> ValidationRule:
+    rule = ValidationRule(**{**_rule("R-OLD"), "level": RuleLevel.GROUP_CLIENT})
+    rule.severity = Severity.ERROR
+    book.session.add(rule)
+    await book.session.commit()
+    return rule
 
 
 async def _setting(book: Book, client: GroupClient) -> Setting:
@@ -654,6 +709,7 @@ _TABLES = [
     PolicyClassLink,
     EnrollmentProduct,
     Setting,
+    ValidationRule,
 ]
 
 
@@ -727,7 +783,8 @@ async def test_role_calls_operation(
         payload = _allowed(body, operation)
         assert payload["errors"] == []
         assert all(value is not None for value in payload.values())
-        assert await _audit_count(session) == len(before["audit_event"]) + 1
+        audited = 0 if operation in UNAUDITED else 1
+        assert await _audit_count(session) == len(before["audit_event"]) + audited
     else:
         assert _allowed(body, operation) is not None
 
