@@ -20,6 +20,7 @@ from schema.reference.queries import ReferenceQuery
 from schema.rules.mutations import RulesMutation
 from schema.rules.queries import RulesQuery
 from schema.settings.mutations import SettingsMutation
+from schema.settings.queries import SettingsQuery
 
 
 @strawberry.type
@@ -36,7 +37,16 @@ class NodeQuery:
 
 Query = merge_types(
     "Query",
-    (NodeQuery, GroupQuery, PolicyQuery, ReferenceQuery, RulesQuery, AuditQuery, AccessQuery),
+    (
+        NodeQuery,
+        GroupQuery,
+        PolicyQuery,
+        ReferenceQuery,
+        SettingsQuery,
+        RulesQuery,
+        AuditQuery,
+        AccessQuery,
+    ),
 )
 Mutation = merge_types(
     "Mutation",

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import strawberry
 
-from schema.settings.types import BillAllocation, CollectionSetting, SettingKind
+from schema.reference.types import CoverageTier
+from schema.settings.types import AdjustmentKind, BillAllocation, CollectionSetting, SettingKind
 
 _CODE = "Its code; only for a {kind} setting."
 
@@ -64,3 +65,71 @@ class SettingSetInput:
 @strawberry.input(description="A setting to remove; the next level down then decides.")
 class SettingRemoveInput:
     id: strawberry.ID = strawberry.field(description="The setting (a source's settingId).")
+
+
+@strawberry.input(description="A broker or agent, a billing account or a provider group.")
+class CodedCreateInput:
+    code: str = strawberry.field(description="Business code, unique among its kind.")
+    name: str = strawberry.field(description="The name shown to people.")
+
+
+@strawberry.input(description="A new broker or agent.")
+class BrokerAgentCreateInput(CodedCreateInput):
+    pass
+
+
+@strawberry.input(description="A new billing account.")
+class BillingAccountCreateInput(CodedCreateInput):
+    pass
+
+
+@strawberry.input(description="A new provider group.")
+class ProviderGroupCreateInput(CodedCreateInput):
+    pass
+
+
+@strawberry.input(description="A monthly premium for an age band and a tier.")
+class PremiumRateInput:
+    age_from: int = strawberry.field(description="The youngest age of the band, 0 to 150.")
+    age_to: int = strawberry.field(description="The oldest age of the band, included.")
+    coverage_tier: CoverageTier = strawberry.field(description="Who is covered.")
+    amount: Decimal = strawberry.field(description="The monthly premium, two decimals.")
+
+
+@strawberry.input(description="A new premium schedule with its rates.")
+class PremiumScheduleCreateInput:
+    code: str = strawberry.field(description="Business code, unique.")
+    name: str = strawberry.field(description="The name shown to people.")
+    currency: str = strawberry.field(description="ISO 4217 currency of every rate.")
+    rates: list[PremiumRateInput] = strawberry.field(
+        description="The rates; a tier's age bands must not overlap."
+    )
+
+
+@strawberry.input(description="A new adjustment rule.")
+class AdjustmentRuleCreateInput:
+    code: str = strawberry.field(description="Business code, unique.")
+    name: str = strawberry.field(description="The name shown to people.")
+    kind: AdjustmentKind = strawberry.field(description="PERCENTAGE or AMOUNT.")
+    value: Decimal = strawberry.field(
+        description="The percentage (-100 to 100) or the amount; negative is a discount."
+    )
+    currency: str | None = strawberry.field(
+        default=None, description="Required for an AMOUNT, not allowed for a PERCENTAGE."
+    )
+
+
+@strawberry.input(description="A new parameter of a product.")
+class ProductParameterCreateInput:
+    product_code: str = strawberry.field(description="The product.")
+    name: str = strawberry.field(description="The parameter's name, like a code.")
+    description: str = strawberry.field(default="", description="What it means.")
+
+
+@strawberry.input(description="A group account's own value of an adjustment for a period.")
+class AdjustmentPeriodAddInput:
+    group_account_id: strawberry.ID = strawberry.field(description="The group account.")
+    adjustment_rule: str = strawberry.field(description="The rule's code.")
+    start_date: date = strawberry.field(description="The first day.")
+    end_date: date | None = strawberry.field(default=None, description="The last day, if any.")
+    value: Decimal = strawberry.field(description="The value that applies instead.")

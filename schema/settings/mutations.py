@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import fields
+from typing import Any
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from authz.access import SETTINGS_WRITE
+from authz.access import SETTINGS_WRITE, Actor
 from domain.core.errors import DomainError, ErrorCode
-from domain.settings import service
-from domain.settings.models import SettingLevel
+from domain.settings import reference, service
+from domain.settings.models import BillingAccount, BrokerAgent, ProviderGroup, SettingLevel
 from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, perform
@@ -40,6 +42,29 @@ class SettingRemovePayload:
     errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
+async def _period(session: AsyncSession, who: Actor, given: inputs.AdjustmentPeriodAddInput) -> str:
+    await reference.add_adjustment_period(
+        session,
+        actor=who,
+        group_account_id=require_id(
+            given.group_account_id, "GroupAccount", field="group_account_id"
+        ),
+        adjustment_rule=given.adjustment_rule,
+        start_date=given.start_date,
+        end_date=given.end_date,
+        value=given.value,
+    )
+    return given.adjustment_rule.strip()
+
+
+async def _code_of(made: Awaitable[Any]) -> str:
+    return str((await made).code)
+
+
+async def _name_of(made: Awaitable[Any]) -> str:
+    return str((await made).name)
+
+
 def _owner(value: str) -> tuple[SettingLevel, int]:
     """The level and row id of the object a setting is set on."""
     try:
@@ -57,8 +82,132 @@ def _owner(value: str) -> tuple[SettingLevel, int]:
     return level, require_id(value, type_name, field="owner_id")
 
 
+@strawberry.type(description="The outcome of adding reference data for settings.")
+class ReferenceDataPayload:
+    code: str | None = strawberry.field(description="The code of what was added.")
+    errors: list[UserError] = strawberry.field(description=_ERRORS)
+
+
+async def _added(
+    info: Info, add: Callable[[AsyncSession, Actor], Awaitable[str]]
+) -> ReferenceDataPayload:
+    """Add one row of reference data and answer its code (a parameter: its name)."""
+
+    async def run(session: AsyncSession) -> str:
+        return await add(session, actor(info, SETTINGS_WRITE))
+
+    return await perform(
+        info, run, lambda code, errors: ReferenceDataPayload(code=code, errors=errors)
+    )
+
+
+def _coded(
+    model: Any,
+) -> Callable[[Info, inputs.CodedCreateInput], Awaitable[ReferenceDataPayload]]:
+    async def create(info: Info, given: inputs.CodedCreateInput) -> ReferenceDataPayload:
+        return await _added(
+            info,
+            lambda session, who: _code_of(
+                reference.create_coded(
+                    session, actor=who, model=model, code=given.code, name=given.name
+                )
+            ),
+        )
+
+    return create
+
+
 @strawberry.type
 class SettingsMutation:
+    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a broker or agent."))
+    async def broker_agent_create(
+        self, info: Info, input: inputs.BrokerAgentCreateInput
+    ) -> ReferenceDataPayload:
+        return await _coded(BrokerAgent)(info, input)
+
+    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a billing account."))
+    async def billing_account_create(
+        self, info: Info, input: inputs.BillingAccountCreateInput
+    ) -> ReferenceDataPayload:
+        return await _coded(BillingAccount)(info, input)
+
+    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a provider group."))
+    async def provider_group_create(
+        self, info: Info, input: inputs.ProviderGroupCreateInput
+    ) -> ReferenceDataPayload:
+        return await _coded(ProviderGroup)(info, input)
+
+    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a premium schedule with its rates."))
+    async def premium_schedule_create(
+        self, info: Info, input: inputs.PremiumScheduleCreateInput
+    ) -> ReferenceDataPayload:
+        rates = [
+            reference.RateSpec(r.age_from, r.age_to, r.coverage_tier, r.amount) for r in input.rates
+        ]
+        return await _added(
+            info,
+            lambda session, who: _code_of(
+                reference.create_premium_schedule(
+                    session,
+                    actor=who,
+                    code=input.code,
+                    name=input.name,
+                    currency=input.currency,
+                    rates=rates,
+                )
+            ),
+        )
+
+    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add an adjustment rule."))
+    async def adjustment_rule_create(
+        self, info: Info, input: inputs.AdjustmentRuleCreateInput
+    ) -> ReferenceDataPayload:
+        return await _added(
+            info,
+            lambda session, who: _code_of(
+                reference.create_adjustment_rule(
+                    session,
+                    actor=who,
+                    code=input.code,
+                    name=input.name,
+                    kind=input.kind,
+                    value=input.value,
+                    currency=input.currency,
+                )
+            ),
+        )
+
+    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Define a named value of a product."))
+    async def product_parameter_create(
+        self, info: Info, input: inputs.ProductParameterCreateInput
+    ) -> ReferenceDataPayload:
+        return await _added(
+            info,
+            lambda session, who: _name_of(
+                reference.create_product_parameter(
+                    session,
+                    actor=who,
+                    product_code=input.product_code,
+                    name=input.name,
+                    description=input.description,
+                )
+            ),
+        )
+
+    @strawberry.mutation(
+        **guarded(
+            SETTINGS_WRITE,
+            "Give a group account its own value of an adjustment rule for a period.",
+        )
+    )
+    async def adjustment_period_add(
+        self, info: Info, input: inputs.AdjustmentPeriodAddInput
+    ) -> ReferenceDataPayload:
+        return await _added(
+            info,
+            lambda session, who: _period(session, who, input),
+        )
+
     @strawberry.mutation(**guarded(SETTINGS_WRITE, "Set a setting on a level for a period."))
     async def setting_set(self, info: Info, input: inputs.SettingSetInput) -> SettingSetPayload:
         async def run(session: AsyncSession) -> strawberry.ID:

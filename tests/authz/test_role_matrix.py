@@ -63,7 +63,19 @@ from domain.policies.models import (
 from domain.policies.rules import utc_today
 from domain.reference.models import CoverageTier
 from domain.rules.models import RuleLevel, Severity, ValidationRule
-from domain.settings.models import Setting, SettingKind
+from domain.settings.models import (
+    AdjustmentKind,
+    AdjustmentPeriod,
+    AdjustmentRule,
+    BillingAccount,
+    BrokerAgent,
+    PremiumRate,
+    PremiumSchedule,
+    ProductParameter,
+    ProviderGroup,
+    Setting,
+    SettingKind,
+)
 from schema.core.relay import global_id
 from schema.root import schema
 from tests.conftest import token_for
@@ -127,6 +139,14 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "validationRuleUpdate":      (A,   F,         F,            F,       F,      F),      # rules:write
     "groupClientValidate":       (A,   A,         F,            F,       F,      F),      # groups:write
     "groupClientSubmit":         (A,   A,         F,            F,       F,      F),      # groups:write
+    "settingsReferenceData":     (A,   A,         A,            F,       A,      A),      # settings:read
+    "brokerAgentCreate":         (A,   A,         F,            F,       F,      F),      # settings:write
+    "billingAccountCreate":      (A,   A,         F,            F,       F,      F),      # settings:write
+    "providerGroupCreate":       (A,   A,         F,            F,       F,      F),      # settings:write
+    "premiumScheduleCreate":     (A,   A,         F,            F,       F,      F),      # settings:write
+    "adjustmentRuleCreate":      (A,   A,         F,            F,       F,      F),      # settings:write
+    "productParameterCreate":    (A,   A,         F,            F,       F,      F),      # settings:write
+    "adjustmentPeriodAdd":       (A,   A,         F,            F,       F,      F),      # settings:write
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -230,6 +250,13 @@ def _person(name: str) -> dict[str, Any]:
 
 def _policy_ref(policy: Policy) -> dict[str, Any]:
     return {"policyId": _id("Policy", policy), "version": policy.version}
+
+
+def _reference(name: str, input_type: str, code: str) -> Operation:
+    return Operation(
+        _mutation(name, input_type, "code"),
+        lambda _: {"input": {"code": code, "name": f"{code} name"}},
+    )
 
 
 def _rule(code: str) -> dict[str, Any]:
@@ -434,6 +461,44 @@ OPERATIONS: dict[str, Operation] = {
         _mutation("settingRemove", "SettingRemoveInput", "removedId"),
         lambda w: {"input": {"id": _id("Setting", w.setting)}},
     ),
+    "settingsReferenceData": Operation(
+        "query Run { settingsReferenceData { brokerAgents { code } } }"
+    ),
+    "brokerAgentCreate": _reference("brokerAgentCreate", "BrokerAgentCreateInput", "BRK"),
+    "billingAccountCreate": _reference("billingAccountCreate", "BillingAccountCreateInput", "BIL"),
+    "providerGroupCreate": _reference("providerGroupCreate", "ProviderGroupCreateInput", "NET"),
+    "premiumScheduleCreate": Operation(
+        _mutation("premiumScheduleCreate", "PremiumScheduleCreateInput", "code"),
+        lambda _: {
+            "input": {
+                "code": "PS-1",
+                "name": "Standard",
+                "currency": "EUR",
+                "rates": [
+                    {"ageFrom": 0, "ageTo": 99, "coverageTier": "FAMILY", "amount": "100.00"}
+                ],
+            }
+        },
+    ),
+    "adjustmentRuleCreate": Operation(
+        _mutation("adjustmentRuleCreate", "AdjustmentRuleCreateInput", "code"),
+        lambda _: {"input": {"code": "A-1", "name": "Loyal", "kind": "PERCENTAGE", "value": "-5"}},
+    ),
+    "productParameterCreate": Operation(
+        _mutation("productParameterCreate", "ProductParameterCreateInput", "code"),
+        lambda _: {"input": {"productCode": "MED-PPO", "name": "DEDUCTIBLE"}},
+    ),
+    "adjustmentPeriodAdd": Operation(
+        _mutation("adjustmentPeriodAdd", "AdjustmentPeriodAddInput", "code"),
+        lambda w: {
+            "input": {
+                "groupAccountId": _account(w.account),
+                "adjustmentRule": "ADJ-W",
+                "startDate": _today(),
+                "value": "-1",
+            }
+        },
+    ),
     "validationRules": Operation("query Run { validationRules { code } }"),
     "validationRuleCreate": Operation(
         _mutation("validationRuleCreate", "ValidationRuleCreateInput", "validationRule { code }"),
@@ -598,6 +663,9 @@ async def world(session: AsyncSession) -> World:
 
 
 async def _validation_rule(book: Book) -> ValidationRule:
+    book.session.add(
+        AdjustmentRule(code="ADJ-W", name="World", kind=AdjustmentKind.PERCENTAGE, value=-5)
+    )
     rule = ValidationRule(**{**_rule("R-OLD"), "level": RuleLevel.GROUP_CLIENT})
     rule.severity = Severity.ERROR
     book.session.add(rule)
@@ -710,6 +778,14 @@ _TABLES = [
     EnrollmentProduct,
     Setting,
     ValidationRule,
+    AdjustmentRule,
+    AdjustmentPeriod,
+    BrokerAgent,
+    BillingAccount,
+    ProviderGroup,
+    PremiumSchedule,
+    PremiumRate,
+    ProductParameter,
 ]
 
 

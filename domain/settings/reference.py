@@ -1,0 +1,339 @@
+"""Adding the settings' reference data. Each function flushes; the caller commits."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from itertools import pairwise
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from authz.access import Actor
+from domain.audit.service import record
+from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
+from domain.core.fields import check_code, check_name
+from domain.groups import access as groups
+from domain.groups.models import GroupAccount
+from domain.groups.rules import touch_account
+from domain.reference.models import CoverageTier, Product
+from domain.settings.models import (
+    AdjustmentKind,
+    AdjustmentPeriod,
+    AdjustmentRule,
+    BillingAccount,
+    BrokerAgent,
+    PremiumRate,
+    PremiumSchedule,
+    ProductParameter,
+    ProviderGroup,
+)
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class RateSpec:
+    """One premium rate: an age band (inclusive), a tier and a monthly amount."""
+
+    age_from: int
+    age_to: int
+    coverage_tier: CoverageTier
+    amount: Decimal
+
+
+async def create_coded(
+    session: AsyncSession, *, actor: Actor, model: Any, code: str, name: str
+) -> Any:
+    """Add a broker agent, a billing account or a provider group: a unique code and a name."""
+    problems: list[Problem] = []
+    code = await _unique_code(session, model, code, problems)
+    name = check_name("name", name, problems)
+    raise_if(problems)
+    row = model(code=code, name=name)
+    session.add(row)
+    await record(
+        session, actor=actor.subject, action=f"{_action(model)}Create", entity=row, before=None
+    )
+    return row
+
+
+def _action(model: Any) -> str:
+    words = model.__tablename__.split("_")
+    return words[0] + "".join(w.title() for w in words[1:])
+
+
+async def _unique_code(
+    session: AsyncSession, model: Any, code: str, problems: list[Problem]
+) -> str:
+    found = len(problems)
+    code = check_code("code", code, problems)
+    if len(problems) == found and await session.scalar(
+        sa.select(model.id).where(model.code == code)
+    ):
+        problems.append(Problem(("code",), ErrorCode.DUPLICATE, f"{code!r} is already in use."))
+    return code
+
+
+def _amount(
+    field: tuple[str, ...], value: Decimal, places: int, low: Decimal, high: Decimal,
+    problems: list[Problem],
+) -> None:  # fmt: skip
+    try:
+        exact = value == value.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        exact = False
+    if not (value.is_finite() and exact and low <= value <= high):
+        problems.append(
+            Problem(
+                field,
+                ErrorCode.INVALID_FORMAT,
+                f"A number from {low} to {high} with at most {places} decimals.",
+            )
+        )
+
+
+def _currency(field: str, value: str | None, problems: list[Problem]) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().upper()
+    if not _CURRENCY.match(text):
+        problems.append(Problem((field,), ErrorCode.INVALID_FORMAT, "An ISO 4217 code, e.g. EUR."))
+    return text
+
+
+async def create_premium_schedule(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    currency: str,
+    rates: Sequence[RateSpec],
+) -> PremiumSchedule:
+    """Add a premium schedule with its rates; a tier's age bands must not overlap."""
+    problems: list[Problem] = []
+    code = await _unique_code(session, PremiumSchedule, code, problems)
+    name = check_name("name", name, problems)
+    currency = _currency("currency", currency, problems) or ""
+    if not rates:
+        problems.append(Problem(("rates",), ErrorCode.REQUIRED, "Give at least one rate."))
+    for i, rate in enumerate(rates):
+        path = ("rates", str(i))
+        if not 0 <= rate.age_from <= rate.age_to <= 150:
+            problems.append(
+                Problem(
+                    (*path, "age_to"), ErrorCode.INVALID_FORMAT, "0 <= ageFrom <= ageTo <= 150."
+                )
+            )
+        _amount((*path, "amount"), rate.amount, 2, Decimal(0), Decimal(10**9), problems)
+    problems.extend(_band_overlaps(rates))
+    raise_if(problems)
+    schedule = PremiumSchedule(code=code, name=name, currency=currency)
+    session.add(schedule)
+    await session.flush()
+    session.add_all(
+        PremiumRate(premium_schedule_id=schedule.id, **rate.__dict__)  # type: ignore[arg-type]
+        for rate in rates
+    )
+    await record(
+        session, actor=actor.subject, action="premiumScheduleCreate", entity=schedule, before=None
+    )
+    return schedule
+
+
+def _band_overlaps(rates: Sequence[RateSpec]) -> list[Problem]:
+    by_tier: dict[CoverageTier, list[tuple[int, RateSpec]]] = defaultdict(list)
+    for i, rate in enumerate(rates):
+        by_tier[rate.coverage_tier].append((i, rate))
+    problems = []
+    for bands in by_tier.values():
+        ordered = sorted(bands, key=lambda band: band[1].age_from)
+        for (_, earlier), (i, later) in pairwise(ordered):
+            if later.age_from <= earlier.age_to:
+                problems.append(
+                    Problem(
+                        ("rates", str(i), "age_from"),
+                        ErrorCode.OVERLAP,
+                        f"Ages {later.age_from}-{later.age_to} overlap {earlier.age_from}-"
+                        f"{earlier.age_to} in {later.coverage_tier}.",
+                    )
+                )
+    return problems
+
+
+async def create_adjustment_rule(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    kind: AdjustmentKind,
+    value: Decimal,
+    currency: str | None = None,
+) -> AdjustmentRule:
+    """Add an adjustment: a percentage (no currency) or an amount (with one)."""
+    problems: list[Problem] = []
+    code = await _unique_code(session, AdjustmentRule, code, problems)
+    name = check_name("name", name, problems)
+    _adjustment_value(("value",), kind, value, problems)
+    currency = _currency("currency", currency, problems)
+    if (kind is AdjustmentKind.AMOUNT) != (currency is not None):
+        problems.append(
+            Problem(
+                ("currency",),
+                ErrorCode.REQUIRED if currency is None else ErrorCode.NOT_ALLOWED,
+                "An amount needs a currency; a percentage has none.",
+            )
+        )
+    raise_if(problems)
+    rule = AdjustmentRule(code=code, name=name, kind=kind, value=value, currency=currency)
+    session.add(rule)
+    await record(
+        session, actor=actor.subject, action="adjustmentRuleCreate", entity=rule, before=None
+    )
+    return rule
+
+
+def _adjustment_value(
+    field: tuple[str, ...], kind: AdjustmentKind, value: Decimal, problems: list[Problem]
+) -> None:
+    limit = Decimal(100) if kind is AdjustmentKind.PERCENTAGE else Decimal(10**9)
+    _amount(field, value, 4, -limit, limit, problems)
+
+
+async def create_product_parameter(
+    session: AsyncSession, *, actor: Actor, product_code: str, name: str, description: str = ""
+) -> ProductParameter:
+    """Define a named value of a product, to be set on its offers and enrolments."""
+    problems: list[Problem] = []
+    product = await session.scalar(
+        sa.select(Product).where(col(Product.code) == product_code.strip())
+    ) if "\x00" not in product_code else None  # fmt: skip
+    if product is None:
+        problems.append(Problem(("product_code",), ErrorCode.NOT_FOUND, "No such product."))
+    name = check_code("name", name, problems)
+    description = " ".join(description.split())[:200]
+    if (
+        product is not None
+        and not problems
+        and await session.scalar(
+            sa.select(col(ProductParameter.id)).where(
+                col(ProductParameter.product_id) == product.id, col(ProductParameter.name) == name
+            )
+        )
+    ):
+        problems.append(Problem(("name",), ErrorCode.DUPLICATE, "The product has it already."))
+    raise_if(problems)
+    assert product is not None
+    parameter = ProductParameter(product_id=product.id, name=name, description=description)  # type: ignore[arg-type]
+    session.add(parameter)
+    await record(
+        session, actor=actor.subject, action="productParameterCreate", entity=parameter, before=None
+    )
+    return parameter
+
+
+async def add_adjustment_period(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    group_account_id: int,
+    adjustment_rule: str,
+    start_date: date,
+    end_date: date | None,
+    value: Decimal,
+) -> AdjustmentPeriod:
+    """Give a group account its own value of an adjustment for a period."""
+    account = await session.scalar(
+        sa.select(GroupAccount).where(
+            col(GroupAccount.id) == group_account_id, groups.accounts(actor.scope)
+        )
+    )
+    if account is None:
+        raise DomainError.of(
+            "group_account_id", ErrorCode.NOT_FOUND, "No group account with this id."
+        )
+    problems: list[Problem] = []
+    rule = await session.scalar(
+        sa.select(AdjustmentRule).where(col(AdjustmentRule.code) == adjustment_rule.strip())
+    ) if "\x00" not in adjustment_rule else None  # fmt: skip
+    if rule is None:
+        problems.append(Problem(("adjustment_rule",), ErrorCode.NOT_FOUND, "No such rule."))
+    else:
+        _adjustment_value(("value",), rule.kind, value, problems)
+    if end_date is not None and end_date < start_date:
+        problems.append(
+            Problem(("end_date",), ErrorCode.END_BEFORE_START, "The end is before the start.")
+        )
+    raise_if(problems)
+    assert rule is not None
+    await _no_period_overlap(session, account.id, rule.id, start_date, end_date)  # type: ignore[arg-type]
+    period = AdjustmentPeriod(
+        group_account_id=account.id,  # type: ignore[arg-type]
+        adjustment_rule_id=rule.id,  # type: ignore[arg-type]
+        start_date=start_date,
+        end_date=end_date,
+        value=value,
+    )
+    session.add(period)
+    await touch_account(session, account)
+    await record(
+        session, actor=actor.subject, action="adjustmentPeriodAdd", entity=period, before=None
+    )
+    return period
+
+
+async def _no_period_overlap(
+    session: AsyncSession, account_id: int, rule_id: int, start: date, end: date | None
+) -> None:
+    stmt = sa.select(AdjustmentPeriod).where(
+        col(AdjustmentPeriod.group_account_id) == account_id,
+        col(AdjustmentPeriod.adjustment_rule_id) == rule_id,
+    )
+    for other in (await session.scalars(stmt)).all():
+        if (end is None or other.start_date <= end) and (
+            other.end_date is None or start <= other.end_date
+        ):
+            raise DomainError.of(
+                "start_date", ErrorCode.OVERLAP, "The account has a value for that rule then."
+            )
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """Every row of the settings' reference data, each list by code."""
+
+    premium_schedules: Sequence[PremiumSchedule]
+    adjustment_rules: Sequence[AdjustmentRule]
+    broker_agents: Sequence[BrokerAgent]
+    billing_accounts: Sequence[BillingAccount]
+    provider_groups: Sequence[ProviderGroup]
+    product_parameters: Sequence[tuple[str, ProductParameter]]
+
+
+async def reference_data(session: AsyncSession) -> ReferenceData:
+    """All of the settings' reference data (a few hundred rows at most)."""
+
+    async def every(model: Any) -> Sequence[Any]:
+        return (await session.scalars(sa.select(model).order_by(model.code))).all()
+
+    parameters = await session.execute(
+        sa.select(col(Product.code), ProductParameter)
+        .join(Product, col(Product.id) == ProductParameter.product_id)
+        .order_by(col(Product.code), col(ProductParameter.name))
+    )
+    return ReferenceData(
+        premium_schedules=await every(PremiumSchedule),
+        adjustment_rules=await every(AdjustmentRule),
+        broker_agents=await every(BrokerAgent),
+        billing_accounts=await every(BillingAccount),
+        provider_groups=await every(ProviderGroup),
+        product_parameters=[(code, parameter) for code, parameter in parameters.all()],
+    )
