@@ -11,6 +11,7 @@ from sqlmodel import col
 from authz.access import EVERYTHING, Actor
 from domain.demo import data
 from domain.demo.families import DEMO_FAMILIES, load_members
+from domain.demo.settings import load_settings
 from domain.groups.accounts import create_group_account
 from domain.groups.models import (
     GroupAccount,
@@ -41,6 +42,8 @@ KINDS = (
     "persons",
     "policies",
     "policy members",
+    "settings",
+    "validation rules",
 )
 
 Added = dict[str, int]
@@ -61,6 +64,7 @@ async def load_demo_book(session: AsyncSession, *, families: int = DEMO_FAMILIES
         assert account is not None, edit.account
         await _furnish(session, account, edit, added)
     await load_members(session, added, families=families)
+    await load_settings(session, added)
     await session.commit()
     return added
 
