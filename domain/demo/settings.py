@@ -171,7 +171,8 @@ async def _settings(session: AsyncSession) -> list[Setting]:
         return await session.scalar(sa.select(model.id).where(model.code == code))
 
     client = {
-        c: await by_code(GroupClient, c) for c in ("GLOBEX", "GLOBEX-DE", "GLOBEX-US", "NORTHWIND")
+        c: await by_code(GroupClient, c)
+        for c in ("GLOBEX", "GLOBEX-DE-MUC-SLS", "GLOBEX-US-CHI-EXO", "NORTHWIND")
     }
     account = {a: await by_code(GroupAccount, a) for a in ("GLX-US-CHI-EXO", "GLX-DE-MUC-SLS")}
     ref = {
@@ -207,12 +208,12 @@ async def _settings(session: AsyncSession) -> list[Setting]:
         ),
         Setting(
             kind=K.PREMIUM_SCHEDULE,
-            group_client_id=client["GLOBEX-US"],
+            group_client_id=client["GLOBEX-US-CHI-EXO"],
             premium_schedule_id=ref["PS-US-STD"],
         ),
         Setting(
             kind=K.PREMIUM_SCHEDULE,
-            group_client_id=client["GLOBEX-DE"],
+            group_client_id=client["GLOBEX-DE-MUC-SLS"],
             premium_schedule_id=ref["PS-EU-STD"],
         ),
         Setting(
