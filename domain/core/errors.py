@@ -30,6 +30,7 @@ class ErrorCode(StrEnum):
     AGE_LIMIT = "AGE_LIMIT"
     TOO_FAR_BACK = "TOO_FAR_BACK"
     WRONG_STATUS = "WRONG_STATUS"
+    IN_USE = "IN_USE"
 
 
 @dataclass(frozen=True)

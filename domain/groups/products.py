@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from domain.groups.models import (
     InsurableClass,
 )
 from domain.groups.rules import load_account, touch_account
+from domain.policies.models import EnrollmentProduct, PolicyAccountLink
 from domain.reference.models import Product
 from domain.reference.service import find_by_code
 
@@ -147,6 +149,26 @@ async def _offered(
     )
 
 
+async def _enrolled(session: AsyncSession, account: GroupAccount, product_id: int) -> bool:
+    """Whether a policy in the account has the product today or later."""
+    today = datetime.now(UTC).date()
+    running = [
+        sa.or_(col(model.end_date).is_(None), col(model.end_date) >= today)
+        for model in (EnrollmentProduct, PolicyAccountLink)
+    ]
+    stmt = (
+        sa.select(col(EnrollmentProduct.id))
+        .join(PolicyAccountLink, col(PolicyAccountLink.policy_id) == EnrollmentProduct.policy_id)
+        .where(
+            col(PolicyAccountLink.group_account_id) == account.id,
+            col(EnrollmentProduct.product_id) == product_id,
+            *running,
+        )
+        .limit(1)
+    )
+    return await session.scalar(stmt) is not None
+
+
 async def remove_group_account_product(
     session: AsyncSession, *, actor: Actor, group_account_id: int, product_code: str
 ) -> GroupAccount:
@@ -165,6 +187,15 @@ async def remove_group_account_product(
                 ("product_code",),
                 ErrorCode.NOT_OFFERED,
                 f"Group account {account.code} does not offer product {product.code}.",
+            )
+        )
+    if offer is not None and await _enrolled(session, account, offer.product_id):
+        problems.append(
+            Problem(
+                ("product_code",),
+                ErrorCode.IN_USE,
+                f"Policies in {account.code} are enrolled in {product_code} today or later; "
+                "end or move those enrolments first.",
             )
         )
     if problems:

@@ -63,6 +63,9 @@ class Facts:
     account_ends: dict[int, date | None]
     elsewhere: Sequence[Coverage] = ()
     child_max_age: int = 26
+    today: date = date.min
+    """Offers are not dated: a product row the change leaves alone is checked against them
+    only if it runs on to today, so that a withdrawn offer does not make history wrong."""
 
 
 @dataclass(frozen=True)
@@ -202,6 +205,9 @@ def _offered(rows: PolicyRows, facts: Facts, blame: Blame) -> list[Problem]:
     """A product is offered by the account, allowed for the class and in that tier."""
     problems = []
     for product in rows.products:
+        past = product.end_date is not None and product.end_date < facts.today
+        if past and id(product) not in blame.paths:
+            continue
         code = facts.product_codes.get(product.product_id, str(product.product_id))
         if product.coverage_tier not in facts.tiers.get(product.product_id, frozenset()):
             problems.append(

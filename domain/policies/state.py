@@ -79,6 +79,7 @@ async def facts_for(
         account_ends=await _account_ends(session, account_ids),
         elsewhere=await _elsewhere(session, {m.person_id for m in rows.members}, policy_id),
         child_max_age=limits.child_max_age,
+        today=limits.today(),
     )
 
 

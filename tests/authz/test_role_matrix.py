@@ -351,7 +351,10 @@ OPERATIONS: dict[str, Operation] = {
         _mutation(
             "groupAccountProductRemove", "GroupAccountProductRemoveInput", "groupAccount { code }"
         ),
-        lambda w: {"input": {"groupAccountId": _account(w.account), "productCode": "MED-PPO"}},
+        # ROOT-OTHER: the product is offered and nobody is enrolled in it
+        lambda w: {
+            "input": {"groupAccountId": _account(w.other_account), "productCode": "MED-PPO"}
+        },
     ),
     "accessGrantAdd": Operation(
         _mutation("accessGrantAdd", "AccessGrantAddInput", "accessGrant { subject }"),

@@ -8,8 +8,9 @@ import pytest
 
 from domain.groups.models import GroupAccount, GroupStatus
 from schema.core.relay import global_id
-from tests.factories import Book
+from tests.factories import Book, place
 from tests.graphql import GraphQLClient, ok, refused
+from tests.schema.policies.enrol import days, enrol, person
 
 REMOVE = """
 mutation Remove($input: GroupAccountProductRemoveInput!) {
@@ -180,3 +181,54 @@ async def test_refuses_to_remove_a_product_twice(
     # then
     refused(payload, "NOT_OFFERED", ["input", "productCode"])
     assert (await _state(admin))["auditEvents"]["totalCount"] == 1
+
+
+async def test_an_offer_policies_are_enrolled_in_stays(admin: GraphQLClient, book: Book) -> None:
+    # given a family enrolled in Acme's medical
+    acme = await place(book)
+    await enrol(admin, acme)
+    # when the offer is withdrawn
+    payload = await admin.mutate(
+        REMOVE, {"input": {"groupAccountId": _account_id(acme), "productCode": "MED-PPO"}}
+    )
+    # then
+    refused(payload, "IN_USE", ["input", "productCode"])
+
+
+async def test_an_offer_enrolled_only_in_the_past_goes_and_the_policy_stays_changeable(
+    admin: GraphQLClient, book: Book
+) -> None:
+    # given medical that ended last month on a policy
+    acme = await place(book)
+    ended = [{"productCode": "MED-PPO", "coverageTier": "FAMILY", "endDate": days(-30)}]
+    policy = await enrol(admin, acme, startDate=days(-60), products=ended, dependants=[])
+    # when the offer is withdrawn
+    ok(
+        await admin.mutate(
+            REMOVE, {"input": {"groupAccountId": _account_id(acme), "productCode": "MED-PPO"}}
+        )
+    )
+    # then the policy's history does not stand in the way of a change today
+    added = await admin.mutate(
+        ADD_MEMBER,
+        {
+            "input": {
+                "policyId": policy["id"],
+                "version": policy["version"],
+                "person": person("Jane"),
+                "relationship": "SPOUSE",
+            }
+        },
+    )
+    ok(added)
+
+
+def _account_id(where: Any) -> str:
+    return global_id("GroupAccount", where.account.id)
+
+
+ADD_MEMBER = """
+mutation($input: PolicyMemberAddInput!) {
+  policyMemberAdd(input: $input) { policy { id } errors { field code message } }
+}
+"""
