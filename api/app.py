@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.authentication import (
@@ -20,6 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from api import tokens
+from api.limits import BodyLimit, RateLimit
 from api.settings import Settings
 from authz.principal import ANONYMOUS, Principal, Role
 from domain.access import keys
@@ -28,6 +31,8 @@ from domain.core.columns import utcnow
 from domain.database import create_engine, session_factory
 from schema.core.context import Context
 from schema.root import build_schema
+
+logger = logging.getLogger(__name__)
 
 
 class PrincipalUser(BaseUser):
@@ -97,7 +102,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
         super().__init__(
-            build_schema(production=settings.production),
+            build_schema(production=settings.production, limits=settings.query_limits),
             graphql_ide=None if settings.production else "graphiql",
         )
         self.sessions = sessions
@@ -134,7 +139,22 @@ class SessionMiddleware:
 
 
 async def healthz(_request: Request) -> Response:
+    """The process is up."""
     return JSONResponse({"status": "ok"})
+
+
+def _readyz(sessions: async_sessionmaker[AsyncSession]) -> Any:
+    async def readyz(_request: Request) -> Response:
+        """The database answers: 200, else 503 (without saying why: it may hold internals)."""
+        try:
+            async with sessions() as session:
+                await session.execute(sa.text("SELECT 1"))
+        except Exception:
+            logger.exception("readiness check failed")
+            return JSONResponse({"status": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    return readyz
 
 
 def create_app(
@@ -145,19 +165,25 @@ def create_app(
 ) -> Starlette:
     """Build the application; tests pass their own session factory."""
     if sessions is None:
-        engine = engine or create_engine(settings.database_url)
+        engine = engine or create_engine(
+            settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
+        )
         sessions = session_factory(engine)
     graphql = GroupcoverGraphQL(sessions, settings)
-    protected = AuthenticationMiddleware(
-        SessionMiddleware(graphql, sessions),
-        backend=BearerTokenBackend(settings, sessions),
-        on_error=_unauthorized,
+    protected = BodyLimit(
+        AuthenticationMiddleware(
+            RateLimit(SessionMiddleware(graphql, sessions), settings.rate_per_minute),
+            backend=BearerTokenBackend(settings, sessions),
+            on_error=_unauthorized,
+        ),
+        settings.max_body_bytes,
     )
     app = Starlette(
         debug=False,
         routes=[
             Route("/graphql", protected),
             Route("/healthz", healthz),
+            Route("/readyz", _readyz(sessions)),
         ],
     )
     app.state.engine = engine

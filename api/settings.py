@@ -6,8 +6,10 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from domain.policies.rules import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
+from schema.core.limits import QueryLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupcover.db"
 SECRET_FILE = Path(".groupcover-secret")
@@ -27,6 +29,13 @@ class Settings:
     secret_key: str
     env: str
     policy_limits: PolicyLimits = field(default_factory=PolicyLimits)
+    query_limits: QueryLimits = field(default_factory=QueryLimits)
+    max_body_bytes: int = 1_000_000
+    """The largest request body /graphql reads; a larger one gets 413."""
+    rate_per_minute: int = 600
+    """Requests one principal may make a minute in one process; more get 429. 0: no limit."""
+    statement_timeout_ms: int = 10_000
+    """The longest one SQL statement may run on PostgreSQL. 0: no limit."""
 
     @property
     def production(self) -> bool:
@@ -58,16 +67,45 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             child_max_age=_whole_number(environ, "GROUPCOVER_CHILD_MAX_AGE", DEFAULT_CHILD_MAX_AGE),
             retro_days=_whole_number(environ, "GROUPCOVER_RETRO_DAYS", DEFAULT_RETRO_DAYS),
         ),
+        **_limits(environ),
     )
 
 
-def _whole_number(environ: dict[str, str], name: str, default: int) -> int:
-    """Read a setting that must be a whole number from 0 to 150 (ages, days)."""
+def _limits(environ: dict[str, str]) -> dict[str, Any]:
+    """The request limits, each from its variable or its default."""
+    query = QueryLimits()
+    return {
+        "query_limits": QueryLimits(
+            max_depth=_whole_number(environ, "GROUPCOVER_MAX_DEPTH", query.max_depth, 1, 100),
+            max_aliases=_whole_number(
+                environ, "GROUPCOVER_MAX_ALIASES", query.max_aliases, 1, 1000
+            ),
+            max_tokens=_whole_number(
+                environ, "GROUPCOVER_MAX_TOKENS", query.max_tokens, 100, 100_000
+            ),
+            max_directives=_whole_number(
+                environ, "GROUPCOVER_MAX_DIRECTIVES", query.max_directives, 0, 1000
+            ),
+        ),
+        "max_body_bytes": _whole_number(
+            environ, "GROUPCOVER_MAX_BODY_BYTES", 1_000_000, 1000, 100_000_000
+        ),
+        "rate_per_minute": _whole_number(environ, "GROUPCOVER_RATE_PER_MINUTE", 600, 0, 1_000_000),
+        "statement_timeout_ms": _whole_number(
+            environ, "GROUPCOVER_STATEMENT_TIMEOUT_MS", 10_000, 0, 3_600_000
+        ),
+    }
+
+
+def _whole_number(
+    environ: dict[str, str], name: str, default: int, low: int = 0, high: int = 150
+) -> int:
+    """Read a setting that must be a whole number from `low` to `high`."""
     text = environ.get(name, "").strip()
     if not text:
         return default
-    if not (text.isascii() and text.isdigit()) or int(text) > 150:
-        raise SettingsError(f"{name} must be a whole number from 0 to 150, not {text!r}.")
+    if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
+        raise SettingsError(f"{name} must be a whole number from {low} to {high}, not {text!r}.")
     return int(text)
 
 

@@ -28,10 +28,16 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def create_engine(url: str, **options: Any) -> AsyncEngine:
-    """Create an async engine; on SQLite, with real transactions and foreign keys."""
+def create_engine(url: str, *, statement_timeout_ms: int = 0, **options: Any) -> AsyncEngine:
+    """Create an async engine; on SQLite, with real transactions and foreign keys; on
+    PostgreSQL, with a limit on how long one statement may run (0: none)."""
+    backend = make_url(url).get_backend_name()
+    if backend == "postgresql" and statement_timeout_ms:
+        options.setdefault("connect_args", {})["options"] = (
+            f"-c statement_timeout={int(statement_timeout_ms)}"
+        )
     engine = create_async_engine(url, **options)
-    if make_url(url).get_backend_name() == "sqlite":
+    if backend == "sqlite":
         _make_sqlite_transactional(engine)
     return engine
 

@@ -12,6 +12,7 @@ from schema.access.mutations import AccessMutation
 from schema.access.queries import AccessQuery
 from schema.audit.queries import AuditQuery
 from schema.core.context import Info
+from schema.core.limits import QueryLimits, limit_extensions
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
 from schema.policies.mutations import PolicyMutation
@@ -60,9 +61,12 @@ def _is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
-    """The schema; in production, unexpected errors reach clients only as 'Unexpected error.'"""
-    extensions = [lambda: MaskErrors(should_mask_error=_is_unexpected)] if production else []
+def build_schema(*, production: bool, limits: QueryLimits | None = None) -> strawberry.Schema:
+    """The schema with its limits; in production, no introspection or suggestions, and
+    unexpected errors reach clients only as 'Unexpected error.'"""
+    extensions = limit_extensions(limits or QueryLimits(), production=production)
+    if production:
+        extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
     return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
 
 

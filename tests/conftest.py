@@ -20,12 +20,21 @@ from api.settings import Settings
 from authz.principal import Principal, Role
 from domain.database import SharedSession, create_engine
 from migrations.runner import upgrade
+from schema.core.limits import QueryLimits
 from tests.graphql import GraphQLClient
 
 POSTGRES_URL = os.environ.get("GROUPCOVER_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 TEST_SECRET = "test-secret-" + "x" * 40
-SETTINGS = Settings(database_url="unused", secret_key=TEST_SECRET, env="development")
+# Limits are tested on their own (tests/api/test_limits.py). Here a rate limit would make
+# tests depend on speed, and the visibility oracle asks for every client at once by alias.
+SETTINGS = Settings(
+    database_url="unused",
+    secret_key=TEST_SECRET,
+    env="development",
+    rate_per_minute=0,
+    query_limits=QueryLimits(max_aliases=1000),
+)
 
 
 def _backends_notice() -> str:

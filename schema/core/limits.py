@@ -1,0 +1,75 @@
+"""Limits on what one GraphQL document may ask, after the OWASP GraphQL cheat sheet.
+
+Each is a validation rule or a parser option, so a document over a limit is refused before
+anything runs, with a message that says which limit and by how much.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLError, ValidationRule
+from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+
+
+@dataclass(frozen=True)
+class QueryLimits:
+    """The most one document may hold (GROUPCOVER_MAX_DEPTH, ..._MAX_ALIASES, ...)."""
+
+    max_depth: int = 24
+    max_aliases: int = 30
+    max_tokens: int = 3000
+    max_directives: int = 20
+
+
+def _directive_limit(limit: int) -> type[ValidationRule]:
+    class MaxDirectives(ValidationRule):
+        """Refuse a document with more than `limit` directives (e.g. @include, @skip)."""
+
+        count = 0
+
+        def enter_directive(self, node: Any, *_args: Any) -> None:
+            self.count += 1
+            if self.count == limit + 1:
+                self.report_error(
+                    GraphQLError(f"The document has more than {limit} directives.", node)
+                )
+
+    return MaxDirectives
+
+
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
+class NoSuggestions(SchemaExtension):
+    """Leave "Did you mean ...?" out of validation errors: it would map the schema."""
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        for error in self.execution_context.pre_execution_errors or []:
+            error.message = _SUGGESTION.sub("", error.message)
+
+
+def limit_extensions(limits: QueryLimits, *, production: bool) -> list[Any]:
+    """Factories of the schema extensions that enforce the limits (one instance per
+    request, as they keep the request's state); production also hides the schema."""
+    directives = _directive_limit(limits.max_directives)
+    extensions: list[Any] = [
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: AddValidationRules([directives]),
+    ]
+    if production:
+        extensions += [DisableIntrospection, NoSuggestions]
+    return extensions
