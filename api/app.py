@@ -108,6 +108,30 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
 
+    async def get_sub_response(self, request: Any) -> Response:
+        # GraphQL over HTTP: a client that accepts application/graphql-response+json gets it,
+        # with 4xx for a request that never ran (see process_result).
+        sub_response = await super().get_sub_response(request)
+        if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
+            sub_response.media_type = GRAPHQL_RESPONSE
+            request.state.sub_response = sub_response
+        return sub_response
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        data = await super().process_result(request, result)
+        sub_response = getattr(request.state, "sub_response", None)
+        if sub_response is not None and _never_ran(result):
+            # The document did not parse or validate, or its variables did not coerce.
+            data.pop("data", None)
+            sub_response.status_code = 400
+        return data
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
+
     async def get_context(self, request: Any, response: Any) -> Context:
         # Only the GraphiQL page itself gets here unauthenticated (see BearerTokenBackend);
         # it runs no operation, and an anonymous principal is granted nothing.
@@ -123,6 +147,19 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             request=request,
             policy_limits=self.policy_limits,
         )
+
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _never_ran(result: Any) -> bool:
+    """Whether a result is a request error: errors, no data, and none at a field's path."""
+    errors = getattr(result, "errors", None) or []
+    return (
+        getattr(result, "data", None) is None
+        and bool(errors)
+        and all(not getattr(error, "path", None) for error in errors)
+    )
 
 
 class SessionMiddleware:
