@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from authz.access import RowScope
@@ -121,3 +122,71 @@ async def policy_by_number(session: AsyncSession, number: str, *, scope: RowScop
         return None
     stmt = sa.select(Policy).where(col(Policy.number) == number.strip(), access.policies(scope))
     return await session.scalar(stmt)  # type: ignore[no-any-return]
+
+
+async def policy_slices_by_account(
+    session: AsyncSession,
+    account_ids: list[int],
+    window: Window,
+    *,
+    scope: RowScope,
+    as_of: date | None,
+) -> dict[int, Slice[Policy]]:
+    """One window of each account's policies (ever in it, or in force in it on `as_of`),
+    in creation order, all in one statement."""
+    links = _links(account_ids, as_of)
+    position = sa.func.row_number().over(
+        partition_by=links.c.group_account_id, order_by=col(Policy.id)
+    )
+    inner = (
+        sa.select(Policy, links.c.group_account_id.label("account_key"), position.label("n"))
+        .join(links, links.c.policy_id == Policy.id)
+        .where(access.policies(scope))
+    )
+    if as_of is not None:
+        inner = inner.where(in_force(Policy, as_of))
+    if window.after is not None:
+        inner = inner.where(col(Policy.id) > window.after)
+    ranked = inner.subquery()
+    row = aliased(Policy, ranked)
+    stmt = (
+        sa.select(row, ranked.c.account_key)
+        .where(ranked.c.n <= window.first + 1)
+        .order_by(ranked.c.account_key, ranked.c.id)
+    )
+    grouped: dict[int, list[Policy]] = {i: [] for i in account_ids}
+    for policy, account in (await session.execute(stmt)).all():
+        grouped[account].append(policy)
+    return {
+        i: Slice(rows=rows[: window.first], has_next=len(rows) > window.first)
+        for i, rows in grouped.items()
+    }
+
+
+async def policy_counts_by_account(
+    session: AsyncSession, account_ids: list[int], *, scope: RowScope, as_of: date | None
+) -> dict[int, int]:
+    """How many policies each account has (as `policy_slices_by_account` counts them)."""
+    links = _links(account_ids, as_of)
+    stmt = (
+        sa.select(links.c.group_account_id, sa.func.count(col(Policy.id)))
+        .join(links, links.c.policy_id == Policy.id)
+        .where(access.policies(scope))
+        .group_by(links.c.group_account_id)
+    )
+    if as_of is not None:
+        stmt = stmt.where(in_force(Policy, as_of))
+    found: dict[int, int] = dict((await session.execute(stmt)).all())  # type: ignore[arg-type]
+    return {i: int(found.get(i, 0)) for i in account_ids}
+
+
+def _links(account_ids: list[int], as_of: date | None) -> Any:
+    """Each (policy, account) pair once: a policy that left and came back counts once."""
+    stmt = (
+        sa.select(col(PolicyAccountLink.policy_id), col(PolicyAccountLink.group_account_id))
+        .where(col(PolicyAccountLink.group_account_id).in_(account_ids))
+        .distinct()
+    )
+    if as_of is not None:
+        stmt = stmt.where(in_force(PolicyAccountLink, as_of))
+    return stmt.subquery()

@@ -190,8 +190,9 @@ class GroupAccount(RowNode):
         after: str | None = None,
         as_of: date | None = None,
     ) -> _Policies:
-        criteria = PolicyFilter(group_account_id=self.id, as_of=as_of)
-        return await _policies(info, criteria, first, after)
+        from schema.policies.queries import account_policies
+
+        return await account_policies(info, self.id, as_of, first, after)
 
     @strawberry.field(description="The account's own line of business (not inherited).")
     async def line_of_business(self, info: Info) -> LineOfBusiness:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Hashable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,7 +12,8 @@ from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from authz.access import POLICIES_READ, Access
-from domain.policies import access
+from domain.core.paging import Slice, Window
+from domain.policies import access, queries
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -44,3 +47,33 @@ class PolicyLoaders:
         self.account_links_by_policy = by_policy(PolicyAccountLink)
         self.class_links_by_policy = by_policy(PolicyClassLink)
         self.enrollment_products_by_policy = by_policy(EnrollmentProduct)
+
+        async def account_pages(
+            keys: list[tuple[tuple[int, date | None], Window]],
+        ) -> list[Slice[Policy]]:
+            # One statement per window and day asked; a page of accounts asks one of each.
+            asked: dict[tuple[Window, date | None], list[int]] = defaultdict(list)
+            for (account_id, as_of), page_window in keys:
+                asked[(page_window, as_of)].append(account_id)
+            found: dict[tuple[tuple[int, date | None], Window], Slice[Policy]] = {}
+            for (page_window, as_of), ids in asked.items():
+                slices = await queries.policy_slices_by_account(
+                    session, ids, page_window, scope=scope, as_of=as_of
+                )
+                found.update({((i, as_of), page_window): s for i, s in slices.items()})
+            return [found[key] for key in keys]
+
+        async def account_counts(keys: list[tuple[int, date | None]]) -> list[int]:
+            asked: dict[date | None, list[int]] = defaultdict(list)
+            for account_id, as_of in keys:
+                asked[as_of].append(account_id)
+            found: dict[tuple[int, date | None], int] = {}
+            for as_of, ids in asked.items():
+                counts = await queries.policy_counts_by_account(
+                    session, ids, scope=scope, as_of=as_of
+                )
+                found.update({(i, as_of): n for i, n in counts.items()})
+            return [found[key] for key in keys]
+
+        self.policies_by_group_account = DataLoader(load_fn=account_pages)
+        self.policy_count_by_group_account = DataLoader(load_fn=account_counts)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 from graphql import GraphQLError
 
@@ -56,6 +58,21 @@ async def policy_page(
             session, scope=scope, groups_scope=groups_scope, criteria=found
         ),
         after=after is not None,
+    )
+
+
+async def account_policies(
+    info: Info, account_id: int, as_of: date | None, first: int | None, after: str | None
+) -> PolicyConnection:
+    """One page of a group account's policies, batched with the other accounts' pages."""
+    loaders = info.context.loaders.policies
+    return await PolicyConnection.load(  # type: ignore[no-any-return]
+        loaders.policies_by_group_account,
+        loaders.policy_count_by_group_account,
+        (account_id, as_of),
+        Policy.from_model,
+        first=first,
+        after=after,
     )
 
 

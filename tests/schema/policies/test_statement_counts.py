@@ -61,3 +61,39 @@ async def test_a_page_of_policies_costs_a_fixed_number_of_statements(
     # a non-admin's stored grants are read once per request
     expected = PAGE_STATEMENTS + (viewer != "admin")
     assert statements.count == expected, statements.statements
+
+
+NESTED = """
+query {
+  groupClients(first: 100) { edges { node { code groupAccounts { edges { node {
+    code policies(first: 10) { totalCount edges { node { number } } }
+  } } } } } }
+}
+"""
+# The clients, the accounts, the policies and their counts (no totalCount asked of the rest).
+NESTED_STATEMENTS = 4
+
+
+@pytest.mark.parametrize("size", [1, 8])
+async def test_the_policies_of_many_accounts_cost_a_fixed_number_of_statements(
+    http: AsyncClient, statements: StatementCounter, session: AsyncSession, size: int
+) -> None:
+    # given `size` clients, each with an account of 12 policies
+    book = await Book(session).setup()
+    for i in range(size):
+        where = await place(book, code=f"CO{i}")
+        await families(book, where, 12, since=utc_today() - timedelta(days=10))
+    client = GraphQLClient(http, token_for(viewers("CO0")["admin"]))
+    statements.reset()
+    # when
+    data = await client.query(NESTED)
+    # then every account shows its first 10 policies and counts all 12
+    accounts = [
+        account["node"]
+        for edge in data["groupClients"]["edges"]
+        for account in edge["node"]["groupAccounts"]["edges"]
+    ]
+    assert len(accounts) == size
+    assert all(a["policies"]["totalCount"] == 12 for a in accounts)
+    assert all(len(a["policies"]["edges"]) == 10 for a in accounts)
+    assert statements.count == NESTED_STATEMENTS, statements.statements
