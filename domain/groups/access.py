@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.groups.models import GroupAccount, GroupClient
-from domain.reference.access import restricted
+from domain.reference.access import any_of, restricted
 
 
 @lru_cache(maxsize=1024)
@@ -39,7 +39,7 @@ def clients(scope: RowScope, table: Any = GroupClient) -> Any:
     """Group clients the scope reaches; `table` may be an alias of GroupClient."""
     if scope.everything:
         return sa.true()
-    return sa.or_(
+    return any_of(
         restricted(scope, col(table.data_access_group_id), col(table.line_of_business_id)),
         in_subtree(scope, col(table.id)),
     )
@@ -49,7 +49,7 @@ def accounts(scope: RowScope) -> Any:
     """Group accounts the scope reaches: by their own restrictions or their client's subtree."""
     if scope.everything:
         return sa.true()
-    return sa.or_(
+    return any_of(
         restricted(
             scope, col(GroupAccount.data_access_group_id), col(GroupAccount.line_of_business_id)
         ),

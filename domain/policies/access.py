@@ -17,7 +17,7 @@ from authz.access import RowScope
 from domain.groups import access as groups
 from domain.groups.models import GroupAccount
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember
-from domain.reference.access import restricted
+from domain.reference.access import any_of, restricted
 
 
 def _in_granted_subtrees(scope: RowScope) -> Any:
@@ -45,7 +45,7 @@ def policies(scope: RowScope) -> Any:
     """Policies the scope reaches."""
     if scope.everything:
         return sa.true()
-    return sa.or_(
+    return any_of(
         restricted(scope, col(Policy.data_access_group_id), col(Policy.line_of_business_id)),
         _in_granted_subtrees(scope),
         _own(scope),
@@ -66,5 +66,8 @@ def persons(scope: RowScope) -> Any:
     members = sa.select(col(PolicyMember.person_id)).where(
         of_policies(scope, col(PolicyMember.policy_id))
     )
-    own = col(Person.person_number) == scope.person if scope.person else sa.false()
-    return sa.or_(col(Person.id).in_(members), own)
+    if scope.person is None:
+        return col(Person.id).in_(members)
+    # One IN over a UNION, not two conditions OR-ed: see any_of.
+    own = sa.select(col(Person.id)).where(col(Person.person_number) == scope.person)
+    return col(Person.id).in_(sa.union(members, own))

@@ -11,10 +11,22 @@ from authz.access import RowScope
 from domain.reference.models import DataAccessGroup, LineOfBusiness
 
 
+def any_of(*parts: Any) -> Any:
+    """The OR of the parts that can hold at all.
+
+    PostgreSQL turns `x IN (subquery)` into a join only where no OR sits above it, even an
+    OR with a constant false (measured: 10 ms instead of 0.1 ms for an employee's policy
+    among 100,000); so a scope's parts that can never hold are left out, not OR-ed in.
+    """
+    live = [part for part in parts if not isinstance(part, sa.sql.elements.False_)]
+    if not live:
+        return sa.false()
+    return live[0] if len(live) == 1 else sa.or_(*live)
+
+
 def restricted(scope: RowScope, data_access_group_id: Any, line_of_business_id: Any) -> Any:
     """Rows whose own data access group and line of business some restriction allows."""
-    return sa.or_(
-        sa.false(),
+    return any_of(
         *(
             sa.and_(
                 data_access_group_id.in_(
