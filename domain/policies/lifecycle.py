@@ -28,7 +28,6 @@ from domain.policies.enrolment import (
     insurable_class_of,
 )
 from domain.policies.models import (
-    Person,
     Policy,
     PolicyAccountLink,
     PolicyClassLink,
@@ -98,13 +97,14 @@ async def reinstate_policy(
     raise_if(problems)
     rows = await policy_rows(session, policy_id)
     before = policy_snapshot(policy, rows)
-    births = await _birth_dates(session, rows)
+    # The facts do not depend on the rows' ends: load them once, before reopening.
+    facts = await facts_for(session, rows, limits=limits, policy_id=policy_id)
     for row in rows.every():
         if row.end_date == policy.end_date:
             row.end_date = None
             if getattr(row, "relationship", None) == Relationship.CHILD:
-                row.end_date = child_end(births[row.person_id], None, limits.child_max_age)
-    facts = await facts_for(session, rows, limits=limits, policy_id=policy_id)
+                born = facts.birth_dates[row.person_id]
+                row.end_date = child_end(born, None, limits.child_max_age)
     raise_if(check_policy(rows, facts, Blame(fallback=("policy_id",))))
     policy.status = PolicyStatus.ACTIVE
     policy.end_date = None
@@ -199,12 +199,6 @@ async def _split(
     await end_rows(session, rows.classes, ending_classes, eve)
     if class_id is not None:
         rows.classes.append(PolicyClassLink(insurable_class_id=class_id, start_date=on))
-
-
-async def _birth_dates(session: AsyncSession, rows: PolicyRows) -> dict[int, date]:
-    ids = {m.person_id for m in rows.members}
-    stmt = sa.select(col(Person.id), col(Person.birth_date)).where(col(Person.id).in_(ids))
-    return dict((await session.execute(stmt)).all())  # type: ignore[arg-type]
 
 
 async def terminate_group_account(
