@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.authentication import (
@@ -17,9 +21,10 @@ from starlette.authentication import (
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import tokens
 from api.limits import BodyLimit, RateLimit
@@ -29,6 +34,8 @@ from domain.access import keys
 from domain.access.service import stored_grants
 from domain.core.columns import utcnow
 from domain.database import create_engine, session_factory
+from domain.workflow import jobs
+from domain.workflow.jobs import Runner
 from schema.core.context import Context
 from schema.root import build_schema
 
@@ -100,13 +107,21 @@ def _unauthorized(_conn: HTTPConnection, error: AuthenticationError) -> Response
 class GroupcoverGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint; each request gets its own session, closed when it ends."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        runner: Runner | None = None,
+    ) -> None:
         super().__init__(
             build_schema(production=settings.production, limits=settings.query_limits),
             graphql_ide=None if settings.production else "graphiql",
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         )
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
+        self.database_url = settings.database_url
+        self.runner = runner
 
     async def get_sub_response(self, request: Any) -> Response:
         # GraphQL over HTTP: a client that accepts application/graphql-response+json gets it,
@@ -146,6 +161,8 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             principal=principal,
             request=request,
             policy_limits=self.policy_limits,
+            runner=self.runner,
+            database_url=self.database_url,
         )
 
 
@@ -194,19 +211,56 @@ def _readyz(sessions: async_sessionmaker[AsyncSession]) -> Any:
     return readyz
 
 
+def _background(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], runner: Any
+) -> tuple[Any, Any]:
+    """The runner of workflow server steps, and the lifespan that starts and stops it.
+
+    On PostgreSQL steps are procrastinate jobs for `groupcover worker`; on SQLite they run
+    here, and so does the sweep that escalates overdue tasks. Tests pass their own runner.
+    """
+    if runner is not None:
+        return runner, None
+    if make_url(settings.database_url).get_backend_name() == "postgresql":
+        queued = jobs.Queued(jobs.jobs)
+
+        @asynccontextmanager
+        async def with_queue(_app: Starlette) -> AsyncIterator[None]:
+            queued.app = await jobs.open_queue(settings.database_url)
+            try:
+                yield
+            finally:
+                await queued.app.close_async()
+
+        return queued, with_queue
+    local = jobs.InProcess(sessions, settings.policy_limits)
+
+    @asynccontextmanager
+    async def with_sweeps(_app: Starlette) -> AsyncIterator[None]:
+        sweeping = asyncio.create_task(local.run_sweeps())
+        try:
+            yield
+        finally:
+            sweeping.cancel()
+
+    return local, with_sweeps
+
+
 def create_app(
     settings: Settings,
     *,
     engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
+    runner: jobs.Runner | None = None,
 ) -> Starlette:
-    """Build the application; tests pass their own session factory."""
+    """Build the application; tests pass their own session factory and runner."""
     if sessions is None:
         engine = engine or create_engine(
             settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
         )
         sessions = session_factory(engine)
-    graphql = GroupcoverGraphQL(sessions, settings)
+    runner, lifespan = _background(settings, sessions, runner)
+    graphql = GroupcoverGraphQL(sessions, settings, runner)
     protected = BodyLimit(
         AuthenticationMiddleware(
             RateLimit(SessionMiddleware(graphql, sessions), settings.rate_per_minute),
@@ -219,9 +273,12 @@ def create_app(
         debug=False,
         routes=[
             Route("/graphql", protected),
+            WebSocketRoute("/graphql", protected),
             Route("/healthz", healthz),
             Route("/readyz", _readyz(sessions)),
         ],
+        lifespan=lifespan,
     )
     app.state.engine = engine
+    app.state.runner = runner
     return app

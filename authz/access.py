@@ -106,6 +106,12 @@ class Access:
         """Whether some role of the principal may do `need` at all."""
         return bool(self.roles_for(need))
 
+    def scope_as(self, need: Need, role: Role) -> RowScope:
+        """The rows the principal may do `need` on in one of its roles (none if not allowed)."""
+        if role not in self.roles_for(need):
+            return NOTHING
+        return _role_scope(self.principal, role)
+
     def scope(self, need: Need) -> RowScope:
         """The rows the principal may do `need` on: the union over its allowed roles."""
         if need not in self._scopes:
@@ -136,6 +142,12 @@ REFERENCE_READ = Need("reference", "read")
 AUDIT_READ = Need("audit", "read")
 ACCESS_READ = Need("access", "read")
 ACCESS_WRITE = Need("access", "write")
+WORKFLOW_SUBMIT = Need("workflow", "submit")
+WORKFLOW_READ = Need("workflow", "read")
+WORKFLOW_ACT = Need("workflow", "act")
+"""Decide on or fulfil a task of someone else's request."""
+WORKFLOW_DEPLOY = Need("workflow", "deploy")
+"""Deploy a new version of a process flow."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

@@ -117,4 +117,5 @@ def all_models() -> None:
     import domain.policies.models
     import domain.reference.models
     import domain.rules.models
-    import domain.settings.models  # noqa: F401
+    import domain.settings.models
+    import domain.workflow.models  # noqa: F401

@@ -9,6 +9,7 @@ from schema.groups.dataloaders import GroupLoaders
 from schema.policies.dataloaders import PolicyLoaders
 from schema.reference.dataloaders import ReferenceLoaders
 from schema.settings.dataloaders import SettingsLoaders
+from schema.workflow.dataloaders import WorkflowLoaders
 
 
 class Loaders:
@@ -19,3 +20,4 @@ class Loaders:
         self.policies = PolicyLoaders(session, caller)
         self.reference = ReferenceLoaders(session, caller)
         self.settings = SettingsLoaders(session, caller)
+        self.workflow = WorkflowLoaders(session, caller)

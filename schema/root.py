@@ -22,6 +22,9 @@ from schema.rules.mutations import RulesMutation
 from schema.rules.queries import RulesQuery
 from schema.settings.mutations import SettingsMutation
 from schema.settings.queries import SettingsQuery
+from schema.workflow.mutations import WorkflowMutation
+from schema.workflow.queries import WorkflowQuery
+from schema.workflow.subscriptions import WorkflowSubscription
 
 
 @strawberry.type
@@ -45,13 +48,21 @@ Query = merge_types(
         ReferenceQuery,
         SettingsQuery,
         RulesQuery,
+        WorkflowQuery,
         AuditQuery,
         AccessQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (GroupMutation, PolicyMutation, SettingsMutation, RulesMutation, AccessMutation),
+    (
+        GroupMutation,
+        PolicyMutation,
+        SettingsMutation,
+        RulesMutation,
+        WorkflowMutation,
+        AccessMutation,
+    ),
 )
 
 
@@ -67,7 +78,9 @@ def build_schema(*, production: bool, limits: QueryLimits | None = None) -> stra
     extensions = limit_extensions(limits or QueryLimits(), production=production)
     if production:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return strawberry.Schema(
+        query=Query, mutation=Mutation, subscription=WorkflowSubscription, extensions=extensions
+    )
 
 
 schema = build_schema(production=False)

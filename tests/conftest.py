@@ -19,6 +19,7 @@ from api.app import create_app
 from api.settings import Settings
 from authz.principal import Principal, Role
 from domain.database import SharedSession, create_engine
+from domain.workflow.jobs import InProcess
 from migrations.runner import upgrade
 from schema.core.limits import QueryLimits
 from tests.graphql import GraphQLClient
@@ -156,9 +157,17 @@ def token_for(principal: Principal) -> str:
 
 
 @pytest.fixture
-async def http(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncClient]:
+def runner(sessions: async_sessionmaker[AsyncSession]) -> InProcess:
+    """The background steps of workflow requests: queued until a test calls `drain()`."""
+    return InProcess(sessions, SETTINGS.policy_limits, autostart=False)
+
+
+@pytest.fixture
+async def http(
+    sessions: async_sessionmaker[AsyncSession], runner: InProcess
+) -> AsyncIterator[AsyncClient]:
     """An HTTP client of the app, without credentials."""
-    app = create_app(SETTINGS, sessions=sessions)
+    app = create_app(SETTINGS, sessions=sessions, runner=runner)
     async with AsyncClient(transport=ASGITransport(app=app), base_url="http://test") as client:
         yield client
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.access import Access
 from authz.principal import Principal
 from domain.policies.rules import PolicyLimits
+from domain.workflow.jobs import Runner
 
 if TYPE_CHECKING:
     from schema.loaders import Loaders
@@ -24,6 +25,10 @@ class Context:
     principal: Principal
     request: Any = None
     policy_limits: PolicyLimits = field(default_factory=PolicyLimits)
+    runner: Runner | None = None
+    """Where the server steps of a workflow request go once its change is committed."""
+    database_url: str = ""
+    """For subscriptions, which listen on the database for changes made anywhere."""
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
 

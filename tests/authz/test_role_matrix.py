@@ -15,6 +15,10 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | rules:write     | admin                                                    |
 | reference:read  | every role                                               |
 | audit:read      | admin                                                    |
+| workflow:read   | every role (employee: requests about them; none about health for managers) |
+| workflow:submit | admin, backoffice, group_manager, employee, partner (each on its channel) |
+| workflow:act    | admin, backoffice, group_manager                         |
+| workflow:deploy | admin                                                    |
 | access:read     | admin                                                    |
 | access:write    | admin                                                    |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
@@ -39,6 +43,7 @@ import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import WORKFLOW_SUBMIT, Access, Actor
 from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
@@ -60,7 +65,7 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.policies.rules import utc_today
+from domain.policies.rules import PolicyLimits, utc_today
 from domain.reference.models import CoverageTier
 from domain.rules.models import RuleLevel, Severity, ValidationRule
 from domain.settings.models import (
@@ -75,6 +80,16 @@ from domain.settings.models import (
     ProviderGroup,
     Setting,
     SettingKind,
+)
+from domain.workflow import service as workflow
+from domain.workflow.engine import shipped
+from domain.workflow.models import (
+    Channel,
+    ProcessDefinition,
+    RequestType,
+    WorkflowEvent,
+    WorkflowRequest,
+    WorkflowTask,
 )
 from schema.core.relay import global_id
 from schema.root import schema
@@ -147,6 +162,13 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "adjustmentRuleCreate":      (A,   A,         F,            F,       F,      F),      # settings:write
     "productParameterCreate":    (A,   A,         F,            F,       F,      F),      # settings:write
     "adjustmentPeriodAdd":       (A,   A,         F,            F,       F,      F),      # settings:write
+    "workflowRequests":          (A,   A,         A,            A,       A,      A),      # workflow:read
+    "workflowTasks":             (A,   A,         A,            F,       F,      F),      # workflow:act
+    "processDefinitions":        (A,   F,         F,            F,       F,      F),      # workflow:deploy
+    "workflowRequestSubmit":     (A,   A,         A,            A,       A,      F),      # workflow:submit
+    "workflowRequestCancel":     (A,   A,         A,            A,       A,      F),      # workflow:submit
+    "workflowTaskComplete":      (A,   A,         A,            F,       F,      F),      # workflow:act
+    "processDefinitionDeploy":   (A,   F,         F,            F,       F,      F),      # workflow:deploy
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -206,6 +228,10 @@ class World:
     other_class: InsurableClass
     setting: Setting
     rule: ValidationRule
+    requests: dict[str, str]
+    """Requests each role sent (`sent-by-<role>`), by global id."""
+    tasks: dict[str, str]
+    """Open tasks of the employee's requests: `manager` (an approval), `review` (medical)."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +240,11 @@ class Operation:
 
     document: str
     variables: Callable[[World], dict[str, Any]] = lambda _world: {}
+    by_role: Callable[[World, str], dict[str, Any]] | None = None
+    """Variables that depend on the caller too (its channel, its own request)."""
+
+    def variables_for(self, world: World, role: str) -> dict[str, Any]:
+        return self.by_role(world, role) if self.by_role else self.variables(world)
 
     @property
     def is_mutation(self) -> bool:
@@ -502,6 +533,40 @@ OPERATIONS: dict[str, Operation] = {
             }
         },
     ),
+    "workflowRequests": Operation("query Run { workflowRequests { totalCount } }"),
+    "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
+    "processDefinitions": Operation("query Run { processDefinitions { key } }"),
+    "workflowRequestSubmit": Operation(
+        _mutation("workflowRequestSubmit", "WorkflowRequestSubmitInput", "request { state }"),
+        by_role=lambda w, role: {
+            "input": {
+                "type": "CERTIFICATE",
+                "channel": CHANNELS[role],
+                "policyId": _id("Policy", w.policy),
+            }
+        },
+    ),
+    "workflowRequestCancel": Operation(
+        _mutation("workflowRequestCancel", "WorkflowRequestCancelInput", "request { state }"),
+        by_role=lambda w, role: {"input": {"id": w.requests.get(f"sent-by-{role}", "none")}},
+    ),
+    "workflowTaskComplete": Operation(
+        _mutation("workflowTaskComplete", "WorkflowTaskCompleteInput", "request { state }"),
+        by_role=lambda w, role: {
+            "input": {
+                "id": w.tasks["review" if role == "backoffice" else "manager"],
+                "decision": "APPROVE",
+            }
+        },
+    ),
+    "processDefinitionDeploy": Operation(
+        _mutation(
+            "processDefinitionDeploy",
+            "ProcessDefinitionDeployInput",
+            "processDefinition { version }",
+        ),
+        lambda _: {"input": {"bpmn": shipped()[0], "dmn": shipped()[1]}},
+    ),
     "validationRules": Operation("query Run { validationRules { code } }"),
     "validationRuleCreate": Operation(
         _mutation("validationRuleCreate", "ValidationRuleCreateInput", "validationRule { code }"),
@@ -644,6 +709,7 @@ async def world(session: AsyncSession) -> World:
     policy, subscriber, kid = await _policy(book, account, "P-ROOT", "P-1")
     terminated, _, _ = await _policy(book, account, "P-DONE", "P-2", ended=True)
     await session.commit()
+    requests, tasks = await _requests(session, policy, subscriber)
     return World(
         root,
         child,
@@ -662,6 +728,63 @@ async def world(session: AsyncSession) -> World:
         await _first_class(book, other_account),
         await _setting(book, root),
         await _validation_rule(book),
+        requests,
+        tasks,
+    )
+
+
+CHANNELS = {
+    "admin": "BACK_OFFICE",
+    "backoffice": "BACK_OFFICE",
+    "group_manager": "GROUP_PORTAL",
+    "employee": "EMPLOYEE",
+    "partner": "PARTNER",
+    "reporting": "BACK_OFFICE",
+}
+
+
+async def _requests(
+    session: AsyncSession, policy: Policy, subscriber: Person
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A certificate request sent by each role, and two tasks waiting on people."""
+    bpmn, dmn = shipped()
+    await workflow.deploy(session, subject="setup", bpmn=bpmn, dmn=dmn)
+
+    async def send(role: str, type_: RequestType, **details: Any) -> WorkflowRequest:
+        principal = PRINCIPALS[role]
+        return await workflow.submit(
+            session,
+            actor=Actor(principal.subject, Access(principal).scope(WORKFLOW_SUBMIT)),
+            roles=principal.roles,
+            limits=PolicyLimits(),
+            submission=workflow.Submission(type_, Channel(CHANNELS[role]), details),
+        )
+
+    sent = {
+        f"sent-by-{role}": await send(role, RequestType.CERTIFICATE, policy_id=policy.id)
+        for role in ("admin", "backoffice", "group_manager", "employee", "partner")
+    }
+    manager = await send(
+        "employee", RequestType.TERMINATION, policy_id=policy.id, end_date=_today()
+    )
+    review = await send(
+        "employee",
+        RequestType.MEDICAL_AUTHORIZATION,
+        person_id=subscriber.id,
+        medical={"service_code": "MRI", "diagnosis": "M23", "provider": "Clinic"},
+    )
+    await session.commit()
+    task_ids = {
+        name: (
+            await session.scalars(
+                sa.select(WorkflowTask.id).where(WorkflowTask.request_id == made.id)
+            )
+        ).one()
+        for name, made in (("manager", manager), ("review", review))
+    }
+    return (
+        {key: _id("WorkflowRequest", made) for key, made in sent.items()},
+        {key: global_id("WorkflowTask", task_id) for key, task_id in task_ids.items()},  # type: ignore[arg-type]
     )
 
 
@@ -677,7 +800,9 @@ async def _validation_rule(book: Book) -> ValidationRule:
 
 
 async def _setting(book: Book, client: GroupClient) -> Setting:
-    setting = Setting(kind=SettingKind.PROCESS_FLOW, group_client_id=client.id, value_text="std")
+    setting = Setting(
+        kind=SettingKind.PROCESS_FLOW, group_client_id=client.id, value_text="standard"
+    )
     book.session.add(setting)
     await book.session.commit()
     return setting
@@ -789,6 +914,10 @@ _TABLES = [
     PremiumSchedule,
     PremiumRate,
     ProductParameter,
+    ProcessDefinition,
+    WorkflowRequest,
+    WorkflowTask,
+    WorkflowEvent,
 ]
 
 
@@ -851,7 +980,7 @@ async def test_role_calls_operation(
     called = OPERATIONS[operation]
     before = await _snapshot(session)
     # when
-    body = await caller.raw(called.document, called.variables(world))
+    body = await caller.raw(called.document, called.variables_for(world, role))
     # then
     if outcome is Outcome.FORBIDDEN:
         _assert_forbidden(body, operation)

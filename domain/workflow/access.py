@@ -1,0 +1,92 @@
+"""Which requests a principal sees and which inbox tasks it may act on, as SQL predicates.
+
+A request carries the group account, policy, person and restrictions it is about (copied
+when it is submitted). Whoever submitted a request always sees it. A group manager sees the
+requests of the accounts in their subtrees (but for those about someone's health) and acts
+on the manager's tasks there; the back
+office sees what its restrictions allow and acts on its own tasks and on any task that is
+overdue (escalated); an employee sees the requests about themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from authz.access import RowScope
+from domain.groups import access as groups
+from domain.groups.models import GroupAccount
+from domain.policies.models import Person
+from domain.reference.access import any_of, restricted
+from domain.workflow.engine import Assignee
+from domain.workflow.models import RequestType, WorkflowRequest, WorkflowTask
+
+HEALTH_TYPES = (RequestType.MEDICAL_AUTHORIZATION, RequestType.VIDEO_CONSULTATION)
+"""Requests about someone's health: never shown to the employer's managers or partners."""
+
+
+def _in_subtrees(scope: RowScope) -> Any:
+    if not scope.subtrees:
+        return sa.false()
+    return col(WorkflowRequest.type).not_in(HEALTH_TYPES) & col(
+        WorkflowRequest.group_account_id
+    ).in_(
+        sa.select(col(GroupAccount.id)).where(
+            groups.in_subtree(scope, col(GroupAccount.group_client_id))
+        )
+    )
+
+
+def _about_them(scope: RowScope) -> Any:
+    if scope.person is None:
+        return sa.false()
+    return col(WorkflowRequest.person_id).in_(
+        sa.select(col(Person.id)).where(col(Person.person_number) == scope.person)
+    )
+
+
+def _restricted(scope: RowScope) -> Any:
+    return restricted(
+        scope, col(WorkflowRequest.data_access_group_id), col(WorkflowRequest.line_of_business_id)
+    )
+
+
+def requests(scope: RowScope, subject: str) -> Any:
+    """Requests the scope reaches, and those `subject` submitted."""
+    if scope.everything:
+        return sa.true()
+    return any_of(
+        col(WorkflowRequest.submitted_by) == subject,
+        _restricted(scope),
+        _in_subtrees(scope),
+        _about_them(scope),
+    )
+
+
+def actionable(manager: RowScope, back_office: RowScope) -> Any:
+    """Tasks (joined with their request) that a manager's and a back office's scope act on."""
+    if manager.everything or back_office.everything:
+        return sa.true()
+    return any_of(
+        sa.and_(col(WorkflowTask.assignee) == Assignee.GROUP_MANAGER, _in_subtrees(manager))
+        if manager.subtrees
+        else sa.false(),
+        sa.and_(
+            sa.or_(
+                col(WorkflowTask.assignee) == Assignee.BACK_OFFICE,
+                col(WorkflowTask.escalated_at).is_not(None),
+            ),
+            _restricted(back_office),
+        )
+        if back_office.restrictions
+        else sa.false(),
+    )
+
+
+def of_requests(scope: RowScope, subject: str, request_id: Any) -> Any:
+    """Rows that belong to a request the scope (or its sender) reaches."""
+    if scope.everything:
+        return sa.true()
+    return request_id.in_(sa.select(col(WorkflowRequest.id)).where(requests(scope, subject)))

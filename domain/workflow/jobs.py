@@ -1,0 +1,201 @@
+"""Running the server's steps of requests in the background.
+
+On PostgreSQL they are procrastinate jobs, run by `groupcover worker` on any number of
+machines; on SQLite they run in the server's own process. Either way each step is a
+transaction of its own (domain.workflow.service.server_step), and a sweep every minute
+escalates overdue tasks and picks up again any request whose step was lost with a process
+that died: a request waiting on the server says so in its row (`waits_on_server`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Coroutine
+from datetime import datetime
+from typing import Any, Protocol
+
+import procrastinate
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.core.transactions import atomic
+from domain.policies.rules import PolicyLimits
+from domain.workflow import service
+
+logger = logging.getLogger(__name__)
+
+SWEEP_SECONDS = 60
+CRASH_AFTER = "GROUPCOVER_CRASH_AFTER_STEPS"
+"""Tests only: a worker that exits at once after this many committed steps."""
+
+
+class Runner(Protocol):
+    """Where a request's server steps go once the step that made them due has committed."""
+
+    async def kick(self, request_id: int) -> None: ...
+
+
+async def drive(
+    sessions: async_sessionmaker[AsyncSession], limits: PolicyLimits, request_id: int
+) -> int:
+    """Do a request's server steps, each in its own transaction, until none is due."""
+    steps = 0
+    while True:
+        async with sessions() as session, atomic(session):
+            more = await service.server_step(session, request_id, limits)
+        steps += 1
+        _maybe_crash()
+        if not more:
+            return steps
+
+
+async def sweep(
+    sessions: async_sessionmaker[AsyncSession], now: datetime | None = None
+) -> tuple[int, list[int]]:
+    """Escalate overdue tasks; return how many, and the requests waiting on the server."""
+    async with sessions() as session, atomic(session):
+        escalated = await service.escalate_overdue(session, now)
+    async with sessions() as session:
+        return escalated, await service.waiting_on_server(session)
+
+
+_steps_done = 0
+
+
+def _maybe_crash() -> None:
+    """Die like a killed process (no cleanup, no rollback of what is committed)."""
+    global _steps_done
+    limit = os.environ.get(CRASH_AFTER)
+    if limit:
+        _steps_done += 1
+        if _steps_done >= int(limit):
+            os._exit(17)
+
+
+class InProcess:
+    """Steps run as tasks of the server's event loop (SQLite, one process).
+
+    With `autostart=False` (tests) steps wait until `drain()`, which runs them in order.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        limits: PolicyLimits,
+        *,
+        autostart: bool = True,
+    ) -> None:
+        self.sessions = sessions
+        self.limits = limits
+        self.autostart = autostart
+        self._queued: list[int] = []
+        self._running: set[asyncio.Task[Any]] = set()
+
+    async def kick(self, request_id: int) -> None:
+        if self.autostart:
+            self._spawn(self._drive_logged(request_id))
+        else:
+            self._queued.append(request_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _drive_logged(self, request_id: int) -> None:
+        try:
+            await drive(self.sessions, self.limits, request_id)
+        except Exception:  # the sweep tries again; the request row says what is due
+            logger.exception("server step of request %s failed", request_id)
+
+    async def drain(self) -> None:
+        """Run every queued step, and the steps they make due, to the end."""
+        while self._queued or self._running:
+            if self._queued:
+                await drive(self.sessions, self.limits, self._queued.pop(0))
+            if self._running:
+                await asyncio.gather(*list(self._running))
+
+    async def sweep(self, now: datetime | None = None) -> int:
+        """Escalate what is overdue and pick up what a crash left; returns escalations."""
+        escalated, due = await sweep(self.sessions, now)
+        for request_id in due:
+            await self.kick(request_id)
+        return escalated
+
+    async def run_sweeps(self) -> None:
+        """Sweep every minute, for as long as the server runs."""
+        while True:
+            try:
+                await self.sweep()
+            except Exception:
+                logger.exception("workflow sweep failed")
+            await asyncio.sleep(SWEEP_SECONDS)
+
+
+# --- procrastinate (PostgreSQL) -------------------------------------------------------
+
+jobs = procrastinate.App(connector=procrastinate.PsycopgConnector())
+"""The job functions; `open_queue` gives an app of them connected to a database."""
+
+_worker_state: dict[str, Any] = {}
+
+
+def configure_worker(sessions: async_sessionmaker[AsyncSession], limits: PolicyLimits) -> None:
+    """What the job functions use in this process."""
+    _worker_state.update(sessions=sessions, limits=limits)
+
+
+@jobs.task(
+    name="workflow.advance",
+    queue="workflow",
+    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def advance(request_id: int) -> None:
+    """Do a request's due server steps."""
+    await drive(_worker_state["sessions"], _worker_state["limits"], request_id)
+
+
+@jobs.periodic(cron="* * * * *", periodic_id="workflow-sweep")
+@jobs.task(
+    name="workflow.sweep", queue="workflow", queueing_lock="workflow-sweep", pass_context=True
+)
+async def sweep_job(context: procrastinate.JobContext, timestamp: int) -> None:
+    """Escalate overdue tasks and pick up requests whose step a dead worker lost."""
+    _escalated, due = await sweep(_worker_state["sessions"])
+    assert context.app is not None
+    for request_id in due:
+        await defer_advance(context.app, request_id)
+
+
+async def defer_advance(app: procrastinate.App, request_id: int) -> None:
+    # A job for this request that is already waiting does this step too.
+    with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+        await app.configure_task(
+            "workflow.advance", queueing_lock=f"request-{request_id}"
+        ).defer_async(request_id=request_id)
+
+
+async def open_queue(database_url: str) -> procrastinate.App:
+    """The job queue on this PostgreSQL database, open; close it with `close_async`."""
+    app = jobs.with_connector(procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
+    await app.open_async()
+    return app
+
+
+class Queued:
+    """Steps as procrastinate jobs, for `groupcover worker` to run (PostgreSQL)."""
+
+    def __init__(self, app: procrastinate.App) -> None:
+        self.app = app
+
+    async def kick(self, request_id: int) -> None:
+        await defer_advance(self.app, request_id)
+
+
+def conninfo(database_url: str) -> str:
+    """A libpq connection string for the SQLAlchemy URL of a PostgreSQL database."""
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)

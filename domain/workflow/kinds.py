@@ -1,0 +1,348 @@
+"""What each request type needs, who may send it on which channel, and how it is registered.
+
+`details` are the request's own data as JSON (snake_case keys, dates as ISO text); they
+are checked when the request is submitted, and registered, maybe days later, by
+`register`, with the same functions the policies mutations use.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from authz.access import EVERYTHING, Actor
+from authz.principal import Role
+from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
+from domain.groups.rules import load_account
+from domain.policies import enrolment, lifecycle
+from domain.policies.enrolment import MemberSpec, ProductSpec
+from domain.policies.models import (
+    EnrollmentProduct,
+    Gender,
+    Person,
+    Policy,
+    PolicyAccountLink,
+    PolicyMember,
+    Relationship,
+)
+from domain.policies.persons import PersonData, update_person
+from domain.policies.queries import in_force
+from domain.policies.rules import PolicyLimits, load_person, load_policy
+from domain.reference.models import CoverageTier, Product
+from domain.workflow.models import Channel, RequestType
+
+T = RequestType
+C = Channel
+
+CHANNELS: dict[RequestType, frozenset[Channel]] = {
+    T.ENROLMENT: frozenset(C),
+    T.TERMINATION: frozenset(C),
+    T.DATA_CHANGE: frozenset(C),
+    # A diagnosis is none of the employer's business: not from the group portal.
+    T.MEDICAL_AUTHORIZATION: frozenset({C.BACK_OFFICE, C.EMPLOYEE, C.PARTNER}),
+    T.PRODUCT_UPGRADE: frozenset({C.BACK_OFFICE, C.GROUP_PORTAL, C.EMPLOYEE}),
+    T.SERVICE_PURCHASE: frozenset({C.BACK_OFFICE, C.EMPLOYEE, C.PARTNER}),
+    T.CERTIFICATE: frozenset(C),
+    T.VIDEO_CONSULTATION: frozenset({C.BACK_OFFICE, C.EMPLOYEE, C.PARTNER}),
+}
+"""The channels a request type may come from."""
+
+CHANNEL_ROLES: dict[Channel, frozenset[Role]] = {
+    C.BACK_OFFICE: frozenset({Role.ADMIN, Role.BACKOFFICE}),
+    C.GROUP_PORTAL: frozenset({Role.ADMIN, Role.GROUP_MANAGER}),
+    C.EMPLOYEE: frozenset({Role.ADMIN, Role.EMPLOYEE}),
+    C.PARTNER: frozenset({Role.ADMIN, Role.PARTNER}),
+}
+"""Who may speak on a channel."""
+
+# type -> (the details it needs, the details it may have besides)
+_FIELDS: dict[RequestType, tuple[frozenset[str], frozenset[str]]] = {
+    T.ENROLMENT: (frozenset(), frozenset({"enrolment", "policy_id", "dependants"})),
+    T.TERMINATION: (frozenset({"policy_id", "end_date"}), frozenset()),
+    T.DATA_CHANGE: (frozenset({"person_id", "contact"}), frozenset()),
+    T.MEDICAL_AUTHORIZATION: (frozenset({"person_id", "medical"}), frozenset()),
+    T.PRODUCT_UPGRADE: (frozenset({"policy_id", "product"}), frozenset()),
+    T.SERVICE_PURCHASE: (frozenset({"policy_id", "service_code"}), frozenset({"quantity"})),
+    T.CERTIFICATE: (frozenset({"policy_id"}), frozenset({"as_of"})),
+    T.VIDEO_CONSULTATION: (frozenset({"person_id", "preferred_at"}), frozenset({"reason"})),
+}
+_ALWAYS = frozenset({"life_event", "event_date", "comment"})
+CONTACT_FIELDS = ("email", "phone", "address_line", "postal_code", "city", "country")
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """Where a request belongs: whose inbox and whose restrictions apply to it."""
+
+    group_account_id: int | None
+    policy_id: int | None
+    person_id: int | None
+    line_of_business_id: int | None
+    data_access_group_id: int | None
+
+
+def check_shape(type_: RequestType, channel: Channel, details: Mapping[str, Any]) -> None:
+    """The details a type needs are there, and none it does not use."""
+    problems: list[Problem] = []
+    if channel not in CHANNELS[type_]:
+        allowed = ", ".join(sorted(CHANNELS[type_]))
+        problems.append(
+            Problem(
+                ("channel",),
+                ErrorCode.NOT_ALLOWED,
+                f"A {type_} request cannot come from {channel}; it may come from {allowed}.",
+            )
+        )
+    needed, optional = _FIELDS[type_]
+    given = {k for k, v in details.items() if v is not None}
+    for name in sorted(needed - given):
+        problems.append(
+            Problem((camel(name),), ErrorCode.REQUIRED, f"A {type_} request needs `{camel(name)}`.")
+        )
+    for name in sorted(given - needed - optional - _ALWAYS):
+        problems.append(
+            Problem(
+                (camel(name),), ErrorCode.NOT_ALLOWED, f"A {type_} request has no `{camel(name)}`."
+            )
+        )
+    if type_ is T.ENROLMENT:
+        new, add = "enrolment" in given, "policy_id" in given
+        if new == add or (add and not details.get("dependants")):
+            problems.append(
+                Problem(
+                    ("enrolment",),
+                    ErrorCode.REQUIRED,
+                    "An ENROLMENT request needs either `enrolment` (a new policy) or "
+                    "`policyId` and `dependants` (family to add to it).",
+                )
+            )
+    if details.get("life_event") and not details.get("event_date"):
+        problems.append(
+            Problem(("eventDate",), ErrorCode.REQUIRED, "A life event needs the day it happened.")
+        )
+    if type_ is T.DATA_CHANGE and not details.get("contact"):
+        problems.append(
+            Problem(("contact",), ErrorCode.REQUIRED, "Give at least one contact field to change.")
+        )
+    raise_if(problems)
+
+
+async def anchor(
+    session: AsyncSession, actor: Actor, type_: RequestType, details: Mapping[str, Any]
+) -> Anchor:
+    """Find what the request is about, among what the submitter may see."""
+    if type_ is T.ENROLMENT and details.get("enrolment"):
+        account_id = details["enrolment"]["group_account_id"]
+        account = await load_account(
+            session, account_id, field="enrolment.groupAccountId", scope=actor.scope
+        )
+        return Anchor(
+            account.id, None, None, account.line_of_business_id, account.data_access_group_id
+        )
+    if details.get("policy_id") is not None:
+        policy = await load_policy(
+            session, details["policy_id"], scope=actor.scope, field_name="policyId"
+        )
+        return await _of_policy(session, policy, policy.subscriber_id)
+    person = await load_person(
+        session, details["person_id"], scope=actor.scope, field_name="personId"
+    )
+    policy_id = await session.scalar(
+        sa.select(col(PolicyMember.policy_id))
+        .where(col(PolicyMember.person_id) == person.id, in_force(PolicyMember, date.today()))
+        .order_by(col(PolicyMember.start_date).desc())
+        .limit(1)
+    )
+    if policy_id is None:
+        raise DomainError.of("personId", ErrorCode.NOT_ALLOWED, "This person is not insured today.")
+    policy = await session.get_one(Policy, policy_id)
+    return await _of_policy(session, policy, person.id)  # type: ignore[arg-type]
+
+
+async def _of_policy(session: AsyncSession, policy: Policy, person_id: int) -> Anchor:
+    account_id = await session.scalar(
+        sa.select(col(PolicyAccountLink.group_account_id))
+        .where(col(PolicyAccountLink.policy_id) == policy.id)
+        .order_by(col(PolicyAccountLink.start_date).desc())
+        .limit(1)
+    )
+    return Anchor(
+        account_id, policy.id, person_id, policy.line_of_business_id, policy.data_access_group_id
+    )
+
+
+AUTOMATIC = frozenset({T.ENROLMENT, T.TERMINATION, T.DATA_CHANGE})
+"""Types whose registration changes policies: tried out when submitted, then undone."""
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    subject: str,
+    limits: PolicyLimits,
+    type_: RequestType,
+    details: Mapping[str, Any],
+    request_anchor: Anchor,
+) -> dict[str, Any]:
+    """Register the request at the insurer; the result is what the requester is told."""
+    actor = Actor(subject=subject, scope=EVERYTHING)
+    if type_ is T.ENROLMENT:
+        return await _enrol(session, actor, limits, details)
+    if type_ is T.TERMINATION:
+        policy = await session.get_one(Policy, details["policy_id"])
+        await lifecycle.terminate_policy(
+            session,
+            actor=actor,
+            limits=limits,
+            policy_id=policy.id,  # type: ignore[arg-type]
+            version=policy.version,
+            end_date=date.fromisoformat(details["end_date"]),
+        )
+        return {"policyNumber": policy.number, "endDate": details["end_date"]}
+    if type_ is T.DATA_CHANGE:
+        person = await session.get_one(Person, details["person_id"])
+        await update_person(
+            session,
+            actor=actor,
+            limits=limits,
+            person_id=person.id,  # type: ignore[arg-type]
+            version=person.version,
+            changes=dict(details["contact"]),
+        )
+        return {"changed": sorted(camel(k) for k in details["contact"])}
+    if type_ is T.CERTIFICATE:
+        return await _certificate(session, details, limits.today())
+    if type_ is T.MEDICAL_AUTHORIZATION:
+        return {
+            "authorizationNumber": f"MA-{secrets.token_hex(4).upper()}",
+            "serviceCode": details["medical"]["service_code"],
+        }
+    return {}
+
+
+async def _enrol(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, details: Mapping[str, Any]
+) -> dict[str, Any]:
+    new = details.get("enrolment")
+    try:
+        if new:
+            policy = await enrolment.enroll_policy(
+                session,
+                actor=actor,
+                limits=limits,
+                group_account_id=new["group_account_id"],
+                insurable_class_id=new.get("insurable_class_id"),
+                start_date=date.fromisoformat(new["start_date"]),
+                subscriber=member_spec(new["subscriber"], Relationship.SUBSCRIBER),
+                dependants=[member_spec(d) for d in new.get("dependants", [])],
+                products=[product_spec(p) for p in new["products"]],
+                number=new.get("number"),
+                line_of_business=new.get("line_of_business"),
+                data_access_group=new.get("data_access_group"),
+            )
+            return {"policyId": policy.id, "policyNumber": policy.number}
+        policy = await session.get_one(Policy, details["policy_id"])
+        for i, dependant in enumerate(details["dependants"]):
+            try:
+                policy = await enrolment.add_member(
+                    session,
+                    actor=actor,
+                    limits=limits,
+                    policy_id=policy.id,  # type: ignore[arg-type]
+                    version=policy.version,
+                    member=member_spec(dependant),
+                )
+            except DomainError as error:
+                raise DomainError(*_under(error, ("dependants", str(i)))) from error
+        return {"policyId": policy.id, "policyNumber": policy.number}
+    except DomainError as error:
+        if new:
+            raise DomainError(*_under(error, ("enrolment",))) from error
+        raise
+
+
+def _under(error: DomainError, prefix: tuple[str, ...]) -> list[Problem]:
+    return [
+        Problem((*prefix, *(camel(f) for f in p.field)), p.code, p.message) for p in error.problems
+    ]
+
+
+def member_spec(given: Mapping[str, Any], relationship: Relationship | None = None) -> MemberSpec:
+    """A member as the policies services take it, from its JSON."""
+    person = given.get("person")
+    return MemberSpec(
+        relationship=relationship or Relationship(given["relationship"]),
+        person_id=given.get("person_id"),
+        person=PersonData(
+            **{
+                **person,
+                "birth_date": date.fromisoformat(person["birth_date"]),
+                "gender": Gender(person["gender"]),
+                "salary": Decimal(person["salary"]) if person.get("salary") else None,
+            }
+        )
+        if person
+        else None,
+        start_date=_day(given.get("start_date")),
+        end_date=_day(given.get("end_date")),
+    )
+
+
+def product_spec(given: Mapping[str, Any]) -> ProductSpec:
+    return ProductSpec(
+        product_code=given["product_code"],
+        coverage_tier=CoverageTier(given["coverage_tier"]),
+        start_date=_day(given.get("start_date")),
+        end_date=_day(given.get("end_date")),
+    )
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+async def _certificate(
+    session: AsyncSession, details: Mapping[str, Any], today: date
+) -> dict[str, Any]:
+    """A certificate of insurance: who is covered by which products on a day."""
+    day = _day(details.get("as_of")) or today
+    policy = await session.get_one(Policy, details["policy_id"])
+    members = (
+        await session.execute(
+            sa.select(
+                col(Person.given_name), col(Person.family_name), col(PolicyMember.relationship)
+            )
+            .join(PolicyMember, col(PolicyMember.person_id) == col(Person.id))
+            .where(col(PolicyMember.policy_id) == policy.id, in_force(PolicyMember, day))
+            .order_by(col(PolicyMember.id))
+        )
+    ).all()
+    products = (
+        await session.scalars(
+            sa.select(col(Product.code))
+            .join(EnrollmentProduct, col(EnrollmentProduct.product_id) == col(Product.id))
+            .where(col(EnrollmentProduct.policy_id) == policy.id, in_force(EnrollmentProduct, day))
+            .order_by(col(Product.code))
+        )
+    ).all()
+    return {
+        "certificateNumber": f"COI-{policy.number}-{day:%Y%m%d}",
+        "policyNumber": policy.number,
+        "asOf": day.isoformat(),
+        "insured": [f"{g} {f} ({r.value if hasattr(r, 'value') else r})" for g, f, r in members],
+        "products": list(products),
+        "issuedAt": datetime.now().astimezone().isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,120 @@
+"""Queries of workflow requests, the caller's inbox and the deployed process flows."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import strawberry
+from sqlmodel import col
+
+from authz.access import WORKFLOW_ACT, WORKFLOW_DEPLOY, WORKFLOW_READ, RowScope
+from authz.principal import Role
+from domain.core.columns import utcnow
+from domain.workflow import queries
+from domain.workflow.models import ProcessDefinition as ProcessDefinitionRow
+from schema.core.context import Info
+from schema.core.permissions import guarded
+from schema.core.relay import window
+from schema.workflow.inputs import WorkflowRequestFilter, WorkflowTaskFilter
+from schema.workflow.types import (
+    ProcessDefinition,
+    WorkflowRequest,
+    WorkflowRequestConnection,
+    WorkflowTask,
+    WorkflowTaskConnection,
+)
+
+
+def inbox_scopes(info: Info) -> tuple[RowScope, RowScope]:
+    """The caller's reach as a group manager, and as the back office, for acting on tasks."""
+    access = info.context.access
+    everything = access.scope_as(WORKFLOW_ACT, Role.ADMIN)
+    return (
+        access.scope_as(WORKFLOW_ACT, Role.GROUP_MANAGER) | everything,
+        access.scope_as(WORKFLOW_ACT, Role.BACKOFFICE) | everything,
+    )
+
+
+@strawberry.type
+class WorkflowQuery:
+    @strawberry.field(
+        **guarded(
+            WORKFLOW_READ,
+            "Requests you sent or may see, oldest first, at most 100 a page. A group manager "
+            "sees the requests of their groups, but none about someone's health.",
+        )
+    )
+    async def workflow_requests(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: WorkflowRequestFilter | None = None,
+    ) -> WorkflowRequestConnection:
+        session, access = info.context.session, info.context.access
+        given = queries.RequestFilter(
+            state=filter.state if filter else None, type=filter.type if filter else None
+        )
+        scope = access.scope(WORKFLOW_READ)
+        page = await queries.list_requests(
+            session, scope=scope, subject=access.subject, given=given, window=window(first, after)
+        )
+        return WorkflowRequestConnection.of(
+            page,
+            WorkflowRequest.from_model,
+            lambda: queries.count_requests(
+                session, scope=scope, subject=access.subject, given=given
+            ),
+            after=after is not None,
+        )
+
+    @strawberry.field(
+        **guarded(
+            WORKFLOW_ACT,
+            "Your inbox: the tasks you may act on, oldest first, at most 100 a page. A group "
+            "manager gets the approvals of their groups; the back office its own tasks and "
+            "every overdue one.",
+        )
+    )
+    async def workflow_tasks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        filter: WorkflowTaskFilter | None = None,
+    ) -> WorkflowTaskConnection:
+        session = info.context.session
+        manager, back_office = inbox_scopes(info)
+        filter = filter or WorkflowTaskFilter()
+        given = queries.TaskFilter(state=filter.state, type=filter.type, overdue=filter.overdue)
+        now = utcnow()
+        page = await queries.list_tasks(
+            session,
+            manager=manager,
+            back_office=back_office,
+            given=given,
+            window=window(first, after),
+            now=now,
+        )
+        return WorkflowTaskConnection.of(
+            page,
+            WorkflowTask.from_model,
+            lambda: queries.count_tasks(
+                session,
+                manager=manager,
+                back_office=back_office,
+                given=given,
+                now=now,
+            ),
+            after=after is not None,
+        )
+
+    @strawberry.field(
+        **guarded(WORKFLOW_DEPLOY, "Every deployed version of every process flow, newest first.")
+    )
+    async def process_definitions(self, info: Info) -> list[ProcessDefinition]:
+        rows = await info.context.session.scalars(
+            sa.select(ProcessDefinitionRow).order_by(
+                col(ProcessDefinitionRow.key), col(ProcessDefinitionRow.version).desc()
+            )
+        )
+        return [ProcessDefinition.from_model(row) for row in rows.all()]
