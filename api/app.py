@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.authentication import (
@@ -221,16 +220,14 @@ def _background(
     """
     if runner is not None:
         return runner, None
-    if make_url(settings.database_url).get_backend_name() == "postgresql":
+    if settings.database_url.startswith("postgresql"):
         queued = jobs.Queued(jobs.jobs)
 
         @asynccontextmanager
         async def with_queue(_app: Starlette) -> AsyncIterator[None]:
-            queued.app = await jobs.open_queue(settings.database_url)
-            try:
+            async with jobs.queue_on(settings.database_url) as queue:
+                queued.app = queue
                 yield
-            finally:
-                await queued.app.close_async()
 
         return queued, with_queue
     local = jobs.InProcess(sessions, settings.policy_limits)

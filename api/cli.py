@@ -1,4 +1,4 @@
-"""The `groupcover` command: serve, migrate, demo, token, export-schema."""
+"""The `groupcover` command: serve, worker, migrate, demo, token, export-schema."""
 
 from __future__ import annotations
 
@@ -66,6 +66,41 @@ def _token(args: argparse.Namespace) -> None:
     print(tokens.issue(principal, secret=load_settings().secret_key, lifetime=lifetime))
 
 
+def _worker(args: argparse.Namespace) -> None:
+    from domain.database import create_engine, session_factory
+    from domain.workflow import jobs
+
+    settings = load_settings()
+    if not settings.database_url.startswith("postgresql"):
+        sys.exit(
+            "groupcover: the worker needs PostgreSQL; on SQLite, `groupcover serve` runs the "
+            "background steps itself."
+        )
+
+    async def run() -> None:
+        engine = create_engine(
+            settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
+        )
+        sessions = session_factory(engine)
+        jobs.configure_worker(sessions, settings.policy_limits)
+        try:
+            async with jobs.queue_on(settings.database_url) as queue:
+                # First pick up what a worker that died left half done, then take jobs.
+                _escalated, due = await jobs.sweep(sessions)
+                for request_id in due:
+                    await jobs.defer_advance(queue, request_id)
+                await queue.run_worker_async(
+                    queues=["workflow"],
+                    concurrency=args.concurrency,
+                    wait=not args.once,
+                    install_signal_handlers=not args.once,
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
 def _export_schema(_args: argparse.Namespace) -> None:
     from schema.root import schema
 
@@ -99,6 +134,15 @@ def parser() -> argparse.ArgumentParser:
     token.add_argument("--person", help="the person number of an employee")
     token.add_argument("--hours", type=float, default=12.0, help="lifetime in hours")
     token.set_defaults(run=_token)
+
+    worker = commands.add_parser(
+        "worker", help="run the background steps of workflow requests (PostgreSQL)"
+    )
+    worker.add_argument("--concurrency", type=int, default=4, help="jobs at once")
+    worker.add_argument(
+        "--once", action="store_true", help="stop when the queue is empty (tests, cron)"
+    )
+    worker.set_defaults(run=_worker)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(run=_export_schema)

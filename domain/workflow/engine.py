@@ -186,7 +186,9 @@ def parse(bpmn: str, dmn: list[str]) -> Definition:
         subprocess_specs = parser.get_subprocess_specs(key)
     except ProcessError:
         raise
-    except (ValidationException, SpiffWorkflowException, etree.XMLSyntaxError, KeyError) as error:
+    except etree.XMLSyntaxError as error:
+        raise ProcessError(f"The file is not well-formed XML: {_message(error)}") from error
+    except (ValidationException, SpiffWorkflowException, KeyError) as error:
         raise ProcessError(_message(error)) from error
     except Exception as error:  # the parser raises what it meets: name it, refuse the file
         raise ProcessError(f"The process cannot be read: {_message(error)}") from error

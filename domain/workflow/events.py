@@ -87,4 +87,9 @@ async def changes(database_url: str, request_id: int) -> AsyncIterator[AsyncIter
                 if note.payload == str(request_id):
                     yield request_id
 
-        yield notified()
+        updates = notified()
+        try:
+            yield updates
+        finally:
+            # notifies() holds the connection's lock while it waits: let go before closing.
+            await updates.aclose()  # type: ignore[attr-defined]

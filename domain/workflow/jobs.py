@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -179,11 +180,13 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-async def open_queue(database_url: str) -> procrastinate.App:
-    """The job queue on this PostgreSQL database, open; close it with `close_async`."""
-    app = jobs.with_connector(procrastinate.PsycopgConnector(conninfo=conninfo(database_url)))
-    await app.open_async()
-    return app
+@asynccontextmanager
+async def queue_on(database_url: str) -> AsyncIterator[procrastinate.App]:
+    """The job queue, open on this PostgreSQL database for the block."""
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+    with jobs.replace_connector(connector) as app:
+        async with app.open_async():
+            yield app
 
 
 class Queued:

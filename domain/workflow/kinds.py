@@ -184,6 +184,21 @@ async def _of_policy(session: AsyncSession, policy: Policy, person_id: int) -> A
     )
 
 
+async def check_references(
+    session: AsyncSession, type_: RequestType, details: Mapping[str, Any]
+) -> None:
+    """What the insurer registers by hand must still name things that exist."""
+    if type_ is T.PRODUCT_UPGRADE:
+        code = details["product"]["product_code"]
+        if (
+            await session.scalar(sa.select(col(Product.id)).where(col(Product.code) == code))
+            is None
+        ):
+            raise DomainError.of(
+                "product.product_code", ErrorCode.NOT_FOUND, f"No product has the code {code!r}."
+            )
+
+
 AUTOMATIC = frozenset({T.ENROLMENT, T.TERMINATION, T.DATA_CHANGE})
 """Types whose registration changes policies: tried out when submitted, then undone."""
 
@@ -214,14 +229,17 @@ async def register(
         return {"policyNumber": policy.number, "endDate": details["end_date"]}
     if type_ is T.DATA_CHANGE:
         person = await session.get_one(Person, details["person_id"])
-        await update_person(
-            session,
-            actor=actor,
-            limits=limits,
-            person_id=person.id,  # type: ignore[arg-type]
-            version=person.version,
-            changes=dict(details["contact"]),
-        )
+        try:
+            await update_person(
+                session,
+                actor=actor,
+                limits=limits,
+                person_id=person.id,  # type: ignore[arg-type]
+                version=person.version,
+                changes=dict(details["contact"]),
+            )
+        except DomainError as error:
+            raise DomainError(*_under(error, ("contact",))) from error
         return {"changed": sorted(camel(k) for k in details["contact"])}
     if type_ is T.CERTIFICATE:
         return await _certificate(session, details, limits.today())

@@ -76,6 +76,7 @@ async def submit(
 
     A retry with the same idempotency key returns the first request and does nothing.
     """
+    await _writing(session)
     details = dict(submission.details)
     key = submission.idempotency_key
     if key is not None:
@@ -108,6 +109,7 @@ async def submit(
     raise_if(problems)
     kinds.check_shape(submission.type, submission.channel, details)
     anchor = await kinds.anchor(session, actor, submission.type, details)
+    await kinds.check_references(session, submission.type, details)
     if submission.type in kinds.AUTOMATIC:
         await _try_out(session, limits, submission.type, details, anchor)
     definition = await _process_for(session, anchor, actor.subject)
@@ -306,6 +308,7 @@ async def complete_task(
     given: TaskDecision,
 ) -> WorkflowRequest:
     """Decide on an approval or finish a fulfilment; exactly one of two racing calls wins."""
+    await _writing(session)
     task = await session.scalar(
         sa.select(WorkflowTask)
         .join(WorkflowRequest, col(WorkflowRequest.id) == col(WorkflowTask.request_id))
@@ -407,6 +410,7 @@ async def cancel(
     reason: str | None,
 ) -> WorkflowRequest:
     """Withdraw a request that has not ended: its sender, or the back office, may."""
+    await _writing(session)
     visible = await session.scalar(
         sa.select(col(WorkflowRequest.id)).where(
             col(WorkflowRequest.id) == request_id, access.requests(scope, subject)
@@ -460,6 +464,7 @@ async def server_step(session: AsyncSession, request_id: int, limits: PolicyLimi
 
     Returns whether another is due after it. Run it in a transaction of its own and commit.
     """
+    await _writing(session)
     request = await _locked(session, request_id)
     if not request.waits_on_server:
         return False
@@ -526,6 +531,7 @@ async def _serve(
 
 async def escalate_overdue(session: AsyncSession, now: datetime | None = None) -> int:
     """Hand every overdue open task to the back office as well; returns how many."""
+    await _writing(session)
     now = now or utcnow()
     overdue = (
         await session.scalars(
@@ -566,6 +572,17 @@ async def waiting_on_server(session: AsyncSession) -> list[int]:
 
 
 # --- Keeping rows in step with the process --------------------------------------------
+
+
+async def _writing(session: AsyncSession) -> None:
+    """On SQLite, take the database's write lock before reading anything.
+
+    SQLite has one writer at a time. Two transactions that both read, then both write,
+    deadlock, and one fails with "database is locked"; a transaction that asks for the
+    write lock first simply waits its turn. (PostgreSQL locks the request row instead.)
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(sa.text("UPDATE workflow_request SET id = id WHERE id = -1"))
 
 
 async def _locked(session: AsyncSession, request_id: int) -> WorkflowRequest:

@@ -30,7 +30,8 @@ def user_errors(error: DomainError) -> list[UserError]:
     """Turn a domain error into the payload's error list, naming input fields as sent."""
     return [
         UserError(
-            field=["input", *(to_camel_case(part) for part in problem.field)]
+            # A part may name a nested field with dots, as in "medical.diagnosis".
+            field=["input", *(to_camel_case(p) for part in problem.field for p in part.split("."))]
             if problem.field
             else None,
             message=problem.message,

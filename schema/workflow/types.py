@@ -12,6 +12,7 @@ from strawberry.scalars import JSON
 from authz.access import MEDICAL_FIELDS, PERSONAL_FIELDS
 from domain.core.columns import utcnow
 from domain.workflow import engine, models
+from domain.workflow.kinds import camel
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
@@ -179,13 +180,13 @@ class WorkflowRequest(RowNode):
     )
     def details(self) -> JSON:
         shown = {key: value for key, value in self.row.details.items() if key != "medical"}
-        return shown  # type: ignore[return-value]
+        return _camel_keys(shown)  # type: ignore[no-any-return]
 
     @strawberry.field(
         **guarded(MEDICAL_FIELDS, "A medical authorization's service, diagnosis and provider.")
     )
     def medical_details(self) -> JSON | None:
-        return self.row.details.get("medical")
+        return _camel_keys(self.row.details.get("medical"))  # type: ignore[no-any-return]
 
     @strawberry.field(description="Its steps for people, oldest first.")
     async def tasks(self, info: Info) -> list[WorkflowTask]:
@@ -222,6 +223,15 @@ class WorkflowRequest(RowNode):
             return None
         row = await info.context.loaders.policies.person_by_id.load(self.row.person_id)
         return Person.from_model(row) if row else None
+
+
+def _camel_keys(value: Any) -> Any:
+    """Details are kept as the domain names them; the API shows them as GraphQL does."""
+    if isinstance(value, dict):
+        return {camel(key): _camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_camel_keys(item) for item in value]
+    return value
 
 
 @strawberry.type(description="A page of requests.")

@@ -1,0 +1,93 @@
+"""A database of a test's own whose commits are real, for what a shared transaction hides:
+races, crashes, other processes (a worker, a server) and what they tell each other."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.database import create_engine, session_factory
+from domain.policies.models import Person
+from migrations.runner import upgrade
+from tests.conftest import POSTGRES_URL, _postgres_database
+from tests.factories import Book, families, place
+
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@dataclass
+class Live:
+    """A migrated database with ACME and one family's policy, committed."""
+
+    url: str
+    sessions: async_sessionmaker[AsyncSession]
+    policy_id: int
+    account_id: int
+    class_id: int
+    holder_number: str
+
+
+@asynccontextmanager
+async def live_database(backend: str, folder: Path) -> AsyncIterator[Live]:
+    urls = (
+        iter([f"sqlite+aiosqlite:///{folder / 'live.db'}"])
+        if backend == "sqlite"
+        else _postgres_database()
+    )
+    for url in urls:
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url)
+        sessions = session_factory(engine)
+        try:
+            async with sessions() as session:
+                book = await Book(session).setup()
+                acme = await place(book)
+                (policy,) = await families(book, acme, 1, since=date(2024, 1, 1))
+                holder = await session.get_one(Person, policy.subscriber_id)
+                await session.commit()
+                yield Live(
+                    url,
+                    sessions,
+                    policy.id,  # type: ignore[arg-type]
+                    acme.account.id,  # type: ignore[arg-type]
+                    acme.staff.id,  # type: ignore[arg-type]
+                    holder.person_number,
+                )
+        finally:
+            await engine.dispose()
+
+
+ROOT = Path(__file__).resolve().parents[1]
+GROUPCOVER = str(Path(sys.executable).parent / "groupcover")
+SECRET = "live-secret-" + "k" * 40
+
+
+def environment(live: Live, **more: str) -> dict[str, str]:
+    """What a `groupcover` process needs to run on the live database."""
+    return {
+        **os.environ,
+        "GROUPCOVER_DATABASE_URL": live.url,
+        "GROUPCOVER_SECRET_KEY": SECRET,
+        **more,
+    }
+
+
+async def groupcover(live: Live, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """Run the `groupcover` command to its end, as another process on the live database."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [GROUPCOVER, *args],
+        env=environment(live, **env),
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
