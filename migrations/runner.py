@@ -18,6 +18,12 @@ def config(database_url: str) -> Config:
     return cfg
 
 
+def ours(name: str | None, type_: str, parent_names: object) -> bool:
+    """Whether autogenerate compares this object: procrastinate's queue tables are its own,
+    created by migration 0006 from its schema file rather than from our models."""
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+
+
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database to `revision`."""
     command.upgrade(config(database_url), revision)

@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
 from domain.database import all_models
-from migrations.runner import config
+from migrations.runner import config, ours
 
 
 def _differences(connection) -> list:
     all_models()
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
     return compare_metadata(context, SQLModel.metadata)
 
 
