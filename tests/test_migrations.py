@@ -14,7 +14,9 @@ from migrations.runner import config, ours
 
 def _differences(connection) -> list:
     all_models()
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": ours})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_name": ours}
+    )
     return compare_metadata(context, SQLModel.metadata)
 
 

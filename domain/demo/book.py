@@ -11,6 +11,7 @@ from sqlmodel import col
 from authz.access import EVERYTHING, Actor
 from domain.demo import data
 from domain.demo.families import DEMO_FAMILIES, load_members
+from domain.demo.requests import load_requests
 from domain.demo.settings import load_settings
 from domain.groups.accounts import create_group_account
 from domain.groups.models import (
@@ -44,6 +45,7 @@ KINDS = (
     "policy members",
     "settings",
     "validation rules",
+    "workflow requests",
 )
 
 Added = dict[str, int]
@@ -65,6 +67,7 @@ async def load_demo_book(session: AsyncSession, *, families: int = DEMO_FAMILIES
         await _furnish(session, account, edit, added)
     await load_members(session, added, families=families)
     await load_settings(session, added)
+    await load_requests(session, added)
     await session.commit()
     return added
 

@@ -200,9 +200,7 @@ async def _settings(session: AsyncSession) -> list[Setting]:
             group_client_id=client["GLOBEX"],
             billing_account_id=ref["BILL-GLOBEX"],
         ),
-        Setting(
-            kind=K.PROCESS_FLOW, group_client_id=client["GLOBEX"], value_text="enrolment-standard"
-        ),
+        Setting(kind=K.PROCESS_FLOW, group_client_id=client["GLOBEX"], value_text="standard"),
         Setting(
             kind=K.GROUP_COMMISSION_RATE, group_client_id=client["GLOBEX"], value_decimal=Decimal(4)
         ),

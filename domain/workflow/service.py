@@ -586,6 +586,8 @@ async def _writing(session: AsyncSession) -> None:
 
 
 async def _locked(session: AsyncSession, request_id: int) -> WorkflowRequest:
+    # Re-reading the row overwrites what this session holds of it: write that out first.
+    await session.flush()
     request = await session.scalar(
         sa.select(WorkflowRequest)
         .where(col(WorkflowRequest.id) == request_id)

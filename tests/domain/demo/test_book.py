@@ -9,6 +9,7 @@ from sqlmodel import SQLModel, col
 
 from authz.access import EVERYTHING, Actor
 from domain.audit.models import AuditEvent
+from domain.core.columns import utcnow
 from domain.database import all_models
 from domain.demo.book import load_demo_book
 from domain.groups.models import (
@@ -28,6 +29,15 @@ from domain.reference.models import (
     ProductCoverageTier,
     ProductKind,
 )
+from domain.workflow.models import (
+    Assignee,
+    RequestState,
+    RequestType,
+    TaskState,
+    WorkflowRequest,
+    WorkflowTask,
+)
+from domain.workflow.service import escalate_overdue
 from tests.conftest import StatementCounter
 
 
@@ -227,3 +237,23 @@ async def test_fills_in_what_went_missing_and_approves_it_again(session: AsyncSe
     assert {kind: n for kind, n in added.items() if n} == {"group account products": 1}
     client = await session.get(GroupClient, account.group_client_id)
     assert client is not None and client.status == GroupStatus.APPROVED
+
+
+async def test_leaves_requests_done_waiting_for_managers_and_overdue(
+    session: AsyncSession,
+) -> None:
+    # when
+    added = await load_demo_book(session, families=60)
+    # then every request type was sent, some finished and some wait in managers' inboxes
+    requests = await _all(session, WorkflowRequest)
+    assert added["workflow requests"] == len(requests) > 0
+    assert {r.type for r in requests} == set(RequestType)
+    states = Counter(r.state for r in requests)
+    assert states[RequestState.COMPLETED] and states[RequestState.PENDING_APPROVAL]
+    assert RequestState.FAILED not in states
+    open_tasks = [t for t in await _all(session, WorkflowTask) if t.state is TaskState.OPEN]
+    assert any(t.assignee is Assignee.GROUP_MANAGER for t in open_tasks)
+    # and some are overdue, so that the next sweep escalates exactly those
+    overdue = [t for t in open_tasks if t.due_at < utcnow()]
+    assert 0 < len(overdue) < len(open_tasks)
+    assert await escalate_overdue(session) == len(overdue)

@@ -1,0 +1,180 @@
+"""The demo book's workflow requests: some done, some waiting in inboxes, some overdue.
+
+Sent through the workflow services as the demo families' employees would send them, so
+each follows the shipped process flow; the server's steps run at once. A third of those
+left waiting are dated five days back, so that their steps are overdue and the next sweep
+escalates them to the back office.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from authz.access import EVERYTHING, Actor
+from authz.principal import Role
+from domain.core.errors import DomainError
+from domain.demo.families import PREFIX
+from domain.policies.models import (
+    EnrollmentProduct,
+    Person,
+    Policy,
+    PolicyStatus,
+)
+from domain.policies.rules import PolicyLimits, utc_today
+from domain.reference.models import Product
+from domain.workflow import service
+from domain.workflow.models import (
+    Channel,
+    RequestType,
+    TaskState,
+    WorkflowEvent,
+    WorkflowRequest,
+    WorkflowTask,
+)
+
+DEMO_REQUESTS = 48
+LIMITS = PolicyLimits()
+AGED = timedelta(days=5)
+
+
+async def load_requests(
+    session: AsyncSession, added: dict[str, int], *, count: int = DEMO_REQUESTS
+) -> None:
+    """Send the demo requests unless some request exists already; count what was sent."""
+    if await session.scalar(sa.select(col(WorkflowRequest.id)).limit(1)) is not None:
+        return
+    rows = (
+        await session.execute(
+            sa.select(Policy, Person)
+            .join(Person, col(Person.id) == col(Policy.subscriber_id))
+            .where(
+                col(Person.person_number).startswith(PREFIX),
+                col(Policy.status) == PolicyStatus.ACTIVE,
+                col(Policy.start_date) <= utc_today(),
+            )
+            .order_by(col(Policy.id))
+            .limit(count)
+        )
+    ).all()
+    waiting: list[WorkflowRequest] = []
+    for i, (policy, holder) in enumerate(rows):
+        details = await _details(session, i, policy, holder)
+        savepoint = await session.begin_nested()
+        try:
+            made = await service.submit(
+                session,
+                actor=Actor(f"demo-employee-{holder.person_number}", EVERYTHING),
+                roles=frozenset({Role.EMPLOYEE}),
+                limits=LIMITS,
+                submission=service.Submission(_TYPES[i % len(_TYPES)], Channel.EMPLOYEE, details),
+            )
+            while await service.server_step(session, made.id, LIMITS):  # type: ignore[arg-type]
+                pass
+        except DomainError:  # a family the story does not fit: leave it out
+            await savepoint.rollback()
+            continue
+        await savepoint.commit()
+        added["workflow requests"] += 1
+        if made.state.value in ("PENDING_APPROVAL", "APPROVED"):
+            waiting.append(made)
+    await session.flush()
+    for made in waiting[::3]:
+        await _age(session, made)
+
+
+_TYPES = (
+    RequestType.TERMINATION,
+    RequestType.PRODUCT_UPGRADE,
+    RequestType.MEDICAL_AUTHORIZATION,
+    RequestType.CERTIFICATE,
+    RequestType.SERVICE_PURCHASE,
+    RequestType.DATA_CHANGE,
+    RequestType.VIDEO_CONSULTATION,
+    RequestType.ENROLMENT,
+)
+
+
+async def _details(session: AsyncSession, i: int, policy: Policy, holder: Person) -> dict[str, Any]:
+    today = utc_today()
+    kind = _TYPES[i % len(_TYPES)]
+    if kind is RequestType.TERMINATION:
+        return {
+            "policy_id": policy.id,
+            "end_date": (today + timedelta(days=30)).isoformat(),
+            "comment": "Leaving the company at the end of next month.",
+        }
+    if kind is RequestType.PRODUCT_UPGRADE:
+        code = await session.scalar(
+            sa.select(col(Product.code))
+            .join(EnrollmentProduct, col(EnrollmentProduct.product_id) == col(Product.id))
+            .where(col(EnrollmentProduct.policy_id) == policy.id)
+            .limit(1)
+        )
+        return {
+            "policy_id": policy.id,
+            "product": {"product_code": code, "coverage_tier": "FAMILY"},
+        }
+    if kind is RequestType.MEDICAL_AUTHORIZATION:
+        return {
+            "person_id": holder.id,
+            "medical": {
+                "service_code": "MRI-KNEE",
+                "diagnosis": "M23.2",
+                "provider": "City Clinic",
+                "planned_date": (today + timedelta(days=14)).isoformat(),
+            },
+        }
+    if kind is RequestType.CERTIFICATE:
+        return {"policy_id": policy.id}
+    if kind is RequestType.SERVICE_PURCHASE:
+        return {"policy_id": policy.id, "service_code": "GYM-YEAR", "quantity": 1}
+    if kind is RequestType.DATA_CHANGE:
+        return {
+            "person_id": holder.id,
+            "contact": {"email": f"{holder.person_number.lower()}@example.com"},
+        }
+    if kind is RequestType.VIDEO_CONSULTATION:
+        return {
+            "person_id": holder.id,
+            "reason": "Skin rash",
+            "preferred_at": f"{today + timedelta(days=2)}T09:00:00+00:00",
+        }
+    born = today - timedelta(days=6)
+    return {
+        "policy_id": policy.id,
+        "life_event": "BIRTH",
+        "event_date": born.isoformat(),
+        "dependants": [
+            {
+                "relationship": "CHILD",
+                "person": {
+                    "given_name": "Baby",
+                    "family_name": holder.family_name,
+                    "birth_date": born.isoformat(),
+                    "gender": "UNKNOWN",
+                },
+            }
+        ],
+    }
+
+
+async def _age(session: AsyncSession, made: WorkflowRequest) -> None:
+    """Date a waiting request back, as if sent five days ago: its open step is now overdue."""
+    made.created_at -= AGED
+    made.updated_at -= AGED
+    for event in await session.scalars(
+        sa.select(WorkflowEvent).where(col(WorkflowEvent.request_id) == made.id)
+    ):
+        event.at -= AGED
+    for task in await session.scalars(
+        sa.select(WorkflowTask).where(
+            col(WorkflowTask.request_id) == made.id, col(WorkflowTask.state) == TaskState.OPEN
+        )
+    ):
+        task.created_at -= AGED
+        task.due_at -= AGED
