@@ -76,7 +76,7 @@ async def measure(url: str, build: Build, runs: int) -> list[Row]:
     return rows
 
 
-def _targets(postgres: str | None, folder: str) -> Iterator[tuple[str, str]]:
+def targets(postgres: str | None, folder: str) -> Iterator[tuple[str, str]]:
     sqlite_url = f"sqlite+aiosqlite:///{folder}/bench.db"
     upgrade(sqlite_url)
     yield "sqlite", sqlite_url
@@ -101,7 +101,7 @@ def run(description: str | None, build: Callable[[argparse.Namespace], Build]) -
     print("| database | query | who | median ms | p95 ms | over admin | SQL statements |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
-        for backend, url in _targets(args.postgres, folder):
+        for backend, url in targets(args.postgres, folder):
             admin_median: dict[str, float] = {}
             for name, viewer, median, p95, count in asyncio.run(
                 measure(url, build(args), args.runs)
