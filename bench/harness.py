@@ -91,11 +91,17 @@ def targets(postgres: str | None, folder: str) -> Iterator[tuple[str, str]]:
         next(databases, None)
 
 
-def run(description: str | None, build: Callable[[argparse.Namespace], Build]) -> None:
-    """The command line: print the table for SQLite, and PostgreSQL when given."""
+def arguments(description: str | None, *, size: int) -> argparse.ArgumentParser:
+    """The options every benchmark takes: where to run besides SQLite, and how much to build."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--postgres", help="base URL of a PostgreSQL server to bench on too")
-    parser.add_argument("--size", type=int, default=200)
+    parser.add_argument("--size", type=int, default=size)
+    return parser
+
+
+def run(description: str | None, build: Callable[[argparse.Namespace], Build]) -> None:
+    """The command line: print the table for SQLite, and PostgreSQL when given."""
+    parser = arguments(description, size=200)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args()
     print("| database | query | who | median ms | p95 ms | over admin | SQL statements |")

@@ -11,7 +11,6 @@ gives the median and p95 time of one step, its SQL statements, and the steps a s
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import statistics
 import tempfile
@@ -28,7 +27,7 @@ from api import tokens
 from api.app import create_app
 from api.settings import Settings
 from authz.principal import Principal, Role
-from bench.harness import SECRET, targets
+from bench.harness import SECRET, arguments, targets
 from domain.database import create_engine, session_factory
 from domain.policies.models import Person
 from domain.policies.rules import PolicyLimits, utc_today
@@ -150,10 +149,7 @@ async def measure(backend: str, url: str, size: int) -> list[str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postgres", help="base URL of a PostgreSQL server to bench on too")
-    parser.add_argument("--size", type=int, default=1000)
-    args = parser.parse_args()
+    args = arguments(__doc__, size=1000).parse_args()
     print("| database | step | times | median ms | p95 ms | a second | SQL statements (max) |")
     print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
