@@ -9,6 +9,7 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 from strawberry.dataloader import DataLoader
+from strawberry.types.nodes import SelectedField
 
 from authz.access import PERSONAL_FIELDS
 from domain.policies import models
@@ -85,17 +86,30 @@ class PolicyMember:
     start_date: date = strawberry.field(description=_START)
     end_date: date | None = strawberry.field(description=_END)
     row: strawberry.Private[models.PolicyMember]
+    person_row: strawberry.Private[models.Person | None]
 
     @classmethod
-    def from_model(cls, row: models.PolicyMember) -> Self:
-        return cls(
-            relationship=row.relationship, start_date=row.start_date, end_date=row.end_date, row=row
-        )
+    async def many(cls, info: Info, rows: list[models.PolicyMember]) -> list[Self]:
+        """The members of one list, their persons loaded for the whole list at once when the
+        query asks for them, so that each member's fields resolve without waiting."""
+        persons: list[models.Person | None] = [None] * len(rows)
+        if _asks(info.selected_fields, _NEEDS_PERSON):
+            loader = info.context.loaders.policies.person_by_id
+            persons = list(await loader.load_many([row.person_id for row in rows]))
+        return [
+            cls(
+                relationship=row.relationship,
+                start_date=row.start_date,
+                end_date=row.end_date,
+                row=row,
+                person_row=person,
+            )
+            for row, person in zip(rows, persons, strict=True)
+        ]
 
     @strawberry.field(description="The person insured.")
-    async def person(self, info: Info) -> Person | None:
-        row = await info.context.loaders.policies.person_by_id.load(self.row.person_id)
-        return Person.from_model(row) if row else None
+    def person(self) -> Person | None:
+        return Person.from_model(self.person_row) if self.person_row else None
 
     @strawberry.field(
         **guarded(
@@ -104,12 +118,22 @@ class PolicyMember:
             "their coverage ends at the latest; null for other members.",
         )
     )
-    async def age_limit_date(self, info: Info) -> date | None:
-        if self.row.relationship != models.Relationship.CHILD:
+    def age_limit_date(self, info: Info) -> date | None:
+        if self.row.relationship != models.Relationship.CHILD or self.person_row is None:
             return None
-        person = await info.context.loaders.policies.person_by_id.load(self.row.person_id)
-        limit = info.context.policy_limits.child_max_age
-        return age_limit_end(person.birth_date, limit) if person else None
+        return age_limit_end(self.person_row.birth_date, info.context.policy_limits.child_max_age)
+
+
+_NEEDS_PERSON = frozenset({"person", "ageLimitDate"})
+
+
+def _asks(selections: list[Any], names: frozenset[str]) -> bool:
+    """Whether a field named in `names` is selected anywhere below, through fragments."""
+    return any(
+        (isinstance(selection, SelectedField) and selection.name in names)
+        or _asks(selection.selections, names)
+        for selection in selections
+    )
 
 
 @strawberry.type(description="The group account a policy belonged to during a period.")
@@ -223,7 +247,7 @@ class Policy(RowNode):
         rows = await info.context.loaders.policies.members_by_policy.load(self.id)
         current = as_of_rows(rows, _day(info, as_of))
         current.sort(key=lambda m: (m.relationship != models.Relationship.SUBSCRIBER, m.id))
-        return [PolicyMember.from_model(row) for row in current]
+        return await PolicyMember.many(info, current)
 
     @strawberry.field(description="The group account the policy belongs to on the day.")
     async def group_account(self, info: Info, as_of: date | None = None) -> GroupAccount | None:
@@ -258,7 +282,7 @@ class Policy(RowNode):
         classes = await loaders.class_links_by_policy.load(self.id)
         products = await loaders.enrollment_products_by_policy.load(self.id)
         return PolicyHistory(
-            members=[PolicyMember.from_model(r) for r in _by_start(members)],
+            members=await PolicyMember.many(info, _by_start(members)),
             group_accounts=[PolicyGroupAccountPeriod(**_period(r)) for r in _by_start(accounts)],
             insurable_classes=[
                 PolicyInsurableClassPeriod(**_period(r)) for r in _by_start(classes)

@@ -393,3 +393,23 @@ async def test_a_person_and_nodes_of_each_policy_type_by_id(
     }
     assert by_person == {"person": {"givenName": "Jane", "familyName": "Doe"}}
     assert unknown == {"person": None}
+
+
+async def test_a_members_person_asked_through_fragments(admin: GraphQLClient, acme: Place) -> None:
+    # given
+    made = await enrol(
+        admin, acme, dependants=[{"person": person("Jane"), "relationship": "SPOUSE"}]
+    )
+    # when the person is asked only inside a named and an inline fragment
+    data = await admin.query(
+        """
+        query($id: ID!) { policy(id: $id) { members { ...Who } history { ... on PolicyHistory {
+          members { relationship ... on PolicyMember { person { givenName } } } } } } }
+        fragment Who on PolicyMember { person { givenName } ageLimitDate }
+        """,
+        {"id": made["id"]},
+    )
+    # then
+    policy = data["policy"]
+    assert [m["person"]["givenName"] for m in policy["members"]] == ["John", "Jane"]
+    assert [m["person"]["givenName"] for m in policy["history"]["members"]] == ["John", "Jane"]
