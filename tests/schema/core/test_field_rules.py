@@ -62,13 +62,15 @@ async def test_a_role_with_the_right_reads_the_field() -> None:
     }
 
 
-async def test_casbin_is_asked_once_per_role_and_need_per_request_not_per_row() -> None:
-    # given
+async def test_casbin_is_asked_once_per_role_and_need_per_process_not_per_row() -> None:
+    # given no decision made yet in this process
+    access.decided.cache_clear()
     real = access.enforcer()
     with mock.patch.object(real, "enforce", wraps=real.enforce) as enforce:
-        # when
+        # when two requests read two rows each
         await _ask(Role.REPORTING)
-    # then one decision for the one role and the field's need, though two rows were read
+        await _ask(Role.REPORTING)
+    # then one decision for the one role and the field's need
     asked = [call.args for call in enforce.call_args_list if call.args[1] == "field:personal"]
     assert asked == [("reporting", "field:personal", "read")]
 
