@@ -11,15 +11,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import GraphQLError, ValidationRule
+from graphql import ASTValidationRule, GraphQLError, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
     SchemaExtension,
+    ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
+
+CACHED_DOCUMENTS = 1000
+"""Distinct documents whose parse and validation each process keeps (least recently used go)."""
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,20 @@ class NoSuggestions(SchemaExtension):
 
 def limit_extensions(limits: QueryLimits, *, production: bool) -> list[Any]:
     """Factories of the schema extensions that enforce the limits (one instance per
-    request, as they keep the request's state); production also hides the schema."""
-    directives = _directive_limit(limits.max_directives)
+    request, as they keep the request's state); production also hides the schema.
+
+    The limits' validation rules are made once, so that a document's parse and validation,
+    the same for every caller, are cached and not redone on each request."""
+    rules: list[type[ASTValidationRule]] = [
+        query_depth_limiter.create_validator(limits.max_depth, None),
+        max_aliases.create_validator(limits.max_aliases),
+        _directive_limit(limits.max_directives),
+    ]
     extensions: list[Any] = [
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: AddValidationRules([directives]),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
+        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
     ]
     if production:
         extensions += [DisableIntrospection, NoSuggestions]

@@ -180,3 +180,17 @@ def test_limits_are_read_from_the_environment() -> None:
     assert (settings.query_limits.max_depth, settings.rate_per_minute) == (8, 0)
     assert settings.statement_timeout_ms == 2500
     assert isinstance(settings, Settings)
+
+
+async def test_a_cached_document_is_still_held_to_each_servers_limits(client: Client) -> None:
+    # given documents a lenient server has parsed and validated (and so cached)
+    deep, long = _nested(6), "{ " + " ".join("linesOfBusiness { code }" for _ in range(30)) + " }"
+    lenient = client(query_limits=QueryLimits(max_depth=10, max_tokens=1000))
+    for query in (deep, long):
+        assert "errors" not in (await lenient.post("/graphql", json={"query": query})).json()
+    # when a strict server gets them, twice
+    strict = client(query_limits=QueryLimits(max_depth=5, max_tokens=100))
+    for _ in range(2):
+        # then each time they are refused
+        assert any("exceeds maximum operation depth of 5" in m for m in await _errors(strict, deep))
+        assert any("token" in m.lower() for m in await _errors(strict, long))
