@@ -158,15 +158,22 @@ def _serve(sa_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(100):
+    return _ready(server, urllib.request.Request(f"http://127.0.0.1:{port}/readyz"), "groupcover")
+
+
+def _ready(
+    server: subprocess.Popen[bytes], probe: urllib.request.Request, name: str
+) -> subprocess.Popen[bytes]:
+    """Wait up to 30 s until `probe` answers 200; stop the server if it never does."""
+    for _ in range(150):
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz") as answer:
+            with urllib.request.urlopen(probe) as answer:
                 if answer.status == 200:
                     return server
         except OSError:
             time.sleep(0.2)
     server.kill()
-    raise SystemExit("the server did not become ready")
+    raise SystemExit(f"{name} did not become ready")
 
 
 def _postgraphile(raw_url: str, port: int) -> subprocess.Popen[bytes]:
@@ -202,21 +209,12 @@ def _postgraphile(raw_url: str, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    probe = json.dumps({"query": "{ __typename }"}).encode()
-    for _ in range(150):
-        try:
-            ask = urllib.request.Request(
-                f"http://127.0.0.1:{port}/graphql",
-                data=probe,
-                headers={"Content-Type": "application/json"},
-            )
-            with urllib.request.urlopen(ask) as answer:
-                if answer.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("PostGraphile did not start")
+    probe = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": "{ __typename }"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    return _ready(server, probe, "PostGraphile")
 
 
 def _rss_mb(server: subprocess.Popen[bytes]) -> float:

@@ -30,6 +30,7 @@ from domain.reference.models import Product
 from domain.workflow import service
 from domain.workflow.models import (
     Channel,
+    RequestState,
     RequestType,
     TaskState,
     WorkflowEvent,
@@ -80,7 +81,7 @@ async def load_requests(
             continue
         await savepoint.commit()
         added["workflow requests"] += 1
-        if made.state.value in ("PENDING_APPROVAL", "APPROVED"):
+        if made.state in (RequestState.PENDING_APPROVAL, RequestState.APPROVED):
             waiting.append(made)
     await session.flush()
     for made in waiting[::3]:
