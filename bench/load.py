@@ -303,7 +303,11 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--postgraphile-port", type=int, default=8091)
+    parser.add_argument(
+        "--only", default="", help="run only the queries whose name holds this text"
+    )
     args = parser.parse_args()
+    chosen = {name: query for name, query in QUERIES.items() if args.only in name}
     raw = make_url(args.postgres).set(drivername="postgresql").render_as_string(False)
     sa_url = make_url(args.postgres).set(drivername="postgresql+psycopg").render_as_string(False)
     principals = _principals(raw)
@@ -316,13 +320,15 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|")
     results: dict[str, dict[str, Any]] = {}
     try:
-        for name, query in QUERIES.items():
+        for name, query in chosen.items():
             results[name] = result = _wrk(args.port, query, _token(principals[name]), args)
             count = asyncio.run(_statements(sa_url, query, principals[name]))
             _print_row(name, result, str(count), _rss_mb(server))
     finally:
         server.terminate()
         server.wait(timeout=30)
+    if NESTED not in results:
+        return
     postgraphile = _postgraphile(raw, args.postgraphile_port)
     try:
         theirs = _wrk(args.postgraphile_port, POSTGRAPHILE_NESTED, "", args)
