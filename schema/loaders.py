@@ -1,6 +1,8 @@
-"""Every area's loaders, made together once per request."""
+"""Every area's loaders of one request, each area made the first time it is asked for."""
 
 from __future__ import annotations
+
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +15,32 @@ from schema.workflow.dataloaders import WorkflowLoaders
 
 
 class Loaders:
-    """The loaders of one request, by area, each seeing only what the caller may."""
+    """The loaders of one request, by area, each seeing only what the caller may.
+
+    An area is built on first use: building one writes its access predicates, and most
+    requests touch one or two areas (an employee's coverage: policies and reference data).
+    """
 
     def __init__(self, session: AsyncSession, caller: Access) -> None:
-        self.groups = GroupLoaders(session, caller)
-        self.policies = PolicyLoaders(session, caller)
-        self.reference = ReferenceLoaders(session, caller)
-        self.settings = SettingsLoaders(session, caller)
-        self.workflow = WorkflowLoaders(session, caller)
+        self._session = session
+        self._caller = caller
+
+    @cached_property
+    def groups(self) -> GroupLoaders:
+        return GroupLoaders(self._session, self._caller)
+
+    @cached_property
+    def policies(self) -> PolicyLoaders:
+        return PolicyLoaders(self._session, self._caller)
+
+    @cached_property
+    def reference(self) -> ReferenceLoaders:
+        return ReferenceLoaders(self._session, self._caller)
+
+    @cached_property
+    def settings(self) -> SettingsLoaders:
+        return SettingsLoaders(self._session, self._caller)
+
+    @cached_property
+    def workflow(self) -> WorkflowLoaders:
+        return WorkflowLoaders(self._session, self._caller)

@@ -11,7 +11,7 @@ from strawberry.tools import merge_types
 from schema.access.mutations import AccessMutation
 from schema.access.queries import AccessQuery
 from schema.audit.queries import AuditQuery
-from schema.core.context import Info
+from schema.core.context import Info, ReleaseRows
 from schema.core.limits import QueryLimits, limit_extensions
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
@@ -75,7 +75,7 @@ def _is_unexpected(error: GraphQLError) -> bool:
 def build_schema(*, production: bool, limits: QueryLimits | None = None) -> strawberry.Schema:
     """The schema with its limits; in production, no introspection or suggestions, and
     unexpected errors reach clients only as 'Unexpected error.'"""
-    extensions = limit_extensions(limits or QueryLimits(), production=production)
+    extensions = [*limit_extensions(limits or QueryLimits(), production=production), ReleaseRows]
     if production:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
     return strawberry.Schema(
