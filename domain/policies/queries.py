@@ -8,12 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.fields import is_code
-from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.core.paging import Slice, Window, columns_in, count, fetch_slice
 from domain.groups import access as groups
 from domain.groups.models import GroupAccount
 from domain.groups.queries import subtree_ids
@@ -131,9 +130,9 @@ async def policy_slices_by_account(
     *,
     scope: RowScope,
     as_of: date | None,
-) -> dict[int, Slice[Policy]]:
+) -> dict[int, Slice[Any]]:
     """One window of each account's policies (ever in it, or in force in it on `as_of`),
-    in creation order, all in one statement."""
+    in creation order, all in one statement, as Core rows of the policy's columns."""
     links = _links(account_ids, as_of)
     position = sa.func.row_number().over(
         partition_by=links.c.group_account_id, order_by=col(Policy.id)
@@ -148,15 +147,14 @@ async def policy_slices_by_account(
     if window.after is not None:
         inner = inner.where(col(Policy.id) > window.after)
     ranked = inner.subquery()
-    row = aliased(Policy, ranked)
     stmt = (
-        sa.select(row, ranked.c.account_key)
+        sa.select(*columns_in(Policy, ranked), ranked.c.account_key)
         .where(ranked.c.n <= window.first + 1)
         .order_by(ranked.c.account_key, ranked.c.id)
     )
-    grouped: dict[int, list[Policy]] = {i: [] for i in account_ids}
-    for policy, account in (await session.execute(stmt)).all():
-        grouped[account].append(policy)
+    grouped: dict[int, list[Any]] = {i: [] for i in account_ids}
+    for policy in (await session.execute(stmt)).all():
+        grouped[policy.account_key].append(policy)
     return {
         i: Slice(rows=rows[: window.first], has_next=len(rows) > window.first)
         for i, rows in grouped.items()

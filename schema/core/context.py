@@ -33,6 +33,8 @@ class Context:
     """For subscriptions, which listen on the database for changes made anywhere."""
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
+    asked: dict[Any, bool] = field(init=False, default_factory=dict)
+    """What a field's selection asks for, per field of the document (see policies' members)."""
 
     def __post_init__(self) -> None:
         self.access = Access(self.principal)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -51,13 +53,13 @@ async def policy_page(
     page = await queries.list_policies(
         session, scope=scope, groups_scope=groups_scope, criteria=found, window=page_window
     )
-    return PolicyConnection.of(
+    return await _connection(
+        info,
         page,
-        Policy.from_model,
         lambda: queries.count_policies(
             session, scope=scope, groups_scope=groups_scope, criteria=found
         ),
-        after=after is not None,
+        after=after,
     )
 
 
@@ -66,13 +68,19 @@ async def account_policies(
 ) -> PolicyConnection:
     """One page of a group account's policies, batched with the other accounts' pages."""
     loaders = info.context.loaders.policies
-    return await PolicyConnection.load(  # type: ignore[no-any-return]
-        loaders.policies_by_group_account,
-        loaders.policy_count_by_group_account,
-        (account_id, as_of),
-        Policy.from_model,
-        first=first,
-        after=after,
+    key = (account_id, as_of)
+    page = await loaders.policies_by_group_account.load((key, window(first, after)))
+    return await _connection(
+        info, page, lambda: loaders.policy_count_by_group_account.load(key), after=after
+    )
+
+
+async def _connection(
+    info: Info, page: Slice[Any], count: Callable[[], Awaitable[int]], *, after: str | None
+) -> PolicyConnection:
+    built = {policy.id: policy for policy in await Policy.page(info, page.rows)}
+    return PolicyConnection.of(  # type: ignore[no-any-return]
+        page, lambda row: built[row.id], count, after=after is not None
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeAlias
 
 import strawberry
 from strawberry import relay
@@ -13,7 +14,7 @@ from strawberry.types.nodes import SelectedField
 
 from authz.access import PERSONAL_FIELDS
 from domain.policies import models
-from domain.policies.periods import age_limit_end, as_of
+from domain.policies.periods import age_limit_end, as_of, of
 from domain.settings.models import SettingLevel
 from schema.core.context import Info
 from schema.core.permissions import guarded
@@ -85,31 +86,21 @@ class PolicyMember:
     relationship: Relationship = strawberry.field(description="How they relate to the subscriber.")
     start_date: date = strawberry.field(description=_START)
     end_date: date | None = strawberry.field(description=_END)
+    person: Person | None = strawberry.field(
+        description="The person insured; null when you may not see them."
+    )
     row: strawberry.Private[models.PolicyMember]
-    person_row: strawberry.Private[models.Person | None]
 
     @classmethod
-    async def many(cls, info: Info, rows: list[models.PolicyMember]) -> list[Self]:
-        """The members of one list, their persons loaded for the whole list at once when the
-        query asks for them, so that each member's fields resolve without waiting."""
-        persons: list[models.Person | None] = [None] * len(rows)
-        if _asks(info.selected_fields, _NEEDS_PERSON):
-            loader = info.context.loaders.policies.person_by_id
-            persons = list(await loader.load_many([row.person_id for row in rows]))
-        return [
-            cls(
-                relationship=row.relationship,
-                start_date=row.start_date,
-                end_date=row.end_date,
-                row=row,
-                person_row=person,
-            )
-            for row, person in zip(rows, persons, strict=True)
-        ]
-
-    @strawberry.field(description="The person insured.")
-    def person(self) -> Person | None:
-        return Person.from_model(self.person_row) if self.person_row else None
+    def of(cls, member: Member) -> Self:
+        row, person = member
+        return cls(
+            relationship=row.relationship,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            person=Person.from_model(person) if person is not None else None,
+            row=row,
+        )
 
     @strawberry.field(
         **guarded(
@@ -119,19 +110,57 @@ class PolicyMember:
         )
     )
     def age_limit_date(self, info: Info) -> date | None:
-        if self.row.relationship != models.Relationship.CHILD or self.person_row is None:
+        if self.row.relationship != models.Relationship.CHILD or self.person is None:
             return None
-        return age_limit_end(self.person_row.birth_date, info.context.policy_limits.child_max_age)
+        birth_date = self.person.row.birth_date
+        return age_limit_end(birth_date, info.context.policy_limits.child_max_age)
 
+
+Member: TypeAlias = tuple[models.PolicyMember, models.Person | None]
+"""A member's row and their person's, None when the query does not ask for it or the caller
+may not see it."""
 
 _NEEDS_PERSON = frozenset({"person", "ageLimitDate"})
+_NEEDS_MEMBERS = frozenset({"members"})
 
 
-def _asks(selections: list[Any], names: frozenset[str]) -> bool:
-    """Whether a field named in `names` is selected anywhere below, through fragments."""
+async def _members(info: Info, policy_id: int) -> list[Member]:
+    """Every member row of a policy; with their persons, in the same batch, when asked."""
+    (members,) = await _members_of(info, [policy_id])
+    return members
+
+
+async def _members_of(info: Info, policy_ids: list[int]) -> list[list[Member]]:
+    loaders = info.context.loaders.policies
+    if _asks(info, _NEEDS_PERSON):
+        return await loaders.members_with_persons_by_policy.load_many(policy_ids)
+    found = await loaders.members_by_policy.load_many(policy_ids)
+    return [[(row, None) for row in rows] for rows in found]
+
+
+def _current(members: list[Member], day: date) -> list[PolicyMember]:
+    """The members in force on `day`, the subscriber first."""
+    current = [member for member in members if of(member[0]).covers(day)]
+    current.sort(key=lambda m: (m[0].relationship != models.Relationship.SUBSCRIBER, m[0].id))
+    return [PolicyMember.of(member) for member in current]
+
+
+def _asks(info: Info, names: frozenset[str]) -> bool:
+    """Whether the field being resolved selects a field named in `names`, through fragments.
+
+    Worked out once per field of the document and request: a list of 1,000 policies asks
+    the same of each."""
+    asked = info.context.asked
+    key = (info._raw_info.field_nodes[0], names)
+    if key not in asked:
+        asked[key] = _selects(info.selected_fields, names)
+    return asked[key]
+
+
+def _selects(selections: list[Any], names: frozenset[str]) -> bool:
     return any(
         (isinstance(selection, SelectedField) and selection.name in names)
-        or _asks(selection.selections, names)
+        or _selects(selection.selections, names)
         for selection in selections
     )
 
@@ -207,8 +236,12 @@ class PolicyHistory:
     )
 
 
+def _start_order(row: Any) -> tuple[date, int]:
+    return (row.start_date, row.id)
+
+
 def _by_start(rows: list[Any]) -> list[Any]:
-    return sorted(rows, key=lambda row: (row.start_date, row.id))
+    return sorted(rows, key=_start_order)
 
 
 @strawberry.type(description="The contract of a subscriber and the family insured with them.")
@@ -220,6 +253,8 @@ class Policy(RowNode):
     end_date: date | None = strawberry.field(description="The last day; null while it runs.")
     version: int = strawberry.field(description="Bumped by every change; send it back to change.")
     row: strawberry.Private[models.Policy]
+    member_rows: strawberry.Private[list[Member] | None] = None
+    """Every member row of the policy, loaded with its page when the query asks for members."""
 
     @classmethod
     def from_model(cls, row: models.Policy) -> Self:
@@ -234,6 +269,18 @@ class Policy(RowNode):
         )
 
     @classmethod
+    async def page(cls, info: Info, rows: Sequence[models.Policy]) -> list[Self]:
+        """The policies of one page; when the query asks for their members, these are loaded
+        for the whole page at once (with their persons when asked), so that `members`
+        resolves without waiting."""
+        policies = [cls.from_model(row) for row in rows]
+        if policies and _asks(info, _NEEDS_MEMBERS):
+            ids = [policy.id for policy in policies]
+            for policy, members in zip(policies, await _members_of(info, ids), strict=True):
+                policy.member_rows = members
+        return policies
+
+    @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.policies.policy_by_id
 
@@ -242,12 +289,22 @@ class Policy(RowNode):
         row = await info.context.loaders.policies.person_by_id.load(self.row.subscriber_id)
         return Person.from_model(row) if row else None
 
-    @strawberry.field(description="The members insured on the day, the subscriber first.")
-    async def members(self, info: Info, as_of: date | None = None) -> list[PolicyMember]:
-        rows = await info.context.loaders.policies.members_by_policy.load(self.id)
-        current = as_of_rows(rows, _day(info, as_of))
-        current.sort(key=lambda m: (m.relationship != models.Relationship.SUBSCRIBER, m.id))
-        return await PolicyMember.many(info, current)
+    @strawberry.field(
+        description="The members insured on the day, the subscriber first.",
+        graphql_type=list[PolicyMember],
+    )
+    def members(
+        self, info: Info, as_of: date | None = None
+    ) -> list[PolicyMember] | Awaitable[list[PolicyMember]]:
+        # Sync when the page loaded the members (see `page`): a list of policies then pays
+        # for no await per policy. A policy fetched alone loads its own.
+        day = _day(info, as_of)
+        if self.member_rows is not None:
+            return _current(self.member_rows, day)
+        return self._load_members(info, day)
+
+    async def _load_members(self, info: Info, day: date) -> list[PolicyMember]:
+        return _current(await _members(info, self.id), day)
 
     @strawberry.field(description="The group account the policy belongs to on the day.")
     async def group_account(self, info: Info, as_of: date | None = None) -> GroupAccount | None:
@@ -277,12 +334,12 @@ class Policy(RowNode):
     @strawberry.field(description="Every period of the policy's members, links and products.")
     async def history(self, info: Info) -> PolicyHistory:
         loaders = info.context.loaders.policies
-        members = await loaders.members_by_policy.load(self.id)
+        members = await _members(info, self.id)
         accounts = await loaders.account_links_by_policy.load(self.id)
         classes = await loaders.class_links_by_policy.load(self.id)
         products = await loaders.enrollment_products_by_policy.load(self.id)
         return PolicyHistory(
-            members=await PolicyMember.many(info, _by_start(members)),
+            members=[PolicyMember.of(m) for m in sorted(members, key=lambda m: _start_order(m[0]))],
             group_accounts=[PolicyGroupAccountPeriod(**_period(r)) for r in _by_start(accounts)],
             insurable_classes=[
                 PolicyInsurableClassPeriod(**_period(r)) for r in _by_start(classes)
