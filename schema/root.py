@@ -12,6 +12,7 @@ from schema.access.mutations import AccessMutation
 from schema.access.queries import AccessQuery
 from schema.audit.queries import AuditQuery
 from schema.core.context import Info, ReleaseRows
+from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
@@ -78,8 +79,10 @@ def build_schema(*, production: bool, limits: QueryLimits | None = None) -> stra
     extensions = [*limit_extensions(limits or QueryLimits(), production=production), ReleaseRows]
     if production:
         extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
-    return strawberry.Schema(
-        query=Query, mutation=Mutation, subscription=WorkflowSubscription, extensions=extensions
+    return install(
+        strawberry.Schema(
+            query=Query, mutation=Mutation, subscription=WorkflowSubscription, extensions=extensions
+        )
     )
 
 

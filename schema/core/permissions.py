@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import GraphQLError
 from strawberry.permission import BasePermission, PermissionExtension
 
 from authz.access import Need
@@ -21,7 +22,7 @@ class Requires(BasePermission):
 
     def __init__(self, need: Need) -> None:
         self.need = need
-        self.message = f"Forbidden: this needs the permission {need}."
+        self.message = _refusal(need)
 
     def has_permission(self, source: Any, info: Any, **kwargs: Any) -> bool:
         return bool(info.context.access.allows(self.need))
@@ -30,6 +31,19 @@ class Requires(BasePermission):
 def guarded(need: Need, description: str) -> dict[str, Any]:
     """Field or mutation arguments that require `need` and document it."""
     return {
-        "description": f"{description} Requires {need}.",
+        "description": requires(need, description),
         "extensions": [PermissionExtension(permissions=[Requires(need)], use_directives=False)],
     }
+
+
+def requires(need: Need, description: str) -> str:
+    return f"{description} Requires {need}."
+
+
+def refuse(need: Need) -> GraphQLError:
+    """The error `guarded` gives, for a field that checks `need` itself (see schema.core.direct)."""
+    return GraphQLError(_refusal(need), extensions={"code": "FORBIDDEN"})
+
+
+def _refusal(need: Need) -> str:
+    return f"Forbidden: this needs the permission {need}."

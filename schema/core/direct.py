@@ -1,0 +1,39 @@
+"""Fields that graphql-core resolves by calling a plain function, without strawberry's wrapping.
+
+For a field with a resolver, strawberry builds an Info object, converts the arguments and
+runs the field's extensions on every call. A field read thousands of times in one answer (the
+name of each of 2,500 members) can instead give a function of (source, info) that graphql-core
+calls itself: `direct(resolve, description=...)` declares it, `install` hands the functions to
+graphql-core once the schema is built. Such a function takes no arguments and gets
+graphql-core's own info, whose `context` is the request's Context.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+
+Resolve = Callable[[Any, GraphQLResolveInfo], Any]
+_DIRECT = "groupcover.direct"
+
+
+def direct(resolve: Resolve, *, description: str) -> Any:
+    """A field resolved by `resolve(source, info)`; to strawberry, an attribute that is None."""
+    return strawberry.field(description=description, default=None, metadata={_DIRECT: resolve})
+
+
+def install(schema: strawberry.Schema) -> strawberry.Schema:
+    """Give graphql-core the function of every field declared with `direct`."""
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        for field in graphql_type.fields.values():
+            definition = (field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            resolve = getattr(definition, "metadata", {}).get(_DIRECT)
+            if resolve is not None:
+                field.resolve = resolve
+    return schema
