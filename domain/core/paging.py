@@ -9,6 +9,8 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.database import among
+
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
 
@@ -68,7 +70,7 @@ async def fetch_slices(
     position = (
         sa.func.row_number().over(partition_by=key_column, order_by=model.id).label("position")
     )
-    inner = sa.select(model, position).where(key_column.in_(keys), where)
+    inner = sa.select(model, position).where(among(session, key_column, keys), where)
     if window.after is not None:
         inner = inner.where(model.id > window.after)
     ranked = inner.subquery()
@@ -96,7 +98,7 @@ async def count_by(
     keys = list(keys)
     stmt = (
         sa.select(key_column, sa.func.count())
-        .where(key_column.in_(keys), where)
+        .where(among(session, key_column, keys), where)
         .group_by(key_column)
     )
     found = {key: int(n) for key, n in (await session.execute(stmt)).all()}
@@ -108,7 +110,9 @@ async def fetch_grouped(
 ) -> dict[Any, list[Any]]:
     """Return all the `where` rows of `model` per key of `key_column`, ordered by id."""
     keys = list(keys)
-    stmt = sa.select(table_of(model)).where(key_column.in_(keys), where).order_by(model.id)
+    stmt = (
+        sa.select(table_of(model)).where(among(session, key_column, keys), where).order_by(model.id)
+    )
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
     for item in (await session.execute(stmt)).all():
         grouped[getattr(item, key_column.key)].append(item)

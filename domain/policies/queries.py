@@ -12,12 +12,13 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.fields import is_code
-from domain.core.paging import Slice, Window, columns_in, count, fetch_slice
+from domain.core.paging import Slice, Window, columns_in, count, fetch_slice, table_of
+from domain.database import among
 from domain.groups import access as groups
 from domain.groups.models import GroupAccount
 from domain.groups.queries import subtree_ids
 from domain.policies import access
-from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyStatus
+from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, PolicyStatus
 
 
 def in_force(table: Any, day: date) -> Any:
@@ -133,7 +134,7 @@ async def policy_slices_by_account(
 ) -> dict[int, Slice[Any]]:
     """One window of each account's policies (ever in it, or in force in it on `as_of`),
     in creation order, all in one statement, as Core rows of the policy's columns."""
-    links = _links(account_ids, as_of)
+    links = _links(session, account_ids, as_of)
     position = sa.func.row_number().over(
         partition_by=links.c.group_account_id, order_by=col(Policy.id)
     )
@@ -161,11 +162,44 @@ async def policy_slices_by_account(
     }
 
 
+async def members_with_persons(
+    session: AsyncSession, policy_ids: list[int], *, scope: RowScope
+) -> dict[int, list[tuple[Any, Any]]]:
+    """Every member row of each policy the scope reaches, with their person's row, as Core
+    rows, in two statements for any number of policies.
+
+    A person is readable to whoever reads a policy they are a member of (see
+    `access.persons`), so persons are read by id with no condition of their own. Not one
+    join: for a thousand policies PostgreSQL's planner then hashes the whole person table."""
+    member, person = table_of(PolicyMember), table_of(Person)
+    members = (
+        await session.execute(
+            sa.select(member)
+            .where(
+                among(session, member.c.policy_id, policy_ids),
+                access.of_policies(scope, member.c.policy_id),
+            )
+            .order_by(member.c.id)
+        )
+    ).all()
+    wanted = list({row.person_id for row in members})
+    people = {
+        row.id: row
+        for row in (
+            await session.execute(sa.select(person).where(among(session, person.c.id, wanted)))
+        ).all()
+    }
+    grouped: dict[int, list[tuple[Any, Any]]] = {i: [] for i in policy_ids}
+    for row in members:
+        grouped[row.policy_id].append((row, people[row.person_id]))
+    return grouped
+
+
 async def policy_counts_by_account(
     session: AsyncSession, account_ids: list[int], *, scope: RowScope, as_of: date | None
 ) -> dict[int, int]:
     """How many policies each account has (as `policy_slices_by_account` counts them)."""
-    links = _links(account_ids, as_of)
+    links = _links(session, account_ids, as_of)
     stmt = (
         sa.select(links.c.group_account_id, sa.func.count(col(Policy.id)))
         .join(links, links.c.policy_id == Policy.id)
@@ -178,11 +212,11 @@ async def policy_counts_by_account(
     return {i: int(found.get(i, 0)) for i in account_ids}
 
 
-def _links(account_ids: list[int], as_of: date | None) -> Any:
+def _links(session: AsyncSession, account_ids: list[int], as_of: date | None) -> Any:
     """Each (policy, account) pair once: a policy that left and came back counts once."""
     stmt = (
         sa.select(col(PolicyAccountLink.policy_id), col(PolicyAccountLink.group_account_id))
-        .where(col(PolicyAccountLink.group_account_id).in_(account_ids))
+        .where(among(session, col(PolicyAccountLink.group_account_id), account_ids))
         .distinct()
     )
     if as_of is not None:

@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.core import paging
+from domain.database import among
 
 
 async def fetch_by_id(
     session: AsyncSession, model: Any, ids: Iterable[int], *, where: Any
 ) -> dict[int, Any]:
     """The `where` rows of `model` with these ids, by id, in one statement."""
-    stmt = sa.select(paging.table_of(model)).where(model.id.in_(list(ids)), where)
+    stmt = sa.select(paging.table_of(model)).where(among(session, model.id, ids), where)
     return {row.id: row for row in (await session.execute(stmt)).all()}
 
 

@@ -12,7 +12,7 @@ from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from authz.access import POLICIES_READ, Access
-from domain.core.paging import Slice, Window, fetch_grouped
+from domain.core.paging import Slice, Window
 from domain.policies import access, queries
 from domain.policies.models import (
     EnrollmentProduct,
@@ -22,7 +22,7 @@ from domain.policies.models import (
     PolicyClassLink,
     PolicyMember,
 )
-from schema.core.loaders import fetch_by_id, lists_by, rows_by_id
+from schema.core.loaders import lists_by, rows_by_id
 
 
 class PolicyLoaders:
@@ -31,8 +31,7 @@ class PolicyLoaders:
     def __init__(self, session: AsyncSession, caller: Access) -> None:
         scope = caller.scope(POLICIES_READ)
         self.policy_by_id = rows_by_id(session, Policy, where=access.policies(scope))
-        persons = access.persons(scope)
-        self.person_by_id = rows_by_id(session, Person, where=persons)
+        self.person_by_id = rows_by_id(session, Person, where=access.persons(scope))
         self.enrollment_product_by_id = rows_by_id(
             session,
             EnrollmentProduct,
@@ -45,16 +44,10 @@ class PolicyLoaders:
             return lists_by(session, model, column, where=access.of_policies(scope, column))
 
         self.members_by_policy = by_policy(PolicyMember)
-        members = access.of_policies(scope, col(PolicyMember.policy_id))
 
         async def members_with_persons(ids: list[int]) -> list[list[tuple[Any, Any]]]:
-            # Two statements for the whole batch: a member's person is None when hidden.
-            found = await fetch_grouped(
-                session, PolicyMember, col(PolicyMember.policy_id), ids, where=members
-            )
-            wanted = {row.person_id for rows in found.values() for row in rows}
-            people = await fetch_by_id(session, Person, wanted, where=persons)
-            return [[(row, people.get(row.person_id)) for row in found[i]] for i in ids]
+            found = await queries.members_with_persons(session, ids, scope=scope)
+            return [found[i] for i in ids]
 
         self.members_with_persons_by_policy = DataLoader(load_fn=members_with_persons)
         self.account_links_by_policy = by_policy(PolicyAccountLink)
