@@ -67,6 +67,12 @@ class RowScope:
         )
 
 
+SCOPES = 1024
+"""How many scopes' SQL predicates a process keeps (the least recently used go). A predicate
+is an immutable SQL expression, so the one built for a scope serves every statement of every
+request with that scope; building them anew took an eighth of the server's time for an
+employee's coverage."""
+
 NOTHING = RowScope()
 EVERYTHING = RowScope(everything=True)
 

@@ -110,8 +110,13 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> Any:
     values = list(values)
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
-        return column == sa.any_(sa.literal(values, ARRAY(column.type)))
+        return column == sa.any_(sa.literal(values, _array_of(column.type)))
     return column.in_(values)
+
+
+@functools.lru_cache(maxsize=64)
+def _array_of(item: Any) -> ARRAY[Any]:
+    return ARRAY(item)
 
 
 def _lower(value: Any) -> Any:

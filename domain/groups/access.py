@@ -1,7 +1,8 @@
 """Which group clients, accounts, classes and offers a row scope reaches, as SQL predicates.
 
 A group client and a group account each carry their own restrictions; classes and offers
-belong to their account and are reached exactly when it is.
+belong to their account and are reached exactly when it is. Each predicate is built once
+per scope (see authz.access.SCOPES).
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from authz.access import RowScope
+from authz.access import SCOPES, RowScope
 from domain.groups.models import GroupAccount, GroupClient
 from domain.reference.access import any_of, restricted
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=SCOPES)
 def _subtree(codes: frozenset[str]) -> sa.CTE:
     """The ids of the group clients with these codes and of everything below them."""
     top: sa.Select[Any] = sa.select(col(GroupClient.id).label("id")).where(
@@ -28,6 +29,7 @@ def _subtree(codes: frozenset[str]) -> sa.CTE:
     return tree.union_all(below)
 
 
+@lru_cache(maxsize=SCOPES)
 def in_subtree(scope: RowScope, client_id: Any) -> Any:
     """Rows whose group client lies in one of the scope's granted subtrees."""
     if not scope.subtrees:
@@ -35,6 +37,7 @@ def in_subtree(scope: RowScope, client_id: Any) -> Any:
     return client_id.in_(sa.select(_subtree(scope.subtrees).c.id))
 
 
+@lru_cache(maxsize=SCOPES)
 def clients(scope: RowScope, table: Any = GroupClient) -> Any:
     """Group clients the scope reaches; `table` may be an alias of GroupClient."""
     if scope.everything:
@@ -45,6 +48,7 @@ def clients(scope: RowScope, table: Any = GroupClient) -> Any:
     )
 
 
+@lru_cache(maxsize=SCOPES)
 def accounts(scope: RowScope) -> Any:
     """Group accounts the scope reaches: by their own restrictions or their client's subtree."""
     if scope.everything:
@@ -57,6 +61,7 @@ def accounts(scope: RowScope) -> Any:
     )
 
 
+@lru_cache(maxsize=SCOPES)
 def of_accounts(scope: RowScope, group_account_id: Any) -> Any:
     """Rows that belong to a group account the scope reaches."""
     if scope.everything:

@@ -3,17 +3,18 @@
 A policy carries its own data access group and line of business: a restriction on its
 group client or account does not reach it. A group manager or partner reaches the policies
 ever linked to a group account of their granted subtrees; an employee reaches the policy
-they subscribe to.
+they subscribe to. Each predicate is built once per scope (see authz.access.SCOPES).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
 
-from authz.access import RowScope
+from authz.access import SCOPES, RowScope
 from domain.groups import access as groups
 from domain.groups.models import GroupAccount
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember
@@ -41,6 +42,7 @@ def _own(scope: RowScope) -> Any:
     )
 
 
+@lru_cache(maxsize=SCOPES)
 def policies(scope: RowScope) -> Any:
     """Policies the scope reaches."""
     if scope.everything:
@@ -52,6 +54,7 @@ def policies(scope: RowScope) -> Any:
     )
 
 
+@lru_cache(maxsize=SCOPES)
 def of_policies(scope: RowScope, policy_id: Any) -> Any:
     """Rows that belong to a policy the scope reaches."""
     if scope.everything:
@@ -59,6 +62,7 @@ def of_policies(scope: RowScope, policy_id: Any) -> Any:
     return policy_id.in_(sa.select(col(Policy.id)).where(policies(scope)))
 
 
+@lru_cache(maxsize=SCOPES)
 def persons(scope: RowScope) -> Any:
     """Persons the scope reaches: the members of policies it reaches, and oneself."""
     if scope.everything:

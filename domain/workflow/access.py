@@ -5,17 +5,19 @@ when it is submitted). Whoever submitted a request always sees it. A group manag
 requests of the accounts in their subtrees (but for those about someone's health) and acts
 on the manager's tasks there; the back
 office sees what its restrictions allow and acts on its own tasks and on any task that is
-overdue (escalated); an employee sees the requests about themselves.
+overdue (escalated); an employee sees the requests about themselves. Each predicate is built
+once per scope (see authz.access.SCOPES).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
 
-from authz.access import RowScope
+from authz.access import SCOPES, RowScope
 from domain.groups import access as groups
 from domain.groups.models import GroupAccount
 from domain.policies.models import Person
@@ -53,6 +55,7 @@ def _restricted(scope: RowScope) -> Any:
     )
 
 
+@lru_cache(maxsize=SCOPES)
 def requests(scope: RowScope, subject: str) -> Any:
     """Requests the scope reaches, and those `subject` submitted."""
     if scope.everything:
@@ -65,6 +68,7 @@ def requests(scope: RowScope, subject: str) -> Any:
     )
 
 
+@lru_cache(maxsize=SCOPES)
 def actionable(manager: RowScope, back_office: RowScope) -> Any:
     """Tasks (joined with their request) that a manager's and a back office's scope act on."""
     if manager.everything or back_office.everything:
@@ -85,6 +89,7 @@ def actionable(manager: RowScope, back_office: RowScope) -> Any:
     )
 
 
+@lru_cache(maxsize=SCOPES)
 def of_requests(scope: RowScope, subject: str, request_id: Any) -> Any:
     """Rows that belong to a request the scope (or its sender) reaches."""
     if scope.everything:
