@@ -32,7 +32,7 @@ from authz.principal import ANONYMOUS, Principal, Role
 from domain.access import keys
 from domain.access.service import stored_grants
 from domain.core.columns import utcnow
-from domain.database import create_engine, session_factory
+from domain.database import create_engine, request_sessions
 from domain.workflow import jobs
 from domain.workflow.jobs import Runner
 from schema.core.context import Context
@@ -255,7 +255,7 @@ def create_app(
         engine = engine or create_engine(
             settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
         )
-        sessions = session_factory(engine)
+        sessions = request_sessions(engine)
     runner, lifespan = _background(settings, sessions, runner)
     graphql = GroupcoverGraphQL(sessions, settings, runner)
     protected = BodyLimit(

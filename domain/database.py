@@ -128,6 +128,37 @@ def session_factory(engine: AsyncEngine | AsyncConnection) -> async_sessionmaker
     return async_sessionmaker(engine, class_=SharedSession, expire_on_commit=False, autoflush=False)
 
 
+READS_OUTSIDE_TRANSACTION = "reads outside transaction"
+"""Marks, in Session.info, a session whose reads run without a transaction."""
+
+
+def request_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The sessions of HTTP requests. On PostgreSQL they read outside any transaction
+    (autocommit) and `begin_writing` opens one for a write: a request that only reads
+    saves the BEGIN and ROLLBACK round trips, which were a fifth of an employee's coverage
+    (bench.load: 280 requests/s, 350 without them). A read sees what it would in a
+    transaction: at READ COMMITTED each statement takes its own snapshot either way."""
+    if engine.dialect.name != "postgresql":
+        return session_factory(engine)
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        class_=SharedSession,
+        expire_on_commit=False,
+        autoflush=False,
+        info={READS_OUTSIDE_TRANSACTION: True},
+    )
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Make what the session does next one transaction, for a session of `request_sessions`
+    that was reading outside one; other sessions are in one already."""
+    if not session.info.get(READS_OUTSIDE_TRANSACTION):
+        return
+    await session.commit()  # ends the reads: nothing was written outside a transaction
+    # PostgreSQL's default level, which the services' guarded updates are written for.
+    await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+
+
 def all_models() -> None:
     """Import every area's tables so that the metadata knows them all."""
     import domain.access.models

@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.database import begin_writing
 
 
 @asynccontextmanager
 async def atomic(session: AsyncSession) -> AsyncIterator[None]:
     """Commit what the block did, or roll all of it back and re-raise."""
+    await begin_writing(session)
     try:
         yield
         await session.commit()
