@@ -120,8 +120,8 @@ class PolicyMember:
 
 
 Member: TypeAlias = tuple[models.PolicyMember, models.Person | None]
-"""A member's row and their person's, None when the query does not ask for it or the caller
-may not see it."""
+"""A member's row and their person's, None when the query does not ask for persons (whoever
+sees a policy sees its members' persons: see domain.policies.access.persons)."""
 
 _NEEDS_PERSON = frozenset({"person", "ageLimitDate"})
 _NEEDS_MEMBERS = frozenset({"members"})
