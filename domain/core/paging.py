@@ -105,6 +105,14 @@ async def count_by(
     return {key: found.get(key, 0) for key in keys}
 
 
+async def fetch_by_id(
+    session: AsyncSession, model: Any, ids: Iterable[int], *, where: Any
+) -> dict[int, Any]:
+    """The `where` rows of `model` with these ids, by id, in one statement."""
+    stmt = sa.select(table_of(model)).where(among(session, model.id, ids), where)
+    return {row.id: row for row in (await session.execute(stmt)).all()}
+
+
 async def fetch_grouped(
     session: AsyncSession, model: Any, key_column: Any, keys: Iterable[Hashable], *, where: Any
 ) -> dict[Any, list[Any]]:

@@ -12,7 +12,15 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.fields import is_code
-from domain.core.paging import Slice, Window, columns_in, count, fetch_slice, table_of
+from domain.core.paging import (
+    Slice,
+    Window,
+    columns_in,
+    count,
+    fetch_by_id,
+    fetch_grouped,
+    fetch_slice,
+)
 from domain.database import among
 from domain.groups import access as groups
 from domain.groups.models import GroupAccount
@@ -171,28 +179,13 @@ async def members_with_persons(
     A person is readable to whoever reads a policy they are a member of (see
     `access.persons`), so persons are read by id with no condition of their own. Not one
     join: for a thousand policies PostgreSQL's planner then hashes the whole person table."""
-    member, person = table_of(PolicyMember), table_of(Person)
-    members = (
-        await session.execute(
-            sa.select(member)
-            .where(
-                among(session, member.c.policy_id, policy_ids),
-                access.of_policies(scope, member.c.policy_id),
-            )
-            .order_by(member.c.id)
-        )
-    ).all()
-    wanted = list({row.person_id for row in members})
-    people = {
-        row.id: row
-        for row in (
-            await session.execute(sa.select(person).where(among(session, person.c.id, wanted)))
-        ).all()
-    }
-    grouped: dict[int, list[tuple[Any, Any]]] = {i: [] for i in policy_ids}
-    for row in members:
-        grouped[row.policy_id].append((row, people[row.person_id]))
-    return grouped
+    policy_id = col(PolicyMember.policy_id)
+    members = await fetch_grouped(
+        session, PolicyMember, policy_id, policy_ids, where=access.of_policies(scope, policy_id)
+    )
+    wanted = {row.person_id for rows in members.values() for row in rows}
+    people = await fetch_by_id(session, Person, wanted, where=sa.true())
+    return {i: [(row, people[row.person_id]) for row in rows] for i, rows in members.items()}
 
 
 async def policy_counts_by_account(

@@ -12,30 +12,20 @@ as it is built rather than at the cycle collector's next pass.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.core import paging
-from domain.database import among
-
-
-async def fetch_by_id(
-    session: AsyncSession, model: Any, ids: Iterable[int], *, where: Any
-) -> dict[int, Any]:
-    """The `where` rows of `model` with these ids, by id, in one statement."""
-    stmt = sa.select(paging.table_of(model)).where(among(session, model.id, ids), where)
-    return {row.id: row for row in (await session.execute(stmt)).all()}
 
 
 def rows_by_id(session: AsyncSession, model: Any, *, where: Any) -> DataLoader[int, Any]:
     """Load the `where` rows of `model` by id; None for ids with no such row."""
 
     async def load(ids: list[int]) -> list[Any]:
-        found = await fetch_by_id(session, model, ids, where=where)
+        found = await paging.fetch_by_id(session, model, ids, where=where)
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)
