@@ -34,8 +34,8 @@ def _migrate(_args: argparse.Namespace) -> None:
 
 
 def _demo(_args: argparse.Namespace) -> None:
+    from api.demo.book import load_demo_book
     from domain.database import create_engine, session_factory
-    from domain.demo.book import load_demo_book
 
     async def run() -> dict[str, int]:
         engine = create_engine(load_settings().database_url)

@@ -6,7 +6,7 @@ in `domain/` turn a scope into SQL predicates, so no row is ever checked one by 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -57,6 +57,11 @@ class RowScope:
     subtrees: frozenset[str] = frozenset()
     restrictions: frozenset[Restriction] = frozenset()
     person: str | None = None
+    subject: str | None = None
+    """Who holds the scope: a row they made themselves (a workflow request) is theirs to see."""
+    writes: bool = False
+    """For a change rather than a read: a group manager reads a policy's whole history but
+    changes only the policies whose latest account is theirs."""
 
     def __or__(self, other: RowScope) -> RowScope:
         return RowScope(
@@ -64,6 +69,8 @@ class RowScope:
             subtrees=self.subtrees | other.subtrees,
             restrictions=self.restrictions | other.restrictions,
             person=self.person or other.person,
+            subject=self.subject or other.subject,
+            writes=self.writes or other.writes,
         )
 
 
@@ -75,6 +82,8 @@ employee's coverage."""
 
 NOTHING = RowScope()
 EVERYTHING = RowScope(everything=True)
+"""Every row: an admin's reach, and that of migrations and the demo loader. Domain code never
+uses it on anyone's behalf (tests/authz/test_reach_everything.py fails if it does)."""
 
 
 def _role_scope(principal: Principal, role: Role) -> RowScope:
@@ -122,7 +131,9 @@ class Access:
         """The rows the principal may do `need` on in one of its roles (none if not allowed)."""
         if role not in self.roles_for(need):
             return NOTHING
-        return _role_scope(self.principal, role)
+        return replace(
+            _role_scope(self.principal, role), subject=self.subject, writes=need.act != "read"
+        )
 
     def scope(self, need: Need) -> RowScope:
         """The rows the principal may do `need` on: the union over its allowed roles."""
@@ -130,16 +141,25 @@ class Access:
             scope = NOTHING
             for role in self.roles_for(need):
                 scope |= _role_scope(self.principal, role)
-            self._scopes[need] = scope
+            self._scopes[need] = replace(scope, subject=self.subject, writes=need.act != "read")
         return self._scopes[need]
+
+    def actor(self, need: Need) -> Actor:
+        """The principal as a service sees it when it changes rows for `need`."""
+        return Actor(subject=self.subject, scope=self.scope(need))
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is changing data, and which rows they may change: what a service is given."""
+    """Who is changing data, and which rows they may change: what a service is given.
+
+    `decided_by` names whoever approved the change when it is made on the actor's behalf
+    (a workflow request registered as its requester, after a manager's decision).
+    """
 
     subject: str
     scope: RowScope
+    decided_by: str | None = None
 
 
 GROUPS_READ = Need("groups", "read")

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.principal import Principal, Role
 from bench.harness import Build, Case, run
+from domain.policies.limits import utc_today
 from domain.policies.models import Person
-from domain.policies.rules import utc_today
 from tests.factories import Book, families, place, viewers
 from tests.schema.policies.test_statement_counts import PAGE
 

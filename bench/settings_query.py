@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bench.harness import Build, Case, run
-from domain.policies.rules import utc_today
+from domain.policies.limits import utc_today
 from tests.factories import Book, families, place, settings_reference, tree, viewers
 from tests.schema.settings.test_statement_counts import POLICIES, TREE, _configure
 

@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 from authz.access import EVERYTHING, Actor
 from authz.principal import Role
 from domain.database import create_engine, session_factory
-from domain.policies.rules import PolicyLimits
+from domain.policies.limits import PolicyLimits
 from domain.workflow import service
 from domain.workflow.models import Channel, RequestType
 from migrations.runner import upgrade

@@ -166,6 +166,6 @@ def all_models() -> None:
     import domain.groups.models
     import domain.policies.models
     import domain.reference.models
-    import domain.rules.models
     import domain.settings.models
+    import domain.validation.models
     import domain.workflow.models  # noqa: F401

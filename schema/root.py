@@ -19,10 +19,10 @@ from schema.groups.queries import GroupQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
 from schema.reference.queries import ReferenceQuery
-from schema.rules.mutations import RulesMutation
-from schema.rules.queries import RulesQuery
 from schema.settings.mutations import SettingsMutation
 from schema.settings.queries import SettingsQuery
+from schema.validation.mutations import RulesMutation
+from schema.validation.queries import RulesQuery
 from schema.workflow.mutations import WorkflowMutation
 from schema.workflow.queries import WorkflowQuery
 from schema.workflow.subscriptions import WorkflowSubscription

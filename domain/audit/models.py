@@ -20,6 +20,8 @@ class AuditEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     actor: str = Field(max_length=200, index=True)
+    decided_by: str | None = Field(default=None, max_length=200)
+    """Who approved the change when it was made on the actor's behalf (a workflow request)."""
     action: str = Field(max_length=60, index=True)
     entity_type: str = Field(max_length=60)
     entity_id: int

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.audit.service import record, snapshot
-from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.changes import Action, changing, load
+from domain.core.columns import utcnow
+from domain.core.errors import ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, check_name
 from domain.groups import errors
 from domain.groups.models import (
@@ -20,7 +21,6 @@ from domain.groups.models import (
     GroupAccountProductClass,
     InsurableClass,
 )
-from domain.groups.rules import load_account, touch_account
 from domain.policies.models import EnrollmentProduct, PolicyAccountLink
 from domain.reference.models import Product
 from domain.reference.service import find_by_code
@@ -30,28 +30,22 @@ async def create_insurable_class(
     session: AsyncSession, *, actor: Actor, group_account_id: int, code: str, name: str
 ) -> InsurableClass:
     """Add an insurable class to a group account; its code is unique within the account."""
-    account = await load_account(
-        session, group_account_id, field="group_account_id", scope=actor.scope
-    )
-    problems: list[Problem] = []
-    code = check_code("code", code, problems)
-    # A malformed code cannot be taken, and may hold what a database refuses to compare (NUL).
-    if not problems and await _class_code_taken(session, account, code):
-        problems.append(errors.duplicate_code(code))
-    name = check_name("name", name, problems)
-    if problems:
-        raise DomainError(*problems)
-    insurable_class = InsurableClass(group_account_id=group_account_id, code=code, name=name)
-    session.add(insurable_class)
-    await touch_account(session, account)
-    await record(
-        session,
-        actor=actor.subject,
-        action="insurableClassCreate",
-        entity=insurable_class,
-        before=None,
-    )
-    return insurable_class
+    async with changing(session, actor, Action.INSURABLE_CLASS_CREATE, InsurableClass) as change:
+        account = await _account(session, actor, group_account_id)
+        problems: list[Problem] = []
+        code = check_code("code", code, problems)
+        # A malformed code cannot be taken, and may hold what a database refuses to compare.
+        if not problems and await _class_code_taken(session, account, code):
+            problems.append(errors.duplicate_code(code))
+        name = check_name("name", name, problems)
+        raise_if(problems)
+        return change.add(InsurableClass(group_account_id=group_account_id, code=code, name=name))
+
+
+async def _account(session: AsyncSession, actor: Actor, account_id: int) -> GroupAccount:
+    account = await load(session, actor, GroupAccount, account_id, field="group_account_id")
+    account.updated_at = utcnow()
+    return account
 
 
 async def _class_code_taken(session: AsyncSession, account: GroupAccount, code: str) -> bool:
@@ -102,9 +96,20 @@ async def add_group_account_product(
     insurable_class_codes: Sequence[str] = (),
 ) -> GroupAccountProduct:
     """Offer a product in a group account, to the listed classes (none listed: every class)."""
-    account = await load_account(
-        session, group_account_id, field="group_account_id", scope=actor.scope
-    )
+    async with changing(
+        session, actor, Action.GROUP_ACCOUNT_PRODUCT_ADD, GroupAccountProduct
+    ) as change:
+        account = await _account(session, actor, group_account_id)
+        offer = change.add(await _new_offer(session, account, product_code, insurable_class_codes))
+    return offer
+
+
+async def _new_offer(
+    session: AsyncSession,
+    account: GroupAccount,
+    product_code: str,
+    insurable_class_codes: Sequence[str],
+) -> GroupAccountProduct:
     problems: list[Problem] = []
     product = await find_by_code(
         session, Product, product_code, field="product_code", problems=problems
@@ -118,8 +123,7 @@ async def add_group_account_product(
                 f"Group account {account.code} already offers product {product.code}.",
             )
         )
-    if problems:
-        raise DomainError(*problems)
+    raise_if(problems)
     assert product is not None
     offer = GroupAccountProduct(group_account_id=account.id, product_id=product.id)  # type: ignore[arg-type]
     session.add(offer)
@@ -131,10 +135,6 @@ async def add_group_account_product(
                 insurable_class_id=insurable_class.id,  # type: ignore[arg-type]
             )
         )
-    await touch_account(session, account)
-    await record(
-        session, actor=actor.subject, action="groupAccountProductAdd", entity=offer, before=None
-    )
     return offer
 
 
@@ -173,9 +173,23 @@ async def remove_group_account_product(
     session: AsyncSession, *, actor: Actor, group_account_id: int, product_code: str
 ) -> GroupAccount:
     """Stop offering a product in a group account."""
-    account = await load_account(
-        session, group_account_id, field="group_account_id", scope=actor.scope
-    )
+    account = await _account(session, actor, group_account_id)
+    offer = await _offer_to_remove(session, account, product_code)
+    async with changing(
+        session,
+        actor,
+        Action.GROUP_ACCOUNT_PRODUCT_REMOVE,
+        GroupAccountProduct,
+        offer.id,
+        field="product_code",
+    ) as change:
+        await change.delete()
+    return account
+
+
+async def _offer_to_remove(
+    session: AsyncSession, account: GroupAccount, product_code: str
+) -> GroupAccountProduct:
     problems: list[Problem] = []
     product = await find_by_code(
         session, Product, product_code, field="product_code", problems=problems
@@ -198,19 +212,6 @@ async def remove_group_account_product(
                 "end or move those enrolments first.",
             )
         )
-    if problems:
-        raise DomainError(*problems)
+    raise_if(problems)
     assert offer is not None
-    before = snapshot(offer)
-    await touch_account(session, account)
-    await record(
-        session,
-        actor=actor.subject,
-        action="groupAccountProductRemove",
-        entity=offer,
-        before=before,
-        deleted=True,
-    )
-    await session.delete(offer)
-    await session.flush()
-    return account
+    return offer

@@ -14,7 +14,7 @@ from sqlmodel import col
 from authz.access import RowScope
 from domain.core.fields import is_code
 from domain.core.paging import Slice, Window, count, fetch_slice
-from domain.groups import access
+from domain.groups import reach as access
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProductClass,

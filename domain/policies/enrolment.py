@@ -19,10 +19,12 @@ from sqlmodel import col
 from authz.access import Actor
 from domain.core.errors import DomainError, ErrorCode, Problem, check_version, raise_if
 from domain.core.fields import check_code
+from domain.groups.editing import load_account, restrictions
 from domain.groups.models import GroupAccount, InsurableClass
-from domain.groups.rules import load_account, restrictions
-from domain.policies import access, errors
+from domain.policies import errors
+from domain.policies import reach as access
 from domain.policies.checks import Blame, PolicyRows, check_policy, child_end
+from domain.policies.limits import PolicyLimits, check_effective, load_person, load_policy
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -34,7 +36,6 @@ from domain.policies.models import (
     Relationship,
 )
 from domain.policies.persons import PersonData, clean_person, person_for
-from domain.policies.rules import PolicyLimits, check_effective, load_person, load_policy
 from domain.policies.state import audit_policy, facts_for, policy_rows, policy_snapshot
 from domain.reference.models import CoverageTier, Product
 

@@ -16,8 +16,8 @@ from sqlmodel import col
 from authz.access import Actor
 from domain.audit.service import record, snapshot
 from domain.core.errors import ErrorCode, Problem, check_version, raise_if
+from domain.groups.editing import load_account, touch_account
 from domain.groups.models import GroupAccount
-from domain.groups.rules import load_account, touch_account
 from domain.policies import errors
 from domain.policies.checks import Blame, PolicyRows, check_policy, child_end
 from domain.policies.enrolment import (
@@ -27,6 +27,7 @@ from domain.policies.enrolment import (
     enrolments,
     insurable_class_of,
 )
+from domain.policies.limits import PolicyLimits, check_effective, load_policy
 from domain.policies.models import (
     Policy,
     PolicyAccountLink,
@@ -35,7 +36,6 @@ from domain.policies.models import (
     Relationship,
 )
 from domain.policies.periods import of
-from domain.policies.rules import PolicyLimits, check_effective, load_policy
 from domain.policies.state import audit_policy, facts_for, policy_rows, policy_snapshot
 
 

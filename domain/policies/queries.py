@@ -22,10 +22,10 @@ from domain.core.paging import (
     fetch_slice,
 )
 from domain.database import among
-from domain.groups import access as groups
+from domain.groups import reach as groups
 from domain.groups.models import GroupAccount
 from domain.groups.queries import subtree_ids
-from domain.policies import access
+from domain.policies import reach as access
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, PolicyStatus
 
 

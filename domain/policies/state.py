@@ -20,6 +20,7 @@ from domain.groups.models import (
     InsurableClass,
 )
 from domain.policies.checks import Coverage, Facts, PolicyRows
+from domain.policies.limits import PolicyLimits
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -29,7 +30,6 @@ from domain.policies.models import (
     PolicyMember,
 )
 from domain.policies.periods import of
-from domain.policies.rules import PolicyLimits
 from domain.reference.models import CoverageTier, Product, ProductCoverageTier
 
 

@@ -19,10 +19,10 @@ from authz.access import Actor
 from domain.audit.service import record, snapshot
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, is_plain_text
-from domain.groups import access as groups
+from domain.groups import reach as groups
+from domain.groups.editing import mark_changed, touch_account
 from domain.groups.models import GroupAccount, GroupAccountProduct, GroupClient
-from domain.groups.rules import mark_changed, touch_account
-from domain.policies import access as policies
+from domain.policies import reach as policies
 from domain.policies.models import EnrollmentProduct, Policy
 from domain.settings.chains import OWNER_COLUMNS
 from domain.settings.effective import settable_levels

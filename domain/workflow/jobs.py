@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
-from domain.policies.rules import PolicyLimits
+from domain.policies.limits import PolicyLimits
 from domain.workflow import service
 
 logger = logging.getLogger(__name__)

@@ -21,9 +21,10 @@ from sqlmodel import col
 from authz.access import EVERYTHING, Actor
 from authz.principal import Role
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
-from domain.groups.rules import load_account
+from domain.groups.editing import load_account
 from domain.policies import enrolment, lifecycle
 from domain.policies.enrolment import MemberSpec, ProductSpec
+from domain.policies.limits import PolicyLimits, load_person, load_policy
 from domain.policies.models import (
     EnrollmentProduct,
     Gender,
@@ -35,7 +36,6 @@ from domain.policies.models import (
 )
 from domain.policies.persons import PersonData, update_person
 from domain.policies.queries import in_force
-from domain.policies.rules import PolicyLimits, load_person, load_policy
 from domain.reference.models import CoverageTier, Product
 from domain.workflow.models import Channel, RequestType
 

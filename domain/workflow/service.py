@@ -23,11 +23,12 @@ from authz.principal import Role
 from domain.audit.service import record, snapshot
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
-from domain.policies.rules import PolicyLimits
+from domain.policies.limits import PolicyLimits
 from domain.settings.chains import chains_for
 from domain.settings.effective import choose
 from domain.settings.models import SettingKind, SettingLevel
-from domain.workflow import access, engine, kinds
+from domain.workflow import engine, kinds
+from domain.workflow import reach as access
 from domain.workflow.engine import ProcessError, TaskKind
 from domain.workflow.events import announce
 from domain.workflow.models import (
@@ -413,7 +414,7 @@ async def cancel(
     await _writing(session)
     visible = await session.scalar(
         sa.select(col(WorkflowRequest.id)).where(
-            col(WorkflowRequest.id) == request_id, access.requests(scope, subject)
+            col(WorkflowRequest.id) == request_id, access.requests(scope)
         )
     )
     if visible is None:

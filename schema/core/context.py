@@ -10,13 +10,13 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.extensions import SchemaExtension
 
-from authz.access import Access
+from authz.access import Access, Actor
 from authz.principal import Principal
-from domain.policies.rules import PolicyLimits
+from domain.policies.limits import PolicyLimits
 from domain.workflow.jobs import Runner
 
 if TYPE_CHECKING:
-    from schema.loaders import Loaders
+    from schema.dataloaders import Loaders
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Context:
     """For subscriptions, which listen on the database for changes made anywhere."""
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
+    actor: Actor | None = field(init=False, default=None)
+    """The caller for the mutation running now, as its declared need scopes them."""
     asked: dict[Any, bool] = field(init=False, default_factory=dict)
     """What a field's selection asks for, per field of the document (see policies' members)."""
 
@@ -42,7 +44,7 @@ class Context:
 
     def reset_loaders(self) -> None:
         """Forget every cached row, so that what a mutation changed is read afresh."""
-        from schema.loaders import Loaders
+        from schema.dataloaders import Loaders
 
         self.loaders = Loaders(self.session, self.access)
 

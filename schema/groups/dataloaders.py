@@ -7,14 +7,15 @@ from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from authz.access import GROUPS_READ, Access
-from domain.groups import access, queries
+from domain.groups import queries
+from domain.groups import reach as access
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
     GroupClient,
     InsurableClass,
 )
-from schema.core.loaders import counts_by, lists_by, pages_by, rows_by_id
+from schema.core.batch import counts_by, lists_by, pages_by, rows_by_id
 
 
 class GroupLoaders:

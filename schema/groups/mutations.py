@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import GROUPS_WRITE
 from domain.groups import accounts, products, service
 from schema.core.context import Info
 from schema.core.errors import UserError
-from schema.core.mutations import actor, perform
-from schema.core.permissions import guarded
+from schema.core.mutations import actor, mutation
 from schema.core.relay import optional_id, require_id
 from schema.groups import inputs
 from schema.groups.types import GroupAccount, GroupAccountProduct, GroupClient, InsurableClass
@@ -78,213 +76,139 @@ def _account_id(value: str, field: str) -> int:
 
 @strawberry.type
 class GroupMutation:
-    @strawberry.mutation(
-        **guarded(GROUPS_WRITE, "Create a group client, at the top or under a parent.")
-    )
+    @mutation(GROUPS_WRITE, "Create a group client, at the top or under a parent.")
     async def group_client_create(
         self, info: Info, input: inputs.GroupClientCreateInput
     ) -> GroupClientCreatePayload:
-        async def run(session: AsyncSession) -> GroupClient:
-            row = await service.create_group_client(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                code=input.code,
-                name=input.name,
-                parent_id=optional_id(input.parent_id, "GroupClient", field="parent_id"),
-                line_of_business=input.line_of_business,
-                data_access_group=input.data_access_group,
-            )
-            return GroupClient.from_model(row)
-
-        return await perform(
-            info,
-            run,
-            lambda node, errors: GroupClientCreatePayload(group_client=node, errors=errors),
+        row = await service.create_group_client(
+            info.context.session,
+            actor=actor(info),
+            code=input.code,
+            name=input.name,
+            parent_id=optional_id(input.parent_id, "GroupClient", field="parent_id"),
+            line_of_business=input.line_of_business,
+            data_access_group=input.data_access_group,
         )
+        return GroupClientCreatePayload(group_client=GroupClient.from_model(row), errors=[])
 
-    @strawberry.mutation(
-        **guarded(
-            GROUPS_WRITE,
-            "Change a group client's code, name, line of business or data access group.",
-        )
+    @mutation(
+        GROUPS_WRITE, "Change a group client's code, name, line of business or data access group."
     )
     async def group_client_update(
         self, info: Info, input: inputs.GroupClientUpdateInput
     ) -> GroupClientUpdatePayload:
-        async def run(session: AsyncSession) -> GroupClient:
-            row = await service.update_group_client(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_client_id=_client_id(input.id),
-                version=input.version,
-                code=input.code,
-                name=input.name,
-                line_of_business=input.line_of_business,
-                data_access_group=input.data_access_group,
-            )
-            return GroupClient.from_model(row)
-
-        return await perform(
-            info,
-            run,
-            lambda node, errors: GroupClientUpdatePayload(group_client=node, errors=errors),
+        row = await service.update_group_client(
+            info.context.session,
+            actor=actor(info),
+            group_client_id=_client_id(input.id),
+            version=input.version,
+            code=input.code,
+            name=input.name,
+            line_of_business=input.line_of_business,
+            data_access_group=input.data_access_group,
         )
+        return GroupClientUpdatePayload(group_client=GroupClient.from_model(row), errors=[])
 
-    @strawberry.mutation(
-        **guarded(
-            GROUPS_WRITE,
-            "Move a group client, with its subtree, under another parent or to the top.",
-        )
+    @mutation(
+        GROUPS_WRITE, "Move a group client, with its subtree, under another parent or to the top."
     )
     async def group_client_move(
         self, info: Info, input: inputs.GroupClientMoveInput
     ) -> GroupClientMovePayload:
-        async def run(session: AsyncSession) -> GroupClient:
-            row = await service.move_group_client(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_client_id=_client_id(input.id),
-                new_parent_id=optional_id(
-                    input.new_parent_id, "GroupClient", field="new_parent_id"
-                ),
-                version=input.version,
-            )
-            return GroupClient.from_model(row)
-
-        return await perform(
-            info, run, lambda node, errors: GroupClientMovePayload(group_client=node, errors=errors)
+        row = await service.move_group_client(
+            info.context.session,
+            actor=actor(info),
+            group_client_id=_client_id(input.id),
+            new_parent_id=optional_id(input.new_parent_id, "GroupClient", field="new_parent_id"),
+            version=input.version,
         )
+        return GroupClientMovePayload(group_client=GroupClient.from_model(row), errors=[])
 
-    @strawberry.mutation(
-        **guarded(GROUPS_WRITE, "Delete a group client that has no children and no group accounts.")
-    )
+    @mutation(GROUPS_WRITE, "Delete a group client that has no children and no group accounts.")
     async def group_client_delete(
         self, info: Info, input: inputs.GroupClientDeleteInput
     ) -> GroupClientDeletePayload:
-        async def run(session: AsyncSession) -> strawberry.ID:
-            await service.delete_group_client(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_client_id=_client_id(input.id),
-                version=input.version,
-            )
-            return input.id
-
-        return await perform(
-            info,
-            run,
-            lambda deleted, errors: GroupClientDeletePayload(deleted_id=deleted, errors=errors),
+        await service.delete_group_client(
+            info.context.session,
+            actor=actor(info),
+            group_client_id=_client_id(input.id),
+            version=input.version,
         )
+        return GroupClientDeletePayload(deleted_id=input.id, errors=[])
 
-    @strawberry.mutation(**guarded(GROUPS_WRITE, "Create a group account under a group client."))
+    @mutation(GROUPS_WRITE, "Create a group account under a group client.")
     async def group_account_create(
         self, info: Info, input: inputs.GroupAccountCreateInput
     ) -> GroupAccountPayload:
-        async def run(session: AsyncSession) -> GroupAccount:
-            row = await accounts.create_group_account(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_client_id=_client_id(input.group_client_id, "group_client_id"),
-                code=input.code,
-                name=input.name,
-                data_access_group=input.data_access_group,
-                line_of_business=input.line_of_business,
-            )
-            return GroupAccount.from_model(row)
-
-        return await perform(
-            info, run, lambda node, errors: GroupAccountPayload(group_account=node, errors=errors)
+        row = await accounts.create_group_account(
+            info.context.session,
+            actor=actor(info),
+            group_client_id=_client_id(input.group_client_id, "group_client_id"),
+            code=input.code,
+            name=input.name,
+            data_access_group=input.data_access_group,
+            line_of_business=input.line_of_business,
         )
+        return GroupAccountPayload(group_account=GroupAccount.from_model(row), errors=[])
 
-    @strawberry.mutation(
-        **guarded(
-            GROUPS_WRITE,
-            "Change a group account's code, name, line of business or data access group.",
-        )
+    @mutation(
+        GROUPS_WRITE, "Change a group account's code, name, line of business or data access group."
     )
     async def group_account_update(
         self, info: Info, input: inputs.GroupAccountUpdateInput
     ) -> GroupAccountPayload:
-        async def run(session: AsyncSession) -> GroupAccount:
-            row = await accounts.update_group_account(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_account_id=_account_id(input.id, "id"),
-                version=input.version,
-                code=input.code,
-                name=input.name,
-                line_of_business=input.line_of_business,
-                data_access_group=input.data_access_group,
-            )
-            return GroupAccount.from_model(row)
-
-        return await perform(
-            info, run, lambda node, errors: GroupAccountPayload(group_account=node, errors=errors)
+        row = await accounts.update_group_account(
+            info.context.session,
+            actor=actor(info),
+            group_account_id=_account_id(input.id, "id"),
+            version=input.version,
+            code=input.code,
+            name=input.name,
+            line_of_business=input.line_of_business,
+            data_access_group=input.data_access_group,
         )
+        return GroupAccountPayload(group_account=GroupAccount.from_model(row), errors=[])
 
-    @strawberry.mutation(**guarded(GROUPS_WRITE, "Add an insurable class to a group account."))
+    @mutation(GROUPS_WRITE, "Add an insurable class to a group account.")
     async def insurable_class_create(
         self, info: Info, input: inputs.InsurableClassCreateInput
     ) -> InsurableClassCreatePayload:
-        async def run(session: AsyncSession) -> InsurableClass:
-            row = await products.create_insurable_class(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_account_id=_account_id(input.group_account_id, "group_account_id"),
-                code=input.code,
-                name=input.name,
-            )
-            return InsurableClass.from_model(row)
-
-        return await perform(
-            info,
-            run,
-            lambda node, errors: InsurableClassCreatePayload(insurable_class=node, errors=errors),
+        row = await products.create_insurable_class(
+            info.context.session,
+            actor=actor(info),
+            group_account_id=_account_id(input.group_account_id, "group_account_id"),
+            code=input.code,
+            name=input.name,
+        )
+        return InsurableClassCreatePayload(
+            insurable_class=InsurableClass.from_model(row), errors=[]
         )
 
-    @strawberry.mutation(
-        **guarded(
-            GROUPS_WRITE, "Offer a product in a group account, to some or all of its classes."
-        )
-    )
+    @mutation(GROUPS_WRITE, "Offer a product in a group account, to some or all of its classes.")
     async def group_account_product_add(
         self, info: Info, input: inputs.GroupAccountProductAddInput
     ) -> GroupAccountProductAddPayload:
-        async def run(session: AsyncSession) -> GroupAccountProduct:
-            row = await products.add_group_account_product(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_account_id=_account_id(input.group_account_id, "group_account_id"),
-                product_code=input.product_code,
-                insurable_class_codes=input.insurable_class_codes or (),
-            )
-            return GroupAccountProduct.from_model(row)
-
-        return await perform(
-            info,
-            run,
-            lambda node, errors: GroupAccountProductAddPayload(
-                group_account_product=node, errors=errors
-            ),
+        row = await products.add_group_account_product(
+            info.context.session,
+            actor=actor(info),
+            group_account_id=_account_id(input.group_account_id, "group_account_id"),
+            product_code=input.product_code,
+            insurable_class_codes=input.insurable_class_codes or (),
+        )
+        return GroupAccountProductAddPayload(
+            group_account_product=GroupAccountProduct.from_model(row), errors=[]
         )
 
-    @strawberry.mutation(**guarded(GROUPS_WRITE, "Stop offering a product in a group account."))
+    @mutation(GROUPS_WRITE, "Stop offering a product in a group account.")
     async def group_account_product_remove(
         self, info: Info, input: inputs.GroupAccountProductRemoveInput
     ) -> GroupAccountProductRemovePayload:
-        async def run(session: AsyncSession) -> GroupAccount:
-            row = await products.remove_group_account_product(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                group_account_id=_account_id(input.group_account_id, "group_account_id"),
-                product_code=input.product_code,
-            )
-            return GroupAccount.from_model(row)
-
-        return await perform(
-            info,
-            run,
-            lambda node, errors: GroupAccountProductRemovePayload(
-                group_account=node, errors=errors
-            ),
+        row = await products.remove_group_account_product(
+            info.context.session,
+            actor=actor(info),
+            group_account_id=_account_id(input.group_account_id, "group_account_id"),
+            product_code=input.product_code,
+        )
+        return GroupAccountProductRemovePayload(
+            group_account=GroupAccount.from_model(row), errors=[]
         )

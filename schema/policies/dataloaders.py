@@ -13,7 +13,8 @@ from strawberry.dataloader import DataLoader
 
 from authz.access import POLICIES_READ, Access
 from domain.core.paging import Slice, Window
-from domain.policies import access, queries
+from domain.policies import queries
+from domain.policies import reach as access
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -22,7 +23,7 @@ from domain.policies.models import (
     PolicyClassLink,
     PolicyMember,
 )
-from schema.core.loaders import lists_by, rows_by_id
+from schema.core.batch import lists_by, rows_by_id
 
 
 class PolicyLoaders:

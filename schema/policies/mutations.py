@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from authz.access import GROUPS_WRITE, POLICIES_WRITE, Actor
 from domain.policies import enrolment, lifecycle, persons
 from domain.policies.enrolment import MemberSpec, ProductSpec
+from domain.policies.limits import PolicyLimits
 from domain.policies.models import Relationship
 from domain.policies.persons import PersonData
-from domain.policies.rules import PolicyLimits
 from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, perform

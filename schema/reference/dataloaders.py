@@ -9,7 +9,7 @@ from strawberry.dataloader import DataLoader
 from authz.access import REFERENCE_READ, Access
 from domain.reference.models import CoverageTier, DataAccessGroup, LineOfBusiness, Product
 from domain.reference.service import tiers_by_product
-from schema.core.loaders import rows_by_id
+from schema.core.batch import rows_by_id
 
 
 class ReferenceLoaders:

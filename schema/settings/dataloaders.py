@@ -21,7 +21,7 @@ from domain.settings.models import (
     ProviderGroup,
     SettingLevel,
 )
-from schema.core.loaders import lists_by, rows_by_id
+from schema.core.batch import lists_by, rows_by_id
 
 EffectiveKey = tuple[SettingLevel, int, date]
 

@@ -12,7 +12,7 @@ from strawberry import relay
 
 from authz.access import SETTINGS_WRITE, Actor
 from domain.core.errors import DomainError, ErrorCode
-from domain.settings import reference, service
+from domain.settings import catalogue, service
 from domain.settings.models import BillingAccount, BrokerAgent, ProviderGroup, SettingLevel
 from schema.core.context import Info
 from schema.core.errors import UserError
@@ -43,7 +43,7 @@ class SettingRemovePayload:
 
 
 async def _period(session: AsyncSession, who: Actor, given: inputs.AdjustmentPeriodAddInput) -> str:
-    await reference.add_adjustment_period(
+    await catalogue.add_adjustment_period(
         session,
         actor=who,
         group_account_id=require_id(
@@ -108,7 +108,7 @@ def _coded(
         return await _added(
             info,
             lambda session, who: _code_of(
-                reference.create_coded(
+                catalogue.create_coded(
                     session, actor=who, model=model, code=given.code, name=given.name
                 )
             ),
@@ -142,12 +142,12 @@ class SettingsMutation:
         self, info: Info, input: inputs.PremiumScheduleCreateInput
     ) -> ReferenceDataPayload:
         rates = [
-            reference.RateSpec(r.age_from, r.age_to, r.coverage_tier, r.amount) for r in input.rates
+            catalogue.RateSpec(r.age_from, r.age_to, r.coverage_tier, r.amount) for r in input.rates
         ]
         return await _added(
             info,
             lambda session, who: _code_of(
-                reference.create_premium_schedule(
+                catalogue.create_premium_schedule(
                     session,
                     actor=who,
                     code=input.code,
@@ -165,7 +165,7 @@ class SettingsMutation:
         return await _added(
             info,
             lambda session, who: _code_of(
-                reference.create_adjustment_rule(
+                catalogue.create_adjustment_rule(
                     session,
                     actor=who,
                     code=input.code,
@@ -184,7 +184,7 @@ class SettingsMutation:
         return await _added(
             info,
             lambda session, who: _name_of(
-                reference.create_product_parameter(
+                catalogue.create_product_parameter(
                     session,
                     actor=who,
                     product_code=input.product_code,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from authz.access import SETTINGS_READ
-from domain.settings import reference
+from domain.settings import catalogue
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.settings.types import AdjustmentRule, Coded, PremiumSchedule
@@ -34,7 +34,7 @@ class SettingsReferenceData:
 class SettingsQuery:
     @strawberry.field(**guarded(SETTINGS_READ, "The reference data settings can name."))
     async def settings_reference_data(self, info: Info) -> SettingsReferenceData:
-        found = await reference.reference_data(info.context.session)
+        found = await catalogue.reference_data(info.context.session)
         return SettingsReferenceData(
             premium_schedules=[PremiumSchedule.from_model(r) for r in found.premium_schedules],
             adjustment_rules=[AdjustmentRule.from_model(r) for r in found.adjustment_rules],

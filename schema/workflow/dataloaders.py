@@ -7,34 +7,32 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import WORKFLOW_READ, Access
-from domain.workflow import access
+from domain.workflow import reach as access
 from domain.workflow.models import ProcessDefinition, WorkflowEvent, WorkflowRequest, WorkflowTask
-from schema.core.loaders import lists_by, rows_by_id
+from schema.core.batch import lists_by, rows_by_id
 
 
 class WorkflowLoaders:
     """A task or a timeline line is visible with its request."""
 
     def __init__(self, session: AsyncSession, caller: Access) -> None:
-        scope, subject = caller.scope(WORKFLOW_READ), caller.subject
-        self.request_by_id = rows_by_id(
-            session, WorkflowRequest, where=access.requests(scope, subject)
-        )
+        scope = caller.scope(WORKFLOW_READ)
+        self.request_by_id = rows_by_id(session, WorkflowRequest, where=access.requests(scope))
         self.task_by_id = rows_by_id(
             session,
             WorkflowTask,
-            where=access.of_requests(scope, subject, col(WorkflowTask.request_id)),
+            where=access.of_requests(scope, col(WorkflowTask.request_id)),
         )
         self.tasks_by_request = lists_by(
             session,
             WorkflowTask,
             col(WorkflowTask.request_id),
-            where=access.of_requests(scope, subject, col(WorkflowTask.request_id)),
+            where=access.of_requests(scope, col(WorkflowTask.request_id)),
         )
         self.events_by_request = lists_by(
             session,
             WorkflowEvent,
             col(WorkflowEvent.request_id),
-            where=access.of_requests(scope, subject, col(WorkflowEvent.request_id)),
+            where=access.of_requests(scope, col(WorkflowEvent.request_id)),
         )
         self.process_by_id = rows_by_id(session, ProcessDefinition, where=sa.true())

@@ -54,6 +54,7 @@ from domain.groups.models import (
     GroupClient,
     InsurableClass,
 )
+from domain.policies.limits import PolicyLimits, utc_today
 from domain.policies.models import (
     EnrollmentProduct,
     Gender,
@@ -65,9 +66,7 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.policies.rules import PolicyLimits, utc_today
 from domain.reference.models import CoverageTier
-from domain.rules.models import RuleLevel, Severity, ValidationRule
 from domain.settings.models import (
     AdjustmentKind,
     AdjustmentPeriod,
@@ -81,6 +80,7 @@ from domain.settings.models import (
     Setting,
     SettingKind,
 )
+from domain.validation.models import RuleLevel, Severity, ValidationRule
 from domain.workflow import service as workflow
 from domain.workflow.engine import shipped
 from domain.workflow.models import (

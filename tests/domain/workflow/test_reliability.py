@@ -16,8 +16,8 @@ from authz.principal import Role
 from domain.audit.models import AuditEvent
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.transactions import atomic
+from domain.policies.limits import PolicyLimits
 from domain.policies.models import Policy
-from domain.policies.rules import PolicyLimits
 from domain.workflow import jobs, kinds, service
 from domain.workflow.models import (
     Channel,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from domain.policies.rules import utc_today
+from domain.policies.limits import utc_today
 from schema.core.relay import global_id
 from tests.factories import Place
 from tests.graphql import GraphQLClient, ok

@@ -8,7 +8,7 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.policies.rules import utc_today
+from domain.policies.limits import utc_today
 from tests.conftest import StatementCounter, token_for
 from tests.factories import Book, families, place, viewers
 from tests.graphql import GraphQLClient

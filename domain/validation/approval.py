@@ -19,15 +19,15 @@ from authz.access import EVERYTHING, Actor
 from domain.audit.service import record, snapshot
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError
+from domain.groups.editing import load_client
 from domain.groups.models import GroupAccount, GroupClient, GroupStatus
-from domain.groups.rules import load_client
-from domain.policies.rules import utc_today
-from domain.rules.conditions import holds
-from domain.rules.facts import account_facts, accounts_of, client_facts
-from domain.rules.models import RuleLevel, Severity, ValidationRule
-from domain.rules.service import enabled_rules
+from domain.policies.limits import utc_today
 from domain.settings.models import SettingKind, SettingLevel
 from domain.settings.service import SettingValue, set_setting
+from domain.validation.conditions import holds
+from domain.validation.facts import account_facts, accounts_of, client_facts
+from domain.validation.models import RuleLevel, Severity, ValidationRule
+from domain.validation.service import enabled_rules
 
 
 @dataclass(frozen=True)

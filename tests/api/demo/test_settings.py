@@ -6,16 +6,16 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.demo.book import load_demo_book
 from authz.access import EVERYTHING, Actor
-from domain.demo.book import load_demo_book
 from domain.groups.models import GroupClient
+from domain.policies.limits import utc_today
 from domain.policies.models import Policy
-from domain.policies.rules import utc_today
-from domain.rules.approval import validate_group_client
-from domain.rules.models import ValidationRule
 from domain.settings.chains import chains_for
 from domain.settings.effective import choose
 from domain.settings.models import Setting, SettingKind, SettingLevel
+from domain.validation.approval import validate_group_client
+from domain.validation.models import ValidationRule
 
 
 async def test_the_demo_settings_show_each_source_and_the_rules_find_something(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import strawberry
 from strawberry.scalars import JSON
 
-from schema.rules.types import RuleLevel, Severity
 from schema.settings.types import SettingKind
+from schema.validation.types import RuleLevel, Severity
 
 
 @strawberry.input(description="A validation rule.")

@@ -10,7 +10,8 @@ from authz.access import RowScope
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, Problem, raise_if
 from domain.core.fields import check_code, check_name
-from domain.groups import access, errors
+from domain.groups import errors
+from domain.groups import reach as access
 from domain.groups.models import GroupAccount, GroupClient, GroupStatus
 from domain.reference.models import DataAccessGroup, LineOfBusiness
 from domain.reference.service import find_by_code

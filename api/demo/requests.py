@@ -15,17 +15,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.demo.families import PREFIX
 from authz.access import EVERYTHING, Actor
 from authz.principal import Role
 from domain.core.errors import DomainError
-from domain.demo.families import PREFIX
+from domain.policies.limits import PolicyLimits, utc_today
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
     Policy,
     PolicyStatus,
 )
-from domain.policies.rules import PolicyLimits, utc_today
 from domain.reference.models import Product
 from domain.workflow import service
 from domain.workflow.models import (

@@ -27,6 +27,7 @@ from domain.groups.models import (
     InsurableClass,
 )
 from domain.policies.checks import child_end
+from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, utc_today
 from domain.policies.models import (
     EnrollmentProduct,
     Gender,
@@ -38,7 +39,6 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.policies.rules import DEFAULT_CHILD_MAX_AGE, utc_today
 from domain.reference.models import CoverageTier, ProductCoverageTier
 
 DEMO_FAMILIES = 2000

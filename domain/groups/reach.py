@@ -11,11 +11,21 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import SCOPES, RowScope
-from domain.groups.models import GroupAccount, GroupClient
-from domain.reference.access import any_of, restricted
+from domain.core.changes import on_groups_changed
+from domain.core.columns import utcnow
+from domain.core.reach import Entity, declare
+from domain.groups.models import (
+    GroupAccount,
+    GroupAccountProduct,
+    GroupClient,
+    GroupStatus,
+    InsurableClass,
+)
+from domain.reference.reach import any_of, restricted
 
 
 @lru_cache(maxsize=SCOPES)
@@ -67,3 +77,67 @@ def of_accounts(scope: RowScope, group_account_id: Any) -> Any:
     if scope.everything:
         return sa.true()
     return group_account_id.in_(sa.select(col(GroupAccount.id)).where(accounts(scope)))
+
+
+_RESTRICTIONS = ("line_of_business", "data_access_group")
+
+
+async def _own_client(session: AsyncSession, row: Any) -> set[int]:
+    """A client's configuration includes its place under its parent."""
+    return {row.id, row.parent_id}
+
+
+async def _account_client(session: AsyncSession, row: Any) -> set[int]:
+    return {row.group_client_id}
+
+
+async def _client_of_account(session: AsyncSession, row: Any) -> set[int]:
+    client = await session.scalar(
+        sa.select(col(GroupAccount.group_client_id)).where(
+            col(GroupAccount.id) == row.group_account_id
+        )
+    )
+    return {client} if client is not None else set()
+
+
+async def _mark(session: AsyncSession, ids: set[int]) -> None:
+    now = utcnow()
+    for client_id in sorted(ids):
+        client = await session.get(GroupClient, client_id)
+        if client is not None and client not in session.deleted:
+            client.status = GroupStatus.CHANGED
+            client.updated_at = now
+
+
+declare(
+    GroupClient,
+    Entity(
+        noun="group client", reach=clients, groups=_own_client, restriction_fields=_RESTRICTIONS
+    ),
+)
+declare(
+    GroupAccount,
+    Entity(
+        noun="group account",
+        reach=accounts,
+        groups=_account_client,
+        restriction_fields=_RESTRICTIONS,
+    ),
+)
+declare(
+    InsurableClass,
+    Entity(
+        noun="insurable class",
+        reach=lambda scope: of_accounts(scope, col(InsurableClass.group_account_id)),
+        groups=_client_of_account,
+    ),
+)
+declare(
+    GroupAccountProduct,
+    Entity(
+        noun="group account product",
+        reach=lambda scope: of_accounts(scope, col(GroupAccountProduct.group_account_id)),
+        groups=_client_of_account,
+    ),
+)
+on_groups_changed(_mark)

@@ -8,30 +8,49 @@ they subscribe to. Each predicate is built once per scope (see authz.access.SCOP
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.orm
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import SCOPES, RowScope
-from domain.groups import access as groups
+from domain.core.reach import Entity, declare
+from domain.groups import reach as groups
 from domain.groups.models import GroupAccount
-from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember
-from domain.reference.access import any_of, restricted
+from domain.policies.models import (
+    EnrollmentProduct,
+    Person,
+    Policy,
+    PolicyAccountLink,
+    PolicyClassLink,
+    PolicyMember,
+)
+from domain.reference.reach import any_of, restricted
 
 
 def _in_granted_subtrees(scope: RowScope) -> Any:
+    """Policies ever linked to a granted account; for a change, those whose latest link is."""
     if not scope.subtrees:
         return sa.false()
     granted_accounts = sa.select(col(GroupAccount.id)).where(
         groups.in_subtree(scope, col(GroupAccount.group_client_id))
     )
-    return col(Policy.id).in_(
-        sa.select(col(PolicyAccountLink.policy_id)).where(
-            col(PolicyAccountLink.group_account_id).in_(granted_accounts)
-        )
+    links = sa.select(col(PolicyAccountLink.policy_id)).where(
+        col(PolicyAccountLink.group_account_id).in_(granted_accounts)
     )
+    if scope.writes:
+        later = sa.orm.aliased(PolicyAccountLink)
+        links = links.where(
+            ~sa.exists().where(
+                col(later.policy_id) == col(PolicyAccountLink.policy_id),
+                col(later.start_date) > col(PolicyAccountLink.start_date),
+            )
+        )
+    return col(Policy.id).in_(links)
 
 
 def _own(scope: RowScope) -> Any:
@@ -75,3 +94,32 @@ def persons(scope: RowScope) -> Any:
     # One IN over a UNION, not two conditions OR-ed: see any_of.
     own = sa.select(col(Person.id)).where(col(Person.person_number) == scope.person)
     return col(Person.id).in_(sa.union(members, own))
+
+
+_RESTRICTIONS = ("line_of_business", "data_access_group")
+
+
+async def _policy_state(session: AsyncSession, row: Any) -> dict[str, Any]:
+    from domain.policies.state import policy_rows, policy_snapshot
+
+    return policy_snapshot(row, await policy_rows(session, row.id))
+
+
+declare(
+    Policy,
+    Entity(noun="policy", reach=policies, snapshot=_policy_state, restriction_fields=_RESTRICTIONS),
+)
+declare(Person, Entity(noun="person", reach=persons))
+
+
+def _of_policies(model: Any) -> Callable[[RowScope], Any]:
+    return lambda scope: of_policies(scope, col(model.policy_id))
+
+
+for _model, _noun in (
+    (PolicyMember, "policy member"),
+    (PolicyAccountLink, "account link"),
+    (PolicyClassLink, "class link"),
+    (EnrollmentProduct, "enrolment product"),
+):
+    declare(_model, Entity(noun=_noun, reach=_of_policies(_model)))

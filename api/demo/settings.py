@@ -17,7 +17,6 @@ from sqlmodel import col
 from domain.groups.models import GroupAccount, GroupAccountProduct, GroupClient
 from domain.policies.models import Policy
 from domain.reference.models import CoverageTier, Product
-from domain.rules.models import RuleLevel, Severity, ValidationRule
 from domain.settings.models import (
     AdjustmentKind,
     AdjustmentRule,
@@ -30,6 +29,7 @@ from domain.settings.models import (
     Setting,
     SettingKind,
 )
+from domain.validation.models import RuleLevel, Severity, ValidationRule
 
 K = SettingKind
 SCHEDULES = (

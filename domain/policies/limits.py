@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.errors import ErrorCode, Problem
-from domain.policies import access
+from domain.policies import reach as access
 from domain.policies.errors import not_found
 from domain.policies.models import Person, Policy
 from domain.policies.periods import Period

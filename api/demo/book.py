@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from api.demo import data
+from api.demo.families import DEMO_FAMILIES, load_members
+from api.demo.requests import load_requests
+from api.demo.settings import load_settings
 from authz.access import EVERYTHING, Actor
-from domain.demo import data
-from domain.demo.families import DEMO_FAMILIES, load_members
-from domain.demo.requests import load_requests
-from domain.demo.settings import load_settings
 from domain.groups.accounts import create_group_account
 from domain.groups.models import (
     GroupAccount,

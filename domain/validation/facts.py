@@ -12,8 +12,6 @@ from sqlmodel import col
 
 from domain.groups.models import GroupAccount, GroupAccountProduct, GroupClient, InsurableClass
 from domain.reference.models import DataAccessGroup, LineOfBusiness
-from domain.rules.conditions import FactType
-from domain.rules.models import RuleLevel
 from domain.settings.chains import chains_for
 from domain.settings.effective import choose
 from domain.settings.models import (
@@ -23,6 +21,8 @@ from domain.settings.models import (
     SettingKind,
     SettingLevel,
 )
+from domain.validation.conditions import FactType
+from domain.validation.models import RuleLevel
 
 T, N = FactType.TEXT, FactType.NUMBER
 _SETTINGS: dict[str, FactType] = {

@@ -19,9 +19,9 @@ from authz.access import Actor
 from domain.audit.service import record
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, check_name
-from domain.groups import access as groups
+from domain.groups import reach as groups
+from domain.groups.editing import touch_account
 from domain.groups.models import GroupAccount
-from domain.groups.rules import touch_account
 from domain.reference.models import CoverageTier, Product
 from domain.settings.models import (
     AdjustmentKind,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from authz.access import RULES_READ
-from domain.rules import service
+from domain.validation import service
 from schema.core.context import Info
 from schema.core.permissions import guarded
-from schema.rules.types import ValidationRule
+from schema.validation.types import ValidationRule
 
 
 @strawberry.type

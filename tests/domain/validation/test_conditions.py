@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from domain.rules.conditions import ConditionError, check, holds
-from domain.rules.facts import FACTS
-from domain.rules.models import RuleLevel
+from domain.validation.conditions import ConditionError, check, holds
+from domain.validation.facts import FACTS
+from domain.validation.models import RuleLevel
 
 CLIENT = FACTS[RuleLevel.GROUP_CLIENT]
 

@@ -18,12 +18,19 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from authz.access import SCOPES, RowScope
-from domain.groups import access as groups
+from domain.core.reach import Entity, declare
+from domain.groups import reach as groups
 from domain.groups.models import GroupAccount
 from domain.policies.models import Person
-from domain.reference.access import any_of, restricted
+from domain.reference.reach import any_of, everyone, restricted
 from domain.workflow.engine import Assignee
-from domain.workflow.models import RequestType, WorkflowRequest, WorkflowTask
+from domain.workflow.models import (
+    ProcessDefinition,
+    RequestType,
+    WorkflowEvent,
+    WorkflowRequest,
+    WorkflowTask,
+)
 
 HEALTH_TYPES = (RequestType.MEDICAL_AUTHORIZATION, RequestType.VIDEO_CONSULTATION)
 """Requests about someone's health: never shown to the employer's managers or partners."""
@@ -56,12 +63,14 @@ def _restricted(scope: RowScope) -> Any:
 
 
 @lru_cache(maxsize=SCOPES)
-def requests(scope: RowScope, subject: str) -> Any:
-    """Requests the scope reaches, and those `subject` submitted."""
+def requests(scope: RowScope) -> Any:
+    """Requests the scope reaches, and those its holder submitted."""
     if scope.everything:
         return sa.true()
     return any_of(
-        col(WorkflowRequest.submitted_by) == subject,
+        col(WorkflowRequest.submitted_by) == scope.subject
+        if scope.subject is not None
+        else sa.false(),
         _restricted(scope),
         _in_subtrees(scope),
         _about_them(scope),
@@ -90,8 +99,22 @@ def actionable(manager: RowScope, back_office: RowScope) -> Any:
 
 
 @lru_cache(maxsize=SCOPES)
-def of_requests(scope: RowScope, subject: str, request_id: Any) -> Any:
+def of_requests(scope: RowScope, request_id: Any) -> Any:
     """Rows that belong to a request the scope (or its sender) reaches."""
     if scope.everything:
         return sa.true()
-    return request_id.in_(sa.select(col(WorkflowRequest.id)).where(requests(scope, subject)))
+    return request_id.in_(sa.select(col(WorkflowRequest.id)).where(requests(scope)))
+
+
+declare(WorkflowRequest, Entity(noun="workflow request", reach=requests))
+declare(
+    WorkflowTask,
+    Entity(noun="task", reach=lambda scope: of_requests(scope, col(WorkflowTask.request_id))),
+)
+declare(
+    WorkflowEvent,
+    Entity(
+        noun="timeline entry", reach=lambda scope: of_requests(scope, col(WorkflowEvent.request_id))
+    ),
+)
+declare(ProcessDefinition, Entity(noun="process definition", reach=everyone))

@@ -16,11 +16,11 @@ from domain.audit.service import record, snapshot
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode, Problem, check_version, raise_if
 from domain.core.fields import check_code, check_name
-from domain.rules.conditions import ConditionError, check
-from domain.rules.facts import FACTS
-from domain.rules.models import RuleLevel, Severity, ValidationRule
 from domain.settings.effective import settable_levels
 from domain.settings.models import BillAllocation, CollectionSetting, SettingKind, SettingLevel
+from domain.validation.conditions import ConditionError, check
+from domain.validation.facts import FACTS
+from domain.validation.models import RuleLevel, Severity, ValidationRule
 
 # The settings an enrichment may set, and the values each takes (None: any short text or,
 # for a rate, a number).

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.demo.book import load_demo_book
+from api.demo.book import load_demo_book
 from domain.policies.checks import Blame, check_policy
+from domain.policies.limits import PolicyLimits, utc_today
 from domain.policies.models import (
     Person,
     Policy,
@@ -22,7 +23,6 @@ from domain.policies.models import (
     Relationship,
 )
 from domain.policies.periods import age_limit_end
-from domain.policies.rules import PolicyLimits, utc_today
 from domain.policies.state import facts_for, policy_rows
 
 FAMILIES = 120

@@ -7,8 +7,8 @@ from typing import Any, Self
 import strawberry
 from strawberry.scalars import JSON
 
-from domain.rules import models
-from domain.rules.approval import Finding
+from domain.validation import models
+from domain.validation.approval import Finding
 from schema.core.relay import global_id
 from schema.settings.types import SettingKind
 

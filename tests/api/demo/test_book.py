@@ -7,11 +7,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from api.demo.book import load_demo_book
 from authz.access import EVERYTHING, Actor
 from domain.audit.models import AuditEvent
 from domain.core.columns import utcnow
 from domain.database import all_models
-from domain.demo.book import load_demo_book
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from authz.access import RowScope
-from domain.reference.models import DataAccessGroup, LineOfBusiness
+from domain.core.reach import Entity, declare
+from domain.reference.models import DataAccessGroup, LineOfBusiness, Product, ProductCoverageTier
 
 
 def any_of(*parts: Any) -> Any:
@@ -43,3 +44,17 @@ def restricted(scope: RowScope, data_access_group_id: Any, line_of_business_id: 
             for r in sorted(scope.restrictions, key=repr)
         ),
     )
+
+
+def everyone(scope: RowScope) -> Any:
+    """Rows anyone may see who may read the area at all (reference data, catalogues)."""
+    return sa.true()
+
+
+for _model, _noun in (
+    (LineOfBusiness, "line of business"),
+    (DataAccessGroup, "data access group"),
+    (Product, "product"),
+    (ProductCoverageTier, "coverage tier"),
+):
+    declare(_model, Entity(noun=_noun, reach=everyone))

@@ -6,17 +6,17 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import GROUPS_WRITE, RULES_WRITE
-from domain.rules import approval, service
-from domain.rules.approval import Outcome
-from domain.rules.models import ValidationRule as RuleRow
+from domain.validation import approval, service
+from domain.validation.approval import Outcome
+from domain.validation.models import ValidationRule as RuleRow
 from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, perform
 from schema.core.permissions import guarded
 from schema.core.relay import require_id
 from schema.groups.types import GroupClient
-from schema.rules import inputs
-from schema.rules.types import RuleFinding, ValidationRule, findings
+from schema.validation import inputs
+from schema.validation.types import RuleFinding, ValidationRule, findings
 
 _ERRORS = "Why the input was refused; empty on success, and then every change was saved."
 

@@ -1,0 +1,238 @@
+"""The one write path: every change, from any entry point, is made by `changing`.
+
+A change looks its target up within the reach of the actor who asked (a row out of reach is
+NOT_FOUND, exactly as an unknown id), checks the version the actor saw, snapshots the row,
+lets the caller apply the change, then re-checks that the row is still within the actor's
+reach, marks the group clients whose configuration holds the row CHANGED, and records the
+audit event with its `Action`, all in the caller's transaction. Mutations, workflow steps
+(as the requester, with the approver recorded), and later file rows, campaigns and webhooks
+all write through it, so no entry point can skip a step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.access import Actor
+from domain.audit.models import AuditEvent
+from domain.audit.service import snapshot
+from domain.core.errors import DomainError, ErrorCode, Problem, check_version
+from domain.core.reach import Entity, entity, load_areas, visible
+
+M = TypeVar("M")
+
+
+class Action(StrEnum):
+    """What a change did, as the audit trail names it (the mutation's name)."""
+
+    GROUP_CLIENT_CREATE = "groupClientCreate"
+    GROUP_CLIENT_UPDATE = "groupClientUpdate"
+    GROUP_CLIENT_MOVE = "groupClientMove"
+    GROUP_CLIENT_DELETE = "groupClientDelete"
+    GROUP_CLIENT_SUBMIT = "groupClientSubmit"
+    GROUP_ACCOUNT_CREATE = "groupAccountCreate"
+    GROUP_ACCOUNT_UPDATE = "groupAccountUpdate"
+    GROUP_ACCOUNT_TERMINATE = "groupAccountTerminate"
+    INSURABLE_CLASS_CREATE = "insurableClassCreate"
+    GROUP_ACCOUNT_PRODUCT_ADD = "groupAccountProductAdd"
+    GROUP_ACCOUNT_PRODUCT_REMOVE = "groupAccountProductRemove"
+    POLICY_ENROLL = "policyEnroll"
+    POLICY_MEMBER_ADD = "policyMemberAdd"
+    POLICY_MEMBER_REMOVE = "policyMemberRemove"
+    POLICY_TERMINATE = "policyTerminate"
+    POLICY_REINSTATE = "policyReinstate"
+    POLICY_MOVE = "policyMove"
+    PERSON_UPDATE = "personUpdate"
+    SETTING_SET = "settingSet"
+    SETTING_REMOVE = "settingRemove"
+    ADJUSTMENT_PERIOD_ADD = "adjustmentPeriodAdd"
+    PREMIUM_SCHEDULE_CREATE = "premiumScheduleCreate"
+    ADJUSTMENT_RULE_CREATE = "adjustmentRuleCreate"
+    BROKER_AGENT_CREATE = "brokerAgentCreate"
+    BILLING_ACCOUNT_CREATE = "billingAccountCreate"
+    PROVIDER_GROUP_CREATE = "providerGroupCreate"
+    PRODUCT_PARAMETER_CREATE = "productParameterCreate"
+    VALIDATION_RULE_CREATE = "validationRuleCreate"
+    VALIDATION_RULE_UPDATE = "validationRuleUpdate"
+    ACCESS_GRANT_ADD = "accessGrantAdd"
+    ACCESS_GRANT_REMOVE = "accessGrantRemove"
+    API_KEY_CREATE = "apiKeyCreate"
+    API_KEY_REVOKE = "apiKeyRevoke"
+    WORKFLOW_REQUEST_SUBMIT = "workflowRequestSubmit"
+    WORKFLOW_TASK_COMPLETE = "workflowTaskComplete"
+    WORKFLOW_REQUEST_CANCEL = "workflowRequestCancel"
+    PROCESS_DEFINITION_DEPLOY = "processDefinitionDeploy"
+
+
+@dataclass
+class Change(Generic[M]):
+    """One change in progress: its target (None until `add` for a new row) and its state."""
+
+    session: AsyncSession
+    actor: Actor
+    action: Action
+    model: type[M]
+    target: M | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    """The state to record, when the caller knows it better than the row's columns."""
+    deleted: bool = False
+    marks_changed: bool = True
+    tree_field: str | None = None
+    _groups: set[int] = field(default_factory=set)
+
+    @property
+    def row(self) -> M:
+        """The target; a change that has none yet must `add` one first."""
+        assert self.target is not None, "this change has no target yet"
+        return self.target
+
+    def add(self, row: M) -> M:
+        """Make a new row the target of this change."""
+        self.session.add(row)
+        self.target = row
+        return row
+
+    async def delete(self) -> None:
+        """Delete the target once the change is recorded."""
+        self.deleted = True
+
+
+async def find(session: AsyncSession, actor: Actor, model: type[M], row_id: int) -> M | None:
+    """The row of `model` with this id if the actor reaches it; None as for an unknown id."""
+    stmt = sa.select(model).where(model.id == row_id, visible(actor.scope, model))  # type: ignore[attr-defined]
+    return await session.scalar(stmt)  # type: ignore[no-any-return]
+
+
+async def load(
+    session: AsyncSession, actor: Actor, model: type[M], row_id: int, *, field: str
+) -> M:
+    """The row the actor reaches, or a refusal of `field` that reads as for an unknown id."""
+    row = await find(session, actor, model, row_id)
+    if row is None:
+        raise not_found(field, entity(model).noun)
+    return row
+
+
+def not_found(field: str, noun: str) -> DomainError:
+    """The refusal of an id that names no row the caller may see; it never says which."""
+    return DomainError(Problem((field,), ErrorCode.NOT_FOUND, f"No {noun} with this id."))
+
+
+@asynccontextmanager
+async def changing(
+    session: AsyncSession,
+    actor: Actor,
+    action: Action,
+    model: type[M],
+    target_id: int | None = None,
+    *,
+    field: str = "id",
+    version: int | None = None,
+    marks_changed: bool = True,
+    tree_field: str | None = None,
+) -> AsyncIterator[Change[M]]:
+    """Make one change to a row of `model` as `actor`; see the module's docstring.
+
+    With `target_id`, the row is loaded within the actor's reach (`field` names the input at
+    fault when it is not) and `version`, when given, must be the row's; without it, the
+    block creates the row with `change.add`. `tree_field` names the input that places the
+    row in the tree, blamed when a subtree grant no longer reaches the row.
+    """
+    declared = entity(model)
+    change: Change[M] = Change(
+        session, actor, action, model, marks_changed=marks_changed, tree_field=tree_field
+    )
+    if target_id is not None:
+        change.target = await load(session, actor, model, target_id, field=field)
+        if version is not None:
+            check_version(change.target, version)
+        change.before = await _state(session, declared, change.target)
+        change._groups = await declared.groups(session, change.target)
+    yield change
+    await _finish(change, declared)
+
+
+async def _finish(change: Change[Any], declared: Entity) -> None:
+    session, row = change.session, change.row
+    if not change.deleted:
+        # Read before the flush, so that marking the groups and the change itself are one
+        # UPDATE of each row (each UPDATE moves a row's version on).
+        change._groups |= await declared.groups(session, row)
+    else:
+        await session.delete(row)
+    if change.marks_changed:
+        await mark_changed(session, change._groups)
+    await session.flush()
+    if not change.deleted:
+        await _ensure_reachable(change, declared)
+    session.add(
+        AuditEvent(
+            actor=change.actor.subject,
+            decided_by=change.actor.decided_by,
+            action=change.action.value,
+            entity_type=change.model.__name__,
+            entity_id=row.id,
+            before=change.before,
+            after=None if change.deleted else change.after or await _state(session, declared, row),
+        )
+    )
+    await session.flush()
+
+
+async def _state(session: AsyncSession, declared: Entity, row: Any) -> dict[str, Any]:
+    if declared.snapshot is not None:
+        return await declared.snapshot(session, row)
+    return snapshot(row, omit=declared.omit)
+
+
+async def _ensure_reachable(change: Change[Any], declared: Entity) -> None:
+    """Refuse a change that would leave the row outside the rows the actor may change."""
+    scope = change.actor.scope
+    if scope.everything:
+        return
+    model = change.model
+    stmt = sa.select(model.id).where(model.id == change.row.id, visible(scope, model))
+    if await change.session.scalar(stmt) is not None:
+        return
+    fields = [*(declared.restriction_fields if scope.restrictions else ())]
+    if scope.subtrees and change.tree_field:
+        fields.append(change.tree_field)
+    raise DomainError(
+        *(
+            Problem(
+                (name,),
+                ErrorCode.FORBIDDEN,
+                "Your grants do not reach a row placed like this; choose a value they cover.",
+            )
+            for name in fields or ["id"]
+        )
+    )
+
+
+Marker = Callable[[AsyncSession, set[int]], Awaitable[None]]
+_MARKER: list[Marker] = []
+
+
+def on_groups_changed(marker: Marker) -> None:
+    """Register how group clients are marked CHANGED; the groups area does, once."""
+    _MARKER[:] = [marker]
+
+
+async def mark_changed(session: AsyncSession, group_client_ids: set[int]) -> None:
+    """Mark these group clients CHANGED: their configuration must be approved again.
+
+    A client the actor cannot see is marked too: restrictions are per row, and a change to an
+    account the actor reaches changes its client's configuration all the same.
+    """
+    ids = {i for i in group_client_ids if i is not None}
+    if ids:
+        load_areas()
+        await _MARKER[0](session, ids)

@@ -1,0 +1,89 @@
+"""Which rows of every model a scope reaches: one registry, read by every query and change.
+
+Each area declares its models here once (in its `access.py`): the SQL predicate of the rows a
+scope reaches, the noun an error names when a row is out of reach, and, for the rows that
+belong to a group's configuration, which group clients a change to them makes CHANGED. Lists,
+counts, loaders, lookups by code and the write path (domain.core.changes) all ask `visible`,
+so a row is hidden the same way from every entry point.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.access import RowScope
+
+_AREAS = (
+    "domain.reference.reach",
+    "domain.groups.reach",
+    "domain.policies.reach",
+    "domain.settings.reach",
+    "domain.validation.reach",
+    "domain.workflow.reach",
+    "domain.access.reach",
+    "domain.audit.reach",
+)
+"""The modules that declare their models; imported on the first question, so that this
+module imports no area (areas import it)."""
+
+
+async def _no_groups(session: AsyncSession, row: Any) -> set[int]:
+    return set()
+
+
+@dataclass(frozen=True)
+class Entity:
+    """What the write path and the queries need to know of one model."""
+
+    noun: str
+    """How a message names a row of it: 'group client', 'policy'."""
+    reach: Callable[[RowScope], Any]
+    """The SQL predicate of the rows a scope reaches."""
+    groups: Callable[[AsyncSession, Any], Awaitable[set[int]]] = _no_groups
+    """The group clients whose configuration holds the row: a change to it makes them CHANGED."""
+    restriction_fields: tuple[str, ...] = ()
+    """The input fields that set the row's own restrictions (data access group, line)."""
+    omit: frozenset[str] = field(default_factory=frozenset)
+    """Columns the audit trail must never hold (a key's hash)."""
+    snapshot: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    """The state the audit trail keeps; by default the row's own columns."""
+
+
+_ENTITIES: dict[type, Entity] = {}
+
+
+def declare(model: type, entity: Entity) -> None:
+    """Register how rows of `model` are reached, named and grouped."""
+    _ENTITIES[model] = entity
+
+
+def load_areas() -> None:
+    """Import every area's declarations, once."""
+    if not _ENTITIES:
+        for name in _AREAS:
+            importlib.import_module(name)
+
+
+def entity(model: type) -> Entity:
+    """The declaration of `model`; a model nobody declared is a bug, never an open door."""
+    load_areas()
+    try:
+        return _ENTITIES[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} has no reach declared in domain.core.reach") from None
+
+
+def visible(scope: RowScope, model: type) -> Any:
+    """The SQL predicate of the rows of `model` that `scope` reaches."""
+    return entity(model).reach(scope)
+
+
+def declared() -> Iterable[type]:
+    """Every model with a declaration (for the tests that hold every model to the rules)."""
+    load_areas()
+    return tuple(_ENTITIES)
