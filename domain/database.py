@@ -59,7 +59,18 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        begin = connection.get_execution_options().get(SQLITE_BEGIN, "BEGIN")
+        if begin:  # None: each statement is a transaction of its own, as in autocommit
+            connection.exec_driver_sql(begin)
+
+
+SQLITE_BEGIN = "sqlite_begin"
+"""An execution option: the statement that begins a SQLite transaction ("BEGIN" unless set).
+
+A transaction that reads and then writes asks SQLite to upgrade its read lock to a write
+lock; when another transaction holds that, SQLite refuses at once ("database is locked",
+whatever busy_timeout says), since waiting could deadlock. "BEGIN IMMEDIATE" takes the
+write lock before the first read, and a second writer waits for it under busy_timeout."""
 
 
 def _taking_turns(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -131,17 +142,29 @@ def session_factory(engine: AsyncEngine | AsyncConnection) -> async_sessionmaker
 READS_OUTSIDE_TRANSACTION = "reads outside transaction"
 """Marks, in Session.info, a session whose reads run without a transaction."""
 
+_READING: dict[str, dict[str, Any]] = {
+    "postgresql": {"isolation_level": "AUTOCOMMIT"},
+    "sqlite": {SQLITE_BEGIN: None},
+}
+_WRITING: dict[str, dict[str, Any]] = {
+    # PostgreSQL's default level, which the services' guarded updates are written for.
+    "postgresql": {"isolation_level": "READ COMMITTED"},
+    "sqlite": {SQLITE_BEGIN: "BEGIN IMMEDIATE"},
+}
+
 
 def request_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """The sessions of HTTP requests. On PostgreSQL they read outside any transaction
-    (autocommit) and `begin_writing` opens one for a write: a request that only reads
-    saves the BEGIN and ROLLBACK round trips, two of an employee's coverage's eight
-    (bench.load: 280 requests/s with them, 310 and 337 without). A read sees what it would in
-    a transaction: at READ COMMITTED each statement takes its own snapshot either way."""
-    if engine.dialect.name != "postgresql":
-        return session_factory(engine)
+    """The sessions of HTTP requests, subscriptions and in-process workflow steps. They read
+    outside any transaction and `begin_writing` opens one for a write.
+
+    On PostgreSQL (autocommit) a request that only reads saves the BEGIN and ROLLBACK round
+    trips, two of an employee's coverage's eight (bench.load: 280 requests/s with them, 310
+    and 337 without). A read sees what it would in a transaction: at READ COMMITTED each
+    statement takes its own snapshot either way. On SQLite a read holds the database's
+    shared lock only while its statement runs, not until the session ends: a transaction
+    left open by a request or a WebSocket subscription would keep every writer waiting."""
     return async_sessionmaker(
-        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        engine.execution_options(**_READING[engine.dialect.name]),
         class_=SharedSession,
         expire_on_commit=False,
         autoflush=False,
@@ -151,12 +174,12 @@ def request_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 async def begin_writing(session: AsyncSession) -> None:
     """Make what the session does next one transaction, for a session of `request_sessions`
-    that was reading outside one; other sessions are in one already."""
+    that was reading outside one (on SQLite, one that holds the write lock from its first
+    statement); other sessions are in one already."""
     if not session.info.get(READS_OUTSIDE_TRANSACTION):
         return
     await session.commit()  # ends the reads: nothing was written outside a transaction
-    # PostgreSQL's default level, which the services' guarded updates are written for.
-    await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
+    await session.connection(execution_options=_WRITING[session.get_bind().dialect.name])
 
 
 def all_models() -> None:

@@ -1,8 +1,10 @@
-"""On PostgreSQL a request's session reads outside a transaction and writes inside one."""
+"""A request's session reads outside a transaction and writes inside one that, on SQLite, holds
+the write lock from its start: concurrent writers wait their turn, readers never wait."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,36 +13,28 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
-from domain.database import create_engine, request_sessions
 from domain.reference.models import LineOfBusiness
-from migrations.runner import upgrade
-from tests.conftest import POSTGRES_URL, _postgres_database
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL only: SQLite reads in one")
-
-
-@pytest.fixture(scope="module")
-def own_database() -> Iterator[str]:
-    """A database of this module's: what a request commits must really be committed."""
-    for url in _postgres_database():
-        upgrade(url)
-        yield url
+PROMPTLY = 2.0
+"""Seconds: well under SQLite's busy_timeout (5 s), so a wait for a lock shows as a timeout."""
 
 
-@pytest.fixture
-async def committing(own_database: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(own_database)
-    yield engine
-    await engine.dispose()
+def _in_transaction(conn: Any) -> bool:
+    dbapi_connection = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        return not dbapi_connection.autocommit
+    return bool(dbapi_connection._connection.in_transaction)  # aiosqlite's sqlite3 connection
 
 
 @pytest.fixture
 def in_transaction(committing: AsyncEngine) -> Iterator[list[tuple[str, bool]]]:
-    """(statement, whether it ran inside a transaction) for each statement sent."""
+    """(statement, whether it ran inside a transaction) for each statement but BEGIN."""
     seen: list[tuple[str, bool]] = []
 
     def record(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append((statement.split()[0], not conn.connection.dbapi_connection.autocommit))
+        verb = statement.split()[0]
+        if verb != "BEGIN":
+            seen.append((verb, _in_transaction(conn)))
 
     event.listen(committing.sync_engine, "before_cursor_execute", record)
     yield seen
@@ -52,16 +46,19 @@ async def _codes(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
         return list(await session.scalars(sa.select(LineOfBusiness.code).order_by("code")))
 
 
+async def _add(session: AsyncSession, code: str) -> None:
+    session.add(LineOfBusiness(code=code, name=code))
+    await session.flush()
+
+
 async def test_reads_run_outside_a_transaction_and_writes_inside_one(
-    committing: AsyncEngine, in_transaction: list[tuple[str, bool]]
+    sessions: async_sessionmaker[AsyncSession], in_transaction: list[tuple[str, bool]]
 ) -> None:
-    sessions = request_sessions(committing)
     async with sessions() as session:
         # when a request reads, writes through atomic, then reads again
         await session.execute(sa.select(LineOfBusiness.id))
         async with atomic(session):
-            session.add(LineOfBusiness(code="RS-1", name="Kept"))
-            await session.flush()
+            await _add(session, "RS-1")
             await session.execute(sa.select(LineOfBusiness.id))
         await session.execute(sa.select(LineOfBusiness.id))
     # then only the atomic block's statements ran inside a transaction
@@ -74,24 +71,87 @@ async def test_reads_run_outside_a_transaction_and_writes_inside_one(
     assert "RS-1" in await _codes(sessions)
 
 
-async def test_a_failed_write_leaves_nothing_even_after_reads(committing: AsyncEngine) -> None:
-    sessions = request_sessions(committing)
+async def test_a_failed_write_leaves_nothing_even_after_reads(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     async with sessions() as session:
         await session.execute(sa.select(LineOfBusiness.id))
         # when the block writes two rows and then fails
         with pytest.raises(RuntimeError):
             async with atomic(session):
-                session.add(LineOfBusiness(code="RS-2", name="Lost"))
-                await session.flush()
-                session.add(LineOfBusiness(code="RS-3", name="Lost"))
-                await session.flush()
+                await _add(session, "RS-2")
+                await _add(session, "RS-3")
                 raise RuntimeError("after the writes")
         # then neither was kept, and the session reads on
-        assert (
-            await session.execute(sa.select(sa.func.count()).select_from(LineOfBusiness))
-        ).scalar() is not None
+        assert await session.scalar(sa.select(sa.func.count()).select_from(LineOfBusiness))
     codes = await _codes(sessions)
     assert "RS-2" not in codes and "RS-3" not in codes
+
+
+async def test_a_savepoint_inside_a_write_undoes_only_its_own_part(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # when a write tries something in a savepoint, undoes it, and writes on
+    async with sessions() as session, atomic(session):
+        await _add(session, "SP-1")
+        savepoint = await session.begin_nested()
+        await _add(session, "SP-2")
+        await savepoint.rollback()
+        await _add(session, "SP-3")
+    # then what came before and after the savepoint was kept, and only that
+    codes = await _codes(sessions)
+    assert ("SP-1" in codes, "SP-2" in codes, "SP-3" in codes) == (True, False, True)
+
+
+async def test_writers_that_read_first_both_write(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async def read_then_write(code: str) -> None:
+        async with sessions() as session:
+            await session.execute(sa.select(LineOfBusiness.id))
+            async with atomic(session):
+                await session.execute(sa.select(LineOfBusiness.id))
+                await asyncio.sleep(0.05)  # long enough for the other to read too
+                await _add(session, code)
+
+    # when two requests each read, then write, at the same moment
+    await asyncio.wait_for(
+        asyncio.gather(read_then_write("RW-1"), read_then_write("RW-2")), PROMPTLY
+    )
+    # then both writes were kept: the second waited for the first
+    codes = await _codes(sessions)
+    assert "RW-1" in codes and "RW-2" in codes
+
+
+async def test_an_open_session_that_read_holds_up_no_writer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as reader:
+        # given a session (a subscription's, say) that read and stays open
+        await reader.execute(sa.select(LineOfBusiness.id))
+        # when another session writes
+        async with sessions() as writer:
+            await asyncio.wait_for(_write(writer, "OS-1"), PROMPTLY)
+        # then it was kept at once, and the reader sees it
+        assert "OS-1" in list(await reader.scalars(sa.select(LineOfBusiness.code)))
+
+
+async def _write(session: AsyncSession, code: str) -> None:
+    async with atomic(session):
+        await _add(session, code)
+
+
+async def test_a_reader_is_not_held_up_by_a_writer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    # given a write under way, not yet committed
+    async with sessions() as writer, sessions() as reader, atomic(writer):
+        await _add(writer, "RD-1")
+        # when another session reads meanwhile
+        codes = await asyncio.wait_for(reader.scalars(sa.select(LineOfBusiness.code)), PROMPTLY)
+        # then it reads at once, what was committed before
+        assert "RD-1" not in list(codes)
+    assert "RD-1" in await _codes(sessions)
 
 
 async def test_the_app_serves_reads_and_writes_with_request_sessions(own_database: str) -> None:
