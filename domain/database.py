@@ -160,9 +160,10 @@ def request_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     On PostgreSQL (autocommit) a request that only reads saves the BEGIN and ROLLBACK round
     trips, two of an employee's coverage's eight (bench.load: 280 requests/s with them, 310
     and 337 without). A read sees what it would in a transaction: at READ COMMITTED each
-    statement takes its own snapshot either way. On SQLite a read holds the database's
-    shared lock only while its statement runs, not until the session ends: a transaction
-    left open by a request or a WebSocket subscription would keep every writer waiting."""
+    statement takes its own snapshot either way. On SQLite each read likewise sees what was
+    committed when it ran, and holds the database's shared lock only while it runs: a
+    transaction left open by a request or a WebSocket's session kept every writer waiting
+    until it timed out ("database is locked")."""
     return async_sessionmaker(
         engine.execution_options(**_READING[engine.dialect.name]),
         class_=SharedSession,
