@@ -148,9 +148,6 @@ def _family(rng: random.Random, i: int, place: Place, today: date) -> Family:
         f"{i:06d}",
         name,
         _years_before(start, rng.randint(22, 60), rng),
-        email=f"demo{i}@example.com",
-        salary=Decimal(rng.randrange(30_000, 150_000, 500)),
-        salary_currency="EUR",
     )
     policy = Policy(
         number=f"P-{PREFIX}{i:06d}",
@@ -159,6 +156,10 @@ def _family(rng: random.Random, i: int, place: Place, today: date) -> Family:
         data_access_group_id=place.account.data_access_group_id,
         status=PolicyStatus.ACTIVE,
         start_date=start,
+        employee_number=f"E{i:06d}",
+        work_email=f"demo{i}@example.com",
+        salary=Decimal(rng.randrange(30_000, 150_000, 500)),
+        salary_currency="EUR",
     )
     family = Family(holder, policy, place)
     family.members.append((holder, _member(Relationship.SUBSCRIBER, start)))

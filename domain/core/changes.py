@@ -49,6 +49,7 @@ class Action(StrEnum):
     POLICY_TERMINATE = "policyTerminate"
     POLICY_REINSTATE = "policyReinstate"
     POLICY_MOVE = "policyMove"
+    POLICY_EMPLOYMENT_UPDATE = "policyEmploymentUpdate"
     PERSON_UPDATE = "personUpdate"
     SETTING_SET = "settingSet"
     SETTING_REMOVE = "settingRemove"

@@ -259,15 +259,14 @@ def _elsewhere(rows: PolicyRows, facts: Facts, blame: Blame) -> list[Problem]:
                 and mine is not None
                 and mine.overlaps(other.period)
             ]
-            for other in clashes:
-                assert mine is not None
+            if clashes:
+                # The other policy may be another employer's: name neither it nor its dates.
                 code = facts.product_codes.get(product.product_id, "The product")
                 problems.append(
-                    errors.overlap(
+                    Problem(
                         blame.on(member, "start_date"),
-                        f"{code} for this person (on policy {other.policy_number})",
-                        other.period,
-                        mine,
+                        ErrorCode.OVERLAP,
+                        f"This person has {code} on another policy during part of this coverage.",
                     )
                 )
     return problems

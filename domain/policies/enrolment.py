@@ -24,6 +24,7 @@ from domain.groups.models import GroupAccount, InsurableClass
 from domain.policies import errors
 from domain.policies import reach as access
 from domain.policies.checks import Blame, PolicyRows, check_policy, child_end
+from domain.policies.employment import EmploymentData, clean_employment, employment_columns
 from domain.policies.limits import PolicyLimits, check_effective, load_person, load_policy
 from domain.policies.models import (
     EnrollmentProduct,
@@ -77,6 +78,7 @@ async def enroll_policy(
     number: str | None = None,
     line_of_business: str | None = None,
     data_access_group: str | None = None,
+    employment: EmploymentData | None = None,
 ) -> Policy:
     """Open a policy in a group account: the subscriber, their dependants and products."""
     account = await load_account(
@@ -92,6 +94,7 @@ async def enroll_policy(
     found = await enrolments(session, products, start_date, limits, problems)
     if not products:
         problems.append(errors.missing(("products",), "at least one product"))
+    job = clean_employment(("employment",), employment or EmploymentData(), problems)
     holder = await _person(session, actor, limits, ("subscriber",), subscriber, problems)
     family = [
         await _person(session, actor, limits, ("dependants", str(i)), spec, problems)
@@ -128,6 +131,7 @@ async def enroll_policy(
         line_of_business_id=lob.id if lob else account.line_of_business_id,  # type: ignore[arg-type]
         data_access_group_id=dag.id if dag else account.data_access_group_id,  # type: ignore[arg-type]
         start_date=start_date,
+        **employment_columns(job),
     )
     session.add(policy)
     await session.flush()

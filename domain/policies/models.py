@@ -50,7 +50,13 @@ _policy_version = sa.Column("version", sa.Integer, nullable=False)
 
 
 class Person(SQLModel, table=True):
-    """A human being, once, however many policies and groups they are insured in."""
+    """A human being, once, however many policies and groups they are insured in.
+
+    Only what is the same whichever employer insures them is kept here: who they are (names,
+    birth date, gender, national id) and how to reach them at home (personal e-mail, phone,
+    address). What one employer knows of them as its employee (salary, work e-mail, employee
+    number) is kept on that employer's policy, so one employer's change never shows at another.
+    """
 
     __tablename__ = "person"
     __table_args__ = (
@@ -66,13 +72,12 @@ class Person(SQLModel, table=True):
     gender: Gender = Field(sa_type=enum_column(Gender))
     national_id: str | None = Field(default=None, max_length=30)
     email: str | None = Field(default=None, max_length=254)
+    """The personal e-mail address (a work address belongs to the policy)."""
     phone: str | None = Field(default=None, max_length=30)
     address_line: str | None = Field(default=None, max_length=200)
     postal_code: str | None = Field(default=None, max_length=20)
     city: str | None = Field(default=None, max_length=100)
     country: str | None = Field(default=None, max_length=2)
-    salary: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
-    salary_currency: str | None = Field(default=None, max_length=3)
     version: int = Field(default=1, sa_column=_person_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -81,7 +86,14 @@ class Person(SQLModel, table=True):
 
 
 class Policy(SQLModel, table=True):
-    """The contract of one subscriber and the family members insured with them."""
+    """The contract of one subscriber and the family members insured with them.
+
+    A policy is also the subscriber's employment in one group: their employee number, work
+    e-mail and salary are columns here rather than on the shared person, so each employer sees
+    and changes only its own. Columns, not a table of their own: a policy is exactly one
+    employment (one subscriber, one group), so the data shares the policy's reach, version and
+    audit, and reading it costs no join or loader.
+    """
 
     __tablename__ = "policy"
 
@@ -95,6 +107,10 @@ class Policy(SQLModel, table=True):
     )
     start_date: date
     end_date: date | None = None
+    employee_number: str | None = Field(default=None, max_length=30)
+    work_email: str | None = Field(default=None, max_length=254)
+    salary: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
+    salary_currency: str | None = Field(default=None, max_length=3)
     version: int = Field(default=1, sa_column=_policy_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

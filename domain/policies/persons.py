@@ -1,7 +1,10 @@
 """Persons: what a user may type about one, finding them again, changing them.
 
-A person is one row however many policies and groups they are insured in: enrolling a
-national id that is already known finds that person, if the birth date agrees.
+A person is one row however many employers insure them, and holds only what is the same at
+every employer: who they are and how to reach them at home. Enrolling a national id that is
+already known links that person when the birth date and the names agree; any other answer
+would tell the caller what another employer recorded. What an employer knows of its employee
+(salary, work e-mail) is on its policy: see domain.policies.employment.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,16 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.audit.service import record, snapshot
+from domain.core.changes import Action, changing, not_found
 from domain.core.columns import utcnow
-from domain.core.errors import ErrorCode, Problem, check_version, raise_if
+from domain.core.errors import ErrorCode, Problem, raise_if
 from domain.core.fields import check_name, is_plain_text
-from domain.policies.limits import PolicyLimits, load_person
+from domain.policies import reach
+from domain.policies.limits import PolicyLimits
 from domain.policies.models import Gender, Person, PolicyMember, Relationship
 from domain.policies.periods import age_limit_end
 
 EARLIEST_BIRTH = date(1900, 1, 1)
-MAX_SALARY = Decimal("999999999999.99")
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,6 @@ class PersonData:
     postal_code: str | None = None
     city: str | None = None
     country: str | None = None
-    salary: Decimal | None = None
-    salary_currency: str | None = None
 
 
 # field -> (most characters, the shape it must have, what to tell the user)
@@ -59,9 +59,8 @@ _TEXTS: dict[str, tuple[int, re.Pattern[str] | None, str]] = {
     "postal_code": (20, re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]*$"), "letters, digits, - "),
     "city": (100, None, ""),
     "country": (2, re.compile(r"^[A-Z]{2}$"), "an ISO 3166 code of two letters, e.g. DE"),
-    "salary_currency": (3, re.compile(r"^[A-Z]{3}$"), "an ISO 4217 code, e.g. EUR"),
 }
-_UPPER = {"country", "salary_currency"}
+EMAIL = _TEXTS["email"]
 
 
 def clean_person(
@@ -76,9 +75,9 @@ def clean_person(
     }
     for name, (longest, shape, hint) in _TEXTS.items():
         value = getattr(data, name)
-        if value is not None and name in _UPPER:
+        if value is not None and name == "country":
             value = value.upper()
-        changes[name] = _text((*path, name), value, longest, shape, hint, problems)
+        changes[name] = check_text((*path, name), value, longest, shape, hint, problems)
     if not EARLIEST_BIRTH <= data.birth_date <= today:
         problems.append(
             Problem(
@@ -87,11 +86,10 @@ def clean_person(
                 f"The birth date must lie between {EARLIEST_BIRTH} and today.",
             )
         )
-    _salary(path, data.salary, changes["salary_currency"], problems)
     return replace(data, **changes)
 
 
-def _text(
+def check_text(
     field: tuple[str, ...],
     value: str | None,
     longest: int,
@@ -99,6 +97,7 @@ def _text(
     hint: str,
     problems: list[Problem],
 ) -> str | None:
+    """Return the text with its spaces tidied, None when empty; record why it is unacceptable."""
     text = " ".join(value.split()) if value is not None else None
     if not text:
         return None
@@ -113,45 +112,23 @@ def _text(
     return text
 
 
-def _salary(
-    path: tuple[str, ...], salary: Decimal | None, currency: str | None, problems: list[Problem]
-) -> None:
-    if salary is None:
-        if currency is not None:
-            problems.append(
-                Problem((*path, "salary"), ErrorCode.REQUIRED, "A currency needs a salary.")
-            )
-        return
-    try:
-        exact = salary == salary.quantize(Decimal("0.01"))
-    except InvalidOperation:
-        exact = False
-    if not (salary.is_finite() and exact and Decimal(0) <= salary <= MAX_SALARY):
-        problems.append(
-            Problem(
-                (*path, "salary"),
-                ErrorCode.INVALID_FORMAT,
-                f"A salary is an amount from 0 to {MAX_SALARY} with at most two decimals.",
-            )
-        )
-    elif currency is None:
-        problems.append(
-            Problem((*path, "salary_currency"), ErrorCode.REQUIRED, "Give the salary's currency.")
-        )
-
-
 async def person_for(
     session: AsyncSession, path: tuple[str, ...], data: PersonData, problems: list[Problem]
 ) -> Person | None:
-    """Find the person by national id, or add a new one; None when the id is someone else's."""
+    """Find the person by national id, or add a new one; None when the details do not agree.
+
+    Linking a known person shows the caller nothing they did not type themselves: the
+    national id, birth date and names must all agree (names ignoring case), and what an
+    employer knows of its employee is on its own policy, never on the person.
+    """
     if data.national_id is not None:
         known = await session.scalar(
             sa.select(Person).where(col(Person.national_id) == data.national_id)
         )
         if known is not None:
-            if known.birth_date == data.birth_date:
+            if _same_human(known, data):
                 return known
-            problems.append(_taken((*path, "national_id")))
+            problems.append(unusable_national_id((*path, "national_id")))
             return None
     person = Person(person_number=_new_number(), **asdict(data))
     session.add(person)
@@ -159,13 +136,26 @@ async def person_for(
     return person
 
 
+def _same_human(known: Person, data: PersonData) -> bool:
+    return (known.birth_date, known.given_name.casefold(), known.family_name.casefold()) == (
+        data.birth_date,
+        data.given_name.casefold(),
+        data.family_name.casefold(),
+    )
+
+
 def _new_number() -> str:
     return f"PN-{secrets.token_hex(5).upper()}"
 
 
-def _taken(field: tuple[str, ...]) -> Problem:
+def unusable_national_id(field: tuple[str, ...]) -> Problem:
+    """The one answer that a national id is someone's already, the minimum the unique id
+    cannot avoid: it says neither whose, nor where, nor which of the details differ."""
     return Problem(
-        field, ErrorCode.DUPLICATE, "Another person, with another birth date, has this national id."
+        field,
+        ErrorCode.DUPLICATE,
+        "This national id cannot be used with these details; check it, the birth date and "
+        "the names.",
     )
 
 
@@ -178,9 +168,41 @@ async def update_person(
     version: int,
     changes: Mapping[str, Any],
 ) -> Person:
-    """Change a person's data; fields not in `changes` keep their value, None clears one."""
-    person = await load_person(session, person_id, scope=actor.scope, field_name="id")
-    check_version(person, version)
+    """Change a person's shared data; fields not in `changes` keep their value, None clears one.
+
+    Everyone who insures the person sees the change, so only a caller whose write reach holds
+    a policy the person is insured on today (not ended) may make it."""
+    async with changing(
+        session, actor, Action.PERSON_UPDATE, Person, person_id, version=version
+    ) as change:
+        person = change.row
+        if not await _insured_in_reach(session, actor, person_id, limits.today()):
+            raise not_found("id", "person")
+        data = await _checked(session, person, changes, limits)
+        for name, value in asdict(data).items():
+            setattr(person, name, value)
+        person.updated_at = utcnow()
+    return person
+
+
+async def _insured_in_reach(
+    session: AsyncSession, actor: Actor, person_id: int, today: date
+) -> bool:
+    """Whether the person is insured, today or later, on a policy the actor may change."""
+    if actor.scope.everything:
+        return True
+    stmt = sa.select(col(PolicyMember.id)).where(
+        col(PolicyMember.person_id) == person_id,
+        sa.or_(col(PolicyMember.end_date).is_(None), col(PolicyMember.end_date) >= today),
+        reach.of_policies(actor.scope, col(PolicyMember.policy_id)),
+    )
+    return await session.scalar(stmt.limit(1)) is not None
+
+
+async def _checked(
+    session: AsyncSession, person: Person, changes: Mapping[str, Any], limits: PolicyLimits
+) -> PersonData:
+    """The person's data with `changes` applied and tidied; refused with every problem."""
     current = {f.name: getattr(person, f.name) for f in fields(PersonData)}
     problems: list[Problem] = []
     for name in ("given_name", "family_name", "birth_date", "gender"):
@@ -191,15 +213,10 @@ async def update_person(
     if data.national_id not in (None, person.national_id) and await session.scalar(
         sa.select(col(Person.id)).where(col(Person.national_id) == data.national_id)
     ):
-        problems.append(_taken(("national_id",)))
-    problems.extend(await _children_past_limit(session, person_id, data.birth_date, limits))
+        problems.append(unusable_national_id(("national_id",)))
+    problems.extend(await _children_past_limit(session, person.id, data.birth_date, limits))  # type: ignore[arg-type]
     raise_if(problems)
-    before = snapshot(person)
-    for name, value in asdict(data).items():
-        setattr(person, name, value)
-    person.updated_at = utcnow()
-    await record(session, actor=actor.subject, action="personUpdate", entity=person, before=before)
-    return person
+    return data
 
 
 async def _children_past_limit(

@@ -23,6 +23,7 @@ from authz.principal import Role
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.groups.editing import load_account
 from domain.policies import enrolment, lifecycle
+from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits, load_person, load_policy
 from domain.policies.models import (
@@ -270,6 +271,7 @@ async def _enrol(
                 number=new.get("number"),
                 line_of_business=new.get("line_of_business"),
                 data_access_group=new.get("data_access_group"),
+                employment=employment_spec(new.get("employment")),
             )
             return {"policyId": policy.id, "policyNumber": policy.number}
         policy = await session.get_one(Policy, details["policy_id"])
@@ -309,7 +311,6 @@ def member_spec(given: Mapping[str, Any], relationship: Relationship | None = No
                 **person,
                 "birth_date": date.fromisoformat(person["birth_date"]),
                 "gender": Gender(person["gender"]),
-                "salary": Decimal(person["salary"]) if person.get("salary") else None,
             }
         )
         if person
@@ -317,6 +318,14 @@ def member_spec(given: Mapping[str, Any], relationship: Relationship | None = No
         start_date=_day(given.get("start_date")),
         end_date=_day(given.get("end_date")),
     )
+
+
+def employment_spec(given: Mapping[str, Any] | None) -> EmploymentData | None:
+    """The subscriber's employment as the policies services take it, from its JSON."""
+    if not given:
+        return None
+    salary = given.get("salary")
+    return EmploymentData(**{**given, "salary": Decimal(salary) if salary else None})
 
 
 def product_spec(given: Mapping[str, Any]) -> ProductSpec:

@@ -43,14 +43,25 @@ class PersonInput:
     national_id: str | None = strawberry.field(
         default=None,
         description="Up to 30 letters, digits, '.', '/', '-', spaces. A known national id "
-        "with the same birth date is that person, enrolled again.",
+        "with the same birth date and names (ignoring case) is that person, enrolled again; "
+        "with other details it is refused as DUPLICATE.",
     )
-    email: str | None = strawberry.field(default=None, description="An e-mail address.")
+    email: str | None = strawberry.field(
+        default=None, description="A personal e-mail address; a work one goes in `employment`."
+    )
     phone: str | None = strawberry.field(default=None, description="Digits, spaces, ( ) . - +.")
     address_line: str | None = strawberry.field(default=None, description="Street and number.")
     postal_code: str | None = strawberry.field(default=None, description="The postal code.")
     city: str | None = strawberry.field(default=None, description="The city.")
     country: str | None = strawberry.field(default=None, description="ISO 3166 code, e.g. DE.")
+
+
+@strawberry.input(description="What the employer knows of the subscriber; all optional.")
+class EmploymentInput:
+    employee_number: str | None = strawberry.field(
+        default=None, description="Up to 30 letters, digits, '.', '/', '_', '-', spaces."
+    )
+    work_email: str | None = strawberry.field(default=None, description="The work e-mail address.")
     salary: Decimal | None = strawberry.field(
         default=None, description="Yearly salary, with at most two decimals."
     )
@@ -120,6 +131,9 @@ class PolicyEnrollInput:
         default=None,
         description="Code of the policy's data access group; the account's by default.",
     )
+    employment: EmploymentInput | None = strawberry.field(
+        default=None, description="The subscriber's employee number, work e-mail and salary."
+    )
 
 
 @strawberry.input(description="A family member to add to a policy.")
@@ -183,7 +197,10 @@ class PolicyMoveInput:
     )
 
 
-@strawberry.input(description="Changes to a person; fields left out keep their value.")
+@strawberry.input(
+    description="Changes to a person's shared data (seen by everyone who insures them); fields "
+    "left out keep their value."
+)
 class PersonUpdateInput:
     id: strawberry.ID = strawberry.field(description="The person.")
     version: int = strawberry.field(description="The person's version you read.")
@@ -210,8 +227,20 @@ class PersonUpdateInput:
     )
     city: str | None = strawberry.field(default=strawberry.UNSET, description="null clears it.")
     country: str | None = strawberry.field(default=strawberry.UNSET, description="null clears it.")
-    salary: Decimal | None = strawberry.field(
+
+
+@strawberry.input(description="Changes to a policy's employment data; fields left out keep theirs.")
+class PolicyEmploymentUpdateInput:
+    policy_id: strawberry.ID = strawberry.field(description="The policy.")
+    version: int = strawberry.field(description=_VERSION)
+    employee_number: str | None = strawberry.field(
         default=strawberry.UNSET, description="null clears it."
+    )
+    work_email: str | None = strawberry.field(
+        default=strawberry.UNSET, description="null clears it."
+    )
+    salary: Decimal | None = strawberry.field(
+        default=strawberry.UNSET, description="null clears it, and then give no currency."
     )
     salary_currency: str | None = strawberry.field(
         default=strawberry.UNSET, description="null clears it."

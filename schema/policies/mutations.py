@@ -10,14 +10,15 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import GROUPS_WRITE, POLICIES_WRITE, Actor
-from domain.policies import enrolment, lifecycle, persons
+from domain.policies import employment, enrolment, lifecycle, persons
+from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits
 from domain.policies.models import Relationship
 from domain.policies.persons import PersonData
 from schema.core.context import Info
 from schema.core.errors import UserError
-from schema.core.mutations import actor, perform
+from schema.core.mutations import actor, mutation, perform
 from schema.core.permissions import guarded
 from schema.core.relay import optional_id, require_id
 from schema.groups.types import GroupAccount
@@ -52,6 +53,21 @@ def _person_data(given: inputs.PersonInput | None) -> PersonData | None:
     if given is None:
         return None
     return PersonData(**{f.name: getattr(given, f.name) for f in fields(PersonData)})
+
+
+def _employment(given: inputs.EmploymentInput | None) -> EmploymentData | None:
+    if given is None:
+        return None
+    return EmploymentData(**{f.name: getattr(given, f.name) for f in fields(EmploymentData)})
+
+
+def _given(input: Any, data: type) -> dict[str, Any]:
+    """The fields of `data` the input sets (null included); those left out keep their value."""
+    return {
+        f.name: getattr(input, f.name)
+        for f in fields(data)
+        if getattr(input, f.name) is not strawberry.UNSET
+    }
 
 
 def _member(
@@ -124,6 +140,7 @@ class PolicyMutation:
                 number=input.number,
                 line_of_business=input.line_of_business,
                 data_access_group=input.data_access_group,
+                employment=_employment(input.employment),
             ),
         )
 
@@ -230,29 +247,40 @@ class PolicyMutation:
             ),
         )
 
-    @strawberry.mutation(**guarded(POLICIES_WRITE, "Change a person's data."))
+    @mutation(
+        POLICIES_WRITE,
+        "Change a person's shared data: who they are and how to reach them at home. Everyone "
+        "who insures them sees it, so it needs a policy you may change that insures them today.",
+    )
     async def person_update(
         self, info: Info, input: inputs.PersonUpdateInput
     ) -> PersonUpdatePayload:
-        async def run(session: AsyncSession) -> Person:
-            changes = {
-                f.name: getattr(input, f.name)
-                for f in fields(PersonData)
-                if getattr(input, f.name) is not strawberry.UNSET
-            }
-            row = await persons.update_person(
-                session,
-                actor=actor(info, POLICIES_WRITE),
-                limits=info.context.policy_limits,
-                person_id=require_id(input.id, "Person", field="id"),
-                version=input.version,
-                changes=changes,
-            )
-            return Person.from_model(row)
-
-        return await perform(
-            info, run, lambda node, errors: PersonUpdatePayload(person=node, errors=errors)
+        row = await persons.update_person(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            person_id=require_id(input.id, "Person", field="id"),
+            version=input.version,
+            changes=_given(input, PersonData),
         )
+        return PersonUpdatePayload(person=Person.from_model(row), errors=[])
+
+    @mutation(
+        POLICIES_WRITE,
+        "Change the subscriber's employment data on a policy: employee number, work e-mail, "
+        "salary. Only this policy's employer sees them.",
+    )
+    async def policy_employment_update(
+        self, info: Info, input: inputs.PolicyEmploymentUpdateInput
+    ) -> PolicyPayload:
+        row = await employment.update_employment(
+            info.context.session,
+            actor=actor(info),
+            policy_id=_policy_id(input.policy_id),
+            version=input.version,
+            changes=_given(input, EmploymentData),
+        )
+        return PolicyPayload(policy=Policy.from_model(row), errors=[])
 
     @strawberry.mutation(
         **guarded(

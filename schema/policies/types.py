@@ -56,7 +56,11 @@ def _day(info: Info, day: date | None) -> date:
     return day if day is not None else info.context.policy_limits.today()
 
 
-@strawberry.type(description="A human being, once, however many policies and groups insure them.")
+@strawberry.type(
+    description="A human being, once, however many policies and groups insure them: who they "
+    "are and how to reach them at home, the same for every employer. What an employer knows of "
+    "them as its employee is on its policy (`Policy.employment`)."
+)
 class Person(RowNode):
     id: relay.NodeID[int]
     person_number: str = strawberry.field(description="The insurer's number for the person.")
@@ -68,14 +72,14 @@ class Person(RowNode):
     birth_date: date | None = _personal("birth_date", "The date of birth.")
     gender: Gender | None = _personal("gender", "The gender.")
     national_id: str | None = _personal("national_id", "The national identity number.")
-    email: str | None = _personal("email", "The e-mail address.")
+    email: str | None = _personal(
+        "email", "The personal e-mail address; a work address is on the policy's employment."
+    )
     phone: str | None = _personal("phone", "The telephone number.")
     address_line: str | None = _personal("address_line", "Street and number.")
     postal_code: str | None = _personal("postal_code", "The postal code.")
     city: str | None = _personal("city", "The city.")
     country: str | None = _personal("country", "The ISO 3166 country code.")
-    salary: Decimal | None = _personal("salary", "The yearly salary, where the group uses it.")
-    salary_currency: str | None = _personal("salary_currency", "The ISO 4217 currency.")
 
     @classmethod
     def from_model(cls, row: models.Person) -> Self:
@@ -84,6 +88,31 @@ class Person(RowNode):
     @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.policies.person_by_id
+
+
+@strawberry.type(
+    description="What the subscriber's employer knows of them: each employer sees only its own."
+)
+class Employment:
+    employee_number: str | None = strawberry.field(description="The employer's number for them.")
+    work_email: str | None = strawberry.field(description="The work e-mail address.")
+    salary: Decimal | None = strawberry.field(description="The yearly salary, where used.")
+    salary_currency: str | None = strawberry.field(description="The salary's ISO 4217 currency.")
+
+    @classmethod
+    def of(cls, row: models.Policy) -> Self:
+        return cls(
+            employee_number=row.employee_number,
+            work_email=row.work_email,
+            salary=row.salary,
+            salary_currency=row.salary_currency,
+        )
+
+
+def _employment(root: Policy, info: GraphQLResolveInfo) -> Employment:
+    if not info.context.access.allows(PERSONAL_FIELDS):
+        raise refuse(PERSONAL_FIELDS)
+    return Employment.of(root.row)
 
 
 @strawberry.type(description="A person insured on a policy during a period.")
@@ -256,6 +285,14 @@ class Policy(RowNode):
     end_date: date | None = strawberry.field(description="The last day; null while it runs.")
     version: int = strawberry.field(description="Bumped by every change; send it back to change.")
     row: strawberry.Private[models.Policy]
+    employment: Employment | None = direct(
+        _employment,
+        description=requires(
+            PERSONAL_FIELDS,
+            "The subscriber's employment in this policy's group: employee number, work e-mail, "
+            "salary.",
+        ),
+    )
     member_rows: strawberry.Private[list[Member] | None] = None
     """Every member row of the policy, loaded with its page when the query asks for members."""
 

@@ -12,6 +12,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain.core.errors import DomainError, ErrorCode
+from domain.policies.employment import EmploymentData
 from domain.policies.persons import PersonData
 from domain.workflow.kinds import CONTACT_FIELDS
 from schema.core.relay import optional_id, require_id
@@ -231,6 +232,7 @@ def _enrolment(given: PolicyEnrollInput) -> dict[str, Any]:
         "number": given.number,
         "line_of_business": given.line_of_business,
         "data_access_group": given.data_access_group,
+        "employment": _fields(given.employment, EmploymentData) if given.employment else None,
     }
 
 
@@ -248,6 +250,10 @@ def _person(given: PersonInput | None) -> dict[str, Any] | None:
     if given is None:
         return None
     return {f.name: getattr(given, f.name) for f in fields(PersonData)}
+
+
+def _fields(given: Any, data: type) -> dict[str, Any]:
+    return {f.name: getattr(given, f.name) for f in fields(data)}
 
 
 def _product(given: EnrollmentProductInput) -> dict[str, Any]:

@@ -146,6 +146,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "policyReinstate":           (A,   A,         A,            F,       F,      F),      # policies:write
     "policyMove":                (A,   A,         A,            F,       F,      F),      # policies:write
     "personUpdate":              (A,   A,         A,            F,       F,      F),      # policies:write
+    "policyEmploymentUpdate":    (A,   A,         A,            F,       F,      F),      # policies:write
     "groupAccountTerminate":     (A,   A,         F,            F,       F,      F),      # groups:write
     "settingSet":                (A,   A,         F,            F,       F,      F),      # settings:write
     "settingRemove":             (A,   A,         F,            F,       F,      F),      # settings:write
@@ -480,6 +481,10 @@ OPERATIONS: dict[str, Operation] = {
                 "email": "p1@example.com",
             }
         },
+    ),
+    "policyEmploymentUpdate": Operation(
+        _mutation("policyEmploymentUpdate", "PolicyEmploymentUpdateInput", "policy { number }"),
+        lambda w: {"input": {**_policy_ref(w.policy), "workEmail": "p1@work.example"}},
     ),
     "settingSet": Operation(
         _mutation("settingSet", "SettingSetInput", "settingId"),

@@ -171,9 +171,9 @@ async def test_nothing_is_saved_when_any_part_is_refused(
             ["input", "subscriber", "person", "birthDate"],
         ),
         (
-            {"subscriber": {"person": person("John", salary="1000.50")}},
+            {"employment": {"salary": "1000.50"}},
             "REQUIRED",
-            ["input", "subscriber", "person", "salaryCurrency"],
+            ["input", "employment", "salaryCurrency"],
         ),
         (
             {"subscriber": {"person": person("   ")}},
@@ -217,7 +217,7 @@ async def test_the_same_person_twice_on_one_policy_overlaps(
     refused(payload, "OVERLAP", ["input", "dependants", "0", "startDate"])
 
 
-async def test_a_national_id_with_another_birth_date_is_someone_else(
+async def test_a_national_id_with_another_birth_date_is_refused(
     admin: GraphQLClient, acme: Place
 ) -> None:
     # given
