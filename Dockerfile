@@ -6,8 +6,9 @@
 #     -e GROUPCOVER_DATABASE_URL=postgresql+psycopg://groupcover@db:5432/groupcover \
 #     groupcover
 #
-# On start it applies the migrations, then serves on port 8000. It runs in production mode
-# and refuses to start without GROUPCOVER_SECRET_KEY (at least 32 bytes).
+# On start it applies the migrations, then serves on port $PORT (8000 unless set, e.g.
+# `-e PORT=9000 -p 9000:9000`; the health check follows it). It runs in production mode and
+# refuses to start without GROUPCOVER_SECRET_KEY (at least 32 bytes).
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -31,7 +32,8 @@ ENV PATH=/opt/groupcover/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     GROUPCOVER_ENV=production \
-    GROUPCOVER_DATABASE_URL=sqlite+aiosqlite:////data/groupcover.db
+    GROUPCOVER_DATABASE_URL=sqlite+aiosqlite:////data/groupcover.db \
+    PORT=8000
 RUN groupadd --system --gid 10001 groupcover \
  && useradd --system --uid 10001 --gid groupcover --home-dir /data --no-create-home \
       --shell /usr/sbin/nologin groupcover \
@@ -43,6 +45,6 @@ WORKDIR /data
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+  CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ['PORT'], timeout=2)"]
 # `exec` makes the server PID 1, so `docker stop` (SIGTERM) shuts it down gracefully.
-CMD ["sh", "-c", "groupcover migrate && exec groupcover serve --host 0.0.0.0 --port 8000"]
+CMD ["sh", "-c", "groupcover migrate && exec groupcover serve --host 0.0.0.0 --port \"$PORT\""]

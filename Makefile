@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run PORT=8080` serves on another port.
+PORT ?= 8000
 
 .PHONY: run test lint install clean
 
@@ -22,13 +24,13 @@ run: $(STAMP)
 	@echo "Development token (admin, 12 hours), also saved in .dev-token:"
 	@cat .dev-token
 	@echo
-	@echo "Open http://127.0.0.1:8000/graphql and add the header"
+	@echo "Open http://127.0.0.1:$(PORT)/graphql and add the header"
 	@echo '  {"Authorization": "Bearer <token>"}'
 	@echo "or from a shell:"
-	@echo '  curl -s http://127.0.0.1:8000/graphql -H "Authorization: Bearer $$(cat .dev-token)" \'
+	@echo '  curl -s http://127.0.0.1:$(PORT)/graphql -H "Authorization: Bearer $$(cat .dev-token)" \'
 	@echo "    -H 'Content-Type: application/json' -d '{\"query\": \"{ groupClients(first: 5) { totalCount edges { node { code name } } } }\"}'"
 	@echo
-	$(BIN)/groupcover serve
+	$(BIN)/groupcover serve --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -9,29 +9,30 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
+from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
-from starlette.authentication import (
-    AuthCredentials,
-    AuthenticationBackend,
-    AuthenticationError,
-    BaseUser,
-)
-from starlette.middleware.authentication import AuthenticationMiddleware
-from starlette.requests import HTTPConnection, Request
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api import tokens
+from api.authentication import (
+    Authentication,
+    BearerTokenBackend,
+    PrincipalUser,
+    SignInOnConnect,
+    unauthorized,
+    with_stored_grants,
+)
 from api.limits import BodyLimit, RateLimit
+from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
-from authz.principal import ANONYMOUS, Principal, Role
-from domain.access import keys
-from domain.access.service import stored_grants
-from domain.core.columns import utcnow
+from authz.principal import ANONYMOUS
 from domain.database import create_engine, request_sessions
 from domain.workflow import jobs
 from domain.workflow.jobs import Runner
@@ -41,86 +42,42 @@ from schema.root import build_schema
 logger = logging.getLogger(__name__)
 
 
-class PrincipalUser(BaseUser):
-    """The authenticated principal, as Starlette's request.user."""
-
-    def __init__(self, principal: Principal) -> None:
-        self.principal = principal
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def display_name(self) -> str:
-        return self.principal.subject
-
-
-class BearerTokenBackend(AuthenticationBackend):
-    """Every request needs `Authorization: Bearer <token>`, except the GraphiQL page itself."""
-
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self.settings = settings
-        self.sessions = sessions
-
-    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        header = conn.headers.get("authorization")
-        if header is None:
-            if self._is_graphiql_page(conn):
-                return None
-            raise AuthenticationError("Missing `Authorization: Bearer <token>` header.")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthenticationError("The Authorization header must be `Bearer <token>`.")
-        principal = await self._principal(token.strip())
-        return AuthCredentials(sorted(principal.roles)), PrincipalUser(principal)
-
-    async def _principal(self, credential: str) -> Principal:
-        """A partner's API key is looked up on every request, so revoking it counts at once."""
-        try:
-            if keys.is_api_key(credential):
-                async with self.sessions() as session:
-                    return await keys.authenticate(session, credential, now=utcnow())
-            return tokens.verify(credential, secret=self.settings.secret_key)
-        except (tokens.InvalidToken, keys.KeyRefused) as error:
-            raise AuthenticationError(str(error)) from error
-
-    def _is_graphiql_page(self, conn: HTTPConnection) -> bool:
-        return (
-            not self.settings.production
-            and conn.scope["type"] == "http"
-            and conn.scope["method"] == "GET"
-            and "text/html" in conn.headers.get("accept", "")
-            and "query" not in conn.query_params
-        )
-
-
-def _unauthorized(_conn: HTTPConnection, error: AuthenticationError) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": str(error), "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer realm="groupcover"'},
-    )
-
-
 class GroupcoverGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint; each request gets its own session, closed when it ends."""
+
+    graphql_transport_ws_handler_class = SignInOnConnect
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         settings: Settings,
         runner: Runner | None = None,
+        backend: BearerTokenBackend | None = None,
     ) -> None:
         super().__init__(
             build_schema(production=settings.production, limits=settings.query_limits),
             graphql_ide=None if settings.production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            # A browser sends no CORS preflight before a WebSocket: strawberry checks `Origin`.
+            allowed_origins=settings.cors_origins,
         )
+        self.backend = backend or BearerTokenBackend(settings, sessions)
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
         self.database_url = settings.database_url
         self.runner = runner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        # strawberry answers a request it cannot run (a batch, a GET mutation, a body that is
+        # not JSON) in plain text; here it gets the JSON every other refusal gets.
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            response = refusal(error.status_code, error.reason)
+        await response(scope, receive, send)
 
     async def get_sub_response(self, request: Any) -> Response:
         # GraphQL over HTTP: a client that accepts application/graphql-response+json gets it,
@@ -152,9 +109,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         user = request.user
         principal = user.principal if isinstance(user, PrincipalUser) else ANONYMOUS
         session = request.state.session
-        if principal.roles and Role.ADMIN not in principal.roles:  # admin: nothing to add
-            # Read on every request, so that a grant given or taken counts on every process.
-            principal = principal.with_stored(await stored_grants(session, principal.subject))
+        principal = await with_stored_grants(session, principal)
         return Context(
             session=session,
             principal=principal,
@@ -257,12 +212,13 @@ def create_app(
         )
         sessions = request_sessions(engine)
     runner, lifespan = _background(settings, sessions, runner)
-    graphql = GroupcoverGraphQL(sessions, settings, runner)
+    backend = BearerTokenBackend(settings, sessions)
+    graphql = GroupcoverGraphQL(sessions, settings, runner, backend)
     protected = BodyLimit(
-        AuthenticationMiddleware(
+        Authentication(
             RateLimit(SessionMiddleware(graphql, sessions), settings.rate_per_minute),
-            backend=BearerTokenBackend(settings, sessions),
-            on_error=_unauthorized,
+            backend=backend,
+            on_error=unauthorized,
         ),
         settings.max_body_bytes,
     )
@@ -274,6 +230,9 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", _readyz(sessions)),
         ],
+        # Outside authentication, so that a preflight needs no token and a 401 is readable.
+        middleware=[Middleware(Cors, **cors_options(settings.cors_origins))],
+        exception_handlers={StarletteHTTPException: http_exception},
         lifespan=lifespan,
     )
     app.state.engine = engine

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 from datetime import timedelta
+from typing import Any
 
 from api.settings import SettingsError, load_settings
+
+logger = logging.getLogger("groupcover.worker")
 
 
 def _serve(args: argparse.Namespace) -> None:
@@ -76,6 +81,8 @@ def _worker(args: argparse.Namespace) -> None:
             "groupcover: the worker needs PostgreSQL; on SQLite, `groupcover serve` runs the "
             "background steps itself."
         )
+    # procrastinate logs each job it takes; with this, an operator sees the worker at work.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
     async def run() -> None:
         engine = create_engine(
@@ -85,12 +92,13 @@ def _worker(args: argparse.Namespace) -> None:
         jobs.configure_worker(sessions, settings.policy_limits)
         try:
             async with jobs.queue_on(settings.database_url) as queue:
+                _log_start(queue, settings.database_url, args)
                 # First pick up what a worker that died left half done, then take jobs.
                 _escalated, due = await jobs.sweep(sessions)
                 for request_id in due:
                     await jobs.defer_advance(queue, request_id)
                 await queue.run_worker_async(
-                    queues=["workflow"],
+                    queues=list(WORKER_QUEUES),
                     concurrency=args.concurrency,
                     wait=not args.once,
                     install_signal_handlers=not args.once,
@@ -99,6 +107,26 @@ def _worker(args: argparse.Namespace) -> None:
             await engine.dispose()
 
     asyncio.run(run())
+    logger.info("groupcover worker stopped")
+
+
+WORKER_QUEUES = ("workflow",)
+
+
+def _log_start(queue: Any, database_url: str, args: argparse.Namespace) -> None:
+    """Say what this worker listens to: its queues and tasks, the database (no password)."""
+    from sqlalchemy.engine import make_url
+
+    tasks = sorted(name for name, task in queue.tasks.items() if task.queue in WORKER_QUEUES)
+    logger.info(
+        "groupcover worker started (pid %d): queues %s (tasks %s) on %s, %d jobs at once%s",
+        os.getpid(),
+        ", ".join(WORKER_QUEUES),
+        ", ".join(tasks),
+        make_url(database_url).render_as_string(hide_password=True),
+        args.concurrency,
+        ", until the queue is empty" if args.once else "",
+    )
 
 
 def _export_schema(_args: argparse.Namespace) -> None:

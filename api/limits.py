@@ -7,18 +7,9 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-
-def _refusal(
-    status: int, message: str, code: str, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": code}}]},
-        status_code=status,
-        headers=headers,
-    )
+from api.refusals import refusal
 
 
 class BodyLimit:
@@ -53,7 +44,7 @@ class BodyLimit:
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = f"The request body is larger than {self.max_bytes} bytes."
-        await _refusal(413, message, "REQUEST_TOO_LARGE")(scope, receive, send)
+        await refusal(413, message, "REQUEST_TOO_LARGE")(scope, receive, send)
 
 
 class _TooLarge(Exception):
@@ -87,7 +78,7 @@ class RateLimit:
             if wait:
                 headers = {"Retry-After": str(math.ceil(wait))}
                 message = f"More than {self.per_minute} requests a minute; retry later."
-                await _refusal(429, message, "RATE_LIMITED", headers)(scope, receive, send)
+                await refusal(429, message, "RATE_LIMITED", headers)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 

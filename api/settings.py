@@ -7,6 +7,9 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from strawberry.http.websocket_origin import normalize_origin
 
 from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
 from schema.core.limits import QueryLimits
@@ -36,6 +39,8 @@ class Settings:
     """Requests one principal may make a minute in one process; more get 429. 0: no limit."""
     statement_timeout_ms: int = 10_000
     """The longest one SQL statement may run on PostgreSQL. 0: no limit."""
+    cors_origins: tuple[str, ...] = ()
+    """The origins whose pages may call the API from a browser (CORS, WebSocket handshakes)."""
 
     @property
     def production(self) -> bool:
@@ -67,8 +72,29 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             child_max_age=_whole_number(environ, "GROUPCOVER_CHILD_MAX_AGE", DEFAULT_CHILD_MAX_AGE),
             retro_days=_whole_number(environ, "GROUPCOVER_RETRO_DAYS", DEFAULT_RETRO_DAYS),
         ),
+        cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
         **_limits(environ),
     )
+
+
+def _origins(text: str) -> tuple[str, ...]:
+    """Read a comma-separated list of origins, each as a browser sends it in `Origin`."""
+    origins = []
+    for given in filter(None, (part.strip() for part in text.split(","))):
+        origin = normalize_origin(given)
+        # An origin is a scheme, a host and a port: a path would never match what browsers send.
+        if origin is None or not origin.startswith(("http://", "https://")) or _has_more(given):
+            raise SettingsError(
+                "GROUPCOVER_CORS_ORIGINS must list origins such as https://portal.example.com "
+                f"(a scheme, a host and an optional port, no path), not {given!r}."
+            )
+        origins.append(origin)
+    return tuple(dict.fromkeys(origins))
+
+
+def _has_more(url: str) -> bool:
+    parts = urlsplit(url)
+    return bool(parts.path not in ("", "/") or parts.query or parts.fragment or parts.username)
 
 
 def _limits(environ: dict[str, str]) -> dict[str, Any]:

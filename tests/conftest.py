@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -62,6 +63,7 @@ def _postgres_database() -> Iterator[str]:
     base = make_url(POSTGRES_URL)
     name = f"groupcover_test_{os.getpid()}_{secrets.token_hex(4)}"
     admin = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    _create_if_missing(base)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -69,6 +71,21 @@ def _postgres_database() -> Iterator[str]:
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _create_if_missing(base: Any) -> None:
+    """Create the database the URL names, from the server's `postgres` database, if missing."""
+    try:
+        psycopg.connect(base.set(drivername="postgresql").render_as_string(False)).close()
+    except psycopg.OperationalError as error:
+        if "does not exist" not in str(error):
+            raise
+        maintenance = base.set(drivername="postgresql", database="postgres")
+        with (
+            psycopg.connect(maintenance.render_as_string(False), autocommit=True) as conn,
+            contextlib.suppress(psycopg.errors.DuplicateDatabase),  # another run made it first
+        ):
+            conn.execute(f'CREATE DATABASE "{base.database}"')
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

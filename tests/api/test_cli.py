@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from api import tokens
 from api.cli import main
 from authz.principal import Principal, Role
+from tests.live import GROUPCOVER
 
 KEY = "cli-test-key-" + "z" * 40
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema.graphql"
@@ -118,6 +121,26 @@ def test_export_schema_prints_the_committed_schema(capsys: pytest.CaptureFixture
         "schema.graphql differs from the schema in the code: "
         "run groupcover export-schema > schema.graphql (and review the diff)"
     )
+
+
+def test_the_worker_says_that_it_started_and_what_it_listens_to(database_url: str) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the worker runs on PostgreSQL only")
+    # when a worker runs until the queue is empty
+    done = subprocess.run(
+        [GROUPCOVER, "worker", "--once"],
+        env={**os.environ, "GROUPCOVER_DATABASE_URL": database_url, "GROUPCOVER_SECRET_KEY": KEY},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # then its log names its queue, its tasks and its database
+    assert done.returncode == 0, done.stderr[-2000:]
+    (started,) = [line for line in done.stderr.splitlines() if "worker started" in line]
+    assert "queues workflow (tasks workflow.advance, workflow.sweep)" in started
+    assert f"on {database_url}" in started
+    assert "until the queue is empty" in started
+    assert "groupcover worker stopped" in done.stderr
 
 
 def _lifetime(token: str) -> timedelta:

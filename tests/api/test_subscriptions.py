@@ -1,5 +1,6 @@
 """A real graphql-transport-ws client follows a request on a real server: the updates come
-from the server itself, and on PostgreSQL from a worker, another process (LISTEN/NOTIFY)."""
+from the server itself, and on PostgreSQL from a worker, another process (LISTEN/NOTIFY).
+The follower signs in as a browser must, by the token in connection_init (connectionParams)."""
 
 from __future__ import annotations
 
@@ -81,7 +82,8 @@ async def server(live: Live) -> AsyncIterator[str]:
     base = f"127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient() as http:
-            for _ in range(100):
+            # Generous: with the machine busy, importing the app alone has taken 10 s.
+            for _ in range(600):
                 try:
                     if (await http.get(f"http://{base}/healthz")).status_code == 200:
                         break
@@ -129,7 +131,7 @@ async def test_a_subscriber_hears_each_step_of_a_request_to_its_end(
     request = sent["workflowRequestSubmit"]["request"]
     transport = WebsocketsTransport(
         url=f"ws://{server}/graphql",
-        headers={"Authorization": f"Bearer {employee}"},
+        init_payload={"Authorization": f"Bearer {employee}"},  # no header, as in a browser
         subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
     )
     heard: list[str] = []

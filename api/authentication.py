@@ -1,0 +1,172 @@
+"""Who is asking: a bearer token or a partner's API key, in the `Authorization` header, or, on a
+WebSocket, in graphql-transport-ws's `connection_init` payload (a browser cannot set headers on
+a WebSocket; graphql-ws sends its `connectionParams` there). The same checks either way."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.authentication import (
+    AuthCredentials,
+    AuthenticationBackend,
+    AuthenticationError,
+    BaseUser,
+    UnauthenticatedUser,
+)
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import HTTPConnection
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
+
+from api import tokens
+from api.refusals import refusal
+from api.settings import Settings
+from authz.principal import Principal, Role
+from domain.access import keys
+from domain.access.service import stored_grants
+from domain.core.columns import utcnow
+from schema.core.context import Context
+
+MISSING = "Missing `Authorization: Bearer <token>` header."
+# The graphql-transport-ws close code for a connection whose credentials are refused: the
+# WebSocket twin of HTTP 401 (4403 would invite graphql-ws clients to retry the same token).
+UNAUTHENTICATED_CLOSE = 4401
+# A WebSocket close reason holds at most 123 bytes (RFC 6455, 5.5).
+MAX_REASON_BYTES = 123
+
+
+class PrincipalUser(BaseUser):
+    """The authenticated principal, as Starlette's request.user."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        return self.principal.subject
+
+
+class BearerTokenBackend(AuthenticationBackend):
+    """Every request needs `Authorization: Bearer <token>`, except the GraphiQL page itself and
+    a WebSocket handshake, whose token may come in `connection_init` instead."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.settings = settings
+        self.sessions = sessions
+
+    async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
+        header = conn.headers.get("authorization")
+        if header is None:
+            if self._is_graphiql_page(conn) or conn.scope["type"] == "websocket":
+                return None
+            raise AuthenticationError(MISSING)
+        principal = await self.principal(header)
+        return AuthCredentials(sorted(principal.roles)), PrincipalUser(principal)
+
+    async def principal(self, authorization: str) -> Principal:
+        """The principal an `Authorization` value signs in as, or AuthenticationError saying why."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationError("The Authorization header must be `Bearer <token>`.")
+        return await self._principal(token.strip())
+
+    async def _principal(self, credential: str) -> Principal:
+        """A partner's API key is looked up on every request, so revoking it counts at once."""
+        try:
+            if keys.is_api_key(credential):
+                async with self.sessions() as session:
+                    return await keys.authenticate(session, credential, now=utcnow())
+            return tokens.verify(credential, secret=self.settings.secret_key)
+        except (tokens.InvalidToken, keys.KeyRefused) as error:
+            raise AuthenticationError(str(error)) from error
+
+    def _is_graphiql_page(self, conn: HTTPConnection) -> bool:
+        return (
+            not self.settings.production
+            and conn.scope["type"] == "http"
+            and conn.scope["method"] == "GET"
+            and "text/html" in conn.headers.get("accept", "")
+            and "query" not in conn.query_params
+        )
+
+
+def unauthorized(_conn: HTTPConnection, error: AuthenticationError) -> Response:
+    """401 with the reason, and the challenge a client needs."""
+    return refusal(401, str(error), headers={"WWW-Authenticate": 'Bearer realm="groupcover"'})
+
+
+class Authentication(AuthenticationMiddleware):
+    """Starlette's, but a WebSocket handshake whose header is refused gets the same 401 as HTTP
+    (where the server can answer a handshake; else it is closed, which clients see as 403)."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await super().__call__(scope, receive, send)
+            return
+        conn = HTTPConnection(scope)
+        try:
+            result = await self.backend.authenticate(conn)
+        except AuthenticationError as error:
+            websocket = WebSocket(scope, receive, send)
+            if "websocket.http.response" in scope.get("extensions", {}):
+                await websocket.send_denial_response(unauthorized(conn, error))
+            else:
+                await websocket.close()
+            return
+        scope["auth"], scope["user"] = result or (AuthCredentials(), UnauthenticatedUser())
+        await self.app(scope, receive, send)
+
+
+async def with_stored_grants(session: AsyncSession, principal: Principal) -> Principal:
+    """The principal with the grants stored for them, read anew for every request."""
+    if principal.roles and Role.ADMIN not in principal.roles:  # admin: nothing to add
+        # Read on every request, so that a grant given or taken counts on every process.
+        return principal.with_stored(await stored_grants(session, principal.subject))
+    return principal
+
+
+class SignInOnConnect(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws, signing in by `connection_init`'s `Authorization` when the
+    handshake carried no header; refused credentials close the socket with 4401 and the same
+    reason an HTTP request would get."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        payload: Any = message.get("payload") or {}
+        if (
+            not self.connection_init_received
+            and isinstance(payload, dict)
+            and not isinstance(self.context.request.user, PrincipalUser)
+        ):
+            backend: BearerTokenBackend = self.view.backend  # type: ignore[attr-defined]
+            try:
+                principal = await backend.principal(_authorization(payload))
+            except AuthenticationError as error:
+                reason = str(error).encode()[:MAX_REASON_BYTES].decode(errors="ignore")
+                await self.websocket.close(code=UNAUTHENTICATED_CLOSE, reason=reason)
+                return
+            self.context.request.scope["user"] = PrincipalUser(principal)
+            signed_in = await with_stored_grants(self.context.session, principal)
+            self.context = replace(self.context, principal=signed_in)
+        await super().handle_connection_init(message)
+
+
+def _authorization(payload: dict[str, Any]) -> str:
+    """The `Authorization` entry of a connection_init payload, in any case."""
+    for name, value in payload.items():
+        if name.lower() == "authorization" and isinstance(value, str):
+            return value
+    raise AuthenticationError(
+        "Missing `Authorization: Bearer <token>` in the handshake's headers or in "
+        "connection_init's payload."
+    )
