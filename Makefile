@@ -37,6 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy api schema domain authz
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) groupcover.db .dev-token
