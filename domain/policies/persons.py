@@ -23,9 +23,9 @@ from domain.audit.service import record, snapshot
 from domain.core.columns import utcnow
 from domain.core.errors import ErrorCode, Problem, check_version, raise_if
 from domain.core.fields import check_name, is_plain_text
+from domain.policies.ages import age_limit_end
 from domain.policies.limits import PolicyLimits, load_person
 from domain.policies.models import Gender, Person, PolicyMember, Relationship
-from domain.policies.periods import age_limit_end
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 MAX_SALARY = Decimal("999999999999.99")

@@ -21,17 +21,13 @@ from domain.core.paging import (
     fetch_grouped,
     fetch_slice,
 )
+from domain.core.periods import in_force
 from domain.database import among
 from domain.groups import reach as groups
 from domain.groups.models import GroupAccount
 from domain.groups.queries import subtree_ids
 from domain.policies import reach as access
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, PolicyStatus
-
-
-def in_force(table: Any, day: date) -> Any:
-    """Rows of a dated table in force on `day`."""
-    return sa.and_(table.start_date <= day, sa.or_(table.end_date.is_(None), table.end_date >= day))
 
 
 @dataclass(frozen=True)
