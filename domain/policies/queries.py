@@ -35,7 +35,9 @@ class PolicyFilter:
     """Which policies to list; every given criterion must hold.
 
     Without `as_of`, a group criterion matches a policy ever linked to the group; with it,
-    only one linked on that day, and only policies in force on that day match.
+    only one linked on that day, and only policies in force on that day match. `search`
+    matches the subscriber's names only when `search_names` says the caller may read them:
+    a match would tell a caller who may not what the names contain.
     """
 
     group_client_id: int | None = None
@@ -43,6 +45,7 @@ class PolicyFilter:
     status: PolicyStatus | None = None
     as_of: date | None = None
     search: str | None = None
+    search_names: bool = False
 
     def select(self, scope: RowScope, *, groups_scope: RowScope) -> sa.Select[Any]:
         """The select of the matching policies `scope` reaches.
@@ -84,11 +87,12 @@ class PolicyFilter:
             return stmt.where(sa.false())
         if not term:
             return stmt
+        names = (Person.given_name, Person.family_name) if self.search_names else ()
         subscribers = sa.select(col(Person.id)).where(
             sa.or_(
                 *(
                     sa.func.lower(column).contains(term, autoescape=True)
-                    for column in (Person.given_name, Person.family_name, Person.person_number)
+                    for column in (*names, Person.person_number)
                 )
             )
         )
