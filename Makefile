@@ -39,6 +39,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy api schema domain authz
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) groupcover.db .dev-token

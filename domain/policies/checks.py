@@ -13,7 +13,9 @@ from datetime import date
 from typing import Any
 
 from domain.core.errors import ErrorCode, Problem
+from domain.core.periods import Period, of, overlapping
 from domain.policies import errors
+from domain.policies.ages import age_limit_end
 from domain.policies.models import (
     EnrollmentProduct,
     PolicyAccountLink,
@@ -21,7 +23,6 @@ from domain.policies.models import (
     PolicyMember,
     Relationship,
 )
-from domain.policies.periods import Period, age_limit_end, of
 from domain.reference.models import CoverageTier
 
 
@@ -124,14 +125,11 @@ def _overlaps(rows: Iterable[Any], key: Any, what: str, blame: Blame) -> list[Pr
         by_key[key(row)].append(row)
     problems = []
     for group in by_key.values():
-        ordered = sorted(group, key=lambda r: r.start_date)
-        for i, row in enumerate(ordered):
-            for later in ordered[i + 1 :]:
-                if of(row).overlaps(of(later)):
-                    blamed = later if id(later) in blame.paths else row
-                    problems.append(
-                        errors.overlap(blame.on(blamed, "start_date"), what, of(later), of(row))
-                    )
+        for row, later in overlapping(group):
+            blamed = later if id(later) in blame.paths else row
+            problems.append(
+                errors.overlap(blame.on(blamed, "start_date"), what, of(later), of(row))
+            )
     return problems
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.core.errors import DomainError, ErrorCode, Problem
-from domain.policies.periods import Period
+from domain.core.periods import Period
 
 
 def not_found(field: str, what: str) -> DomainError:

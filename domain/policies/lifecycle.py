@@ -16,6 +16,7 @@ from sqlmodel import col
 from authz.access import Actor
 from domain.audit.service import record, snapshot
 from domain.core.errors import ErrorCode, Problem, check_version, raise_if
+from domain.core.periods import of
 from domain.groups.editing import load_account, touch_account
 from domain.groups.models import GroupAccount
 from domain.policies import errors
@@ -35,7 +36,6 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.policies.periods import of
 from domain.policies.state import audit_policy, facts_for, policy_rows, policy_snapshot
 
 

@@ -15,7 +15,6 @@ from domain.core.errors import ErrorCode, Problem
 from domain.policies import reach as access
 from domain.policies.errors import not_found
 from domain.policies.models import Person, Policy
-from domain.policies.periods import Period
 
 DEFAULT_CHILD_MAX_AGE = 26
 DEFAULT_RETRO_DAYS = 90
@@ -38,21 +37,6 @@ class PolicyLimits:
     def earliest(self) -> date:
         """The earliest effective date a change may have today."""
         return self.today() - timedelta(days=self.retro_days)
-
-
-def check_period(
-    field_path: tuple[str, ...], period: Period, limits: PolicyLimits, problems: list[Problem]
-) -> None:
-    """Record why a period given by a user is unacceptable: backwards, or too far back."""
-    if not period.valid:
-        problems.append(
-            Problem(
-                (*field_path[:-1], "end_date"),
-                ErrorCode.END_BEFORE_START,
-                f"The end date {period.end} is before the start date {period.start}.",
-            )
-        )
-    check_effective(field_path, period.start, limits, problems)
 
 
 def check_effective(

@@ -26,9 +26,9 @@ from domain.core.columns import utcnow
 from domain.core.errors import ErrorCode, Problem, raise_if
 from domain.core.fields import check_name, is_plain_text
 from domain.policies import reach
+from domain.policies.ages import age_limit_end
 from domain.policies.limits import PolicyLimits
 from domain.policies.models import Gender, Person, PolicyMember, Relationship
-from domain.policies.periods import age_limit_end
 
 EARLIEST_BIRTH = date(1900, 1, 1)
 

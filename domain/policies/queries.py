@@ -21,6 +21,7 @@ from domain.core.paging import (
     fetch_grouped,
     fetch_slice,
 )
+from domain.core.periods import in_force
 from domain.database import among
 from domain.groups import reach as groups
 from domain.groups.models import GroupAccount
@@ -29,17 +30,14 @@ from domain.policies import reach as access
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, PolicyStatus
 
 
-def in_force(table: Any, day: date) -> Any:
-    """Rows of a dated table in force on `day`."""
-    return sa.and_(table.start_date <= day, sa.or_(table.end_date.is_(None), table.end_date >= day))
-
-
 @dataclass(frozen=True)
 class PolicyFilter:
     """Which policies to list; every given criterion must hold.
 
     Without `as_of`, a group criterion matches a policy ever linked to the group; with it,
-    only one linked on that day, and only policies in force on that day match.
+    only one linked on that day, and only policies in force on that day match. `search`
+    matches the subscriber's names only when `search_names` says the caller may read them:
+    a match would tell a caller who may not what the names contain.
     """
 
     group_client_id: int | None = None
@@ -47,6 +45,7 @@ class PolicyFilter:
     status: PolicyStatus | None = None
     as_of: date | None = None
     search: str | None = None
+    search_names: bool = False
 
     def select(self, scope: RowScope, *, groups_scope: RowScope) -> sa.Select[Any]:
         """The select of the matching policies `scope` reaches.
@@ -88,11 +87,12 @@ class PolicyFilter:
             return stmt.where(sa.false())
         if not term:
             return stmt
+        names = (Person.given_name, Person.family_name) if self.search_names else ()
         subscribers = sa.select(col(Person.id)).where(
             sa.or_(
                 *(
                     sa.func.lower(column).contains(term, autoescape=True)
-                    for column in (Person.given_name, Person.family_name, Person.person_number)
+                    for column in (*names, Person.person_number)
                 )
             )
         )

@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from domain.audit.service import record, snapshot
 from domain.core.columns import utcnow
+from domain.core.periods import of
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
@@ -29,7 +30,6 @@ from domain.policies.models import (
     PolicyClassLink,
     PolicyMember,
 )
-from domain.policies.periods import of
 from domain.reference.models import CoverageTier, Product, ProductCoverageTier
 
 

@@ -19,6 +19,7 @@ from authz.access import Actor
 from domain.audit.service import record
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, check_name
+from domain.core.periods import Period, of
 from domain.groups import reach as groups
 from domain.groups.editing import touch_account
 from domain.groups.models import GroupAccount
@@ -298,9 +299,7 @@ async def _no_period_overlap(
         col(AdjustmentPeriod.adjustment_rule_id) == rule_id,
     )
     for other in (await session.scalars(stmt)).all():
-        if (end is None or other.start_date <= end) and (
-            other.end_date is None or start <= other.end_date
-        ):
+        if of(other).overlaps(Period(start, end)):
             raise DomainError.of(
                 "start_date", ErrorCode.OVERLAP, "The account has a value for that rule then."
             )

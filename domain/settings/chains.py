@@ -17,10 +17,10 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.core.periods import in_force
 from domain.groups.models import GroupAccount, GroupAccountProduct
 from domain.groups.queries import ancestor_ids
 from domain.policies.models import EnrollmentProduct, PolicyAccountLink
-from domain.policies.queries import in_force
 from domain.settings.effective import Chain, Level
 from domain.settings.models import AdjustmentPeriod, Setting, SettingLevel
 

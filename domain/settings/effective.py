@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from domain.core.periods import holds
 from domain.settings.models import AdjustmentPeriod, Setting, SettingKind, SettingLevel
 
 L = SettingLevel
@@ -103,13 +104,8 @@ class Effective:
     parameters: dict[str, Chosen] = field(default_factory=dict)
 
 
-def in_force(start: date | None, end: date | None, day: date) -> bool:
-    """Whether a period with an optional start and end holds `day`."""
-    return (start is None or start <= day) and (end is None or day <= end)
-
-
 def _set_on(level: Level, kind: SettingKind, day: date) -> list[Setting]:
-    return [s for s in level.settings if s.kind == kind and in_force(s.start_date, s.end_date, day)]
+    return [s for s in level.settings if s.kind == kind and holds(s, day)]
 
 
 def choose(chain: Chain, day: date) -> Effective:
@@ -164,8 +160,7 @@ def _period(chain: Chain, setting: Setting, day: date) -> AdjustmentPeriod | Non
         (
             p
             for p in chain.adjustment_periods
-            if p.adjustment_rule_id == setting.adjustment_rule_id
-            and in_force(p.start_date, p.end_date, day)
+            if p.adjustment_rule_id == setting.adjustment_rule_id and holds(p, day)
         ),
         None,
     )

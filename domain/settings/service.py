@@ -19,6 +19,7 @@ from authz.access import Actor
 from domain.audit.service import record, snapshot
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, is_plain_text
+from domain.core.periods import of
 from domain.groups import reach as groups
 from domain.groups.editing import mark_changed, touch_account
 from domain.groups.models import GroupAccount, GroupAccountProduct, GroupClient
@@ -266,20 +267,13 @@ async def _no_overlap(
     if setting.kind is K.PARAMETER_VALUE:
         stmt = stmt.where(col(Setting.parameter_name) == setting.parameter_name)
     for other in (await session.scalars(stmt)).all():
-        if _overlaps(setting, other):
+        if of(other).overlaps(of(setting)):
             raise DomainError.of(
                 "start_date",
                 ErrorCode.OVERLAP,
                 f"The same setting is already set there from {other.start_date or 'always'} "
                 f"to {other.end_date or 'open-ended'}; end or remove it first.",
             )
-
-
-def _overlaps(a: Setting, b: Setting) -> bool:
-    """Whether two periods (None: unbounded on that side) share a day."""
-    return (a.start_date is None or b.end_date is None or a.start_date <= b.end_date) and (
-        b.start_date is None or a.end_date is None or b.start_date <= a.end_date
-    )
 
 
 async def _changed(session: AsyncSession, level: SettingLevel, owner: Any) -> None:

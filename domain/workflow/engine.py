@@ -396,11 +396,6 @@ def outcome(workflow: BpmnWorkflow) -> str | None:
     return "COMPLETED"
 
 
-def data(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """The process data as it stands."""
-    return dict(workflow.data) | dict(workflow.last_task.data if workflow.last_task else {})
-
-
 def dump(workflow: BpmnWorkflow) -> str:
     return str(SERIALIZER.serialize_json(workflow))
 

@@ -21,6 +21,7 @@ from sqlmodel import col
 from authz.access import EVERYTHING, Actor
 from authz.principal import Role
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
+from domain.core.periods import in_force
 from domain.groups.editing import load_account
 from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
@@ -36,7 +37,6 @@ from domain.policies.models import (
     Relationship,
 )
 from domain.policies.persons import PersonData, update_person
-from domain.policies.queries import in_force
 from domain.reference.models import CoverageTier, Product
 from domain.workflow.models import Channel, RequestType
 

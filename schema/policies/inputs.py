@@ -29,8 +29,9 @@ class PolicyFilter:
     )
     search: str | None = strawberry.field(
         default=None,
-        description="Text found in the policy number or the subscriber's name or person "
-        "number, ignoring case.",
+        description="Text found in the policy number, the subscriber's person number or, if "
+        "you may read personal fields (field:personal:read), the subscriber's names; "
+        "ignoring case.",
     )
 
 

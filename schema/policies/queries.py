@@ -9,7 +9,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from authz.access import GROUPS_READ, POLICIES_READ
+from authz.access import GROUPS_READ, PERSONAL_FIELDS, POLICIES_READ
 from domain.core.paging import Slice
 from domain.policies import queries
 from domain.policies.models import Policy as PolicyRow
@@ -20,7 +20,7 @@ from schema.policies.inputs import PolicyFilter
 from schema.policies.types import Person, Policy, PolicyConnection
 
 
-def criteria(filter: PolicyFilter | None) -> queries.PolicyFilter | None:
+def criteria(info: Info, filter: PolicyFilter | None) -> queries.PolicyFilter | None:
     """Translate the filter; None when it names a group that cannot exist (no rows match)."""
     if filter is None:
         return queries.PolicyFilter()
@@ -33,7 +33,11 @@ def criteria(filter: PolicyFilter | None) -> queries.PolicyFilter | None:
         if value is not None and ids[name] is None:
             return None
     return queries.PolicyFilter(
-        status=filter.status, as_of=filter.as_of, search=filter.search, **ids
+        status=filter.status,
+        as_of=filter.as_of,
+        search=filter.search,
+        search_names=info.context.access.allows(PERSONAL_FIELDS),
+        **ids,
     )
 
 
@@ -116,7 +120,7 @@ class PolicyQuery:
         after: str | None = None,
         filter: PolicyFilter | None = None,
     ) -> PolicyConnection:
-        return await policy_page(info, criteria(filter), first, after)
+        return await policy_page(info, criteria(info, filter), first, after)
 
     @strawberry.field(
         **guarded(POLICIES_READ, "A person by id; null when there is none or you may not see it.")

@@ -14,8 +14,9 @@ from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
 from authz.access import PERSONAL_FIELDS
+from domain.core.periods import as_of, of
 from domain.policies import models
-from domain.policies.periods import age_limit_end, as_of, of
+from domain.policies.ages import age_limit_end
 from domain.settings.models import SettingLevel
 from schema.core.context import Info
 from schema.core.direct import direct

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from authz.access import SETTINGS_READ, Access
+from authz.access import GROUPS_READ, POLICIES_READ, SETTINGS_READ, Access
 from domain.settings.chains import chains_for
 from domain.settings.effective import Effective, choose
 from domain.settings.models import (
@@ -21,9 +21,12 @@ from domain.settings.models import (
     ProviderGroup,
     SettingLevel,
 )
+from domain.settings.sources import Owner, hidden_sources, sources
 from schema.core.batch import lists_by, rows_by_id
 
 EffectiveKey = tuple[SettingLevel, int, date]
+Sourced = tuple[Effective, frozenset[Owner]]
+"""An object's effective settings, and the levels they came from that the caller cannot see."""
 
 
 class SettingsLoaders:
@@ -41,7 +44,7 @@ class SettingsLoaders:
         self.billing_account_by_id = rows_by_id(session, BillingAccount, where=readable)
         self.provider_group_by_id = rows_by_id(session, ProviderGroup, where=readable)
 
-        async def effective(keys: list[EffectiveKey]) -> list[Effective]:
+        async def effective(keys: list[EffectiveKey]) -> list[Sourced]:
             # One batch of chains per kind of object and day: a page asks for one day.
             asked: dict[tuple[SettingLevel, date], list[int]] = defaultdict(list)
             for level, row_id, day in keys:
@@ -50,6 +53,14 @@ class SettingsLoaders:
             for (level, day), ids in asked.items():
                 chains = await chains_for(session, level, ids, day)
                 found.update({(level, i, day): choose(chains[i], day) for i in ids})
-            return [found[key] for key in keys]
+            # The objects asked are in the caller's reach: only the levels above them may not be.
+            above = {o for e in found.values() for o in sources(e)} - {(lv, i) for lv, i, _ in keys}
+            hidden = await hidden_sources(
+                session,
+                above,
+                groups=caller.scope(GROUPS_READ),
+                policies=caller.scope(POLICIES_READ),
+            )
+            return [(found[key], hidden) for key in keys]
 
         self.effective_settings = DataLoader(load_fn=effective)

@@ -11,6 +11,7 @@ import strawberry
 from authz.access import SETTINGS_READ
 from domain.settings import models
 from domain.settings.effective import Chosen, ChosenAdjustment, Effective
+from domain.settings.sources import Owner
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import global_id
@@ -91,27 +92,35 @@ class AdjustmentRule(Coded):
 @strawberry.type(description="Where an effective value was set.")
 class SettingSource:
     level: SettingLevel = strawberry.field(description="The level that set it.")
-    id: strawberry.ID = strawberry.field(
+    id: strawberry.ID | None = strawberry.field(
         description="The id of the object that set it (a group client, account, account "
-        "product, policy or enrolment product)."
+        "product, policy or enrolment product); null when you may not see that object (the "
+        "value applies all the same)."
     )
-    setting_id: strawberry.ID = strawberry.field(
-        description="The setting itself, e.g. for settingRemove."
+    setting_id: strawberry.ID | None = strawberry.field(
+        description="The setting itself, e.g. for settingRemove; null when you may not see "
+        "the object that set it."
     )
     start_date: date | None = strawberry.field(description="From when it is set; null: always.")
     end_date: date | None = strawberry.field(description="Until when; null: open-ended.")
 
     @classmethod
-    def of(cls, chosen: Chosen | None) -> Self | None:
+    def of(cls, chosen: Chosen | None, hidden: frozenset[Owner]) -> Self | None:
+        """Where `chosen` came from, naming no level among `hidden` (out of the caller's reach)."""
         if chosen is None:
             return None
+        shown = (chosen.level, chosen.owner_id) not in hidden
         return cls(
             level=chosen.level,
-            id=strawberry.ID(global_id(OWNER_TYPES[chosen.level], chosen.owner_id)),
-            setting_id=strawberry.ID(global_id("Setting", chosen.setting.id)),  # type: ignore[arg-type]
+            id=_id(OWNER_TYPES[chosen.level], chosen.owner_id) if shown else None,
+            setting_id=_id("Setting", chosen.setting.id) if shown else None,  # type: ignore[arg-type]
             start_date=chosen.setting.start_date,
             end_date=chosen.setting.end_date,
         )
+
+
+def _id(type_name: str, row_id: int) -> strawberry.ID:
+    return strawberry.ID(global_id(type_name, row_id))
 
 
 _SOURCE = "Where the value came from; null when no level sets it."
@@ -181,6 +190,7 @@ K = models.SettingKind
 )
 class EffectiveSettings:
     found: strawberry.Private[Effective]
+    hidden: strawberry.Private[frozenset[Owner]]
 
     def _chosen(self, kind: models.SettingKind) -> Chosen | None:
         return self.found.single.get(kind)
@@ -197,7 +207,9 @@ class EffectiveSettings:
         row = await getattr(info.context.loaders.settings, loader).load(
             getattr(chosen.setting, column)
         )
-        return EffectiveCoded(value=Coded.from_model(row), source=SettingSource.of(chosen))
+        return EffectiveCoded(
+            value=Coded.from_model(row), source=SettingSource.of(chosen, self.hidden)
+        )
 
     @strawberry.field(description="The premium schedule.")
     async def premium_schedule(self, info: Info) -> EffectivePremiumSchedule:
@@ -207,7 +219,7 @@ class EffectiveSettings:
         loader = info.context.loaders.settings.premium_schedule_by_id
         row = await loader.load(chosen.setting.premium_schedule_id)  # type: ignore[arg-type]
         return EffectivePremiumSchedule(
-            value=PremiumSchedule.from_model(row), source=SettingSource.of(chosen)
+            value=PremiumSchedule.from_model(row), source=SettingSource.of(chosen, self.hidden)
         )
 
     @strawberry.field(
@@ -219,7 +231,10 @@ class EffectiveSettings:
         rules = await loader.load_many(
             [a.setting.adjustment_rule_id for a in self.found.adjustments]  # type: ignore[misc]
         )
-        return [_adjustment(a, rule) for a, rule in zip(self.found.adjustments, rules, strict=True)]
+        return [
+            _adjustment(a, rule, self.hidden)
+            for a, rule in zip(self.found.adjustments, rules, strict=True)
+        ]
 
     @strawberry.field(description="The broker or agent.")
     async def broker_agent(self, info: Info) -> EffectiveCoded:
@@ -229,7 +244,7 @@ class EffectiveSettings:
     def collection_setting(self) -> EffectiveCollectionSetting:
         chosen = self._chosen(K.COLLECTION_SETTING)
         value = models.CollectionSetting(chosen.setting.value_text or "") if chosen else None
-        return EffectiveCollectionSetting(value=value, source=SettingSource.of(chosen))
+        return EffectiveCollectionSetting(value=value, source=SettingSource.of(chosen, self.hidden))
 
     @strawberry.field(description="The billing account premiums are billed to.")
     async def billing_account(self, info: Info) -> EffectiveCoded:
@@ -239,19 +254,19 @@ class EffectiveSettings:
     def bill_allocation(self) -> EffectiveBillAllocation:
         chosen = self._chosen(K.BILL_ALLOCATION)
         value = models.BillAllocation(chosen.setting.value_text or "") if chosen else None
-        return EffectiveBillAllocation(value=value, source=SettingSource.of(chosen))
+        return EffectiveBillAllocation(value=value, source=SettingSource.of(chosen, self.hidden))
 
     @strawberry.field(description="The group commission rate, a percentage.")
     def group_commission_rate(self) -> EffectiveDecimal:
         chosen = self._chosen(K.GROUP_COMMISSION_RATE)
         value = chosen.setting.value_decimal if chosen else None
-        return EffectiveDecimal(value=value, source=SettingSource.of(chosen))
+        return EffectiveDecimal(value=value, source=SettingSource.of(chosen, self.hidden))
 
     @strawberry.field(description="The process flow requests follow.")
     def process_flow(self) -> EffectiveText:
         chosen = self._chosen(K.PROCESS_FLOW)
         value = chosen.setting.value_text if chosen else None
-        return EffectiveText(value=value, source=SettingSource.of(chosen))
+        return EffectiveText(value=value, source=SettingSource.of(chosen, self.hidden))
 
     @strawberry.field(description="The provider group members are assigned to.")
     async def assigned_provider_group(self, info: Info) -> EffectiveCoded:
@@ -263,18 +278,20 @@ class EffectiveSettings:
             EffectiveParameterValue(
                 name=name,
                 value=chosen.setting.value_text or "",
-                source=SettingSource.of(chosen),  # type: ignore[arg-type]
+                source=SettingSource.of(chosen, self.hidden),  # type: ignore[arg-type]
             )
             for name, chosen in sorted(self.found.parameters.items())
         ]
 
 
-def _adjustment(chosen: ChosenAdjustment, rule: Any) -> EffectiveAdjustment:
+def _adjustment(
+    chosen: ChosenAdjustment, rule: Any, hidden: frozenset[Owner]
+) -> EffectiveAdjustment:
     return EffectiveAdjustment(
         rule=AdjustmentRule.from_model(rule),
         value=chosen.period.value if chosen.period else rule.value,
         overridden=chosen.period is not None,
-        source=SettingSource.of(chosen),  # type: ignore[arg-type]
+        source=SettingSource.of(chosen, hidden),  # type: ignore[arg-type]
     )
 
 
@@ -292,5 +309,7 @@ async def load_effective(
 ) -> EffectiveSettings:
     """The effective settings of one object, batched with its siblings'."""
     day = as_of or info.context.policy_limits.today()
-    found = await info.context.loaders.settings.effective_settings.load((level, row_id, day))
-    return EffectiveSettings(found=found)
+    found, hidden = await info.context.loaders.settings.effective_settings.load(
+        (level, row_id, day)
+    )
+    return EffectiveSettings(found=found, hidden=hidden)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.demo.book import load_demo_book
+from domain.policies.ages import age_limit_end
 from domain.policies.checks import Blame, check_policy
 from domain.policies.limits import PolicyLimits, utc_today
 from domain.policies.models import (
@@ -22,7 +23,6 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.policies.periods import age_limit_end
 from domain.policies.state import facts_for, policy_rows
 
 FAMILIES = 120

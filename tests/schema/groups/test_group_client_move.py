@@ -6,10 +6,13 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 import pytest
+from httpx import AsyncClient
 
+from authz.principal import Principal, Role
 from domain.groups.models import GroupClient, GroupStatus
 from domain.groups.queries import MAX_TREE_DEPTH
 from schema.core.relay import global_id
+from tests.conftest import token_for
 from tests.factories import Book
 from tests.graphql import GraphQLClient, ok, refused
 
@@ -299,3 +302,34 @@ async def test_refuses_an_unknown_client(admin: GraphQLClient, trees: Tree, clie
     # then
     refused(payload, "NOT_FOUND", ["input", "id"])
     await _assert_unchanged(admin, trees, before, events)
+
+
+async def test_refuses_to_move_a_visible_client_away_from_a_hidden_parent(
+    http: AsyncClient, admin: GraphQLClient, book: Book
+) -> None:
+    # given a US client under an EU parent, and another US client, for a US back office
+    hidden = await book.client(code="EU-PARENT")
+    mine = await book.client(hidden, code="US-CHILD", dag=book.dag_us)
+    target = await book.client(code="US-TARGET", dag=book.dag_us)
+    for row in (hidden, mine, target):
+        row.status = GroupStatus.APPROVED
+    await book.session.commit()
+    us = GraphQLClient(
+        http,
+        token_for(
+            Principal(
+                "backoffice-us",
+                frozenset({Role.BACKOFFICE}),
+                data_access_groups=frozenset({"US"}),
+                lines_of_business=frozenset({"HEALTH"}),
+            )
+        ),
+    )
+    before = [await _read(admin, row) for row in (hidden, mine, target)]
+    # when
+    payload = await us.mutate(MOVE, _move(mine, target))
+    # then the move is refused on the client, and the hidden parent is not made CHANGED
+    refused(payload, "NOT_ALLOWED", ["input", "id"])
+    assert [await _read(admin, row) for row in (hidden, mine, target)] == before
+    assert before[0]["status"] == "APPROVED"
+    assert await _audit_count(admin) == 0

@@ -1,17 +1,17 @@
-"""Effective periods and the date rules, against a day-by-day reference (hypothesis)."""
+"""A policy's date rules (domain.policies.checks) against a day-by-day reference (hypothesis)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.core.errors import ErrorCode
+from domain.core.periods import Period
+from domain.policies.ages import age_limit_end
 from domain.policies.checks import Blame, Facts, PolicyRows, check_policy
 from domain.policies.models import PolicyAccountLink, PolicyMember, Relationship
-from domain.policies.periods import Period, age_limit_end, as_of, first_overlap
 
 ORIGIN = date(2026, 1, 1)
 HORIZON = 60  # days after ORIGIN that every period here is looked at through
@@ -32,30 +32,6 @@ def days(period: Period) -> set[date]:
     """The reference: the period as a set of days, open ends cut at the horizon."""
     last = period.end or _day(HORIZON)
     return {period.start + timedelta(days=n) for n in range((last - period.start).days + 1)}
-
-
-@given(periods(), periods())
-def test_overlap_intersection_and_containment_match_the_days(a: Period, b: Period) -> None:
-    assert a.overlaps(b) == bool(days(a) & days(b))
-    shared = a.intersection(b)
-    assert (days(shared) if shared else set()) == days(a) & days(b)
-    assert a.contains(b) == (days(b) <= days(a) and (a.end is None or b.end is not None))
-
-
-@given(st.lists(periods(), max_size=6))
-def test_first_overlap_finds_a_shared_day_exactly_when_there_is_one(found: list[Period]) -> None:
-    any_shared = any(days(a) & days(b) for i, a in enumerate(found) for b in found[i + 1 :])
-    pair = first_overlap(found)
-    assert (pair is not None) == any_shared
-    if pair:
-        assert days(pair[0]) & days(pair[1])
-
-
-@given(st.lists(periods(), max_size=6), st.integers(0, HORIZON))
-def test_as_of_answers_the_rows_in_force_that_day(found: list[Period], n: int) -> None:
-    rows = [SimpleNamespace(start_date=p.start, end_date=p.end) for p in found]
-    in_force = as_of(rows, _day(n))
-    assert in_force == [row for row, p in zip(rows, found, strict=True) if _day(n) in days(p)]
 
 
 @given(st.dates(date(1950, 1, 1), date(2030, 12, 31)), st.integers(1, 99))
@@ -110,7 +86,7 @@ def test_account_links_never_overlap(found: list[Period]) -> None:
         PolicyAccountLink(group_account_id=1, start_date=p.start, end_date=p.end) for p in found
     ]
     problems = check_policy(PolicyRows(accounts=links), _facts(), Blame())
-    shared = first_overlap(found) is not None
+    shared = any(days(a) & days(b) for i, a in enumerate(found) for b in found[i + 1 :])
     assert any(p.code == ErrorCode.OVERLAP for p in problems) == shared
 
 
