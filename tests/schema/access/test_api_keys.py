@@ -211,6 +211,20 @@ async def test_a_key_stores_its_scope_as_partner_grants(admin: GraphQLClient, fo
     ]
 
 
+async def test_the_grants_a_key_is_given_are_in_the_audit_trail(
+    admin: GraphQLClient, forest: None
+) -> None:
+    # when
+    await _create(admin, groupClientCodes=["GLOBEX", "ACME-EU"])
+    # then each grant is a change of its own, by the admin who made the key
+    granted = await _events(admin, action="accessGrantAdd")
+    assert [(e["actor"], e["entityType"], e["after"]["code"]) for e in granted] == [
+        ("admin-1", "AccessGrant", "GLOBEX"),
+        ("admin-1", "AccessGrant", "ACME-EU"),
+    ]
+    assert {e["after"]["subject"] for e in granted} == {"apikey:acme-portal"}
+
+
 async def test_a_grant_added_to_a_key_counts_from_its_next_request(
     admin: GraphQLClient, http: AsyncClient, forest: None
 ) -> None:
@@ -519,7 +533,10 @@ async def test_revoking_a_key_twice_is_not_allowed(
     assert payload["apiKey"] is None
     (listed,) = [e["node"] for e in (await admin.query(KEYS))["apiKeys"]["edges"]]
     assert listed["revokedAt"] == first["apiKey"]["revokedAt"]
-    assert [e["action"] for e in await _events(admin)] == ["apiKeyCreate", "apiKeyRevoke"]
+    assert [e["action"] for e in await _events(admin, entityId=made["apiKey"]["id"])] == [
+        "apiKeyCreate",
+        "apiKeyRevoke",
+    ]
 
 
 @pytest.mark.parametrize(
