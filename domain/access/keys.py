@@ -19,8 +19,8 @@ from sqlmodel import col
 
 from authz.access import Actor, RowScope
 from authz.principal import Grant, GrantKind, Principal, Role
-from domain.access.models import ApiKey
-from domain.access.service import save_grant, stored_grants
+from domain.access.models import AccessGrant, ApiKey
+from domain.access.service import stored_grants
 from domain.core.changes import Action, changing
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.fields import check_code
@@ -55,8 +55,8 @@ async def create_api_key(
 ) -> tuple[ApiKey, str]:
     """Make a partner's key scoped to these group clients; return it and the key, shown once.
 
-    The key's hash never reaches the audit trail (ApiKey's declaration omits it); each grant
-    the key is given is a change of its own there.
+    The grants are part of the key's change: its audit event lists the clients it reaches,
+    and never the key's hash (see ApiKey's declaration in domain.access.reach).
     """
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     async with changing(session, actor, Action.API_KEY_CREATE, ApiKey) as change:
@@ -79,19 +79,25 @@ async def create_api_key(
                 expires_at=expires_at.astimezone(UTC),
             )
         )
+        await _grant(session, actor, key, codes)
+    return key, f"{KEY_MARK}{prefix}_{secret}"
+
+
+async def _grant(session: AsyncSession, actor: Actor, key: ApiKey, codes: list[str]) -> None:
+    """Give the key's subject a partner grant on each client, unless it holds one already."""
     # An admin may have granted the key's subject clients before the key existed.
     held = await stored_grants(session, key.subject)
-    for code in codes:
-        if Grant(Role.PARTNER, GrantKind.GROUP_CLIENT, code) not in held:
-            await save_grant(
-                session,
-                actor=actor,
-                subject=key.subject,
-                role=Role.PARTNER,
-                kind=GrantKind.GROUP_CLIENT,
-                code=code,
-            )
-    return key, f"{KEY_MARK}{prefix}_{secret}"
+    session.add_all(
+        AccessGrant(
+            subject=key.subject,
+            role=Role.PARTNER,
+            kind=GrantKind.GROUP_CLIENT,
+            code=code,
+            created_by=actor.subject,
+        )
+        for code in codes
+        if Grant(Role.PARTNER, GrantKind.GROUP_CLIENT, code) not in held
+    )
 
 
 def _check_expiry(expires_at: datetime, now: datetime, problems: list[Problem]) -> None:

@@ -102,13 +102,6 @@ async def add_grant(
         )
     if problems:
         raise DomainError(*problems)
-    return await save_grant(session, actor=actor, subject=subject, role=role, kind=kind, code=code)
-
-
-async def save_grant(
-    session: AsyncSession, *, actor: Actor, subject: str, role: Role, kind: GrantKind, code: str
-) -> AccessGrant:
-    """Record a grant already checked, as a change of its own in the audit trail."""
     async with changing(session, actor, Action.ACCESS_GRANT_ADD, AccessGrant) as change:
         return change.add(
             AccessGrant(subject=subject, role=role, kind=kind, code=code, created_by=actor.subject)
