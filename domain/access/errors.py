@@ -5,11 +5,6 @@ from __future__ import annotations
 from domain.core.errors import ErrorCode, Problem
 
 
-def not_found(field: str, what: str) -> Problem:
-    """No such row."""
-    return Problem((field,), ErrorCode.NOT_FOUND, f"No {what} with this id.")
-
-
 def role_kind_mismatch(role: str, kind: str, allowed: str) -> Problem:
     """The role is not scoped by what the grant names."""
     return Problem(

@@ -17,12 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.access import EVERYTHING
+from authz.access import Actor, RowScope
 from authz.principal import Grant, GrantKind, Principal, Role
-from domain.access import errors
 from domain.access.models import AccessGrant, ApiKey
 from domain.access.service import stored_grants
-from domain.audit.service import record, snapshot
+from domain.core.changes import Action, changing
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.fields import check_code
 from domain.core.paging import Slice, Window, count, fetch_slice
@@ -30,7 +29,6 @@ from domain.groups.queries import client_by_code
 
 KEY_MARK = "gck_"
 MAX_LIFETIME = timedelta(days=366)
-_SECRET = frozenset({"secret_hash"})
 
 
 class KeyRefused(Exception):
@@ -49,48 +47,57 @@ def is_api_key(presented: str) -> bool:
 async def create_api_key(
     session: AsyncSession,
     *,
-    actor: str,
+    actor: Actor,
     name: str,
     group_client_codes: Sequence[str],
     expires_at: datetime,
     now: datetime,
 ) -> tuple[ApiKey, str]:
-    """Make a partner's key scoped to these group clients; return it and the key, shown once."""
-    problems: list[Problem] = []
-    name = check_code("name", name, problems)
-    if not problems and await session.scalar(
-        sa.select(col(ApiKey.id)).where(col(ApiKey.name) == name)
-    ):
-        problems.append(Problem(("name",), ErrorCode.DUPLICATE, f"An API key {name!r} exists."))
-    _check_expiry(expires_at, now, problems)
-    codes = await _client_codes(session, group_client_codes, problems)
-    if problems:
-        raise DomainError(*problems)
+    """Make a partner's key scoped to these group clients; return it and the key, shown once.
+
+    The grants are part of the key's change: its audit event lists the clients it reaches,
+    and never the key's hash (see ApiKey's declaration in domain.access.reach).
+    """
     prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    key = ApiKey(
-        name=name,
-        prefix=prefix,
-        secret_hash=_hash(secret),
-        created_by=actor,
-        expires_at=expires_at.astimezone(UTC),
-    )
-    session.add(key)
-    # An admin may have granted the key's subject clients before the key existed.
-    held = await stored_grants(session, key.subject)
-    for code in codes:
-        if Grant(Role.PARTNER, GrantKind.GROUP_CLIENT, code) in held:
-            continue
-        session.add(
-            AccessGrant(
-                subject=key.subject,
-                role=Role.PARTNER,
-                kind=GrantKind.GROUP_CLIENT,
-                code=code,
-                created_by=actor,
+    async with changing(session, actor, Action.API_KEY_CREATE, ApiKey) as change:
+        problems: list[Problem] = []
+        name = check_code("name", name, problems)
+        if not problems and await session.scalar(
+            sa.select(col(ApiKey.id)).where(col(ApiKey.name) == name)
+        ):
+            problems.append(Problem(("name",), ErrorCode.DUPLICATE, f"An API key {name!r} exists."))
+        _check_expiry(expires_at, now, problems)
+        codes = await _client_codes(session, actor.scope, group_client_codes, problems)
+        if problems:
+            raise DomainError(*problems)
+        key = change.add(
+            ApiKey(
+                name=name,
+                prefix=prefix,
+                secret_hash=_hash(secret),
+                created_by=actor.subject,
+                expires_at=expires_at.astimezone(UTC),
             )
         )
-    await record(session, actor=actor, action="apiKeyCreate", entity=key, before=None, omit=_SECRET)
+        await _grant(session, actor, key, codes)
     return key, f"{KEY_MARK}{prefix}_{secret}"
+
+
+async def _grant(session: AsyncSession, actor: Actor, key: ApiKey, codes: list[str]) -> None:
+    """Give the key's subject a partner grant on each client, unless it holds one already."""
+    # An admin may have granted the key's subject clients before the key existed.
+    held = await stored_grants(session, key.subject)
+    session.add_all(
+        AccessGrant(
+            subject=key.subject,
+            role=Role.PARTNER,
+            kind=GrantKind.GROUP_CLIENT,
+            code=code,
+            created_by=actor.subject,
+        )
+        for code in codes
+        if Grant(Role.PARTNER, GrantKind.GROUP_CLIENT, code) not in held
+    )
 
 
 def _check_expiry(expires_at: datetime, now: datetime, problems: list[Problem]) -> None:
@@ -113,7 +120,7 @@ def _check_expiry(expires_at: datetime, now: datetime, problems: list[Problem]) 
 
 
 async def _client_codes(
-    session: AsyncSession, codes: Sequence[str], problems: list[Problem]
+    session: AsyncSession, scope: RowScope, codes: Sequence[str], problems: list[Problem]
 ) -> list[str]:
     if not codes:
         problems.append(
@@ -125,7 +132,7 @@ async def _client_codes(
         )
     found: list[str] = []
     for index, code in enumerate(codes):
-        client = await client_by_code(session, code, scope=EVERYTHING)
+        client = await client_by_code(session, code, scope=scope)
         if client is None:
             problems.append(
                 Problem(
@@ -140,20 +147,14 @@ async def _client_codes(
 
 
 async def revoke_api_key(
-    session: AsyncSession, *, actor: str, key_id: int, now: datetime
+    session: AsyncSession, *, actor: Actor, key_id: int, now: datetime
 ) -> ApiKey:
     """Stop a key from working: its next request gets HTTP 401."""
-    key = await session.get(ApiKey, key_id)
-    if key is None:
-        raise DomainError(errors.not_found("id", "API key"))
-    if key.revoked_at is not None:
-        raise DomainError.of("id", ErrorCode.NOT_ALLOWED, "This API key is already revoked.")
-    before = snapshot(key, omit=_SECRET)
-    key.revoked_at = now
-    await record(
-        session, actor=actor, action="apiKeyRevoke", entity=key, before=before, omit=_SECRET
-    )
-    return key
+    async with changing(session, actor, Action.API_KEY_REVOKE, ApiKey, key_id) as change:
+        if change.row.revoked_at is not None:
+            raise DomainError.of("id", ErrorCode.NOT_ALLOWED, "This API key is already revoked.")
+        change.row.revoked_at = now
+    return change.row
 
 
 async def authenticate(session: AsyncSession, presented: str, *, now: datetime) -> Principal:

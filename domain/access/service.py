@@ -8,11 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.access import EVERYTHING
+from authz.access import Actor
 from authz.principal import Grant, GrantKind, Role
 from domain.access import errors
 from domain.access.models import AccessGrant
-from domain.audit.service import record, snapshot
+from domain.core.changes import Action, changing
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.paging import Slice, Window, count, fetch_slice
 from domain.groups.queries import client_by_code
@@ -89,31 +89,31 @@ def _check_kind(role: Role, kind: GrantKind, problems: list[Problem]) -> None:
 
 
 async def add_grant(
-    session: AsyncSession, *, actor: str, subject: str, role: Role, kind: GrantKind, code: str
+    session: AsyncSession, *, actor: Actor, subject: str, role: Role, kind: GrantKind, code: str
 ) -> AccessGrant:
     """Give a subject a role on a group client, a data access group or a line of business."""
     problems: list[Problem] = []
     subject = check_subject("subject", subject, problems)
     _check_kind(role, kind, problems)
-    code = await _target_code(session, kind, code, problems)
+    code = await _target_code(session, actor, kind, code, problems)
     if not problems and await _granted(session, subject, role, kind, code):
         problems.append(
             Problem(("code",), ErrorCode.DUPLICATE, f"{subject} already holds this grant.")
         )
     if problems:
         raise DomainError(*problems)
-    grant = AccessGrant(subject=subject, role=role, kind=kind, code=code, created_by=actor)
-    session.add(grant)
-    await record(session, actor=actor, action="accessGrantAdd", entity=grant, before=None)
-    return grant
+    async with changing(session, actor, Action.ACCESS_GRANT_ADD, AccessGrant) as change:
+        return change.add(
+            AccessGrant(subject=subject, role=role, kind=kind, code=code, created_by=actor.subject)
+        )
 
 
 async def _target_code(
-    session: AsyncSession, kind: GrantKind, code: str, problems: list[Problem]
+    session: AsyncSession, actor: Actor, kind: GrantKind, code: str, problems: list[Problem]
 ) -> str:
     """Return the code of what the grant names, recording NOT_FOUND when nothing has it."""
     if kind is GrantKind.GROUP_CLIENT:
-        found = await client_by_code(session, code, scope=EVERYTHING)
+        found = await client_by_code(session, code, scope=actor.scope)
         if found is None:
             problems.append(Problem(("code",), ErrorCode.NOT_FOUND, f"No group client {code!r}."))
         return found.code if found else code
@@ -134,18 +134,13 @@ async def _granted(
     return await session.scalar(stmt) is not None
 
 
-async def remove_grant(session: AsyncSession, *, actor: str, grant_id: int) -> AccessGrant:
+async def remove_grant(session: AsyncSession, *, actor: Actor, grant_id: int) -> AccessGrant:
     """Take a grant back; the subject's next request no longer has it."""
-    grant = await session.get(AccessGrant, grant_id)
-    if grant is None:
-        raise DomainError(errors.not_found("id", "access grant"))
-    before = snapshot(grant)
-    await record(
-        session, actor=actor, action="accessGrantRemove", entity=grant, before=before, deleted=True
-    )
-    await session.delete(grant)
-    await session.flush()
-    return grant
+    async with changing(
+        session, actor, Action.ACCESS_GRANT_REMOVE, AccessGrant, grant_id
+    ) as change:
+        await change.delete()
+    return change.row
 
 
 @dataclass(frozen=True)

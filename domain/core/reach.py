@@ -62,11 +62,19 @@ def declare(model: type, entity: Entity) -> None:
     _ENTITIES[model] = entity
 
 
+_LOADED: list[bool] = []
+
+
 def load_areas() -> None:
-    """Import every area's declarations, once."""
-    if not _ENTITIES:
+    """Import every area's declarations, once.
+
+    Not "once any model is declared": an area imported for its predicates declares its own
+    models long before the first change to another area's asks for theirs.
+    """
+    if not _LOADED:
         for name in _AREAS:
             importlib.import_module(name)
+        _LOADED.append(True)
 
 
 def entity(model: type) -> Entity:

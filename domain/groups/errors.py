@@ -27,12 +27,3 @@ def cycle() -> DomainError:
 def still_has(field: str, code: ErrorCode, what: str) -> Problem:
     """The row cannot go while others depend on it."""
     return Problem((field,), code, f"Cannot delete a group client that still has {what}.")
-
-
-def unreachable(field: str) -> Problem:
-    """The change would put the row where the caller's grants do not reach."""
-    return Problem(
-        (field,),
-        ErrorCode.FORBIDDEN,
-        "Your grants do not reach a row placed like this; choose a value they cover.",
-    )

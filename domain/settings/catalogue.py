@@ -1,4 +1,4 @@
-"""Adding the settings' reference data. Each function flushes; the caller commits."""
+"""Adding the settings' reference data, through the write path. Each function flushes."""
 
 from __future__ import annotations
 
@@ -16,12 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.audit.service import record
+from domain.core.changes import Action, changing, load
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, check_name
 from domain.core.periods import Period, of
-from domain.groups import reach as groups
-from domain.groups.editing import touch_account
 from domain.groups.models import GroupAccount
 from domain.reference.models import CoverageTier, Product
 from domain.settings.models import (
@@ -49,25 +47,23 @@ class RateSpec:
     amount: Decimal
 
 
+_CODED: dict[Any, Action] = {
+    BrokerAgent: Action.BROKER_AGENT_CREATE,
+    BillingAccount: Action.BILLING_ACCOUNT_CREATE,
+    ProviderGroup: Action.PROVIDER_GROUP_CREATE,
+}
+
+
 async def create_coded(
     session: AsyncSession, *, actor: Actor, model: Any, code: str, name: str
 ) -> Any:
     """Add a broker agent, a billing account or a provider group: a unique code and a name."""
-    problems: list[Problem] = []
-    code = await _unique_code(session, model, code, problems)
-    name = check_name("name", name, problems)
-    raise_if(problems)
-    row = model(code=code, name=name)
-    session.add(row)
-    await record(
-        session, actor=actor.subject, action=f"{_action(model)}Create", entity=row, before=None
-    )
-    return row
-
-
-def _action(model: Any) -> str:
-    words = model.__tablename__.split("_")
-    return words[0] + "".join(w.title() for w in words[1:])
+    async with changing(session, actor, _CODED[model], model) as change:
+        problems: list[Problem] = []
+        code = await _unique_code(session, model, code, problems)
+        name = check_name("name", name, problems)
+        raise_if(problems)
+        return change.add(model(code=code, name=name))
 
 
 async def _unique_code(
@@ -119,10 +115,25 @@ async def create_premium_schedule(
     rates: Sequence[RateSpec],
 ) -> PremiumSchedule:
     """Add a premium schedule with its rates; a tier's age bands must not overlap."""
+    async with changing(session, actor, Action.PREMIUM_SCHEDULE_CREATE, PremiumSchedule) as change:
+        problems: list[Problem] = []
+        code = await _unique_code(session, PremiumSchedule, code, problems)
+        name = check_name("name", name, problems)
+        currency = _currency("currency", currency, problems) or ""
+        problems.extend(_rate_problems(rates))
+        raise_if(problems)
+        schedule = change.add(PremiumSchedule(code=code, name=name, currency=currency))
+        await session.flush()
+        session.add_all(
+            PremiumRate(premium_schedule_id=schedule.id, **rate.__dict__)  # type: ignore[arg-type]
+            for rate in rates
+        )
+    return schedule
+
+
+def _rate_problems(rates: Sequence[RateSpec]) -> list[Problem]:
+    """What is wrong with a schedule's rates: none, a band, an amount, overlapping bands."""
     problems: list[Problem] = []
-    code = await _unique_code(session, PremiumSchedule, code, problems)
-    name = check_name("name", name, problems)
-    currency = _currency("currency", currency, problems) or ""
     if not rates:
         problems.append(Problem(("rates",), ErrorCode.REQUIRED, "Give at least one rate."))
     for i, rate in enumerate(rates):
@@ -134,19 +145,7 @@ async def create_premium_schedule(
                 )
             )
         _amount((*path, "amount"), rate.amount, 2, Decimal(0), Decimal(10**9), problems)
-    problems.extend(_band_overlaps(rates))
-    raise_if(problems)
-    schedule = PremiumSchedule(code=code, name=name, currency=currency)
-    session.add(schedule)
-    await session.flush()
-    session.add_all(
-        PremiumRate(premium_schedule_id=schedule.id, **rate.__dict__)  # type: ignore[arg-type]
-        for rate in rates
-    )
-    await record(
-        session, actor=actor.subject, action="premiumScheduleCreate", entity=schedule, before=None
-    )
-    return schedule
+    return problems + _band_overlaps(rates)
 
 
 def _band_overlaps(rates: Sequence[RateSpec]) -> list[Problem]:
@@ -180,26 +179,24 @@ async def create_adjustment_rule(
     currency: str | None = None,
 ) -> AdjustmentRule:
     """Add an adjustment: a percentage (no currency) or an amount (with one)."""
-    problems: list[Problem] = []
-    code = await _unique_code(session, AdjustmentRule, code, problems)
-    name = check_name("name", name, problems)
-    _adjustment_value(("value",), kind, value, problems)
-    currency = _currency("currency", currency, problems)
-    if (kind is AdjustmentKind.AMOUNT) != (currency is not None):
-        problems.append(
-            Problem(
-                ("currency",),
-                ErrorCode.REQUIRED if currency is None else ErrorCode.NOT_ALLOWED,
-                "An amount needs a currency; a percentage has none.",
+    async with changing(session, actor, Action.ADJUSTMENT_RULE_CREATE, AdjustmentRule) as change:
+        problems: list[Problem] = []
+        code = await _unique_code(session, AdjustmentRule, code, problems)
+        name = check_name("name", name, problems)
+        _adjustment_value(("value",), kind, value, problems)
+        currency = _currency("currency", currency, problems)
+        if (kind is AdjustmentKind.AMOUNT) != (currency is not None):
+            problems.append(
+                Problem(
+                    ("currency",),
+                    ErrorCode.REQUIRED if currency is None else ErrorCode.NOT_ALLOWED,
+                    "An amount needs a currency; a percentage has none.",
+                )
             )
+        raise_if(problems)
+        return change.add(
+            AdjustmentRule(code=code, name=name, kind=kind, value=value, currency=currency)
         )
-    raise_if(problems)
-    rule = AdjustmentRule(code=code, name=name, kind=kind, value=value, currency=currency)
-    session.add(rule)
-    await record(
-        session, actor=actor.subject, action="adjustmentRuleCreate", entity=rule, before=None
-    )
-    return rule
 
 
 def _adjustment_value(
@@ -213,32 +210,37 @@ async def create_product_parameter(
     session: AsyncSession, *, actor: Actor, product_code: str, name: str, description: str = ""
 ) -> ProductParameter:
     """Define a named value of a product, to be set on its offers and enrolments."""
-    problems: list[Problem] = []
-    product = await session.scalar(
-        sa.select(Product).where(col(Product.code) == product_code.strip())
-    ) if "\x00" not in product_code else None  # fmt: skip
-    if product is None:
-        problems.append(Problem(("product_code",), ErrorCode.NOT_FOUND, "No such product."))
-    name = check_code("name", name, problems)
-    description = " ".join(description.split())[:200]
-    if (
-        product is not None
-        and not problems
-        and await session.scalar(
+    async with changing(
+        session, actor, Action.PRODUCT_PARAMETER_CREATE, ProductParameter
+    ) as change:
+        problems: list[Problem] = []
+        product = await session.scalar(
+            sa.select(Product).where(col(Product.code) == product_code.strip())
+        ) if "\x00" not in product_code else None  # fmt: skip
+        if product is None:
+            problems.append(Problem(("product_code",), ErrorCode.NOT_FOUND, "No such product."))
+        name = check_code("name", name, problems)
+        if product is not None and not problems and await _has_parameter(session, product, name):
+            problems.append(Problem(("name",), ErrorCode.DUPLICATE, "The product has it already."))
+        raise_if(problems)
+        assert product is not None
+        return change.add(
+            ProductParameter(
+                product_id=product.id,  # type: ignore[arg-type]
+                name=name,
+                description=" ".join(description.split())[:200],
+            )
+        )
+
+
+async def _has_parameter(session: AsyncSession, product: Product, name: str) -> bool:
+    return bool(
+        await session.scalar(
             sa.select(col(ProductParameter.id)).where(
                 col(ProductParameter.product_id) == product.id, col(ProductParameter.name) == name
             )
         )
-    ):
-        problems.append(Problem(("name",), ErrorCode.DUPLICATE, "The product has it already."))
-    raise_if(problems)
-    assert product is not None
-    parameter = ProductParameter(product_id=product.id, name=name, description=description)  # type: ignore[arg-type]
-    session.add(parameter)
-    await record(
-        session, actor=actor.subject, action="productParameterCreate", entity=parameter, before=None
     )
-    return parameter
 
 
 async def add_adjustment_period(
@@ -252,43 +254,34 @@ async def add_adjustment_period(
     value: Decimal,
 ) -> AdjustmentPeriod:
     """Give a group account its own value of an adjustment for a period."""
-    account = await session.scalar(
-        sa.select(GroupAccount).where(
-            col(GroupAccount.id) == group_account_id, groups.accounts(actor.scope)
+    async with changing(session, actor, Action.ADJUSTMENT_PERIOD_ADD, AdjustmentPeriod) as change:
+        account = await load(
+            session, actor, GroupAccount, group_account_id, field="group_account_id"
         )
-    )
-    if account is None:
-        raise DomainError.of(
-            "group_account_id", ErrorCode.NOT_FOUND, "No group account with this id."
+        problems: list[Problem] = []
+        rule = await session.scalar(
+            sa.select(AdjustmentRule).where(col(AdjustmentRule.code) == adjustment_rule.strip())
+        ) if "\x00" not in adjustment_rule else None  # fmt: skip
+        if rule is None:
+            problems.append(Problem(("adjustment_rule",), ErrorCode.NOT_FOUND, "No such rule."))
+        else:
+            _adjustment_value(("value",), rule.kind, value, problems)
+        if end_date is not None and end_date < start_date:
+            problems.append(
+                Problem(("end_date",), ErrorCode.END_BEFORE_START, "The end is before the start.")
+            )
+        raise_if(problems)
+        assert rule is not None
+        await _no_period_overlap(session, account.id, rule.id, start_date, end_date)  # type: ignore[arg-type]
+        return change.add(
+            AdjustmentPeriod(
+                group_account_id=account.id,  # type: ignore[arg-type]
+                adjustment_rule_id=rule.id,  # type: ignore[arg-type]
+                start_date=start_date,
+                end_date=end_date,
+                value=value,
+            )
         )
-    problems: list[Problem] = []
-    rule = await session.scalar(
-        sa.select(AdjustmentRule).where(col(AdjustmentRule.code) == adjustment_rule.strip())
-    ) if "\x00" not in adjustment_rule else None  # fmt: skip
-    if rule is None:
-        problems.append(Problem(("adjustment_rule",), ErrorCode.NOT_FOUND, "No such rule."))
-    else:
-        _adjustment_value(("value",), rule.kind, value, problems)
-    if end_date is not None and end_date < start_date:
-        problems.append(
-            Problem(("end_date",), ErrorCode.END_BEFORE_START, "The end is before the start.")
-        )
-    raise_if(problems)
-    assert rule is not None
-    await _no_period_overlap(session, account.id, rule.id, start_date, end_date)  # type: ignore[arg-type]
-    period = AdjustmentPeriod(
-        group_account_id=account.id,  # type: ignore[arg-type]
-        adjustment_rule_id=rule.id,  # type: ignore[arg-type]
-        start_date=start_date,
-        end_date=end_date,
-        value=value,
-    )
-    session.add(period)
-    await touch_account(session, account)
-    await record(
-        session, actor=actor.subject, action="adjustmentPeriodAdd", entity=period, before=None
-    )
-    return period
 
 
 async def _no_period_overlap(

@@ -1,7 +1,8 @@
-"""Setting and removing a setting on a level. Each function flushes; the caller commits.
+"""Setting and removing a setting on a level, through the write path (domain.core.changes).
 
-A change on a group client, an account or an account's product makes the group client
-CHANGED: its configuration must be approved again.
+Each function flushes; the caller commits. A change on a group client, an account or an
+account's product makes the group client CHANGED (the Setting's declaration in
+domain.settings.reach): its configuration must be approved again.
 """
 
 from __future__ import annotations
@@ -16,14 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.audit.service import record, snapshot
+from domain.core.changes import Action, changing, load
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, is_plain_text
 from domain.core.periods import of
-from domain.groups import reach as groups
-from domain.groups.editing import mark_changed, touch_account
 from domain.groups.models import GroupAccount, GroupAccountProduct, GroupClient
-from domain.policies import reach as policies
 from domain.policies.models import EnrollmentProduct, Policy
 from domain.settings.chains import OWNER_COLUMNS
 from domain.settings.effective import settable_levels
@@ -74,12 +72,12 @@ _VALUES: dict[SettingKind, tuple[str, Any, str]] = {
     K.PROCESS_FLOW: ("process_flow", None, "value_text"),
     K.PARAMETER_VALUE: ("parameter_value", None, "value_text"),
 }
-_OWNERS: dict[SettingLevel, tuple[Any, str]] = {
-    L.GROUP_CLIENT: (GroupClient, "group client"),
-    L.GROUP_ACCOUNT: (GroupAccount, "group account"),
-    L.GROUP_ACCOUNT_PRODUCT: (GroupAccountProduct, "group account product"),
-    L.POLICY: (Policy, "policy"),
-    L.ENROLLMENT_PRODUCT: (EnrollmentProduct, "enrollment product"),
+_OWNERS: dict[SettingLevel, Any] = {
+    L.GROUP_CLIENT: GroupClient,
+    L.GROUP_ACCOUNT: GroupAccount,
+    L.GROUP_ACCOUNT_PRODUCT: GroupAccountProduct,
+    L.POLICY: Policy,
+    L.ENROLLMENT_PRODUCT: EnrollmentProduct,
 }
 
 
@@ -94,9 +92,31 @@ async def set_setting(
     start_date: date | None = None,
     end_date: date | None = None,
     parameter_name: str | None = None,
+    marks_changed: bool = True,
 ) -> Setting:
-    """Set a setting on a level for a period; it must not overlap the same setting there."""
-    owner = await _owner(session, actor, level, owner_id)
+    """Set a setting on a level for a period; it must not overlap the same setting there.
+
+    `marks_changed=False` is for a submit's enrichments, approved with the client they set.
+    """
+    async with changing(
+        session, actor, Action.SETTING_SET, Setting, marks_changed=marks_changed
+    ) as change:
+        owner = await load(session, actor, _OWNERS[level], owner_id, field="owner_id")
+        problems = _placement(kind, level, start_date, end_date)
+        setting = Setting(kind=kind, start_date=start_date, end_date=end_date)
+        setattr(setting, OWNER_COLUMNS[level], owner_id)
+        await _value(session, setting, value, problems)
+        await _parameter(session, setting, level, owner, parameter_name, problems)
+        raise_if(problems)
+        await _no_overlap(session, setting, level, owner_id)
+        change.add(setting)
+    return setting
+
+
+def _placement(
+    kind: SettingKind, level: SettingLevel, start_date: date | None, end_date: date | None
+) -> list[Problem]:
+    """Why the kind may not be set on this level, or for this period."""
     problems: list[Problem] = []
     if level not in settable_levels(kind):
         allowed = ", ".join(lv.value for lv in settable_levels(kind))
@@ -111,62 +131,13 @@ async def set_setting(
         problems.append(
             Problem(("end_date",), ErrorCode.END_BEFORE_START, "The end is before the start.")
         )
-    setting = Setting(kind=kind, start_date=start_date, end_date=end_date)
-    setattr(setting, OWNER_COLUMNS[level], owner_id)
-    await _value(session, setting, value, problems)
-    await _parameter(session, setting, level, owner, parameter_name, problems)
-    raise_if(problems)
-    await _no_overlap(session, setting, level, owner_id)
-    session.add(setting)
-    await _changed(session, level, owner)
-    await record(session, actor=actor.subject, action="settingSet", entity=setting, before=None)
-    return setting
+    return problems
 
 
 async def remove_setting(session: AsyncSession, *, actor: Actor, setting_id: int) -> None:
     """Remove a setting: the next level down the priority decides instead."""
-    setting = await session.get(Setting, setting_id)
-    level = _level_of(setting) if setting else None
-    if setting is None or level is None:
-        raise DomainError.of("id", ErrorCode.NOT_FOUND, "No setting with this id.")
-    try:
-        owner = await _owner(session, actor, level, getattr(setting, OWNER_COLUMNS[level]))
-    except DomainError:
-        raise DomainError.of("id", ErrorCode.NOT_FOUND, "No setting with this id.") from None
-    before = snapshot(setting)
-    await _changed(session, level, owner)
-    await record(
-        session,
-        actor=actor.subject,
-        action="settingRemove",
-        entity=setting,
-        before=before,
-        deleted=True,
-    )
-    await session.delete(setting)
-    await session.flush()
-
-
-def _level_of(setting: Setting) -> SettingLevel | None:
-    return next((lv for lv, c in OWNER_COLUMNS.items() if getattr(setting, c) is not None), None)
-
-
-async def _owner(session: AsyncSession, actor: Actor, level: SettingLevel, owner_id: int) -> Any:
-    """The row the setting is on, if the actor may change it; else as for an unknown id."""
-    model, what = _OWNERS[level]
-    reach = {
-        L.GROUP_CLIENT: groups.clients(actor.scope),
-        L.GROUP_ACCOUNT: groups.accounts(actor.scope),
-        L.GROUP_ACCOUNT_PRODUCT: groups.of_accounts(
-            actor.scope, col(GroupAccountProduct.group_account_id)
-        ),
-        L.POLICY: policies.policies(actor.scope),
-        L.ENROLLMENT_PRODUCT: policies.of_policies(actor.scope, col(EnrollmentProduct.policy_id)),
-    }[level]
-    found = await session.scalar(sa.select(model).where(model.id == owner_id, reach))
-    if found is None:
-        raise DomainError.of("owner_id", ErrorCode.NOT_FOUND, f"No {what} with this id.")
-    return found
+    async with changing(session, actor, Action.SETTING_REMOVE, Setting, setting_id) as change:
+        await change.delete()
 
 
 async def _value(
@@ -274,15 +245,3 @@ async def _no_overlap(
                 f"The same setting is already set there from {other.start_date or 'always'} "
                 f"to {other.end_date or 'open-ended'}; end or remove it first.",
             )
-
-
-async def _changed(session: AsyncSession, level: SettingLevel, owner: Any) -> None:
-    """A group's own settings changed: its group client must be approved again."""
-    if level is L.GROUP_CLIENT:
-        mark_changed(owner)
-    elif level is L.GROUP_ACCOUNT:
-        await touch_account(session, owner)
-    elif level is L.GROUP_ACCOUNT_PRODUCT:
-        account = await session.get(GroupAccount, owner.group_account_id)
-        await touch_account(session, account)  # type: ignore[arg-type]
-    await session.flush()

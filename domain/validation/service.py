@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.audit.service import record, snapshot
+from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
-from domain.core.errors import DomainError, ErrorCode, Problem, check_version, raise_if
+from domain.core.errors import ErrorCode, Problem, raise_if
 from domain.core.fields import check_code, check_name
 from domain.settings.effective import settable_levels
 from domain.settings.models import BillAllocation, CollectionSetting, SettingKind, SettingLevel
@@ -110,17 +110,13 @@ async def create_rule(
     session: AsyncSession, *, actor: Actor, definition: RuleDefinition
 ) -> ValidationRule:
     """Add a validation rule; a definition the engine could not run is refused."""
-    problems: list[Problem] = []
-    values = _checked(definition, problems)
-    if not problems and await _taken(session, values["code"]):
-        problems.append(Problem(("code",), ErrorCode.DUPLICATE, "The code is already in use."))
-    raise_if(problems)
-    rule = ValidationRule(**values)
-    session.add(rule)
-    await record(
-        session, actor=actor.subject, action="validationRuleCreate", entity=rule, before=None
-    )
-    return rule
+    async with changing(session, actor, Action.VALIDATION_RULE_CREATE, ValidationRule) as change:
+        problems: list[Problem] = []
+        values = _checked(definition, problems)
+        if not problems and await _taken(session, values["code"]):
+            problems.append(Problem(("code",), ErrorCode.DUPLICATE, "The code is already in use."))
+        raise_if(problems)
+        return change.add(ValidationRule(**values))
 
 
 async def update_rule(
@@ -132,22 +128,18 @@ async def update_rule(
     definition: RuleDefinition,
 ) -> ValidationRule:
     """Replace a rule's definition (e.g. disable it); the code stays unique."""
-    rule = await session.get(ValidationRule, rule_id)
-    if rule is None:
-        raise DomainError.of("id", ErrorCode.NOT_FOUND, "No validation rule with this id.")
-    check_version(rule, version)
-    problems: list[Problem] = []
-    values = _checked(definition, problems)
-    if not problems and await _taken(session, values["code"], except_id=rule_id):
-        problems.append(Problem(("code",), ErrorCode.DUPLICATE, "The code is already in use."))
-    raise_if(problems)
-    before = snapshot(rule)
-    for name, value in values.items():
-        setattr(rule, name, value)
-    rule.updated_at = utcnow()
-    await record(
-        session, actor=actor.subject, action="validationRuleUpdate", entity=rule, before=before
-    )
+    async with changing(
+        session, actor, Action.VALIDATION_RULE_UPDATE, ValidationRule, rule_id, version=version
+    ) as change:
+        rule = change.row
+        problems: list[Problem] = []
+        values = _checked(definition, problems)
+        if not problems and await _taken(session, values["code"], except_id=rule_id):
+            problems.append(Problem(("code",), ErrorCode.DUPLICATE, "The code is already in use."))
+        raise_if(problems)
+        for name, value in values.items():
+            setattr(rule, name, value)
+        rule.updated_at = utcnow()
     return rule
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import ACCESS_WRITE
 from domain.access import keys, service
@@ -12,8 +11,7 @@ from schema.access import inputs
 from schema.access.types import AccessGrant, ApiKey
 from schema.core.context import Info
 from schema.core.errors import UserError
-from schema.core.mutations import perform
-from schema.core.permissions import guarded
+from schema.core.mutations import actor, mutation
 from schema.core.relay import require_id
 
 _ERRORS = "Why the input was refused; empty on success, and then every change was saved."
@@ -47,92 +45,59 @@ class ApiKeyRevokePayload:
     errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
-def _subject(info: Info) -> str:
-    return info.context.access.subject
-
-
 @strawberry.type
 class AccessMutation:
-    @strawberry.mutation(
-        **guarded(
-            ACCESS_WRITE,
-            "Give a subject a role on a group client, group or line; it "
-            "counts from the subject's next request, on every server.",
-        )
+    @mutation(
+        ACCESS_WRITE,
+        "Give a subject a role on a group client, group or line; it counts from the subject's "
+        "next request, on every server.",
     )
     async def access_grant_add(
         self, info: Info, input: inputs.AccessGrantAddInput
     ) -> AccessGrantAddPayload:
-        async def run(session: AsyncSession) -> AccessGrant:
-            row = await service.add_grant(
-                session,
-                actor=_subject(info),
-                subject=input.subject,
-                role=input.role,
-                kind=input.kind,
-                code=input.code,
-            )
-            return AccessGrant.from_model(row)
-
-        return await perform(
-            info, run, lambda node, errors: AccessGrantAddPayload(access_grant=node, errors=errors)
+        row = await service.add_grant(
+            info.context.session,
+            actor=actor(info),
+            subject=input.subject,
+            role=input.role,
+            kind=input.kind,
+            code=input.code,
         )
+        return AccessGrantAddPayload(access_grant=AccessGrant.from_model(row), errors=[])
 
-    @strawberry.mutation(
-        **guarded(ACCESS_WRITE, "Take a grant back; it stops counting from the next request.")
-    )
+    @mutation(ACCESS_WRITE, "Take a grant back; it stops counting from the next request.")
     async def access_grant_remove(
         self, info: Info, input: inputs.AccessGrantRemoveInput
     ) -> AccessGrantRemovePayload:
-        async def run(session: AsyncSession) -> strawberry.ID:
-            grant_id = require_id(input.id, "AccessGrant", field="id")
-            await service.remove_grant(session, actor=_subject(info), grant_id=grant_id)
-            return input.id
-
-        return await perform(
-            info,
-            run,
-            lambda removed, errors: AccessGrantRemovePayload(removed_id=removed, errors=errors),
+        await service.remove_grant(
+            info.context.session,
+            actor=actor(info),
+            grant_id=require_id(input.id, "AccessGrant", field="id"),
         )
+        return AccessGrantRemovePayload(removed_id=input.id, errors=[])
 
-    @strawberry.mutation(
-        **guarded(ACCESS_WRITE, "Make an API key for a partner system, scoped to group clients.")
-    )
+    @mutation(ACCESS_WRITE, "Make an API key for a partner system, scoped to group clients.")
     async def api_key_create(
         self, info: Info, input: inputs.ApiKeyCreateInput
     ) -> ApiKeyCreatePayload:
-        async def run(session: AsyncSession) -> tuple[ApiKey, str]:
-            row, key = await keys.create_api_key(
-                session,
-                actor=_subject(info),
-                name=input.name,
-                group_client_codes=input.group_client_codes,
-                expires_at=input.expires_at,
-                now=utcnow(),
-            )
-            return ApiKey.from_model(row), key
-
-        return await perform(
-            info,
-            run,
-            lambda made, errors: ApiKeyCreatePayload(
-                api_key=made[0] if made else None, key=made[1] if made else None, errors=errors
-            ),
+        row, key = await keys.create_api_key(
+            info.context.session,
+            actor=actor(info),
+            name=input.name,
+            group_client_codes=input.group_client_codes,
+            expires_at=input.expires_at,
+            now=utcnow(),
         )
+        return ApiKeyCreatePayload(api_key=ApiKey.from_model(row), key=key, errors=[])
 
-    @strawberry.mutation(
-        **guarded(ACCESS_WRITE, "Revoke an API key: its next request gets HTTP 401.")
-    )
+    @mutation(ACCESS_WRITE, "Revoke an API key: its next request gets HTTP 401.")
     async def api_key_revoke(
         self, info: Info, input: inputs.ApiKeyRevokeInput
     ) -> ApiKeyRevokePayload:
-        async def run(session: AsyncSession) -> ApiKey:
-            key_id = require_id(input.id, "ApiKey", field="id")
-            row = await keys.revoke_api_key(
-                session, actor=_subject(info), key_id=key_id, now=utcnow()
-            )
-            return ApiKey.from_model(row)
-
-        return await perform(
-            info, run, lambda node, errors: ApiKeyRevokePayload(api_key=node, errors=errors)
+        row = await keys.revoke_api_key(
+            info.context.session,
+            actor=actor(info),
+            key_id=require_id(input.id, "ApiKey", field="id"),
+            now=utcnow(),
         )
+        return ApiKeyRevokePayload(api_key=ApiKey.from_model(row), errors=[])

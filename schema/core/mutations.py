@@ -27,6 +27,10 @@ P = TypeVar("P")
 Body = Callable[..., Awaitable[P]]
 After = Callable[[Info, Any], Awaitable[None]]
 
+DECLARED: dict[Callable[..., Any], Need] = {}
+"""Every resolver `mutation` made, with the need it checks: a test holds each field of the
+schema's Mutation to it, so that no mutation skips the one way."""
+
 
 def mutation(need: Need, description: str, *, after: After | None = None) -> Callable[[Body[P]], P]:
     """Declare a mutation that requires `need`; `after` runs once its change is committed."""
@@ -47,6 +51,7 @@ def mutation(need: Need, description: str, *, after: After | None = None) -> Cal
                 await after(info, payload)
             return payload
 
+        DECLARED[resolver] = need
         return strawberry.mutation(**guarded(need, description))(resolver)  # type: ignore[no-any-return]
 
     return declare

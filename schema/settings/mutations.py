@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import fields
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 
-from authz.access import SETTINGS_WRITE, Actor
+from authz.access import SETTINGS_WRITE
 from domain.core.errors import DomainError, ErrorCode
 from domain.settings import catalogue, service
 from domain.settings.models import BillingAccount, BrokerAgent, ProviderGroup, SettingLevel
 from schema.core.context import Info
 from schema.core.errors import UserError
-from schema.core.mutations import actor, perform
-from schema.core.permissions import guarded
+from schema.core.mutations import actor, mutation
 from schema.core.relay import global_id, require_id
 from schema.settings import inputs
 from schema.settings.types import OWNER_TYPES
@@ -40,29 +37,6 @@ class SettingSetPayload:
 class SettingRemovePayload:
     removed_id: strawberry.ID | None = strawberry.field(description="The removed setting.")
     errors: list[UserError] = strawberry.field(description=_ERRORS)
-
-
-async def _period(session: AsyncSession, who: Actor, given: inputs.AdjustmentPeriodAddInput) -> str:
-    await catalogue.add_adjustment_period(
-        session,
-        actor=who,
-        group_account_id=require_id(
-            given.group_account_id, "GroupAccount", field="group_account_id"
-        ),
-        adjustment_rule=given.adjustment_rule,
-        start_date=given.start_date,
-        end_date=given.end_date,
-        value=given.value,
-    )
-    return given.adjustment_rule.strip()
-
-
-async def _code_of(made: Awaitable[Any]) -> str:
-    return str((await made).code)
-
-
-async def _name_of(made: Awaitable[Any]) -> str:
-    return str((await made).name)
 
 
 def _owner(value: str) -> tuple[SettingLevel, int]:
@@ -88,163 +62,129 @@ class ReferenceDataPayload:
     errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
-async def _added(
-    info: Info, add: Callable[[AsyncSession, Actor], Awaitable[str]]
-) -> ReferenceDataPayload:
-    """Add one row of reference data and answer its code (a parameter: its name)."""
+def _added(code: str) -> ReferenceDataPayload:
+    return ReferenceDataPayload(code=code, errors=[])
 
-    async def run(session: AsyncSession) -> str:
-        return await add(session, actor(info, SETTINGS_WRITE))
 
-    return await perform(
-        info, run, lambda code, errors: ReferenceDataPayload(code=code, errors=errors)
+async def _coded(info: Info, model: Any, given: inputs.CodedCreateInput) -> ReferenceDataPayload:
+    row = await catalogue.create_coded(
+        info.context.session, actor=actor(info), model=model, code=given.code, name=given.name
     )
-
-
-def _coded(
-    model: Any,
-) -> Callable[[Info, inputs.CodedCreateInput], Awaitable[ReferenceDataPayload]]:
-    async def create(info: Info, given: inputs.CodedCreateInput) -> ReferenceDataPayload:
-        return await _added(
-            info,
-            lambda session, who: _code_of(
-                catalogue.create_coded(
-                    session, actor=who, model=model, code=given.code, name=given.name
-                )
-            ),
-        )
-
-    return create
+    return _added(row.code)
 
 
 @strawberry.type
 class SettingsMutation:
-    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a broker or agent."))
+    @mutation(SETTINGS_WRITE, "Add a broker or agent.")
     async def broker_agent_create(
         self, info: Info, input: inputs.BrokerAgentCreateInput
     ) -> ReferenceDataPayload:
-        return await _coded(BrokerAgent)(info, input)
+        return await _coded(info, BrokerAgent, input)
 
-    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a billing account."))
+    @mutation(SETTINGS_WRITE, "Add a billing account.")
     async def billing_account_create(
         self, info: Info, input: inputs.BillingAccountCreateInput
     ) -> ReferenceDataPayload:
-        return await _coded(BillingAccount)(info, input)
+        return await _coded(info, BillingAccount, input)
 
-    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a provider group."))
+    @mutation(SETTINGS_WRITE, "Add a provider group.")
     async def provider_group_create(
         self, info: Info, input: inputs.ProviderGroupCreateInput
     ) -> ReferenceDataPayload:
-        return await _coded(ProviderGroup)(info, input)
+        return await _coded(info, ProviderGroup, input)
 
-    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add a premium schedule with its rates."))
+    @mutation(SETTINGS_WRITE, "Add a premium schedule with its rates.")
     async def premium_schedule_create(
         self, info: Info, input: inputs.PremiumScheduleCreateInput
     ) -> ReferenceDataPayload:
-        rates = [
-            catalogue.RateSpec(r.age_from, r.age_to, r.coverage_tier, r.amount) for r in input.rates
-        ]
-        return await _added(
-            info,
-            lambda session, who: _code_of(
-                catalogue.create_premium_schedule(
-                    session,
-                    actor=who,
-                    code=input.code,
-                    name=input.name,
-                    currency=input.currency,
-                    rates=rates,
-                )
-            ),
+        schedule = await catalogue.create_premium_schedule(
+            info.context.session,
+            actor=actor(info),
+            code=input.code,
+            name=input.name,
+            currency=input.currency,
+            rates=[
+                catalogue.RateSpec(r.age_from, r.age_to, r.coverage_tier, r.amount)
+                for r in input.rates
+            ],
         )
+        return _added(schedule.code)
 
-    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Add an adjustment rule."))
+    @mutation(SETTINGS_WRITE, "Add an adjustment rule.")
     async def adjustment_rule_create(
         self, info: Info, input: inputs.AdjustmentRuleCreateInput
     ) -> ReferenceDataPayload:
-        return await _added(
-            info,
-            lambda session, who: _code_of(
-                catalogue.create_adjustment_rule(
-                    session,
-                    actor=who,
-                    code=input.code,
-                    name=input.name,
-                    kind=input.kind,
-                    value=input.value,
-                    currency=input.currency,
-                )
-            ),
+        rule = await catalogue.create_adjustment_rule(
+            info.context.session,
+            actor=actor(info),
+            code=input.code,
+            name=input.name,
+            kind=input.kind,
+            value=input.value,
+            currency=input.currency,
         )
+        return _added(rule.code)
 
-    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Define a named value of a product."))
+    @mutation(SETTINGS_WRITE, "Define a named value of a product.")
     async def product_parameter_create(
         self, info: Info, input: inputs.ProductParameterCreateInput
     ) -> ReferenceDataPayload:
-        return await _added(
-            info,
-            lambda session, who: _name_of(
-                catalogue.create_product_parameter(
-                    session,
-                    actor=who,
-                    product_code=input.product_code,
-                    name=input.name,
-                    description=input.description,
-                )
-            ),
+        parameter = await catalogue.create_product_parameter(
+            info.context.session,
+            actor=actor(info),
+            product_code=input.product_code,
+            name=input.name,
+            description=input.description,
         )
+        return _added(parameter.name)
 
-    @strawberry.mutation(
-        **guarded(
-            SETTINGS_WRITE,
-            "Give a group account its own value of an adjustment rule for a period.",
-        )
+    @mutation(
+        SETTINGS_WRITE, "Give a group account its own value of an adjustment rule for a period."
     )
     async def adjustment_period_add(
         self, info: Info, input: inputs.AdjustmentPeriodAddInput
     ) -> ReferenceDataPayload:
-        return await _added(
-            info,
-            lambda session, who: _period(session, who, input),
+        await catalogue.add_adjustment_period(
+            info.context.session,
+            actor=actor(info),
+            group_account_id=require_id(
+                input.group_account_id, "GroupAccount", field="group_account_id"
+            ),
+            adjustment_rule=input.adjustment_rule,
+            start_date=input.start_date,
+            end_date=input.end_date,
+            value=input.value,
         )
+        return _added(input.adjustment_rule.strip())
 
-    @strawberry.mutation(**guarded(SETTINGS_WRITE, "Set a setting on a level for a period."))
+    @mutation(SETTINGS_WRITE, "Set a setting on a level for a period.")
     async def setting_set(self, info: Info, input: inputs.SettingSetInput) -> SettingSetPayload:
-        async def run(session: AsyncSession) -> strawberry.ID:
-            level, owner_id = _owner(input.owner_id)
-            setting = await service.set_setting(
-                session,
-                actor=actor(info, SETTINGS_WRITE),
-                kind=input.kind,
-                level=level,
-                owner_id=owner_id,
-                value=service.SettingValue(
-                    **{f.name: getattr(input, f.name) for f in fields(service.SettingValue)}
-                ),
-                start_date=input.start_date,
-                end_date=input.end_date,
-                parameter_name=input.parameter_name,
-            )
-            return strawberry.ID(global_id("Setting", setting.id))  # type: ignore[arg-type]
-
-        return await perform(
-            info, run, lambda made, errors: SettingSetPayload(setting_id=made, errors=errors)
+        level, owner_id = _owner(input.owner_id)
+        setting = await service.set_setting(
+            info.context.session,
+            actor=actor(info),
+            kind=input.kind,
+            level=level,
+            owner_id=owner_id,
+            value=service.SettingValue(
+                **{f.name: getattr(input, f.name) for f in fields(service.SettingValue)}
+            ),
+            start_date=input.start_date,
+            end_date=input.end_date,
+            parameter_name=input.parameter_name,
+        )
+        return SettingSetPayload(
+            setting_id=strawberry.ID(global_id("Setting", setting.id)),  # type: ignore[arg-type]
+            errors=[],
         )
 
-    @strawberry.mutation(
-        **guarded(SETTINGS_WRITE, "Remove a setting; the next level down then decides.")
-    )
+    @mutation(SETTINGS_WRITE, "Remove a setting; the next level down then decides.")
     async def setting_remove(
         self, info: Info, input: inputs.SettingRemoveInput
     ) -> SettingRemovePayload:
-        async def run(session: AsyncSession) -> strawberry.ID:
-            await service.remove_setting(
-                session,
-                actor=actor(info, SETTINGS_WRITE),
-                setting_id=require_id(input.id, "Setting", field="id"),
-            )
-            return input.id
-
-        return await perform(
-            info, run, lambda done, errors: SettingRemovePayload(removed_id=done, errors=errors)
+        await service.remove_setting(
+            info.context.session,
+            actor=actor(info),
+            setting_id=require_id(input.id, "Setting", field="id"),
         )
+        return SettingRemovePayload(removed_id=input.id, errors=[])

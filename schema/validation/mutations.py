@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import GROUPS_WRITE, RULES_WRITE
+from domain.groups.models import GroupClient as ClientRow
 from domain.validation import approval, service
 from domain.validation.approval import Outcome
-from domain.validation.models import ValidationRule as RuleRow
 from schema.core.context import Info
 from schema.core.errors import UserError
-from schema.core.mutations import actor, perform
-from schema.core.permissions import guarded
+from schema.core.mutations import actor, mutation
 from schema.core.relay import require_id
 from schema.groups.types import GroupClient
 from schema.validation import inputs
@@ -34,8 +32,15 @@ class GroupClientValidationPayload:
         description="Whether the client is (or, for a validation, would be) approved: no "
         "ERROR-level rule fired."
     )
-    findings: list[RuleFinding] = strawberry.field(
-        description="Every violation and enrichment, in the order the rules ran."
+    findings: list[RuleFinding] | None = strawberry.field(
+        description="Every violation and enrichment on the client and the accounts you reach, "
+        "in the order the rules ran."
+    )
+    hidden_findings: int | None = strawberry.field(
+        description="How many violations and enrichments are on accounts outside your reach: "
+        "counted, never listed, as those accounts are not yours to see. The rules look at "
+        "every account, so one of these may be why the client is not approved; someone who "
+        "reaches them can see which."
     )
     errors: list[UserError] = strawberry.field(description=_ERRORS)
 
@@ -54,95 +59,68 @@ def _definition(given: inputs.ValidationRuleCreateInput) -> service.RuleDefiniti
     )
 
 
-def _validation(
-    done: tuple[GroupClient, Outcome] | None, errors: list[UserError]
-) -> GroupClientValidationPayload:
-    if done is None:
-        return GroupClientValidationPayload(
-            group_client=None, approved=None, findings=[], errors=errors
-        )
-    client, outcome = done
+def _validation(client: ClientRow, outcome: Outcome) -> GroupClientValidationPayload:
     return GroupClientValidationPayload(
-        group_client=client, approved=outcome.approvable, findings=findings(outcome), errors=[]
+        group_client=GroupClient.from_model(client),
+        approved=outcome.approvable,
+        findings=findings(outcome),
+        hidden_findings=outcome.hidden,
+        errors=[],
     )
 
 
 @strawberry.type
 class RulesMutation:
-    @strawberry.mutation(**guarded(RULES_WRITE, "Add a validation rule."))
+    @mutation(RULES_WRITE, "Add a validation rule.")
     async def validation_rule_create(
         self, info: Info, input: inputs.ValidationRuleCreateInput
     ) -> ValidationRulePayload:
-        async def run(session: AsyncSession) -> RuleRow:
-            return await service.create_rule(
-                session, actor=actor(info, RULES_WRITE), definition=_definition(input)
-            )
-
-        return await perform(
-            info,
-            run,
-            lambda row, errors: ValidationRulePayload(
-                validation_rule=ValidationRule.from_model(row) if row else None, errors=errors
-            ),
+        row = await service.create_rule(
+            info.context.session, actor=actor(info), definition=_definition(input)
         )
+        return ValidationRulePayload(validation_rule=ValidationRule.from_model(row), errors=[])
 
-    @strawberry.mutation(**guarded(RULES_WRITE, "Change a validation rule's whole definition."))
+    @mutation(RULES_WRITE, "Change a validation rule's whole definition.")
     async def validation_rule_update(
         self, info: Info, input: inputs.ValidationRuleUpdateInput
     ) -> ValidationRulePayload:
-        async def run(session: AsyncSession) -> RuleRow:
-            return await service.update_rule(
-                session,
-                actor=actor(info, RULES_WRITE),
-                rule_id=require_id(input.id, "ValidationRule", field="id"),
-                version=input.version,
-                definition=_definition(input),
-            )
-
-        return await perform(
-            info,
-            run,
-            lambda row, errors: ValidationRulePayload(
-                validation_rule=ValidationRule.from_model(row) if row else None, errors=errors
-            ),
+        row = await service.update_rule(
+            info.context.session,
+            actor=actor(info),
+            rule_id=require_id(input.id, "ValidationRule", field="id"),
+            version=input.version,
+            definition=_definition(input),
         )
+        return ValidationRulePayload(validation_rule=ValidationRule.from_model(row), errors=[])
 
-    @strawberry.mutation(
-        **guarded(
-            GROUPS_WRITE,
-            "Run the validation rules on a group client and its accounts, and report what "
-            "they find; changes nothing.",
-        )
+    @mutation(
+        GROUPS_WRITE,
+        "Run the validation rules on a group client and its accounts, and report what they "
+        "find; changes nothing.",
     )
     async def group_client_validate(
         self, info: Info, input: inputs.GroupClientSubmitInput
     ) -> GroupClientValidationPayload:
-        async def run(session: AsyncSession) -> tuple[GroupClient, Outcome]:
-            row, outcome = await approval.validate_group_client(
-                session,
-                actor=actor(info, GROUPS_WRITE),
+        return _validation(
+            *await approval.validate_group_client(
+                info.context.session,
+                actor=actor(info),
                 group_client_id=require_id(input.id, "GroupClient", field="id"),
             )
-            return GroupClient.from_model(row), outcome
-
-        return await perform(info, run, _validation)
-
-    @strawberry.mutation(
-        **guarded(
-            GROUPS_WRITE,
-            "Apply the rules' enrichments and run the rules in sequence; the client becomes "
-            "APPROVED only when no ERROR-level rule fires, and otherwise nothing is kept.",
         )
+
+    @mutation(
+        GROUPS_WRITE,
+        "Apply the rules' enrichments and run the rules in sequence; the client becomes "
+        "APPROVED only when no ERROR-level rule fires, and otherwise nothing is kept.",
     )
     async def group_client_submit(
         self, info: Info, input: inputs.GroupClientSubmitInput
     ) -> GroupClientValidationPayload:
-        async def run(session: AsyncSession) -> tuple[GroupClient, Outcome]:
-            row, outcome = await approval.submit_group_client(
-                session,
-                actor=actor(info, GROUPS_WRITE),
+        return _validation(
+            *await approval.submit_group_client(
+                info.context.session,
+                actor=actor(info),
                 group_client_id=require_id(input.id, "GroupClient", field="id"),
             )
-            return GroupClient.from_model(row), outcome
-
-        return await perform(info, run, _validation)
+        )

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import EVERYTHING, Actor
 from authz.principal import Principal, Role
 from domain.access.keys import (
     MAX_LIFETIME,
@@ -24,6 +25,7 @@ from tests.factories import Book
 
 NOW = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
+ADMIN = Actor("admin-1", EVERYTHING)
 
 
 @pytest.fixture
@@ -42,7 +44,7 @@ async def _make(
 ) -> tuple[ApiKey, str]:
     key, presented = await create_api_key(
         session,
-        actor="admin-1",
+        actor=ADMIN,
         name=name,
         group_client_codes=["ACME"],
         expires_at=expires_at,
@@ -136,7 +138,7 @@ async def test_a_revoked_key_says_revoked_even_once_expired(
 ) -> None:
     # given
     key, presented = await _make(session, expires_at=NOW + timedelta(days=1))
-    await revoke_api_key(session, actor="admin-1", key_id=key.id or 0, now=NOW)
+    await revoke_api_key(session, actor=ADMIN, key_id=key.id or 0, now=NOW)
     await session.commit()
     # when
     with pytest.raises(KeyRefused) as refused:

@@ -211,6 +211,23 @@ async def test_a_key_stores_its_scope_as_partner_grants(admin: GraphQLClient, fo
     ]
 
 
+async def test_the_audit_trail_says_which_clients_a_key_was_given(
+    admin: GraphQLClient, forest: None
+) -> None:
+    # given a subject already granted GLOBEX
+    grant = {"subject": "apikey:acme-portal", "role": "PARTNER", "kind": "GROUP_CLIENT"}
+    ok(await admin.mutate(GRANT_ADD, {"input": {**grant, "code": "GLOBEX"}}))
+    # when
+    made = await _create(admin, groupClientCodes=["ACME-EU", "GLOBEX"])
+    ok(await admin.mutate(KEY_REVOKE, {"input": {"id": made["apiKey"]["id"]}}))
+    # then the key's own events name every client its subject reaches, once
+    events = await _events(admin, entityId=made["apiKey"]["id"])
+    assert [(e["action"], e["after"]["group_client_codes"]) for e in events] == [
+        ("apiKeyCreate", ["GLOBEX", "ACME-EU"]),
+        ("apiKeyRevoke", ["GLOBEX", "ACME-EU"]),
+    ]
+
+
 async def test_a_grant_added_to_a_key_counts_from_its_next_request(
     admin: GraphQLClient, http: AsyncClient, forest: None
 ) -> None:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from authz.principal import Principal, Role
+from domain.audit.models import AuditEvent
+from domain.groups.models import GroupAccount
 from domain.settings.models import Setting
 from schema.core.relay import global_id
+from tests.conftest import token_for
 from tests.factories import Book, Place, place
 from tests.graphql import GraphQLClient, ok, refused
 
@@ -36,6 +43,7 @@ RESULT = """
     effectiveSettings { billAllocation { value source { level } } } }
   approved
   findings { rule { code } objectCode severity message enriched }
+  hiddenFindings
   errors { field code message }
 """
 VALIDATE = f"mutation($id: ID!) {{ groupClientValidate(input: {{id: $id}}) {{ {RESULT} }} }}"
@@ -248,3 +256,85 @@ async def test_a_rule_code_is_unique(admin: GraphQLClient) -> None:
         "severity": "ERROR",
     }
     refused(await admin.mutate(CREATE, {"input": values}), "DUPLICATE", ["input", "code"])
+
+
+# Findings on accounts the caller cannot see (reproduction 5)
+
+BACK_OFFICE = Principal(
+    "bo-1",
+    frozenset({Role.BACKOFFICE}),
+    data_access_groups=frozenset({"EU"}),
+    lines_of_business=frozenset({"HEALTH"}),
+)
+HIDDEN_CODE = "ACME-US-GA"
+
+
+@pytest.fixture
+async def with_hidden_account(session: AsyncSession) -> Place:
+    """ACME (EU) with its EU account and one in the US data access group."""
+    book = await Book(session).setup()
+    acme = await place(book)
+    session.add(
+        GroupAccount(
+            code=HIDDEN_CODE,
+            name="US staff",
+            group_client_id=acme.client.id,
+            line_of_business_id=book.health.id,
+            data_access_group_id=book.dag_us.id,
+        )
+    )
+    await session.commit()
+    return acme
+
+
+async def test_a_finding_on_an_account_out_of_reach_is_counted_not_named(
+    admin: GraphQLClient, http: AsyncClient, with_hidden_account: Place
+) -> None:
+    # given an ERROR on every account, and a back office that reaches ACME and its EU account
+    await _rule(
+        admin,
+        "NEED-CLASS",
+        1,
+        level="GROUP_ACCOUNT",
+        condition={"fact": "insurableClassCount", "op": "lt", "value": 3},
+    )
+    back_office = GraphQLClient(http, token_for(BACK_OFFICE))
+    for operation in (VALIDATE, SUBMIT):
+        # when
+        body = await back_office.raw(operation, _id(with_hidden_account))
+        # then the US account's finding is counted, and nothing in the answer names it
+        (payload,) = body["data"].values()
+        assert _found(payload) == [("NEED-CLASS", "ACME-GA", "ERROR", False)]
+        assert (payload["hiddenFindings"], payload["approved"]) == (1, False)
+        assert HIDDEN_CODE not in json.dumps(body)
+    # and the admin, who reaches both, is shown both
+    seen = await admin.mutate(VALIDATE, _id(with_hidden_account))
+    assert [f[1] for f in _found(seen)] == ["ACME-GA", HIDDEN_CODE]
+    assert seen["hiddenFindings"] == 0
+
+
+async def test_an_enrichment_is_the_callers_change_and_stops_at_their_reach(
+    admin: GraphQLClient, http: AsyncClient, with_hidden_account: Place, session: AsyncSession
+) -> None:
+    # given an account rule that defaults the bill allocation
+    await _rule(
+        admin,
+        "DEFAULT-BILL",
+        1,
+        level="GROUP_ACCOUNT",
+        enrichmentSetting="BILL_ALLOCATION",
+        enrichmentValue="SINGLE_BILL",
+    )
+    back_office = GraphQLClient(http, token_for(BACK_OFFICE))
+    # when the back office submits, and then the admin does
+    refused_one = await back_office.mutate(SUBMIT, _id(with_hidden_account))
+    approved = await admin.mutate(SUBMIT, _id(with_hidden_account))
+    # then the account out of the back office's reach could not be enriched by them
+    assert _found(refused_one) == [("DEFAULT-BILL", "ACME-GA", None, True)]
+    assert (refused_one["approved"], refused_one["groupClient"]["status"]) == (False, "CHANGED")
+    # and the admin's submit enriched both, as the admin, the rule deciding
+    assert approved["approved"] is True
+    events = (
+        await session.scalars(sa.select(AuditEvent).where(col(AuditEvent.action) == "settingSet"))
+    ).all()
+    assert [(e.actor, e.decided_by) for e in events] == [("admin-1", "rule DEFAULT-BILL")] * 2
