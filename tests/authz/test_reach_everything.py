@@ -16,11 +16,6 @@ CHECKED = ("api", "schema", "domain")
 ALLOWED = ("api/demo/",)
 
 NOT_YET_CONVERTED = {
-    # Looking up the group clients a grant or an API key names, as the admin who asked.
-    "domain/access/service.py",
-    "domain/access/keys.py",
-    # Validation rules' enrichments applied on submit, as the submitter.
-    "domain/validation/approval.py",
     # Workflow registration, as the requester.
     "domain/workflow/kinds.py",
 }

@@ -34,5 +34,5 @@ async def committing(own_database: str) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-def sessions(committing: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+def committed_sessions(committing: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return request_sessions(committing)

@@ -41,8 +41,8 @@ def in_transaction(committing: AsyncEngine) -> Iterator[list[tuple[str, bool]]]:
     event.remove(committing.sync_engine, "before_cursor_execute", record)
 
 
-async def _codes(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
-    async with sessions() as session:
+async def _codes(committed_sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with committed_sessions() as session:
         return list(await session.scalars(sa.select(LineOfBusiness.code).order_by("code")))
 
 
@@ -52,9 +52,9 @@ async def _add(session: AsyncSession, code: str) -> None:
 
 
 async def test_reads_run_outside_a_transaction_and_writes_inside_one(
-    sessions: async_sessionmaker[AsyncSession], in_transaction: list[tuple[str, bool]]
+    committed_sessions: async_sessionmaker[AsyncSession], in_transaction: list[tuple[str, bool]]
 ) -> None:
-    async with sessions() as session:
+    async with committed_sessions() as session:
         # when a request reads, writes through atomic, then reads again
         await session.execute(sa.select(LineOfBusiness.id))
         async with atomic(session):
@@ -68,13 +68,13 @@ async def test_reads_run_outside_a_transaction_and_writes_inside_one(
         ("SELECT", True),
         ("SELECT", False),
     ]
-    assert "RS-1" in await _codes(sessions)
+    assert "RS-1" in await _codes(committed_sessions)
 
 
 async def test_a_failed_write_leaves_nothing_even_after_reads(
-    sessions: async_sessionmaker[AsyncSession],
+    committed_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions() as session:
+    async with committed_sessions() as session:
         await session.execute(sa.select(LineOfBusiness.id))
         # when the block writes two rows and then fails
         with pytest.raises(RuntimeError):
@@ -84,30 +84,30 @@ async def test_a_failed_write_leaves_nothing_even_after_reads(
                 raise RuntimeError("after the writes")
         # then neither was kept, and the session reads on
         assert await session.scalar(sa.select(sa.func.count()).select_from(LineOfBusiness))
-    codes = await _codes(sessions)
+    codes = await _codes(committed_sessions)
     assert "RS-2" not in codes and "RS-3" not in codes
 
 
 async def test_a_savepoint_inside_a_write_undoes_only_its_own_part(
-    sessions: async_sessionmaker[AsyncSession],
+    committed_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     # when a write tries something in a savepoint, undoes it, and writes on
-    async with sessions() as session, atomic(session):
+    async with committed_sessions() as session, atomic(session):
         await _add(session, "SP-1")
         savepoint = await session.begin_nested()
         await _add(session, "SP-2")
         await savepoint.rollback()
         await _add(session, "SP-3")
     # then what came before and after the savepoint was kept, and only that
-    codes = await _codes(sessions)
+    codes = await _codes(committed_sessions)
     assert ("SP-1" in codes, "SP-2" in codes, "SP-3" in codes) == (True, False, True)
 
 
 async def test_writers_that_read_first_both_write(
-    sessions: async_sessionmaker[AsyncSession],
+    committed_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async def read_then_write(code: str) -> None:
-        async with sessions() as session:
+        async with committed_sessions() as session:
             await session.execute(sa.select(LineOfBusiness.id))
             async with atomic(session):
                 await session.execute(sa.select(LineOfBusiness.id))
@@ -119,18 +119,18 @@ async def test_writers_that_read_first_both_write(
         asyncio.gather(read_then_write("RW-1"), read_then_write("RW-2")), PROMPTLY
     )
     # then both writes were kept: the second waited for the first
-    codes = await _codes(sessions)
+    codes = await _codes(committed_sessions)
     assert "RW-1" in codes and "RW-2" in codes
 
 
 async def test_an_open_session_that_read_holds_up_no_writer(
-    sessions: async_sessionmaker[AsyncSession],
+    committed_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions() as reader:
+    async with committed_sessions() as reader:
         # given a session (a subscription's, say) that read and stays open
         await reader.execute(sa.select(LineOfBusiness.id))
         # when another session writes
-        async with sessions() as writer:
+        async with committed_sessions() as writer:
             await asyncio.wait_for(_write(writer, "OS-1"), PROMPTLY)
         # then it was kept at once, and the reader sees it
         assert "OS-1" in list(await reader.scalars(sa.select(LineOfBusiness.code)))
@@ -142,16 +142,16 @@ async def _write(session: AsyncSession, code: str) -> None:
 
 
 async def test_a_reader_is_not_held_up_by_a_writer(
-    sessions: async_sessionmaker[AsyncSession],
+    committed_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     # given a write under way, not yet committed
-    async with sessions() as writer, sessions() as reader, atomic(writer):
+    async with committed_sessions() as writer, committed_sessions() as reader, atomic(writer):
         await _add(writer, "RD-1")
         # when another session reads meanwhile
         codes = await asyncio.wait_for(reader.scalars(sa.select(LineOfBusiness.code)), PROMPTLY)
         # then it reads at once, what was committed before
         assert "RD-1" not in list(codes)
-    assert "RD-1" in await _codes(sessions)
+    assert "RD-1" in await _codes(committed_sessions)
 
 
 async def test_the_app_serves_reads_and_writes_with_request_sessions(own_database: str) -> None:
@@ -162,7 +162,7 @@ async def test_the_app_serves_reads_and_writes_with_request_sessions(own_databas
     from authz.principal import Principal, Role
     from tests.conftest import TEST_SECRET, token_for
 
-    # given the app as production builds it, with its own engine and request sessions
+    # given the app as production builds it, with its own engine and request committed_sessions
     app = create_app(Settings(own_database, TEST_SECRET, "development", rate_per_minute=0))
     headers = {
         "Authorization": f"Bearer {token_for(Principal('admin-1', frozenset({Role.ADMIN})))}"

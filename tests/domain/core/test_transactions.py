@@ -34,17 +34,17 @@ async def impatient(own_database: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
-async def _codes(sessions: async_sessionmaker[AsyncSession]) -> list[str]:
-    async with sessions() as session:
+async def _codes(committed_sessions: async_sessionmaker[AsyncSession]) -> list[str]:
+    async with committed_sessions() as session:
         return list(await session.scalars(sa.select(LineOfBusiness.code)))
 
 
 async def test_a_writer_kept_waiting_too_long_is_told_to_retry(
-    sessions: async_sessionmaker[AsyncSession], impatient: AsyncEngine
+    committed_sessions: async_sessionmaker[AsyncSession], impatient: AsyncEngine
 ) -> None:
     if impatient.dialect.name != "sqlite":
         pytest.skip("SQLite: one writer at a time, the others wait up to busy_timeout")
-    async with sessions() as holder, request_sessions(impatient)() as waiter:
+    async with committed_sessions() as holder, request_sessions(impatient)() as waiter:
         # given a write under way that holds the lock longer than the other may wait
         async with atomic(holder):
             holder.add(LineOfBusiness(code="TX-1", name="First"))
@@ -57,21 +57,21 @@ async def test_a_writer_kept_waiting_too_long_is_told_to_retry(
         assert [p.code for p in refused.value.problems] == [ErrorCode.CONFLICT]
         async with atomic(waiter):
             waiter.add(LineOfBusiness(code="TX-3", name="Retried"))
-    codes = await _codes(sessions)
+    codes = await _codes(committed_sessions)
     assert ("TX-1" in codes, "TX-2" in codes, "TX-3" in codes) == (True, False, True)
 
 
 async def test_of_two_writers_that_deadlock_one_is_told_to_retry(
-    sessions: async_sessionmaker[AsyncSession],
+    committed_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    async with sessions() as session, atomic(session):
+    async with committed_sessions() as session, atomic(session):
         session.add_all([LineOfBusiness(code=f"DL-{n}", name="Before") for n in (1, 2)])
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("PostgreSQL: SQLite's writers take turns and cannot deadlock")
     both_locked = asyncio.Barrier(2)
 
     async def rename(first: str, then: str) -> None:
-        async with sessions() as writer, atomic(writer):
+        async with committed_sessions() as writer, atomic(writer):
             await _rename(writer, first)
             await both_locked.wait()
             await _rename(writer, then)
