@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api import tokens
+from api import jobs, tokens
 from api.limits import BodyLimit, RateLimit
 from api.settings import Settings
 from authz.principal import ANONYMOUS, Principal, Role
@@ -33,8 +33,7 @@ from domain.access import keys
 from domain.access.service import stored_grants
 from domain.core.columns import utcnow
 from domain.database import create_engine, request_sessions
-from domain.workflow import jobs
-from domain.workflow.jobs import Runner
+from domain.workflow.steps import Runner
 from schema.core.context import Context
 from schema.root import build_schema
 
@@ -248,7 +247,7 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
-    runner: jobs.Runner | None = None,
+    runner: Runner | None = None,
 ) -> Starlette:
     """Build the application; tests pass their own session factory and runner."""
     if sessions is None:

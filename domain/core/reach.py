@@ -62,11 +62,17 @@ def declare(model: type, entity: Entity) -> None:
     _ENTITIES[model] = entity
 
 
+_LOADED: list[bool] = []
+
+
 def load_areas() -> None:
     """Import every area's declarations, once."""
-    if not _ENTITIES:
+    # Not "while none is declared": a process that imported one area (a worker running the
+    # workflow steps imports the policies area) must still get the others.
+    if not _LOADED:
         for name in _AREAS:
             importlib.import_module(name)
+        _LOADED.append(True)
 
 
 def entity(model: type) -> Entity:
