@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api import jobs
 from api.authentication import (
     Authentication,
     BearerTokenBackend,
@@ -34,8 +35,7 @@ from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
 from authz.principal import ANONYMOUS
 from domain.database import create_engine, request_sessions
-from domain.workflow import jobs
-from domain.workflow.jobs import Runner
+from domain.workflow.steps import Runner
 from schema.core.context import Context
 from schema.root import build_schema
 
@@ -203,7 +203,7 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
-    runner: jobs.Runner | None = None,
+    runner: Runner | None = None,
 ) -> Starlette:
     """Build the application; tests pass their own session factory and runner."""
     if sessions is None:

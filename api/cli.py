@@ -72,8 +72,8 @@ def _token(args: argparse.Namespace) -> None:
 
 
 def _worker(args: argparse.Namespace) -> None:
+    from api import jobs
     from domain.database import create_engine, session_factory
-    from domain.workflow import jobs
 
     settings = load_settings()
     if not settings.database_url.startswith("postgresql"):

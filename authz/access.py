@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import casbin
 
@@ -71,6 +72,43 @@ class RowScope:
             person=self.person or other.person,
             subject=self.subject or other.subject,
             writes=self.writes or other.writes,
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The scope as JSON data, to act within it later (a request registered days after)."""
+        return {
+            "everything": self.everything,
+            "subtrees": sorted(self.subtrees),
+            "restrictions": sorted(
+                (
+                    {
+                        "data_access_groups": sorted(r.data_access_groups),
+                        "lines_of_business": sorted(r.lines_of_business),
+                    }
+                    for r in self.restrictions
+                ),
+                key=repr,
+            ),
+            "person": self.person,
+            "subject": self.subject,
+            "writes": self.writes,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> RowScope:
+        """The scope `to_json` gave; nothing at all for no data."""
+        if not data:
+            return NOTHING
+        return cls(
+            everything=bool(data.get("everything")),
+            subtrees=frozenset(data.get("subtrees", ())),
+            restrictions=frozenset(
+                Restriction(frozenset(r["data_access_groups"]), frozenset(r["lines_of_business"]))
+                for r in data.get("restrictions", ())
+            ),
+            person=data.get("person"),
+            subject=data.get("subject"),
+            writes=bool(data.get("writes")),
         )
 
 

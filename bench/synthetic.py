@@ -27,7 +27,7 @@ from authz.access import EVERYTHING, Actor
 from authz.principal import Role
 from domain.database import create_engine, session_factory
 from domain.policies.limits import PolicyLimits
-from domain.workflow import service
+from domain.workflow import submit as service
 from domain.workflow.models import Channel, RequestType
 from migrations.runner import upgrade
 

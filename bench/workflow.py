@@ -25,13 +25,13 @@ from sqlmodel import col
 
 from api import tokens
 from api.app import create_app
+from api.jobs import InProcess
 from api.settings import Settings
 from authz.principal import Principal, Role
 from bench.harness import SECRET, arguments, targets
 from domain.database import create_engine, session_factory
 from domain.policies.limits import PolicyLimits, utc_today
 from domain.policies.models import Person
-from domain.workflow.jobs import InProcess
 from schema.core.relay import global_id
 from tests.conftest import StatementCounter
 from tests.factories import Book, families, place

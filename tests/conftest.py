@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from api import tokens
 from api.app import create_app
+from api.jobs import InProcess
 from api.settings import Settings
 from authz.principal import Principal, Role
 from domain.database import SharedSession, create_engine
-from domain.workflow.jobs import InProcess
 from migrations.runner import upgrade
 from schema.core.limits import QueryLimits
 from tests.graphql import GraphQLClient

@@ -27,7 +27,7 @@ from domain.policies.models import (
     PolicyStatus,
 )
 from domain.reference.models import Product
-from domain.workflow import service
+from domain.workflow import steps, submit
 from domain.workflow.models import (
     Channel,
     RequestState,
@@ -67,14 +67,14 @@ async def load_requests(
         details = await _details(session, i, policy, holder)
         savepoint = await session.begin_nested()
         try:
-            made = await service.submit(
+            made = await submit.submit(
                 session,
                 actor=Actor(f"demo-employee-{holder.person_number}", EVERYTHING),
                 roles=frozenset({Role.EMPLOYEE}),
                 limits=LIMITS,
-                submission=service.Submission(_TYPES[i % len(_TYPES)], Channel.EMPLOYEE, details),
+                submission=submit.Submission(_TYPES[i % len(_TYPES)], Channel.EMPLOYEE, details),
             )
-            while await service.server_step(session, made.id, LIMITS):  # type: ignore[arg-type]
+            while await steps.server_step(session, made.id, LIMITS):  # type: ignore[arg-type]
                 pass
         except DomainError:  # a family the story does not fit: leave it out
             await savepoint.rollback()

@@ -69,6 +69,8 @@ class Action(StrEnum):
     WORKFLOW_REQUEST_SUBMIT = "workflowRequestSubmit"
     WORKFLOW_TASK_COMPLETE = "workflowTaskComplete"
     WORKFLOW_REQUEST_CANCEL = "workflowRequestCancel"
+    WORKFLOW_REQUEST_REGISTER = "workflowRequestRegister"
+    """Not a mutation: the server's step that registers an approved request as its sender."""
     PROCESS_DEFINITION_DEPLOY = "processDefinitionDeploy"
 
 

@@ -44,8 +44,14 @@ PROCESSES = Path(__file__).parent / "processes"
 DEFAULT_PROCESS = "standard"
 """The process a request follows when no `process flow` setting names another."""
 
-SERVICE_OPERATIONS = frozenset({"register", "notify"})
-"""What a serviceTask may ask the server to do."""
+
+class ServiceOperation(StrEnum):
+    """What a serviceTask may ask the server to do (its operator's id in the file)."""
+
+    REGISTER = "register"
+    """Register the request through the policies services, as its sender."""
+    NOTIFY = "notify"
+    """Tell the employee how it ended."""
 
 
 class Assignee(StrEnum):
@@ -219,10 +225,10 @@ def _check(definition: Definition, bpmn: str) -> None:
                 due_after(props.get("due", ""))
             except ProcessError as error:
                 problems.append(f"{where}: {error}")
-        elif isinstance(spec, ServiceTask) and spec.operation_name not in SERVICE_OPERATIONS:
+        elif isinstance(spec, ServiceTask) and spec.operation_name not in set(ServiceOperation):
             problems.append(
                 f"{where}: unknown operation `{spec.operation_name}`; "
-                f"known: {', '.join(sorted(SERVICE_OPERATIONS))}."
+                f"known: {_list(ServiceOperation)}."
             )
         for script in (getattr(spec, "script", None), spec_prescript(spec), spec_postscript(spec)):
             if script:
@@ -312,7 +318,7 @@ class Waiting:
     id: str
     name: str
     title: str
-    service: str | None = None
+    service: ServiceOperation | None = None
     assignee: Assignee | None = None
     kind: TaskKind | None = None
     due: timedelta | None = None
@@ -345,7 +351,7 @@ def waiting(workflow: BpmnWorkflow) -> list[Waiting]:
                     str(task.id),
                     spec.bpmn_id,
                     spec.bpmn_name or spec.bpmn_id,
-                    service=spec.operation_name,
+                    service=ServiceOperation(spec.operation_name),
                 )
             )
         elif isinstance(spec, UserTask):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,17 +18,18 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.access import EVERYTHING, Actor
+from authz.access import Actor
 from authz.principal import Role
+from domain.core import changes
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.periods import in_force
+from domain.core.reach import visible
 from domain.groups.editing import load_account
 from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits, load_person, load_policy
 from domain.policies.models import (
-    EnrollmentProduct,
     Gender,
     Person,
     Policy,
@@ -38,6 +39,7 @@ from domain.policies.models import (
 )
 from domain.policies.persons import PersonData, update_person
 from domain.reference.models import CoverageTier, Product
+from domain.workflow.certificates import certificate
 from domain.workflow.models import Channel, RequestType
 
 T = RequestType
@@ -142,7 +144,12 @@ def check_shape(type_: RequestType, channel: Channel, details: Mapping[str, Any]
 
 
 async def anchor(
-    session: AsyncSession, actor: Actor, type_: RequestType, details: Mapping[str, Any]
+    session: AsyncSession,
+    actor: Actor,
+    type_: RequestType,
+    details: Mapping[str, Any],
+    *,
+    today: date,
 ) -> Anchor:
     """Find what the request is about, among what the submitter may see."""
     if type_ is T.ENROLMENT and details.get("enrolment"):
@@ -163,7 +170,12 @@ async def anchor(
     )
     policy_id = await session.scalar(
         sa.select(col(PolicyMember.policy_id))
-        .where(col(PolicyMember.person_id) == person.id, in_force(PolicyMember, date.today()))
+        .where(
+            col(PolicyMember.person_id) == person.id,
+            in_force(PolicyMember, today),
+            # A person insured by several employers: the policy the sender reaches.
+            visible(actor.scope, PolicyMember),
+        )
         .order_by(col(PolicyMember.start_date).desc())
         .limit(1)
     )
@@ -207,18 +219,20 @@ AUTOMATIC = frozenset({T.ENROLMENT, T.TERMINATION, T.DATA_CHANGE})
 async def register(
     session: AsyncSession,
     *,
-    subject: str,
+    actor: Actor,
     limits: PolicyLimits,
     type_: RequestType,
     details: Mapping[str, Any],
-    request_anchor: Anchor,
 ) -> dict[str, Any]:
-    """Register the request at the insurer; the result is what the requester is told."""
-    actor = Actor(subject=subject, scope=EVERYTHING)
+    """Register the request at the insurer as `actor`; the result is what they are told.
+
+    Every row is looked up within the actor's reach, as the direct mutation does: a row out
+    of it reads as an unknown id, in the same words.
+    """
     if type_ is T.ENROLMENT:
         return await _enrol(session, actor, limits, details)
     if type_ is T.TERMINATION:
-        policy = await session.get_one(Policy, details["policy_id"])
+        policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
         await lifecycle.terminate_policy(
             session,
             actor=actor,
@@ -229,7 +243,7 @@ async def register(
         )
         return {"policyNumber": policy.number, "endDate": details["end_date"]}
     if type_ is T.DATA_CHANGE:
-        person = await session.get_one(Person, details["person_id"])
+        person = await changes.load(session, actor, Person, details["person_id"], field="personId")
         try:
             await update_person(
                 session,
@@ -243,7 +257,7 @@ async def register(
             raise DomainError(*_under(error, ("contact",))) from error
         return {"changed": sorted(camel(k) for k in details["contact"])}
     if type_ is T.CERTIFICATE:
-        return await _certificate(session, details, limits.today())
+        return await certificate(session, actor, details, limits.today())
     if type_ is T.MEDICAL_AUTHORIZATION:
         return {
             "authorizationNumber": f"MA-{secrets.token_hex(4).upper()}",
@@ -274,7 +288,7 @@ async def _enrol(
                 employment=employment_spec(new.get("employment")),
             )
             return {"policyId": policy.id, "policyNumber": policy.number}
-        policy = await session.get_one(Policy, details["policy_id"])
+        policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
         for i, dependant in enumerate(details["dependants"]):
             try:
                 policy = await enrolment.add_member(
@@ -339,37 +353,3 @@ def product_spec(given: Mapping[str, Any]) -> ProductSpec:
 
 def _day(value: str | None) -> date | None:
     return date.fromisoformat(value) if value else None
-
-
-async def _certificate(
-    session: AsyncSession, details: Mapping[str, Any], today: date
-) -> dict[str, Any]:
-    """A certificate of insurance: who is covered by which products on a day."""
-    day = _day(details.get("as_of")) or today
-    policy = await session.get_one(Policy, details["policy_id"])
-    members = (
-        await session.execute(
-            sa.select(
-                col(Person.given_name), col(Person.family_name), col(PolicyMember.relationship)
-            )
-            .join(PolicyMember, col(PolicyMember.person_id) == col(Person.id))
-            .where(col(PolicyMember.policy_id) == policy.id, in_force(PolicyMember, day))
-            .order_by(col(PolicyMember.id))
-        )
-    ).all()
-    products = (
-        await session.scalars(
-            sa.select(col(Product.code))
-            .join(EnrollmentProduct, col(EnrollmentProduct.product_id) == col(Product.id))
-            .where(col(EnrollmentProduct.policy_id) == policy.id, in_force(EnrollmentProduct, day))
-            .order_by(col(Product.code))
-        )
-    ).all()
-    return {
-        "certificateNumber": f"COI-{policy.number}-{day:%Y%m%d}",
-        "policyNumber": policy.number,
-        "asOf": day.isoformat(),
-        "insured": [f"{g} {f} ({r.value if hasattr(r, 'value') else r})" for g, f, r in members],
-        "products": list(products),
-        "issuedAt": datetime.now().astimezone().isoformat(timespec="seconds"),
-    }

@@ -65,6 +65,25 @@ class Decision(StrEnum):
     REJECT = "REJECT"
 
 
+class EventAction(StrEnum):
+    """What a line of a request's timeline says happened."""
+
+    SUBMITTED = "SUBMITTED"
+    WAITING = "WAITING"
+    """A person's task opened."""
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    FULFILLED = "FULFILLED"
+    """The back office did the insurer's part by hand."""
+    REGISTERED = "REGISTERED"
+    """The server registered it through the policies services."""
+    NOTIFIED = "NOTIFIED"
+    ESCALATED = "ESCALATED"
+    CANCELLED = "CANCELLED"
+    FAILED = "FAILED"
+    STATE_CHANGED = "STATE_CHANGED"
+
+
 class ProcessDefinition(SQLModel, table=True):
     """One deployed version of a process file and its decision tables; never changed."""
 
@@ -95,6 +114,10 @@ class WorkflowRequest(SQLModel, table=True):
     channel: Channel = Field(sa_type=enum_column(Channel))
     state: RequestState = Field(sa_type=enum_column(RequestState), index=True)
     submitted_by: str = Field(max_length=200)
+    requester_scope: Any = Field(default=None, sa_type=sa.JSON, nullable=True)
+    """The rows the sender reached when they sent it (authz.access.RowScope.to_json): the
+    registration, maybe days later, acts as them within this reach. None for requests sent
+    before it was kept: their registration reaches nothing and fails, never everything."""
     idempotency_key: str | None = Field(default=None, max_length=200)
     process_definition_id: int = Field(foreign_key="process_definition.id")
     group_account_id: int | None = Field(default=None, foreign_key="group_account.id", index=True)
@@ -146,5 +169,6 @@ class WorkflowEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     actor: str = Field(max_length=200)
     action: str = Field(max_length=50)
+    """An EventAction; kept as plain text so that a new action needs no migration."""
     state: RequestState = Field(sa_type=enum_column(RequestState))
     message: str = Field(max_length=2000)

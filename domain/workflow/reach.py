@@ -106,7 +106,16 @@ def of_requests(scope: RowScope, request_id: Any) -> Any:
     return request_id.in_(sa.select(col(WorkflowRequest.id)).where(requests(scope)))
 
 
-declare(WorkflowRequest, Entity(noun="workflow request", reach=requests))
+declare(
+    WorkflowRequest,
+    Entity(
+        noun="workflow request",
+        reach=requests,
+        # The process state is the engine's; details and the sender's grants stay out of
+        # the audit trail (the details name persons).
+        omit=frozenset({"workflow", "details", "requester_scope"}),
+    ),
+)
 declare(
     WorkflowTask,
     Entity(noun="task", reach=lambda scope: of_requests(scope, col(WorkflowTask.request_id))),
@@ -117,4 +126,7 @@ declare(
         noun="timeline entry", reach=lambda scope: of_requests(scope, col(WorkflowEvent.request_id))
     ),
 )
-declare(ProcessDefinition, Entity(noun="process definition", reach=everyone))
+declare(
+    ProcessDefinition,
+    Entity(noun="process definition", reach=everyone, omit=frozenset({"bpmn", "dmn"})),
+)

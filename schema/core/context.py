@@ -13,7 +13,7 @@ from strawberry.extensions import SchemaExtension
 from authz.access import Access, Actor
 from authz.principal import Principal
 from domain.policies.limits import PolicyLimits
-from domain.workflow.jobs import Runner
+from domain.workflow.steps import Runner
 
 if TYPE_CHECKING:
     from schema.dataloaders import Loaders

@@ -142,10 +142,6 @@ class WorkflowRequest(RowNode):
     state: RequestState = strawberry.field(description="Where it stands.")
     submitted_by: str = strawberry.field(description="Who sent it.")
     idempotency_key: str | None = strawberry.field(description="The sender's key, if any.")
-    result: JSON | None = strawberry.field(
-        description="What the insurer registered: e.g. the new policy's number, a "
-        "certificate, an authorization number."
-    )
     created_at: datetime = strawberry.field(description="When it was sent (UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed.")
     version: int = strawberry.field(description="Bumped by every step.")
@@ -160,7 +156,6 @@ class WorkflowRequest(RowNode):
             state=row.state,
             submitted_by=row.submitted_by,
             idempotency_key=row.idempotency_key,
-            result=row.result,
             created_at=row.created_at,
             updated_at=row.updated_at,
             version=row.version,
@@ -178,9 +173,19 @@ class WorkflowRequest(RowNode):
             "`medicalDetails`).",
         )
     )
-    def details(self) -> JSON:
+    def details(self) -> JSON | None:
         shown = {key: value for key, value in self.row.details.items() if key != "medical"}
         return _camel_keys(shown)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        **guarded(
+            PERSONAL_FIELDS,
+            "What the insurer registered: e.g. the new policy's number, an authorization "
+            "number, or a certificate, which names the insured.",
+        )
+    )
+    def result(self) -> JSON | None:
+        return self.row.result  # type: ignore[no-any-return]
 
     @strawberry.field(
         **guarded(MEDICAL_FIELDS, "A medical authorization's service, diagnosis and provider.")

@@ -43,7 +43,7 @@ import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.access import WORKFLOW_SUBMIT, Access, Actor
+from authz.access import NOTHING, WORKFLOW_SUBMIT, Access, Actor
 from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
@@ -81,7 +81,8 @@ from domain.settings.models import (
     SettingKind,
 )
 from domain.validation.models import RuleLevel, Severity, ValidationRule
-from domain.workflow import service as workflow
+from domain.workflow import definitions
+from domain.workflow import submit as workflow
 from domain.workflow.engine import shipped
 from domain.workflow.models import (
     Channel,
@@ -753,7 +754,7 @@ async def _requests(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """A certificate request sent by each role, and two tasks waiting on people."""
     bpmn, dmn = shipped()
-    await workflow.deploy(session, subject="setup", bpmn=bpmn, dmn=dmn)
+    await definitions.deploy(session, actor=Actor("setup", NOTHING), bpmn=bpmn, dmn=dmn)
 
     async def send(role: str, type_: RequestType, **details: Any) -> WorkflowRequest:
         principal = PRINCIPALS[role]

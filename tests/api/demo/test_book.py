@@ -37,7 +37,7 @@ from domain.workflow.models import (
     WorkflowRequest,
     WorkflowTask,
 )
-from domain.workflow.service import escalate_overdue
+from domain.workflow.steps import escalate_overdue
 from tests.conftest import StatementCounter
 
 

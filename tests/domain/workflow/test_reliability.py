@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import col
 
+from api import jobs
 from authz.access import EVERYTHING, NOTHING, Actor, RowScope
 from authz.principal import Role
 from domain.audit.models import AuditEvent
@@ -18,7 +19,7 @@ from domain.core.errors import DomainError, ErrorCode
 from domain.core.transactions import atomic
 from domain.policies.limits import PolicyLimits
 from domain.policies.models import Policy
-from domain.workflow import jobs, kinds, service
+from domain.workflow import kinds, steps, submit, tasks
 from domain.workflow.models import (
     Channel,
     Decision,
@@ -44,12 +45,12 @@ async def live(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
 async def _submit(live: Live, channel: Channel, type_: RequestType, **details: object) -> int:
     subject = {Channel.EMPLOYEE: "emp-1", Channel.GROUP_PORTAL: "hr-0"}[channel]
     async with live.sessions() as session, atomic(session):
-        made = await service.submit(
+        made = await submit.submit(
             session,
             actor=Actor(subject, EVERYTHING),
             roles=frozenset({Role.ADMIN}),
             limits=LIMITS,
-            submission=service.Submission(type_, channel, details),
+            submission=submit.Submission(type_, channel, details),
         )
     return made.id  # type: ignore[return-value]
 
@@ -105,12 +106,12 @@ async def test_two_managers_approving_at_once_one_wins_and_it_is_registered_once
         async with live.sessions() as session:
             try:
                 async with atomic(session):
-                    await service.complete_task(
+                    await tasks.complete_task(
                         session,
-                        subject=subject,
+                        actor=Actor(subject, MANAGERS),
                         manager=MANAGERS,
                         back_office=NOTHING,
-                        given=service.TaskDecision(task_id, Decision.APPROVE, None, None),
+                        given=tasks.TaskDecision(task_id, Decision.APPROVE, None, None),
                     )  # type: ignore[arg-type]
             except DomainError as error:
                 return error.problems[0].code
@@ -169,7 +170,7 @@ async def test_a_crash_between_two_steps_goes_on_from_the_second(live: Live) -> 
         live, Channel.GROUP_PORTAL, RequestType.ENROLMENT, **_enrolment(live, "P-HALF")
     )
     async with live.sessions() as session, atomic(session):
-        more = await service.server_step(session, request_id, LIMITS)
+        more = await steps.server_step(session, request_id, LIMITS)
     # when a new server starts
     restarted = jobs.InProcess(live.sessions, LIMITS, autostart=False)
     await restarted.sweep()

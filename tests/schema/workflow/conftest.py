@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 
+from api.jobs import InProcess
 from authz.principal import Principal, Role
-from domain.workflow.jobs import InProcess
 from schema.core.relay import global_id
 from tests.conftest import token_for
 from tests.factories import Book, Place, place

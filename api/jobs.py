@@ -2,7 +2,7 @@
 
 On PostgreSQL they are procrastinate jobs, run by `groupcover worker` on any number of
 machines; on SQLite they run in the server's own process. Either way each step is a
-transaction of its own (domain.workflow.service.server_step), and a sweep every minute
+transaction of its own (domain.workflow.steps.server_step), and a sweep every minute
 escalates overdue tasks and picks up again any request whose step was lost with a process
 that died: a request waiting on the server says so in its row (`waits_on_server`).
 """
@@ -16,7 +16,7 @@ import os
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import procrastinate
 from sqlalchemy.engine import make_url
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
 from domain.policies.limits import PolicyLimits
-from domain.workflow import service
+from domain.workflow import steps
 
 logger = logging.getLogger(__name__)
 
@@ -33,24 +33,18 @@ CRASH_AFTER = "GROUPCOVER_CRASH_AFTER_STEPS"
 """Tests only: a worker that exits at once after this many committed steps."""
 
 
-class Runner(Protocol):
-    """Where a request's server steps go once the step that made them due has committed."""
-
-    async def kick(self, request_id: int) -> None: ...
-
-
 async def drive(
     sessions: async_sessionmaker[AsyncSession], limits: PolicyLimits, request_id: int
 ) -> int:
     """Do a request's server steps, each in its own transaction, until none is due."""
-    steps = 0
+    done = 0
     while True:
         async with sessions() as session, atomic(session):
-            more = await service.server_step(session, request_id, limits)
-        steps += 1
+            more = await steps.server_step(session, request_id, limits)
+        done += 1
         _maybe_crash()
         if not more:
-            return steps
+            return done
 
 
 async def sweep(
@@ -58,9 +52,9 @@ async def sweep(
 ) -> tuple[int, list[int]]:
     """Escalate overdue tasks; return how many, and the requests waiting on the server."""
     async with sessions() as session, atomic(session):
-        escalated = await service.escalate_overdue(session, now)
+        escalated = await steps.escalate_overdue(session, now)
     async with sessions() as session:
-        return escalated, await service.waiting_on_server(session)
+        return escalated, await steps.waiting_on_server(session)
 
 
 _steps_done = 0

@@ -1,0 +1,163 @@
+"""Keeping a request's rows in step with its process: state, inbox tasks, timeline, lock.
+
+Every step (domain.workflow.submit, .tasks, .steps) ends here: the process state, the tasks
+it waits on and the timeline are saved together with whatever the step changed, in the
+caller's transaction, so a process killed between two steps loses nothing and does nothing
+twice. The request row is locked for the step, so two steps of one request never overlap.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from domain.core.columns import utcnow
+from domain.core.errors import DomainError, ErrorCode
+from domain.workflow import engine
+from domain.workflow.engine import TaskKind
+from domain.workflow.events import announce
+from domain.workflow.models import (
+    EventAction,
+    RequestState,
+    TaskState,
+    WorkflowEvent,
+    WorkflowRequest,
+    WorkflowTask,
+)
+
+SERVER = "groupcover"
+"""The actor of the server's own steps in timelines."""
+MAX_MESSAGE = 2000
+
+
+async def writing(session: AsyncSession) -> None:
+    """On SQLite, take the database's write lock before reading anything.
+
+    SQLite has one writer at a time. Two transactions that both read, then both write,
+    deadlock, and one fails with "database is locked"; a transaction that asks for the
+    write lock first simply waits its turn. (PostgreSQL locks the request row instead.)
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(sa.text("UPDATE workflow_request SET id = id WHERE id = -1"))
+
+
+async def locked(session: AsyncSession, request_id: int) -> WorkflowRequest:
+    """The request, read afresh and locked until the transaction ends."""
+    # Re-reading the row overwrites what this session holds of it: write that out first.
+    await session.flush()
+    request = await session.scalar(
+        sa.select(WorkflowRequest)
+        .where(col(WorkflowRequest.id) == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if request is None:
+        raise DomainError.of("id", ErrorCode.NOT_FOUND, "No workflow request with this id.")
+    return request
+
+
+async def sync(
+    session: AsyncSession, request: WorkflowRequest, workflow: Any, now: datetime
+) -> None:
+    """Save the process state; open a task for each new wait, close those gone; set state."""
+    waiting = engine.waiting(workflow)
+    people = [w for w in waiting if w.assignee is not None]
+    outcome = engine.outcome(workflow)
+    if outcome is not None:
+        state = RequestState(outcome)
+    elif any(w.kind is TaskKind.APPROVAL for w in people):
+        state = RequestState.PENDING_APPROVAL
+    else:
+        state = RequestState.APPROVED
+    if state is not request.state:
+        request.state = state
+        event(session, request, SERVER, EventAction.STATE_CHANGED, _STATE_SAID[state])
+    open_ids = set(
+        (
+            await session.scalars(
+                sa.select(col(WorkflowTask.engine_task_id)).where(
+                    col(WorkflowTask.request_id) == request.id,
+                    col(WorkflowTask.state) == TaskState.OPEN,
+                )
+            )
+        ).all()
+    )
+    for wait in people:
+        if wait.id in open_ids:
+            continue
+        assert wait.assignee and wait.kind and wait.due
+        session.add(
+            WorkflowTask(
+                request_id=request.id,  # type: ignore[arg-type]
+                engine_task_id=wait.id,
+                name=wait.name,
+                title=wait.title[:200],
+                assignee=wait.assignee,
+                kind=wait.kind,
+                state=TaskState.OPEN,
+                due_at=now + wait.due,
+            )
+        )
+        said = f"Waiting for: {wait.title} ({wait.assignee})."
+        event(session, request, SERVER, EventAction.WAITING, said)
+    await close_tasks(session, request.id, [w.id for w in people])  # type: ignore[arg-type]
+    request.waits_on_server = any(w.service for w in waiting)
+    request.workflow = engine.dump(workflow)
+    request.updated_at = now
+    await announce(session, request.id)  # type: ignore[arg-type]
+
+
+_STATE_SAID = {
+    RequestState.PENDING_APPROVAL: "Waiting for approval.",
+    RequestState.APPROVED: "Approved; the insurer registers it.",
+    RequestState.REJECTED: "Rejected.",
+    RequestState.COMPLETED: "Completed.",
+    RequestState.SUBMITTED: "Submitted.",
+    RequestState.CANCELLED: "Cancelled.",
+    RequestState.FAILED: "Failed.",
+}
+
+
+async def close_tasks(session: AsyncSession, request_id: int, keep: list[str]) -> None:
+    """Cancel the request's open tasks but those the process still waits on."""
+    await session.execute(
+        sa.update(WorkflowTask)
+        .where(
+            col(WorkflowTask.request_id) == request_id,
+            col(WorkflowTask.state) == TaskState.OPEN,
+            col(WorkflowTask.engine_task_id).not_in(keep),
+        )
+        .values(state=TaskState.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def fail(session: AsyncSession, request: WorkflowRequest, message: str) -> None:
+    """End the request FAILED, saying why in its timeline."""
+    request.state = RequestState.FAILED
+    request.waits_on_server = False
+    request.updated_at = utcnow()
+    event(session, request, SERVER, EventAction.FAILED, message)
+
+
+def event(
+    session: AsyncSession,
+    request: WorkflowRequest,
+    actor: str,
+    action: EventAction,
+    message: str,
+) -> WorkflowEvent:
+    """Add a line to the request's timeline."""
+    line = WorkflowEvent(
+        request_id=request.id,  # type: ignore[arg-type]
+        actor=actor,
+        action=action,
+        state=request.state,
+        message=message[:MAX_MESSAGE],
+    )
+    session.add(line)
+    return line
