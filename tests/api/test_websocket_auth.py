@@ -23,11 +23,11 @@ from websockets.typing import Subprotocol
 
 from api import tokens
 from api.app import create_app
+from api.jobs import InProcess
 from authz.principal import GrantKind, Principal, Role
 from domain.access import keys
 from domain.access.models import AccessGrant
 from domain.core.columns import utcnow
-from domain.workflow.jobs import InProcess
 from tests.conftest import SETTINGS, TEST_SECRET, token_for
 from tests.factories import Book
 
