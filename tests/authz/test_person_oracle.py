@@ -442,7 +442,7 @@ def _channel(role: Role) -> str:
 
 
 @settings(
-    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(scenario=_scenarios())
 async def test_no_answer_holds_personal_data_out_of_the_callers_reach(
