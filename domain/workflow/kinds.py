@@ -20,11 +20,12 @@ from sqlmodel import col
 
 from authz.access import EVERYTHING, Actor
 from authz.principal import Role
+from domain.core import changes
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.groups.editing import load_account
 from domain.policies import enrolment, lifecycle
 from domain.policies.enrolment import MemberSpec, ProductSpec
-from domain.policies.limits import PolicyLimits, load_person, load_policy
+from domain.policies.limits import PolicyLimits, load_person
 from domain.policies.models import (
     EnrollmentProduct,
     Gender,
@@ -153,9 +154,7 @@ async def anchor(
             account.id, None, None, account.line_of_business_id, account.data_access_group_id
         )
     if details.get("policy_id") is not None:
-        policy = await load_policy(
-            session, details["policy_id"], scope=actor.scope, field_name="policyId"
-        )
+        policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
         return await _of_policy(session, policy, policy.subscriber_id)
     person = await load_person(
         session, details["person_id"], scope=actor.scope, field_name="personId"

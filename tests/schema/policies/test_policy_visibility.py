@@ -163,8 +163,8 @@ async def test_the_back_office_cannot_enrol_a_policy_outside_its_grants(
     payload = await office.mutate(ENROLL, enrol_input(acme, dataAccessGroup="US"))
     # then
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [
-        ("FORBIDDEN", ["input", "dataAccessGroup"]),
         ("FORBIDDEN", ["input", "lineOfBusiness"]),
+        ("FORBIDDEN", ["input", "dataAccessGroup"]),
     ]
     assert (await office.query(LIST))["policies"]["totalCount"] == 0
 
