@@ -170,7 +170,9 @@ async def test_a_class_of_another_account_is_not_offered_or_unknown_if_hidden(
     other = await place(book, code="GLOBEX")
     manager = GraphQLClient(
         http,
-        token_for(Principal("hr-acme", frozenset({Role.GROUP_MANAGER}), groups=frozenset({"ACME"}))),
+        token_for(
+            Principal("hr-acme", frozenset({Role.GROUP_MANAGER}), groups=frozenset({"ACME"}))
+        ),
     )
     account = global_id("GroupAccount", acme.account.id)  # type: ignore[arg-type]
     # when both move the policy within ACME's account to GLOBEX's class
