@@ -7,24 +7,19 @@ hold; it flushes, and the caller commits or rolls back.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.changes import Action, Change, changing, find, load
+from domain.core.changes import Action, Change, changing, load
 from domain.core.errors import ErrorCode, Problem, raise_if
-from domain.core.fields import check_code
 from domain.groups.editing import restrictions
-from domain.groups.models import GroupAccount, InsurableClass
+from domain.groups.models import GroupAccount
 from domain.policies import errors
-from domain.policies.checks import Blame, PolicyRows, check_policy, child_end
+from domain.policies.checks import Blame, PolicyRows, check_policy
 from domain.policies.limits import PolicyLimits, check_day, check_effective
 from domain.policies.models import (
     EnrollmentProduct,
@@ -36,32 +31,19 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.policies.persons import PersonData, clean_person, person_for
+from domain.policies.specs import (
+    MemberSpec,
+    ProductSpec,
+    check_dependants,
+    enrolments,
+    insurable_class_of,
+    member_row,
+    person_of,
+    policy_number,
+)
 from domain.policies.state import facts_for, rows_of, settle
-from domain.reference.models import CoverageTier, Product
 
 Dated = TypeVar("Dated", PolicyMember, PolicyAccountLink, PolicyClassLink, EnrollmentProduct)
-
-
-@dataclass(frozen=True)
-class MemberSpec:
-    """A person to insure: someone known, by id, or a new person's data (give one)."""
-
-    relationship: Relationship
-    person_id: int | None = None
-    person: PersonData | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-
-
-@dataclass(frozen=True)
-class ProductSpec:
-    """A product to enrol in, in a coverage tier, from a date (by default the policy's)."""
-
-    product_code: str
-    coverage_tier: CoverageTier
-    start_date: date | None = None
-    end_date: date | None = None
 
 
 async def enroll_policy(
@@ -87,7 +69,7 @@ async def enroll_policy(
         problems: list[Problem] = []
         check_effective(("start_date",), start_date, limits, problems)
         class_id = await insurable_class_of(session, actor, account, insurable_class_id, problems)
-        number = await _number(session, number, problems)
+        number = await policy_number(session, number, problems)
         lob, dag = await restrictions(
             session,
             problems,
@@ -97,17 +79,17 @@ async def enroll_policy(
         found = await enrolments(session, products, start_date, limits, problems)
         if not products:
             problems.append(errors.missing(("products",), "at least one product"))
-        holder = await _person(session, actor, limits, ("subscriber",), subscriber, problems)
+        holder = await person_of(session, actor, limits, ("subscriber",), subscriber, problems)
         family = [
-            await _person(session, actor, limits, ("dependants", str(i)), spec, problems)
+            await person_of(session, actor, limits, ("dependants", str(i)), spec, problems)
             for i, spec in enumerate(dependants)
         ]
-        _dependants_dates(dependants, limits, problems)
+        check_dependants(dependants, limits, problems)
         raise_if(problems)
         assert holder is not None
         rows, blame = _new_rows(account, class_id, start_date, subscriber, holder, found)
         for i, (spec, person) in enumerate(zip(dependants, family, strict=True)):
-            row = _member(person, spec, start_date, limits=limits)  # type: ignore[arg-type]
+            row = member_row(person, spec, start_date, limits=limits)  # type: ignore[arg-type]
             rows.members.append(blame.made(row, ("dependants", str(i))))
         persons = [p for p in (holder, *family) if p is not None]
         facts = await facts_for(
@@ -140,7 +122,7 @@ def _new_rows(
     """A new policy's subscriber, links and products, each blamed on the input it came from."""
     blame = Blame(fallback=("start_date",))
     rows = PolicyRows(
-        members=[blame.made(_member(holder, subscriber, start_date), ("subscriber",))],
+        members=[blame.made(member_row(holder, subscriber, start_date), ("subscriber",))],
         accounts=[PolicyAccountLink(group_account_id=account.id, start_date=start_date)],  # type: ignore[arg-type]
     )
     if class_id:
@@ -180,13 +162,13 @@ async def add_member(
                     "A policy has one subscriber; enrol a new policy for another.",
                 )
             )
-        person = await _person(session, actor, limits, (), member, problems)
+        person = await person_of(session, actor, limits, (), member, problems)
         start = member.start_date or max(limits.today(), change.row.start_date)
         check_effective(("start_date",), start, limits, problems)
         check_day(("end_date",), member.end_date, problems)
         raise_if(problems)
         blame = Blame()
-        row = blame.made(_member(person, member, start, limits=limits), ())  # type: ignore[arg-type]
+        row = blame.made(member_row(person, member, start, limits=limits), ())  # type: ignore[arg-type]
         rows.members.append(row)
         facts = await facts_for(
             session,
@@ -283,153 +265,3 @@ def _attach(session: AsyncSession, policy: Policy, rows: PolicyRows) -> None:
     for row in rows.every():
         row.policy_id = policy.id
     session.add_all(rows.every())
-
-
-def _member(
-    person: Person, spec: MemberSpec, start: date, *, limits: PolicyLimits | None = None
-) -> PolicyMember:
-    start = spec.start_date or start
-    end = spec.end_date
-    if end is None and spec.relationship == Relationship.CHILD and limits is not None:
-        limit = child_end(person.birth_date, None, limits.child_max_age)
-        end = limit if limit >= start else None  # past the limit already: AGE_LIMIT says so
-    return PolicyMember(
-        person_id=person.id,  # type: ignore[arg-type]
-        relationship=spec.relationship,
-        start_date=start,
-        end_date=end,
-    )
-
-
-def _dependants_dates(
-    dependants: Sequence[MemberSpec], limits: PolicyLimits, problems: list[Problem]
-) -> None:
-    for i, spec in enumerate(dependants):
-        if spec.relationship == Relationship.SUBSCRIBER:
-            problems.append(
-                Problem(
-                    ("dependants", str(i), "relationship"),
-                    ErrorCode.NOT_ALLOWED,
-                    "A dependant cannot be a subscriber.",
-                )
-            )
-        if spec.start_date is not None:
-            check_effective(("dependants", str(i), "start_date"), spec.start_date, limits, problems)
-        check_day(("dependants", str(i), "end_date"), spec.end_date, problems)
-
-
-async def _person(
-    session: AsyncSession,
-    actor: Actor,
-    limits: PolicyLimits,
-    path: tuple[str, ...],
-    spec: MemberSpec,
-    problems: list[Problem],
-) -> Person | None:
-    """The person a member input names: someone the actor may see, or new data."""
-    if (spec.person_id is None) == (spec.person is None):
-        problems.append(
-            Problem(
-                (*path, "person"), ErrorCode.REQUIRED, "Give exactly one of personId and person."
-            )
-        )
-        return None
-    if spec.person_id is not None:
-        known = await find(session, actor, Person, spec.person_id)
-        if known is None:
-            problems.append(
-                Problem((*path, "person_id"), ErrorCode.NOT_FOUND, "No person with this id.")
-            )
-        return known
-    found = len(problems)
-    data = clean_person((*path, "person"), spec.person, problems, today=limits.today())  # type: ignore[arg-type]
-    if len(problems) > found:
-        return None
-    return await person_for(session, (*path, "person"), data, problems)
-
-
-async def insurable_class_of(
-    session: AsyncSession,
-    actor: Actor,
-    account: GroupAccount,
-    class_id: int | None,
-    problems: list[Problem],
-) -> int | None:
-    """The insurable class of the account the policy joins; required when it has any.
-
-    A class the actor may see in another account is NOT_OFFERED there; one they may not see
-    reads as unknown.
-    """
-    if class_id is not None:
-        found = await find(session, actor, InsurableClass, class_id)
-        if found is None:
-            problems.append(
-                Problem(
-                    ("insurable_class_id",), ErrorCode.NOT_FOUND, "No insurable class with this id."
-                )
-            )
-        elif found.group_account_id != account.id:
-            problems.append(
-                errors.not_offered(
-                    ("insurable_class_id",),
-                    f"The insurable class belongs to another group account than {account.code}.",
-                )
-            )
-            return None
-        return found.id if found is not None else None
-    has_classes = await session.scalar(
-        sa.select(col(InsurableClass.id))
-        .where(col(InsurableClass.group_account_id) == account.id)
-        .limit(1)
-    )
-    if has_classes is not None:
-        problems.append(errors.missing(("insurable_class_id",), "the insurable class"))
-    return None
-
-
-async def _number(session: AsyncSession, number: str | None, problems: list[Problem]) -> str:
-    if number is None:
-        return f"POL-{secrets.token_hex(5).upper()}"
-    found = len(problems)
-    number = check_code("number", number, problems)
-    if len(problems) == found and await session.scalar(
-        sa.select(col(Policy.id)).where(col(Policy.number) == number)
-    ):
-        problems.append(
-            Problem(("number",), ErrorCode.DUPLICATE, f"The number {number!r} is already in use.")
-        )
-    return number
-
-
-async def enrolments(
-    session: AsyncSession,
-    specs: Sequence[ProductSpec],
-    start: date,
-    limits: PolicyLimits,
-    problems: list[Problem],
-) -> list[EnrollmentProduct]:
-    """The enrolment rows the product inputs ask for, from `start` unless they say; none
-    when some product is unknown (each recorded as a problem)."""
-    codes = {spec.product_code for spec in specs if "\x00" not in spec.product_code}
-    stmt = sa.select(Product).where(col(Product.code).in_(codes))
-    by_code = {p.code: p for p in (await session.scalars(stmt)).all()}
-    found = len(problems)
-    rows = []
-    for i, spec in enumerate(specs):
-        path = ("products", str(i))
-        if spec.start_date is not None:
-            check_effective((*path, "start_date"), spec.start_date, limits, problems)
-        check_day((*path, "end_date"), spec.end_date, problems)
-        product = by_code.get(spec.product_code)
-        if product is None:
-            problems.append(errors.unknown((*path, "product_code"), "product", spec.product_code))
-            continue
-        rows.append(
-            EnrollmentProduct(
-                product_id=product.id,  # type: ignore[arg-type]
-                coverage_tier=spec.coverage_tier,
-                start_date=spec.start_date or start,
-                end_date=spec.end_date,
-            )
-        )
-    return rows if len(problems) == found else []

@@ -22,13 +22,7 @@ from domain.core.errors import ErrorCode, Problem, raise_if
 from domain.groups.models import GroupAccount
 from domain.policies import errors
 from domain.policies.checks import Blame, PolicyRows, check_policy, child_end
-from domain.policies.enrolment import (
-    ProductSpec,
-    active_rows,
-    end_rows,
-    enrolments,
-    insurable_class_of,
-)
+from domain.policies.enrolment import active_rows, end_rows
 from domain.policies.limits import PolicyLimits, check_effective, day_after, too_far_back
 from domain.policies.models import (
     Policy,
@@ -38,6 +32,7 @@ from domain.policies.models import (
     Relationship,
 )
 from domain.policies.periods import of
+from domain.policies.specs import ProductSpec, enrolments, insurable_class_of
 from domain.policies.state import facts_for, rows_of, seen, settle
 from domain.policies.termination import restore_rows, terminate_rows
 

@@ -168,7 +168,7 @@ async def _account_ends(
         col(GroupAccount.id), col(GroupAccount.end_date), seen(scope, GroupAccount)
     ).where(col(GroupAccount.id).in_(account_ids))
     found = (await session.execute(stmt)).all()
-    return {account_id: AccountEnd(ends, bool(seen)) for account_id, ends, seen in found}
+    return {account_id: AccountEnd(ends, bool(shown)) for account_id, ends, shown in found}
 
 
 async def _elsewhere(

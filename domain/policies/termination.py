@@ -81,6 +81,17 @@ async def terminate_rows(
             session.add(_record(policy_id, RowKind.SETTING, setting, withdrawn=snapshot(setting)))
 
 
+def ended_open(policy_id: int, rows: Sequence[Any], day: date) -> list[TerminatedRow]:
+    """The record of a termination on `day` by which every row ending that day ran open-ended
+    before: what migration 0008 assumes of older terminations, and the demo's."""
+    kinds = {MODELS[kind]: kind for kind in MODELS}
+    return [
+        _record(policy_id, kinds[type(row)], row, end_date=None)
+        for row in rows
+        if row.end_date == day
+    ]
+
+
 def _record(policy_id: int, kind: RowKind, row: Any, **what: Any) -> TerminatedRow:
     return TerminatedRow(policy_id=policy_id, kind=kind, row_id=row.id, **what)
 
@@ -93,7 +104,8 @@ async def _settings(session: AsyncSession, product_ids: list[int]) -> Sequence[S
 async def restore_rows(session: AsyncSession, policy_id: int, rows: PolicyRows) -> set[int]:
     """Give `rows` back the ends and withdrawn rows their termination recorded; forget it.
 
-    Returns the ids of the rows whose recorded end was open (see lifecycle.reinstate_policy).
+    Returns the ids of the members whose recorded end was open (see
+    lifecycle.reinstate_policy).
     """
     stmt = sa.select(TerminatedRow).where(col(TerminatedRow.policy_id) == policy_id)
     records = (await session.scalars(stmt.order_by(col(TerminatedRow.id)))).all()
@@ -104,7 +116,7 @@ async def restore_rows(session: AsyncSession, policy_id: int, rows: PolicyRows) 
         for row in found:
             if row.id in ends:
                 row.end_date = ends[row.id]
-                if row.end_date is None:
+                if row.end_date is None and kind is RowKind.MEMBER:
                     reopened.add(row.id)
     await _insert_withdrawn(session, records, by_kind)
     for record in records:
