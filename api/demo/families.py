@@ -39,6 +39,7 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
+from domain.policies.termination import ended_open
 from domain.reference.models import CoverageTier, ProductCoverageTier
 
 DEMO_FAMILIES = 2000
@@ -302,4 +303,9 @@ async def _write(session: AsyncSession, made: list[Family]) -> None:
         for row in [m for _, m in family.members] + family.rows:
             row.policy_id = family.policy.id
             session.add(row)
+    await session.flush()
+    for family in made:  # so that reinstating a demo termination reopens what it ended
+        if family.policy.end_date is not None:
+            rows = [m for _, m in family.members] + family.rows
+            session.add_all(ended_open(family.policy.id, rows, family.policy.end_date))  # type: ignore[arg-type]
     await session.flush()

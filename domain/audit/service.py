@@ -36,35 +36,6 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-async def record(
-    session: AsyncSession,
-    *,
-    actor: str,
-    action: str,
-    entity: SQLModel,
-    before: dict[str, Any] | None,
-    deleted: bool = False,
-    omit: frozenset[str] = frozenset(),
-    after: dict[str, Any] | None = None,
-) -> None:
-    """Add an audit event for a change to `entity`, in the caller's transaction.
-
-    `omit` names columns the trail must never hold, such as a key's hash; `after` replaces
-    the entity's own columns when the change reaches rows that belong to it.
-    """
-    await session.flush()
-    session.add(
-        AuditEvent(
-            actor=actor,
-            action=action,
-            entity_type=type(entity).__name__,
-            entity_id=entity.id,  # type: ignore[attr-defined]
-            before=before,
-            after=None if deleted else after or snapshot(entity, omit=omit),
-        )
-    )
-
-
 @dataclass(frozen=True)
 class AuditFilter:
     """Which audit events to list; every given criterion must hold."""

@@ -6,42 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.access import RowScope
-from domain.core.columns import utcnow
 from domain.core.errors import Problem, raise_if
 from domain.core.fields import check_code, check_name
 from domain.groups import errors
-from domain.groups import reach as access
-from domain.groups.models import GroupAccount, GroupClient, GroupStatus
+from domain.groups.models import GroupAccount, GroupClient
 from domain.reference.models import DataAccessGroup, LineOfBusiness
 from domain.reference.service import find_by_code
-
-# TODO(write-path): mark_changed, touch_account and load_account are the old style, replaced by
-# domain.core.changes (its `groups` hooks, `load`); gone once policies and workflow use it.
-
-
-def mark_changed(client: GroupClient) -> None:
-    """Record that a group client's configuration changed since it was last approved."""
-    client.status = GroupStatus.CHANGED
-    client.updated_at = utcnow()
-
-
-async def touch_account(session: AsyncSession, account: GroupAccount) -> None:
-    """Record a change to an account or what it offers: its group client becomes CHANGED."""
-    account.updated_at = utcnow()
-    # The client changed whether or not the actor may see it: restrictions are per row.
-    mark_changed(await session.get(GroupClient, account.group_client_id))  # type: ignore[arg-type]
-
-
-async def load_account(
-    session: AsyncSession, account_id: int, *, field: str, scope: RowScope
-) -> GroupAccount:
-    """Return the group account, or refuse the input `field` as naming none (or a hidden one)."""
-    stmt = sa.select(GroupAccount).where(col(GroupAccount.id) == account_id, access.accounts(scope))
-    account = await session.scalar(stmt)
-    if account is None:
-        raise errors.not_found(field, "group account")
-    return account
 
 
 async def checked_code(

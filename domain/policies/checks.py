@@ -2,6 +2,11 @@
 
 Every change builds the policy's rows as they would be, calls `check_policy`, and saves
 only when it finds nothing. `Blame` says which input field each problem is reported on.
+
+A message shows a fact of another row only when the actor may see that row: another
+policy's number and dates, a person's age limit (it gives away their birth date), an
+account's end date. Of a row out of reach it says only what the refusal itself implies
+("covered on another policy"), so a refusal never describes a row the caller cannot see.
 """
 
 from __future__ import annotations
@@ -47,7 +52,16 @@ class Coverage:
     person_id: int
     product_id: int
     period: Period
-    policy_number: str
+    policy_number: str | None
+    """None when the actor may not see the other policy."""
+
+
+@dataclass(frozen=True)
+class AccountEnd:
+    """When a group account ends, and whether the actor may see the account."""
+
+    end_date: date | None
+    seen: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,8 +75,10 @@ class Facts:
     """(group account id, product id) -> the classes allowed; None: every class"""
     tiers: dict[int, frozenset[CoverageTier]]
     product_codes: dict[int, str]
-    account_ends: dict[int, date | None]
+    account_ends: dict[int, AccountEnd]
     elsewhere: Sequence[Coverage] = ()
+    hidden_persons: frozenset[int] = frozenset()
+    """Persons the actor may not see: no message gives away their birth date."""
     child_max_age: int = 26
     today: date = date.min
     """Offers are not dated: a product row the change leaves alone is checked against them
@@ -155,12 +171,14 @@ def _age_limits(members: Iterable[PolicyMember], facts: Facts, blame: Blame) -> 
         limit = age_limit_end(facts.birth_dates[member.person_id], facts.child_max_age)
         if member.end_date is None or member.end_date > limit:
             attr = "start_date" if member.start_date > limit else "end_date"
+            # The limit's date gives the birth date away: shown only of a person in reach.
+            hidden = member.person_id in facts.hidden_persons
+            until = " at the latest" if hidden else f": at the latest until {limit}"
             problems.append(
                 Problem(
                     blame.on(member, attr),
                     ErrorCode.AGE_LIMIT,
-                    f"A child is covered until age {facts.child_max_age}: at the latest "
-                    f"until {limit}.",
+                    f"A child is covered until age {facts.child_max_age}{until}.",
                 )
             )
     return problems
@@ -170,12 +188,15 @@ def _account_ends(links: Iterable[PolicyAccountLink], facts: Facts, blame: Blame
     """A policy cannot belong to a group account after the account has ended."""
     problems = []
     for link in links:
-        ends = facts.account_ends.get(link.group_account_id)
+        account = facts.account_ends.get(link.group_account_id)
+        ends = account.end_date if account is not None else None
         if ends is not None and (link.end_date is None or link.end_date > ends):
             problems.append(
                 errors.not_offered(
                     blame.on(link, "start_date" if link.start_date > ends else "end_date"),
-                    f"The group account ended on {ends}.",
+                    f"The group account ended on {ends}."
+                    if account is not None and account.seen
+                    else "The group account has ended.",
                 )
             )
     return problems
@@ -257,17 +278,21 @@ def _elsewhere(rows: PolicyRows, facts: Facts, blame: Blame) -> list[Problem]:
                 and mine is not None
                 and mine.overlaps(other.period)
             ]
-            if clashes:
-                # The other policy may be another employer's: name neither it nor its dates.
+            for other in clashes:
+                assert mine is not None
                 code = facts.product_codes.get(product.product_id, "The product")
                 problems.append(
-                    Problem(
-                        blame.on(member, "start_date"),
-                        ErrorCode.OVERLAP,
-                        f"This person has {code} on another policy during part of this coverage.",
-                    )
+                    _covered_elsewhere(blame.on(member, "start_date"), code, other, mine)
                 )
     return problems
+
+
+def _covered_elsewhere(field: tuple[str, ...], code: str, other: Coverage, mine: Period) -> Problem:
+    if other.policy_number is None:  # a policy the actor may not see: neither its number
+        return errors.overlap_hidden(field, f"{code} for this person", mine)  # nor its dates
+    return errors.overlap(
+        field, f"{code} for this person (on policy {other.policy_number})", other.period, mine
+    )
 
 
 def _during(links: Iterable[Any], period: Period) -> list[Any]:

@@ -1,31 +1,27 @@
 """Enrolling a subscriber with their family and products, and adding or removing a member.
 
-Each function builds the policy's rows as they would be, checks every rule at once, and
-saves nothing unless all hold; it flushes, and the caller commits or rolls back.
+Each function is one change of domain.core.changes, made as the actor who asked: it builds
+the policy's rows as they would be, checks every rule at once, and saves nothing unless all
+hold; it flushes, and the caller commits or rolls back.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.errors import DomainError, ErrorCode, Problem, check_version, raise_if
-from domain.core.fields import check_code
-from domain.groups.editing import load_account, restrictions
-from domain.groups.models import GroupAccount, InsurableClass
+from domain.core.changes import Action, Change, changing, load
+from domain.core.errors import ErrorCode, Problem, raise_if
+from domain.groups.editing import restrictions
+from domain.groups.models import GroupAccount
 from domain.policies import errors
-from domain.policies import reach as access
-from domain.policies.checks import Blame, PolicyRows, check_policy, child_end
+from domain.policies.checks import Blame, PolicyRows, check_policy
 from domain.policies.employment import EmploymentData, clean_employment, employment_columns
-from domain.policies.limits import PolicyLimits, check_effective, load_person, load_policy
+from domain.policies.limits import PolicyLimits, check_day, check_effective
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -36,32 +32,19 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.policies.persons import PersonData, clean_person, person_for
-from domain.policies.state import audit_policy, facts_for, policy_rows, policy_snapshot
-from domain.reference.models import CoverageTier, Product
+from domain.policies.specs import (
+    MemberSpec,
+    ProductSpec,
+    check_dependants,
+    enrolments,
+    insurable_class_of,
+    member_row,
+    person_of,
+    policy_number,
+)
+from domain.policies.state import facts_for, rows_of, settle
 
 Dated = TypeVar("Dated", PolicyMember, PolicyAccountLink, PolicyClassLink, EnrollmentProduct)
-
-
-@dataclass(frozen=True)
-class MemberSpec:
-    """A person to insure: someone known, by id, or a new person's data (give one)."""
-
-    relationship: Relationship
-    person_id: int | None = None
-    person: PersonData | None = None
-    start_date: date | None = None
-    end_date: date | None = None
-
-
-@dataclass(frozen=True)
-class ProductSpec:
-    """A product to enrol in, in a coverage tier, from a date (by default the policy's)."""
-
-    product_code: str
-    coverage_tier: CoverageTier
-    start_date: date | None = None
-    end_date: date | None = None
 
 
 async def enroll_policy(
@@ -81,66 +64,77 @@ async def enroll_policy(
     employment: EmploymentData | None = None,
 ) -> Policy:
     """Open a policy in a group account: the subscriber, their dependants and products."""
-    account = await load_account(
-        session, group_account_id, field="group_account_id", scope=actor.scope
-    )
-    problems: list[Problem] = []
-    check_effective(("start_date",), start_date, limits, problems)
-    class_id = await insurable_class_of(session, account, insurable_class_id, problems)
-    number = await _number(session, number, problems)
-    lob, dag = await restrictions(
-        session, problems, line_of_business=line_of_business, data_access_group=data_access_group
-    )
-    found = await enrolments(session, products, start_date, limits, problems)
-    if not products:
-        problems.append(errors.missing(("products",), "at least one product"))
-    job = clean_employment(("employment",), employment or EmploymentData(), problems)
-    holder = await _person(session, actor, limits, ("subscriber",), subscriber, problems)
-    family = [
-        await _person(session, actor, limits, ("dependants", str(i)), spec, problems)
-        for i, spec in enumerate(dependants)
-    ]
-    _dependants_dates(dependants, limits, problems)
-    raise_if(problems)
-    await session.flush()  # new persons get their ids
-    assert holder is not None
+    async with changing(session, actor, Action.POLICY_ENROLL, Policy) as change:
+        account = await load(
+            session, actor, GroupAccount, group_account_id, field="group_account_id"
+        )
+        problems: list[Problem] = []
+        check_effective(("start_date",), start_date, limits, problems)
+        class_id = await insurable_class_of(session, actor, account, insurable_class_id, problems)
+        number = await policy_number(session, number, problems)
+        lob, dag = await restrictions(
+            session,
+            problems,
+            line_of_business=line_of_business,
+            data_access_group=data_access_group,
+        )
+        found = await enrolments(session, products, start_date, limits, problems)
+        if not products:
+            problems.append(errors.missing(("products",), "at least one product"))
+        job = clean_employment(("employment",), employment or EmploymentData(), problems)
+        holder = await person_of(session, actor, limits, ("subscriber",), subscriber, problems)
+        family = [
+            await person_of(session, actor, limits, ("dependants", str(i)), spec, problems)
+            for i, spec in enumerate(dependants)
+        ]
+        check_dependants(dependants, limits, problems)
+        raise_if(problems)
+        assert holder is not None
+        rows, blame = _new_rows(account, class_id, start_date, subscriber, holder, found)
+        for i, (spec, person) in enumerate(zip(dependants, family, strict=True)):
+            row = member_row(person, spec, start_date, limits=limits)  # type: ignore[arg-type]
+            rows.members.append(blame.made(row, ("dependants", str(i))))
+        persons = [p for p in (holder, *family) if p is not None]
+        facts = await facts_for(
+            session, rows, limits=limits, scope=actor.scope, policy_id=None, persons=persons
+        )
+        raise_if(check_policy(rows, facts, blame))
+        policy = change.add(
+            Policy(
+                number=number,
+                subscriber_id=holder.id,  # type: ignore[arg-type]
+                line_of_business_id=lob.id if lob else account.line_of_business_id,  # type: ignore[arg-type]
+                data_access_group_id=dag.id if dag else account.data_access_group_id,  # type: ignore[arg-type]
+                start_date=start_date,
+                **employment_columns(job),
+            )
+        )
+        await session.flush()
+        _attach(session, policy, rows)
+        await settle(change, rows)
+    return policy
+
+
+def _new_rows(
+    account: GroupAccount,
+    class_id: int | None,
+    start_date: date,
+    subscriber: MemberSpec,
+    holder: Person,
+    products: list[EnrollmentProduct],
+) -> tuple[PolicyRows, Blame]:
+    """A new policy's subscriber, links and products, each blamed on the input it came from."""
     blame = Blame(fallback=("start_date",))
     rows = PolicyRows(
-        members=[blame.made(_member(holder, subscriber, start_date), ("subscriber",))],
+        members=[blame.made(member_row(holder, subscriber, start_date), ("subscriber",))],
         accounts=[PolicyAccountLink(group_account_id=account.id, start_date=start_date)],  # type: ignore[arg-type]
-        classes=[
-            blame.made(
-                PolicyClassLink(insurable_class_id=class_id, start_date=start_date),
-                ("insurable_class_id",),
-            )
-        ]
-        if class_id
-        else [],
     )
-    for i, (spec, person) in enumerate(zip(dependants, family, strict=True)):
-        row = _member(person, spec, start_date, limits=limits)  # type: ignore[arg-type]
-        rows.members.append(blame.made(row, ("dependants", str(i))))
-    for i, enrolment in enumerate(found):
+    if class_id:
+        link = PolicyClassLink(insurable_class_id=class_id, start_date=start_date)
+        rows.classes.append(blame.made(link, ("insurable_class_id",)))
+    for i, enrolment in enumerate(products):
         rows.products.append(blame.made(enrolment, ("products", str(i))))
-    persons = [p for p in (holder, *family) if p is not None]
-    facts = await facts_for(session, rows, limits=limits, policy_id=None, persons=persons)
-    raise_if(check_policy(rows, facts, blame))
-    policy = Policy(
-        number=number,
-        subscriber_id=holder.id,  # type: ignore[arg-type]
-        line_of_business_id=lob.id if lob else account.line_of_business_id,  # type: ignore[arg-type]
-        data_access_group_id=dag.id if dag else account.data_access_group_id,  # type: ignore[arg-type]
-        start_date=start_date,
-        **employment_columns(job),
-    )
-    session.add(policy)
-    await session.flush()
-    _attach(session, policy, rows)
-    await _ensure_reachable(session, policy, actor)
-    await audit_policy(
-        session, actor=actor.subject, action="policyEnroll", policy=policy, rows=rows, before=None
-    )
-    return policy
+    return rows, blame
 
 
 async def add_member(
@@ -153,38 +147,45 @@ async def add_member(
     member: MemberSpec,
 ) -> Policy:
     """Insure one more person on an active policy, from a date."""
-    policy = await active_policy(session, actor, policy_id, version)
-    problems: list[Problem] = []
-    if member.relationship == Relationship.SUBSCRIBER:
-        problems.append(
-            Problem(
-                ("relationship",),
-                ErrorCode.NOT_ALLOWED,
-                "A policy has one subscriber; enrol a new policy for another.",
-            )
-        )
-    person = await _person(session, actor, limits, (), member, problems)
-    start = member.start_date or max(limits.today(), policy.start_date)
-    check_effective(("start_date",), start, limits, problems)
-    raise_if(problems)
-    await session.flush()
-    rows = await policy_rows(session, policy_id)
-    before = policy_snapshot(policy, rows)
-    blame = Blame()
-    row = blame.made(_member(person, member, start, limits=limits), ())  # type: ignore[arg-type]
-    rows.members.append(row)
-    facts = await facts_for(session, rows, limits=limits, policy_id=policy_id, persons=[person])  # type: ignore[list-item]
-    raise_if(check_policy(rows, facts, blame))
-    _attach(session, policy, PolicyRows(members=[row]))
-    await audit_policy(
+    async with changing(
         session,
-        actor=actor.subject,
-        action="policyMemberAdd",
-        policy=policy,
-        rows=rows,
-        before=before,
-    )
-    return policy
+        actor,
+        Action.POLICY_MEMBER_ADD,
+        Policy,
+        policy_id,
+        field="policy_id",
+        version=version,
+    ) as change:
+        rows = active_rows(change)
+        problems: list[Problem] = []
+        if member.relationship == Relationship.SUBSCRIBER:
+            problems.append(
+                Problem(
+                    ("relationship",),
+                    ErrorCode.NOT_ALLOWED,
+                    "A policy has one subscriber; enrol a new policy for another.",
+                )
+            )
+        person = await person_of(session, actor, limits, (), member, problems)
+        start = member.start_date or max(limits.today(), change.row.start_date)
+        check_effective(("start_date",), start, limits, problems)
+        check_day(("end_date",), member.end_date, problems)
+        raise_if(problems)
+        blame = Blame()
+        row = blame.made(member_row(person, member, start, limits=limits), ())  # type: ignore[arg-type]
+        rows.members.append(row)
+        facts = await facts_for(
+            session,
+            rows,
+            limits=limits,
+            scope=actor.scope,
+            policy_id=policy_id,
+            persons=[person],  # type: ignore[list-item]
+        )
+        raise_if(check_policy(rows, facts, blame))
+        _attach(session, change.row, PolicyRows(members=[row]))
+        await settle(change, rows)
+    return change.row
 
 
 async def remove_member(
@@ -198,54 +199,58 @@ async def remove_member(
     end_date: date,
 ) -> Policy:
     """End a dependant's coverage on `end_date`, the last day covered."""
-    policy = await active_policy(session, actor, policy_id, version)
-    problems: list[Problem] = []
-    check_effective(("end_date",), end_date, limits, problems)
-    rows = await policy_rows(session, policy_id)
-    before = policy_snapshot(policy, rows)
-    theirs = [
-        m
-        for m in rows.members
-        if m.person_id == person_id and (m.end_date is None or m.end_date > end_date)
-    ]
+    async with changing(
+        session,
+        actor,
+        Action.POLICY_MEMBER_REMOVE,
+        Policy,
+        policy_id,
+        field="policy_id",
+        version=version,
+    ) as change:
+        rows = active_rows(change)
+        problems: list[Problem] = []
+        theirs: list[PolicyMember] = []
+        if check_effective(("end_date",), end_date, limits, problems):
+            theirs = [
+                m
+                for m in rows.members
+                if m.person_id == person_id and (m.end_date is None or m.end_date > end_date)
+            ]
+            problems.extend(_removable(theirs, end_date))
+        raise_if(problems)
+        await end_rows(session, rows.members, theirs, end_date)
+        await settle(change, rows)
+    return change.row
+
+
+def _removable(theirs: list[PolicyMember], end_date: date) -> list[Problem]:
+    """Why these rows of one person cannot end on `end_date`, if they cannot."""
     if not theirs:
-        problems.append(
+        return [
             Problem(
                 ("person_id",),
                 ErrorCode.NOT_FOUND,
                 f"This person is not insured on the policy after {end_date}.",
             )
-        )
-    elif any(m.relationship == Relationship.SUBSCRIBER for m in theirs):
-        problems.append(
+        ]
+    if any(m.relationship == Relationship.SUBSCRIBER for m in theirs):
+        return [
             Problem(
                 ("person_id",),
                 ErrorCode.NOT_ALLOWED,
                 "The subscriber cannot be removed; terminate the policy instead.",
             )
-        )
-    raise_if(problems)
-    await end_rows(session, rows.members, theirs, end_date)
-    await audit_policy(
-        session,
-        actor=actor.subject,
-        action="policyMemberRemove",
-        policy=policy,
-        rows=rows,
-        before=before,
-    )
-    return policy
+        ]
+    return []
 
 
-async def active_policy(
-    session: AsyncSession, actor: Actor, policy_id: int, version: int
-) -> Policy:
-    """The policy the actor may change, at this version, and still active."""
-    policy = await load_policy(session, policy_id, scope=actor.scope)
-    check_version(policy, version)
-    if policy.status != PolicyStatus.ACTIVE:
+def active_rows(change: Change[Policy]) -> PolicyRows:
+    """The rows of the policy the change is about, which must still be active."""
+    rows = rows_of(change)
+    if change.row.status != PolicyStatus.ACTIVE:
         raise errors.wrong_status("policy_id", "The policy is terminated; reinstate it first.")
-    return policy
+    return rows
 
 
 async def end_rows(
@@ -264,167 +269,3 @@ def _attach(session: AsyncSession, policy: Policy, rows: PolicyRows) -> None:
     for row in rows.every():
         row.policy_id = policy.id
     session.add_all(rows.every())
-
-
-def _member(
-    person: Person, spec: MemberSpec, start: date, *, limits: PolicyLimits | None = None
-) -> PolicyMember:
-    start = spec.start_date or start
-    end = spec.end_date
-    if end is None and spec.relationship == Relationship.CHILD and limits is not None:
-        limit = child_end(person.birth_date, None, limits.child_max_age)
-        end = limit if limit >= start else None  # past the limit already: AGE_LIMIT says so
-    return PolicyMember(
-        person_id=person.id,  # type: ignore[arg-type]
-        relationship=spec.relationship,
-        start_date=start,
-        end_date=end,
-    )
-
-
-def _dependants_dates(
-    dependants: Sequence[MemberSpec], limits: PolicyLimits, problems: list[Problem]
-) -> None:
-    for i, spec in enumerate(dependants):
-        if spec.relationship == Relationship.SUBSCRIBER:
-            problems.append(
-                Problem(
-                    ("dependants", str(i), "relationship"),
-                    ErrorCode.NOT_ALLOWED,
-                    "A dependant cannot be a subscriber.",
-                )
-            )
-        if spec.start_date is not None:
-            check_effective(("dependants", str(i), "start_date"), spec.start_date, limits, problems)
-
-
-async def _person(
-    session: AsyncSession,
-    actor: Actor,
-    limits: PolicyLimits,
-    path: tuple[str, ...],
-    spec: MemberSpec,
-    problems: list[Problem],
-) -> Person | None:
-    """The person a member input names: someone the actor may see, or new data."""
-    if (spec.person_id is None) == (spec.person is None):
-        problems.append(
-            Problem(
-                (*path, "person"), ErrorCode.REQUIRED, "Give exactly one of personId and person."
-            )
-        )
-        return None
-    if spec.person_id is not None:
-        try:
-            return await load_person(
-                session, spec.person_id, scope=actor.scope, field_name="person_id"
-            )
-        except DomainError:
-            problems.append(
-                Problem((*path, "person_id"), ErrorCode.NOT_FOUND, "No person with this id.")
-            )
-            return None
-    found = len(problems)
-    data = clean_person((*path, "person"), spec.person, problems, today=limits.today())  # type: ignore[arg-type]
-    if len(problems) > found:
-        return None
-    return await person_for(session, (*path, "person"), data, problems)
-
-
-async def insurable_class_of(
-    session: AsyncSession, account: GroupAccount, class_id: int | None, problems: list[Problem]
-) -> int | None:
-    """The insurable class of the account the policy joins; required when it has any."""
-    if class_id is not None:
-        found = await session.scalar(
-            sa.select(col(InsurableClass.id)).where(
-                col(InsurableClass.id) == class_id,
-                col(InsurableClass.group_account_id) == account.id,
-            )
-        )
-        if found is None:
-            problems.append(
-                Problem(
-                    ("insurable_class_id",),
-                    ErrorCode.NOT_FOUND,
-                    "No insurable class with this id in the group account.",
-                )
-            )
-        return found
-    has_classes = await session.scalar(
-        sa.select(col(InsurableClass.id))
-        .where(col(InsurableClass.group_account_id) == account.id)
-        .limit(1)
-    )
-    if has_classes is not None:
-        problems.append(errors.missing(("insurable_class_id",), "the insurable class"))
-    return None
-
-
-async def _number(session: AsyncSession, number: str | None, problems: list[Problem]) -> str:
-    if number is None:
-        return f"POL-{secrets.token_hex(5).upper()}"
-    found = len(problems)
-    number = check_code("number", number, problems)
-    if len(problems) == found and await session.scalar(
-        sa.select(col(Policy.id)).where(col(Policy.number) == number)
-    ):
-        problems.append(
-            Problem(("number",), ErrorCode.DUPLICATE, f"The number {number!r} is already in use.")
-        )
-    return number
-
-
-async def enrolments(
-    session: AsyncSession,
-    specs: Sequence[ProductSpec],
-    start: date,
-    limits: PolicyLimits,
-    problems: list[Problem],
-) -> list[EnrollmentProduct]:
-    """The enrolment rows the product inputs ask for, from `start` unless they say; none
-    when some product is unknown (each recorded as a problem)."""
-    codes = {spec.product_code for spec in specs if "\x00" not in spec.product_code}
-    stmt = sa.select(Product).where(col(Product.code).in_(codes))
-    by_code = {p.code: p for p in (await session.scalars(stmt)).all()}
-    found = len(problems)
-    rows = []
-    for i, spec in enumerate(specs):
-        path = ("products", str(i))
-        if spec.start_date is not None:
-            check_effective((*path, "start_date"), spec.start_date, limits, problems)
-        product = by_code.get(spec.product_code)
-        if product is None:
-            problems.append(errors.unknown((*path, "product_code"), "product", spec.product_code))
-            continue
-        rows.append(
-            EnrollmentProduct(
-                product_id=product.id,  # type: ignore[arg-type]
-                coverage_tier=spec.coverage_tier,
-                start_date=spec.start_date or start,
-                end_date=spec.end_date,
-            )
-        )
-    return rows if len(problems) == found else []
-
-
-async def _ensure_reachable(session: AsyncSession, policy: Policy, actor: Actor) -> None:
-    """Refuse a policy placed where the actor's own grants would not reach it."""
-    if actor.scope.everything:
-        return
-    await session.flush()
-    stmt = sa.select(col(Policy.id)).where(
-        col(Policy.id) == policy.id, access.policies(actor.scope)
-    )
-    if await session.scalar(stmt) is None:
-        raise DomainError(
-            *(
-                Problem(
-                    (name,),
-                    ErrorCode.FORBIDDEN,
-                    "Your grants do not reach a policy placed like this; choose a value "
-                    "they cover.",
-                )
-                for name in ("data_access_group", "line_of_business")
-            )
-        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.periods import Period
 
@@ -30,6 +32,15 @@ def overlap(field: tuple[str, ...], what: str, first: Period, second: Period) ->
     )
 
 
+def overlap_hidden(field: tuple[str, ...], what: str, period: Period) -> Problem:
+    """A period overlaps one on a row the caller may not see: say only that it does."""
+    return Problem(
+        field,
+        ErrorCode.OVERLAP,
+        f"{what} from {_show(period)} overlaps their coverage on another policy.",
+    )
+
+
 def outside_cover(field: tuple[str, ...], what: str, period: Period) -> Problem:
     """A dependant's or a product's period runs outside the subscriber's coverage."""
     return Problem(
@@ -42,6 +53,17 @@ def outside_cover(field: tuple[str, ...], what: str, period: Period) -> Problem:
 def not_offered(field: tuple[str, ...], message: str) -> Problem:
     """The product, tier or class is not available where and when the policy is."""
     return Problem(field, ErrorCode.NOT_OFFERED, message)
+
+
+def staying(numbers: list[str], *, hidden: bool, after: date) -> Problem:
+    """Policies stay in a group account after its end: name only those the caller may see."""
+    named = [*numbers, *(["policies you may not change"] if hidden else [])]
+    return Problem(
+        ("end_date",),
+        ErrorCode.CONFLICT,
+        f"Policies stay in the account after {after}: {', '.join(named)}; move them or end "
+        "them first.",
+    )
 
 
 def wrong_status(field: str, message: str) -> DomainError:

@@ -1,4 +1,4 @@
-"""Rules every change to a policy checks: limits, dates, finding rows the caller may change."""
+"""Rules every change to a policy checks: the insurer's limits and the dates allowed."""
 
 from __future__ import annotations
 
@@ -6,15 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
-
-from authz.access import RowScope
 from domain.core.errors import ErrorCode, Problem
-from domain.policies import reach as access
-from domain.policies.errors import not_found
-from domain.policies.models import Person, Policy
 
 DEFAULT_CHILD_MAX_AGE = 26
 DEFAULT_RETRO_DAYS = 90
@@ -39,7 +31,39 @@ class PolicyLimits:
         return self.today() - timedelta(days=self.retro_days)
 
 
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+"""Every date a policy change is given lies in FIRST_DAY..LAST_DAY (README, "Policies and
+enrolment"): far enough for any real contract, and far from date.max, so that the day after
+any stored date (a reinstatement runs from the day after the end) is a date too."""
+
+
+def check_day(field_path: tuple[str, ...], day: date | None, problems: list[Problem]) -> bool:
+    """Record a problem when a given date lies outside FIRST_DAY..LAST_DAY; say if it is inside."""
+    if day is None or FIRST_DAY <= day <= LAST_DAY:
+        return True
+    problems.append(
+        Problem(
+            field_path,
+            ErrorCode.INVALID_FORMAT,
+            f"A date must lie between {FIRST_DAY} and {LAST_DAY}.",
+        )
+    )
+    return False
+
+
 def check_effective(
+    field_path: tuple[str, ...], day: date, limits: PolicyLimits, problems: list[Problem]
+) -> bool:
+    """Record a problem when a given date lies outside the dates allowed or takes effect
+    before the retroactive window allows; say whether it lies inside the dates allowed."""
+    if not check_day(field_path, day, problems):
+        return False
+    too_far_back(field_path, day, limits, problems)
+    return True
+
+
+def too_far_back(
     field_path: tuple[str, ...], day: date, limits: PolicyLimits, problems: list[Problem]
 ) -> None:
     """Record a problem when a change takes effect before the retroactive window allows."""
@@ -54,25 +78,6 @@ def check_effective(
         )
 
 
-async def load_policy(
-    session: AsyncSession, policy_id: int, *, scope: RowScope, field_name: str = "policy_id"
-) -> Policy:
-    """Return the policy the scope reaches, or refuse as for an unknown id."""
-    found = await session.scalar(
-        sa.select(Policy).where(col(Policy.id) == policy_id, access.policies(scope))
-    )
-    if found is None:
-        raise not_found(field_name, "policy")
-    return found
-
-
-async def load_person(
-    session: AsyncSession, person_id: int, *, scope: RowScope, field_name: str = "person_id"
-) -> Person:
-    """Return the person the scope reaches, or refuse as for an unknown id."""
-    found = await session.scalar(
-        sa.select(Person).where(col(Person.id) == person_id, access.persons(scope))
-    )
-    if found is None:
-        raise not_found(field_name, "person")
-    return found
+def day_after(day: date) -> date:
+    """The next day; date.max has none (only a policy ended before dates were bounded)."""
+    return day if day == date.max else day + timedelta(days=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -185,3 +185,34 @@ class EnrollmentProduct(SQLModel, table=True):
     coverage_tier: CoverageTier = Field(sa_type=enum_column(CoverageTier))
     start_date: date
     end_date: date | None = None
+
+
+class RowKind(StrEnum):
+    """Which table a row a termination changed lives in."""
+
+    MEMBER = "MEMBER"
+    ACCOUNT_LINK = "ACCOUNT_LINK"
+    CLASS_LINK = "CLASS_LINK"
+    PRODUCT = "PRODUCT"
+    SETTING = "SETTING"
+    """A setting of a withdrawn enrolment product (deleting the product deletes it)."""
+
+
+class TerminatedRow(SQLModel, table=True):
+    """A row the policy's current termination changed, and what it was before.
+
+    Kept so that reinstating gives back exactly the rows before the termination (see
+    domain.policies.termination): an ended row's own end date, or a withdrawn row whole.
+    """
+
+    __tablename__ = "policy_terminated_row"
+
+    id: int | None = Field(default=None, primary_key=True)
+    policy_id: int = Field(foreign_key="policy.id", index=True, ondelete="CASCADE")
+    kind: RowKind = Field(sa_type=enum_column(RowKind))
+    row_id: int
+    """The row the termination ended, or the id the withdrawn row had."""
+    end_date: date | None = None
+    """An ended row's end date before the termination (None: it ran open-ended)."""
+    withdrawn: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    """A withdrawn row's columns, to insert again; None for a row that was only ended."""

@@ -100,9 +100,9 @@ _RESTRICTIONS = ("line_of_business", "data_access_group")
 
 
 async def _policy_state(session: AsyncSession, row: Any) -> dict[str, Any]:
-    from domain.policies.state import policy_rows, policy_snapshot
+    from domain.policies.state import policy_state
 
-    return policy_snapshot(row, await policy_rows(session, row.id))
+    return await policy_state(session, row)
 
 
 declare(

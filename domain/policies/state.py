@@ -1,26 +1,34 @@
-"""A policy's dated rows and the facts they are checked against, read from the database."""
+"""A policy's dated rows and the facts they are checked against, read from the database.
+
+A change to a policy goes through domain.core.changes, whose snapshot of the policy (the
+`Policy` declaration in domain.policies.reach) loads these rows: `rows_of` hands the change
+those very rows, and `settle` records the state they are left in, so no change loads them
+twice.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from domain.audit.service import record, snapshot
+from authz.access import RowScope
+from domain.audit.service import snapshot
+from domain.core.changes import Change
 from domain.core.columns import utcnow
 from domain.core.periods import of
+from domain.core.reach import visible
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
     GroupAccountProductClass,
     InsurableClass,
 )
-from domain.policies.checks import Coverage, Facts, PolicyRows
+from domain.policies.checks import AccountEnd, Coverage, Facts, PolicyRows
 from domain.policies.limits import PolicyLimits
 from domain.policies.models import (
     EnrollmentProduct,
@@ -57,30 +65,47 @@ async def facts_for(
     rows: PolicyRows,
     *,
     limits: PolicyLimits,
+    scope: RowScope,
     policy_id: int | None,
     persons: Iterable[Person] = (),
 ) -> Facts:
-    """Load what `rows` are checked against: persons, offers, tiers, other coverage."""
+    """Load what `rows` are checked against: persons, offers, tiers, other coverage.
+
+    `persons` are those the actor named or described themselves; of any other row, `scope`
+    (the actor's) decides whether a message may show it (see checks.Facts).
+    """
     birth_dates = {p.id: p.birth_date for p in persons if p.id is not None}
     person_ids = {m.person_id for m in rows.members} - birth_dates.keys()
+    hidden: set[int] = set()
     if person_ids:
         found = await session.execute(
-            sa.select(col(Person.id), col(Person.birth_date)).where(col(Person.id).in_(person_ids))
+            sa.select(col(Person.id), col(Person.birth_date), seen(scope, Person)).where(
+                col(Person.id).in_(person_ids)
+            )
         )
-        birth_dates.update(dict(found.all()))  # type: ignore[arg-type]
+        for person_id, born, shown in found.all():
+            birth_dates[person_id] = born
+            if not shown:
+                hidden.add(person_id)
     account_ids = {link.group_account_id for link in rows.accounts}
     product_ids = {p.product_id for p in rows.products}
     return Facts(
         birth_dates=birth_dates,  # type: ignore[arg-type]
+        hidden_persons=frozenset(hidden),
         class_account=await _class_accounts(session, account_ids, rows),
         offers=await _offers(session, account_ids),
         tiers=await _tiers(session, product_ids),
         product_codes=await _codes(session, product_ids),
-        account_ends=await _account_ends(session, account_ids),
-        elsewhere=await _elsewhere(session, {m.person_id for m in rows.members}, policy_id),
+        account_ends=await _account_ends(session, account_ids, scope),
+        elsewhere=await _elsewhere(session, {m.person_id for m in rows.members}, policy_id, scope),
         child_max_age=limits.child_max_age,
         today=limits.today(),
     )
+
+
+def seen(scope: RowScope, model: type) -> Any:
+    """A column telling whether the scope reaches the row: one statement, no row checked alone."""
+    return sa.case((visible(scope, model), sa.literal(1)), else_=sa.literal(0)).label("seen")
 
 
 async def _class_accounts(
@@ -136,21 +161,26 @@ async def _codes(session: AsyncSession, product_ids: set[int]) -> dict[int, str]
     return dict((await session.execute(stmt)).all())  # type: ignore[arg-type]
 
 
-async def _account_ends(session: AsyncSession, account_ids: set[int]) -> dict[int, date | None]:
-    stmt = sa.select(col(GroupAccount.id), col(GroupAccount.end_date)).where(
-        col(GroupAccount.id).in_(account_ids)
-    )
-    return dict((await session.execute(stmt)).all())  # type: ignore[arg-type]
+async def _account_ends(
+    session: AsyncSession, account_ids: set[int], scope: RowScope
+) -> dict[int, AccountEnd]:
+    stmt = sa.select(
+        col(GroupAccount.id), col(GroupAccount.end_date), seen(scope, GroupAccount)
+    ).where(col(GroupAccount.id).in_(account_ids))
+    found = (await session.execute(stmt)).all()
+    return {account_id: AccountEnd(ends, bool(shown)) for account_id, ends, shown in found}
 
 
 async def _elsewhere(
-    session: AsyncSession, person_ids: set[int], policy_id: int | None
+    session: AsyncSession, person_ids: set[int], policy_id: int | None, scope: RowScope
 ) -> list[Coverage]:
-    """The products these persons have on other policies, and when."""
+    """The products these persons have on other policies, and when; the policy's number
+    only when the scope reaches it."""
     if not person_ids:
         return []
+    number = sa.case((visible(scope, Policy), col(Policy.number)), else_=sa.null())
     stmt = (
-        sa.select(PolicyMember, EnrollmentProduct, col(Policy.number))
+        sa.select(PolicyMember, EnrollmentProduct, number)
         .join(EnrollmentProduct, col(EnrollmentProduct.policy_id) == PolicyMember.policy_id)
         .join(Policy, col(Policy.id) == PolicyMember.policy_id)
         .where(col(PolicyMember.person_id).in_(person_ids))
@@ -176,24 +206,26 @@ def policy_snapshot(policy: Policy, rows: PolicyRows) -> dict[str, Any]:
     }
 
 
-async def audit_policy(
-    session: AsyncSession,
-    *,
-    actor: str,
-    action: str,
-    policy: Policy,
-    rows: PolicyRows,
-    before: dict[str, Any] | None,
-) -> None:
-    """Record a change to a policy and its rows; a changed policy's version moves on."""
-    if before is not None:  # a change to any row of the policy is a change to the policy
-        policy.updated_at = utcnow()
-    await session.flush()
-    await record(
-        session,
-        actor=actor,
-        action=action,
-        entity=policy,
-        before=before,
-        after=policy_snapshot(policy, rows),
-    )
+async def policy_state(session: AsyncSession, policy: Policy) -> dict[str, Any]:
+    """The policy's snapshot for the write path; keeps the rows it loaded for `rows_of`."""
+    rows = await policy_rows(session, policy.id)  # type: ignore[arg-type]
+    session.info.setdefault(_LOADED, {})[policy.id] = rows
+    return policy_snapshot(policy, rows)
+
+
+_LOADED = "policy_rows_of_changes"
+
+
+def rows_of(change: Change[Policy]) -> PolicyRows:
+    """The policy's rows as the change's snapshot loaded them (the same objects)."""
+    loaded: dict[int, PolicyRows] = change.session.info.get(_LOADED, {})
+    return loaded.pop(change.row.id)  # type: ignore[arg-type]
+
+
+async def settle(change: Change[Policy], rows: PolicyRows) -> None:
+    """Record the rows as the change leaves them; a change to any of them moves the policy's
+    version on."""
+    if change.before is not None:  # a new policy starts at its first version
+        change.row.updated_at = utcnow()
+    await change.session.flush()
+    change.after = policy_snapshot(change.row, rows)

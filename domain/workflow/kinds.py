@@ -24,11 +24,11 @@ from domain.core import changes
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.periods import in_force
 from domain.core.reach import visible
-from domain.groups.editing import load_account
+from domain.groups.models import GroupAccount
 from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
-from domain.policies.limits import PolicyLimits, load_person, load_policy
+from domain.policies.limits import PolicyLimits
 from domain.policies.models import (
     Gender,
     Person,
@@ -154,20 +154,16 @@ async def anchor(
     """Find what the request is about, among what the submitter may see."""
     if type_ is T.ENROLMENT and details.get("enrolment"):
         account_id = details["enrolment"]["group_account_id"]
-        account = await load_account(
-            session, account_id, field="enrolment.groupAccountId", scope=actor.scope
+        account = await changes.load(
+            session, actor, GroupAccount, account_id, field="enrolment.groupAccountId"
         )
         return Anchor(
             account.id, None, None, account.line_of_business_id, account.data_access_group_id
         )
     if details.get("policy_id") is not None:
-        policy = await load_policy(
-            session, details["policy_id"], scope=actor.scope, field_name="policyId"
-        )
+        policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
         return await _of_policy(session, policy, policy.subscriber_id)
-    person = await load_person(
-        session, details["person_id"], scope=actor.scope, field_name="personId"
-    )
+    person = await changes.load(session, actor, Person, details["person_id"], field="personId")
     policy_id = await session.scalar(
         sa.select(col(PolicyMember.policy_id))
         .where(

@@ -70,27 +70,8 @@ def _refused(body: Callable[..., Any], error: DomainError) -> Any:
     return payload(**empty, errors=user_errors(error))
 
 
-def actor(info: Info, need: Need | None = None) -> Actor:
+def actor(info: Info) -> Actor:
     """The caller as the domain's write path sees it, for the need the mutation declared."""
-    if need is not None:  # TODO(write-path): gone once every mutation is a @mutation
-        return info.context.access.actor(need)
     found = info.context.actor
     assert found is not None, "actor(info) is for the body of a @mutation"
     return found
-
-
-async def perform(
-    info: Info,
-    operation: Callable[[Any], Awaitable[Any]],
-    payload: Callable[[Any, list[Any]], Any],
-) -> Any:
-    """TODO(write-path): the old style, gone once every mutation is a @mutation."""
-    context = info.context
-    try:
-        async with atomic(context.session):
-            result = await operation(context.session)
-    except DomainError as error:
-        return payload(None, user_errors(error))
-    finally:
-        context.reset_loaders()
-    return payload(result, [])

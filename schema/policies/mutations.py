@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import fields
 from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.access import GROUPS_WRITE, POLICIES_WRITE, Actor
+from authz.access import GROUPS_WRITE, POLICIES_WRITE
 from domain.policies import employment, enrolment, lifecycle, persons
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
-from domain.policies.limits import PolicyLimits
+from domain.policies.models import Policy as PolicyRow
 from domain.policies.models import Relationship
 from domain.policies.persons import PersonData
 from schema.core.context import Info
 from schema.core.errors import UserError
-from schema.core.mutations import actor, mutation, perform
-from schema.core.permissions import guarded
+from schema.core.mutations import actor, mutation
 from schema.core.relay import optional_id, require_id
 from schema.groups.types import GroupAccount
 from schema.policies import inputs
@@ -49,12 +46,6 @@ class GroupAccountTerminatePayload:
     errors: list[UserError] = strawberry.field(description=_ERRORS)
 
 
-def _person_data(given: inputs.PersonInput | None) -> PersonData | None:
-    if given is None:
-        return None
-    return PersonData(**{f.name: getattr(given, f.name) for f in fields(PersonData)})
-
-
 def _employment(given: inputs.EmploymentInput | None) -> EmploymentData | None:
     if given is None:
         return None
@@ -68,6 +59,12 @@ def _given(input: Any, data: type) -> dict[str, Any]:
         for f in fields(data)
         if getattr(input, f.name) is not strawberry.UNSET
     }
+
+
+def _person_data(given: inputs.PersonInput | None) -> PersonData | None:
+    if given is None:
+        return None
+    return PersonData(**{f.name: getattr(given, f.name) for f in fields(PersonData)})
 
 
 def _member(
@@ -99,153 +96,120 @@ def _policy_id(value: str) -> int:
     return require_id(value, "Policy", field="policy_id")
 
 
-async def _policy_change(
-    info: Info, change: Callable[[AsyncSession, Actor, PolicyLimits], Awaitable[Any]]
-) -> PolicyPayload:
-    """Run a change to a policy and answer the policy as it now is."""
-
-    async def run(session: AsyncSession) -> Policy:
-        limits = info.context.policy_limits
-        row = await change(session, actor(info, POLICIES_WRITE), limits)
-        return Policy.from_model(row)
-
-    return await perform(info, run, lambda node, errors: PolicyPayload(policy=node, errors=errors))
+def _payload(row: PolicyRow) -> PolicyPayload:
+    return PolicyPayload(policy=Policy.from_model(row), errors=[])
 
 
 @strawberry.type
 class PolicyMutation:
-    @strawberry.mutation(
-        **guarded(
-            POLICIES_WRITE,
-            "Enrol an employee in a group account: the subscriber, their family and products.",
-        )
+    @mutation(
+        POLICIES_WRITE,
+        "Enrol an employee in a group account: the subscriber, their family and products.",
     )
     async def policy_enroll(self, info: Info, input: inputs.PolicyEnrollInput) -> PolicyPayload:
-        return await _policy_change(
-            info,
-            lambda session, who, limits: enrolment.enroll_policy(
-                session,
-                actor=who,
-                limits=limits,
-                group_account_id=require_id(
-                    input.group_account_id, "GroupAccount", field="group_account_id"
-                ),
-                insurable_class_id=optional_id(
-                    input.insurable_class_id, "InsurableClass", field="insurable_class_id"
-                ),
-                start_date=input.start_date,
-                subscriber=_member(input.subscriber, Relationship.SUBSCRIBER),
-                dependants=[_member(d, d.relationship) for d in input.dependants],
-                products=_products(input.products),
-                number=input.number,
-                line_of_business=input.line_of_business,
-                data_access_group=input.data_access_group,
-                employment=_employment(input.employment),
+        row = await enrolment.enroll_policy(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            group_account_id=require_id(
+                input.group_account_id, "GroupAccount", field="group_account_id"
             ),
+            insurable_class_id=optional_id(
+                input.insurable_class_id, "InsurableClass", field="insurable_class_id"
+            ),
+            start_date=input.start_date,
+            subscriber=_member(input.subscriber, Relationship.SUBSCRIBER),
+            dependants=[_member(d, d.relationship) for d in input.dependants],
+            products=_products(input.products),
+            number=input.number,
+            line_of_business=input.line_of_business,
+            data_access_group=input.data_access_group,
+            employment=_employment(input.employment),
         )
+        return _payload(row)
 
-    @strawberry.mutation(
-        **guarded(POLICIES_WRITE, "Insure one more family member on a policy, from a date.")
-    )
+    @mutation(POLICIES_WRITE, "Insure one more family member on a policy, from a date.")
     async def policy_member_add(
         self, info: Info, input: inputs.PolicyMemberAddInput
     ) -> PolicyPayload:
-        return await _policy_change(
-            info,
-            lambda session, who, limits: enrolment.add_member(
-                session,
-                actor=who,
-                limits=limits,
-                policy_id=_policy_id(input.policy_id),
-                version=input.version,
-                member=_member(input, input.relationship),
-            ),
+        row = await enrolment.add_member(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            policy_id=_policy_id(input.policy_id),
+            version=input.version,
+            member=_member(input, input.relationship),
         )
+        return _payload(row)
 
-    @strawberry.mutation(
-        **guarded(POLICIES_WRITE, "End a dependant's coverage on a date (the last day covered).")
-    )
+    @mutation(POLICIES_WRITE, "End a dependant's coverage on a date (the last day covered).")
     async def policy_member_remove(
         self, info: Info, input: inputs.PolicyMemberRemoveInput
     ) -> PolicyPayload:
-        return await _policy_change(
-            info,
-            lambda session, who, limits: enrolment.remove_member(
-                session,
-                actor=who,
-                limits=limits,
-                policy_id=_policy_id(input.policy_id),
-                version=input.version,
-                person_id=require_id(input.person_id, "Person", field="person_id"),
-                end_date=input.end_date,
-            ),
+        row = await enrolment.remove_member(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            policy_id=_policy_id(input.policy_id),
+            version=input.version,
+            person_id=require_id(input.person_id, "Person", field="person_id"),
+            end_date=input.end_date,
         )
+        return _payload(row)
 
-    @strawberry.mutation(
-        **guarded(
-            POLICIES_WRITE,
-            "Terminate a policy on a date (the last day covered): the subscriber's end ends "
-            "every dependant's coverage, link and product on the same date.",
-        )
+    @mutation(
+        POLICIES_WRITE,
+        "Terminate a policy on a date (the last day covered): the subscriber's end ends "
+        "every dependant's coverage, link and product on the same date.",
     )
     async def policy_terminate(
         self, info: Info, input: inputs.PolicyTerminateInput
     ) -> PolicyPayload:
-        return await _policy_change(
-            info,
-            lambda session, who, limits: lifecycle.terminate_policy(
-                session,
-                actor=who,
-                limits=limits,
-                policy_id=_policy_id(input.policy_id),
-                version=input.version,
-                end_date=input.end_date,
-            ),
+        row = await lifecycle.terminate_policy(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            policy_id=_policy_id(input.policy_id),
+            version=input.version,
+            end_date=input.end_date,
         )
+        return _payload(row)
 
-    @strawberry.mutation(
-        **guarded(
-            POLICIES_WRITE,
-            "Reinstate a terminated policy: what ended with it runs on, children to their "
-            "age limit.",
-        )
+    @mutation(
+        POLICIES_WRITE,
+        "Reinstate a terminated policy: every member, link and product is as it was before "
+        "the termination, and what it withdrew comes back.",
     )
     async def policy_reinstate(
         self, info: Info, input: inputs.PolicyReinstateInput
     ) -> PolicyPayload:
-        return await _policy_change(
-            info,
-            lambda session, who, limits: lifecycle.reinstate_policy(
-                session,
-                actor=who,
-                limits=limits,
-                policy_id=_policy_id(input.policy_id),
-                version=input.version,
-            ),
+        row = await lifecycle.reinstate_policy(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            policy_id=_policy_id(input.policy_id),
+            version=input.version,
         )
+        return _payload(row)
 
-    @strawberry.mutation(
-        **guarded(POLICIES_WRITE, "Move a policy to another group account or class from a date.")
-    )
+    @mutation(POLICIES_WRITE, "Move a policy to another group account or class from a date.")
     async def policy_move(self, info: Info, input: inputs.PolicyMoveInput) -> PolicyPayload:
-        return await _policy_change(
-            info,
-            lambda session, who, limits: lifecycle.move_policy(
-                session,
-                actor=who,
-                limits=limits,
-                policy_id=_policy_id(input.policy_id),
-                version=input.version,
-                on=input.date,
-                group_account_id=optional_id(
-                    input.group_account_id, "GroupAccount", field="group_account_id"
-                ),
-                insurable_class_id=optional_id(
-                    input.insurable_class_id, "InsurableClass", field="insurable_class_id"
-                ),
-                products=None if input.products is None else _products(input.products),
+        row = await lifecycle.move_policy(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            policy_id=_policy_id(input.policy_id),
+            version=input.version,
+            on=input.date,
+            group_account_id=optional_id(
+                input.group_account_id, "GroupAccount", field="group_account_id"
             ),
+            insurable_class_id=optional_id(
+                input.insurable_class_id, "InsurableClass", field="insurable_class_id"
+            ),
+            products=None if input.products is None else _products(input.products),
         )
+        return _payload(row)
 
     @mutation(
         POLICIES_WRITE,
@@ -280,34 +244,22 @@ class PolicyMutation:
             version=input.version,
             changes=_given(input, EmploymentData),
         )
-        return PolicyPayload(policy=Policy.from_model(row), errors=[])
+        return _payload(row)
 
-    @strawberry.mutation(
-        **guarded(
-            GROUPS_WRITE,
-            "End a group account on a date, and every policy still in it on that date.",
-        )
+    @mutation(
+        GROUPS_WRITE, "End a group account on a date, and every policy still in it on that date."
     )
     async def group_account_terminate(
         self, info: Info, input: inputs.GroupAccountTerminateInput
     ) -> GroupAccountTerminatePayload:
-        async def run(session: AsyncSession) -> tuple[GroupAccount, int]:
-            row, ended = await lifecycle.terminate_group_account(
-                session,
-                actor=actor(info, GROUPS_WRITE),
-                limits=info.context.policy_limits,
-                group_account_id=require_id(input.id, "GroupAccount", field="id"),
-                version=input.version,
-                end_date=input.end_date,
-            )
-            return GroupAccount.from_model(row), ended
-
-        return await perform(
-            info,
-            run,
-            lambda done, errors: GroupAccountTerminatePayload(
-                group_account=done[0] if done else None,
-                terminated_policy_count=done[1] if done else None,
-                errors=errors,
-            ),
+        row, ended = await lifecycle.terminate_group_account(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            group_account_id=require_id(input.id, "GroupAccount", field="id"),
+            version=input.version,
+            end_date=input.end_date,
+        )
+        return GroupAccountTerminatePayload(
+            group_account=GroupAccount.from_model(row), terminated_policy_count=ended, errors=[]
         )

@@ -15,12 +15,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CHECKED = ("api", "schema", "domain")
 ALLOWED = ("api/demo/",)
 
-NOT_YET_CONVERTED = {
-    # Workflow registration, as the requester.
-    "domain/workflow/kinds.py",
-}
-"""Files that still use it, each to act as the caller instead; remove an entry with its use."""
-
 
 def _names_everything(node: ast.AST) -> bool:
     if isinstance(node, ast.ImportFrom):
@@ -59,15 +53,7 @@ def test_no_code_outside_the_allowed_places_acts_with_every_row_in_reach() -> No
     # when
     offenders = _offenders()
     # then
-    unexpected = {name: lines for name, lines in offenders.items() if name not in NOT_YET_CONVERTED}
-    assert unexpected == {}, "act as the caller (Actor with their scope), not with EVERYTHING"
-
-
-def test_each_file_not_yet_converted_still_uses_it() -> None:
-    # when
-    offenders = _offenders()
-    # then an entry whose use is gone must leave the list, so that it only shrinks
-    assert sorted(NOT_YET_CONVERTED - offenders.keys()) == []
+    assert offenders == {}, "act as the caller (Actor with their scope), not with EVERYTHING"
 
 
 def test_the_check_sees_each_way_of_naming_it() -> None:

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.demo.book import load_demo_book
+from authz.access import EVERYTHING, Actor
+from domain.policies import lifecycle
 from domain.policies.ages import age_limit_end
 from domain.policies.checks import Blame, check_policy
 from domain.policies.limits import PolicyLimits, utc_today
@@ -58,7 +60,7 @@ async def test_every_policy_keeps_every_rule_the_services_check(
     limits = PolicyLimits()
     for policy in await _all(session, Policy):
         rows = await policy_rows(session, policy.id)
-        facts = await facts_for(session, rows, limits=limits, policy_id=policy.id)
+        facts = await facts_for(session, rows, limits=limits, scope=EVERYTHING, policy_id=policy.id)
         # then
         assert check_policy(rows, facts, Blame()) == [], policy.number
 
@@ -90,3 +92,27 @@ async def test_tells_the_stories_the_rules_are_about(
     # one person, two groups: subscriber of two policies
     holders = Counter(p.subscriber_id for p in policies)
     assert any(n == 2 for n in holders.values())
+
+
+async def test_a_terminated_demo_policy_can_be_reinstated(
+    session: AsyncSession, loaded: dict[str, int]
+) -> None:
+    # given a terminated demo policy whose subscriber did not join another group since
+    policies = await _all(session, Policy)
+    holders = Counter(p.subscriber_id for p in policies)
+    policy = next(
+        p for p in policies if p.status is PolicyStatus.TERMINATED and holders[p.subscriber_id] == 1
+    )
+    # when
+    await lifecycle.reinstate_policy(
+        session,
+        actor=Actor("admin-1", EVERYTHING),
+        limits=PolicyLimits(),
+        policy_id=policy.id,  # type: ignore[arg-type]
+        version=policy.version,
+    )
+    # then its subscriber is insured again, open-ended
+    rows = await policy_rows(session, policy.id)  # type: ignore[arg-type]
+    holder = [m for m in rows.members if m.relationship is Relationship.SUBSCRIBER]
+    assert policy.status is PolicyStatus.ACTIVE
+    assert holder[-1].end_date is None

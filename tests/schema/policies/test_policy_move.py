@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from httpx import AsyncClient
+
+from authz.principal import Principal, Role
 from schema.core.relay import global_id
+from tests.conftest import token_for
 from tests.factories import Book, Place, place
 from tests.graphql import GraphQLClient, ok, refused
 from tests.schema.policies.enrol import POLICY_FIELDS, days, enrol
@@ -115,7 +119,7 @@ async def test_refuses_bad_moves(admin: GraphQLClient, acme: Place, book: Book) 
         (_move(policy), "REQUIRED", ["input", "groupAccountId"]),
         (
             _move(policy, insurableClassId=_class(other.staff)),
-            "NOT_FOUND",
+            "NOT_OFFERED",
             ["input", "insurableClassId"],
         ),
         (
@@ -156,3 +160,29 @@ async def test_a_move_keeps_at_least_one_product(admin: GraphQLClient, acme: Pla
     )
     # then
     refused(payload, "REQUIRED", ["input", "products"])
+
+
+async def test_a_class_of_another_account_is_not_offered_or_unknown_if_hidden(
+    http: AsyncClient, admin: GraphQLClient, acme: Place, book: Book
+) -> None:
+    # given ACME's manager, who sees ACME's classes but not GLOBEX's
+    policy = await enrol(admin, acme)
+    other = await place(book, code="GLOBEX")
+    manager = GraphQLClient(
+        http,
+        token_for(
+            Principal("hr-acme", frozenset({Role.GROUP_MANAGER}), groups=frozenset({"ACME"}))
+        ),
+    )
+    account = global_id("GroupAccount", acme.account.id)  # type: ignore[arg-type]
+    # when both move the policy within ACME's account to GLOBEX's class
+    by_admin = await admin.mutate(
+        MOVE, _move(policy, groupAccountId=account, insurableClassId=_class(other.staff))
+    )
+    by_manager = await manager.mutate(
+        MOVE, _move(policy, groupAccountId=account, insurableClassId=_class(other.staff))
+    )
+    # then the admin learns the class is not offered there, the manager that it is unknown
+    refused(by_admin, "NOT_OFFERED", ["input", "insurableClassId"])
+    refused(by_manager, "NOT_FOUND", ["input", "insurableClassId"])
+    assert "GLOBEX" not in str(by_manager)

@@ -149,3 +149,66 @@ async def test_a_child_past_the_age_limit_is_not_reopened(
     # then the child's coverage still ends at the age limit
     child = [m for m in back["history"]["members"] if m["relationship"] == "CHILD"]
     assert child[0]["endDate"] == days(4)
+
+
+REMOVE = """
+mutation($input: PolicyMemberRemoveInput!) {
+  policyMemberRemove(input: $input) { policy { id version } errors { field code message } }
+}
+"""
+
+PERIODS = """
+query($id: ID!) { policy(id: $id) { status endDate history {
+  members { person { givenName } relationship startDate endDate }
+  enrollmentProducts { product { code } startDate endDate }
+} } }
+"""
+
+
+async def test_reinstating_restores_exactly_what_the_termination_changed(
+    admin: GraphQLClient, acme: Place
+) -> None:
+    # given a spouse and a product ending on day 40 of their own, a child removed on day 30,
+    # and a partner joining on day 50
+    policy = await enrol(
+        admin,
+        acme,
+        dependants=[
+            {"person": person("Jane"), "relationship": "SPOUSE", "endDate": days(40)},
+            {"person": person("Jim", born=years_ago(10)), "relationship": "CHILD"},
+            {"person": person("Pat"), "relationship": "OTHER_DEPENDANT", "startDate": days(50)},
+        ],
+        products=[{"productCode": "MED-PPO", "coverageTier": "FAMILY", "endDate": days(40)}],
+    )
+    child = policy["members"][2]["person"]["id"]
+    policy = ok(await admin.mutate(REMOVE, _ref(policy, personId=child, endDate=days(30))))[
+        "policy"
+    ]
+    before = await admin.query(PERIODS, {"id": policy["id"]})
+    # when the policy is terminated on day 30 and reinstated
+    ended = ok(await admin.mutate(TERMINATE, _ref(policy, endDate=days(30))))["policy"]
+    terminated = await admin.query(PERIODS, {"id": policy["id"]})
+    ok(await admin.mutate(REINSTATE, _ref(ended)))
+    # then every member and product is as before: own ends kept, the child still removed,
+    # the partner back
+    after = await admin.query(PERIODS, {"id": policy["id"]})
+    assert {m["endDate"] for m in terminated["policy"]["history"]["members"]} == {days(30)}
+    assert len(terminated["policy"]["history"]["members"]) == 3  # Pat withdrawn
+    assert after == before
+    ends = {m["person"]["givenName"]: m["endDate"] for m in after["policy"]["history"]["members"]}
+    assert ends == {"John": None, "Jane": days(40), "Jim": days(30), "Pat": None}
+
+
+async def test_a_date_outside_the_dates_allowed_is_refused_on_its_field(
+    admin: GraphQLClient, acme: Place
+) -> None:
+    # given
+    policy = await enrol(admin, acme)
+    # when a policy would end on the last day there is, or before 1900
+    far = await admin.mutate(TERMINATE, _ref(policy, endDate="9999-12-31"))
+    early = await admin.mutate(TERMINATE, _ref(policy, endDate="1899-12-31"))
+    # then each is a field error, and the policy runs on
+    refused(far, "INVALID_FORMAT", ["input", "endDate"])
+    refused(early, "INVALID_FORMAT", ["input", "endDate"])
+    assert "2999-12-31" in far["errors"][0]["message"]
+    ok(await admin.mutate(TERMINATE, _ref(policy, endDate="2999-12-31")))

@@ -163,8 +163,8 @@ async def test_the_back_office_cannot_enrol_a_policy_outside_its_grants(
     payload = await office.mutate(ENROLL, enrol_input(acme, dataAccessGroup="US"))
     # then
     assert [(e["code"], e["field"]) for e in payload["errors"]] == [
-        ("FORBIDDEN", ["input", "dataAccessGroup"]),
         ("FORBIDDEN", ["input", "lineOfBusiness"]),
+        ("FORBIDDEN", ["input", "dataAccessGroup"]),
     ]
     assert (await office.query(LIST))["policies"]["totalCount"] == 0
 
@@ -194,3 +194,79 @@ async def test_reporting_counts_policies_but_reads_no_personal_field(
         ("givenName", "FORBIDDEN"),
         ("nationalId", "FORBIDDEN"),
     }
+
+
+READ_HISTORY = """
+query($id: ID!) { policy(id: $id) { number history { groupAccounts { startDate endDate } } } }
+"""
+TERMINATE = """
+mutation($input: PolicyTerminateInput!) {
+  policyTerminate(input: $input) { policy { id version status } errors { field code message } }
+}
+"""
+MEMBER_ADD = """
+mutation($input: PolicyMemberAddInput!) {
+  policyMemberAdd(input: $input) { policy { id } errors { field code message } }
+}
+"""
+MOVE = """
+mutation($input: PolicyMoveInput!) {
+  policyMove(input: $input) { policy { id version } errors { field code message } }
+}
+"""
+
+
+async def test_a_move_to_another_employer_takes_the_old_manager_s_write_access(
+    http: AsyncClient, admin: GraphQLClient, book: Book
+) -> None:
+    # given ACME's policy, moved by an admin to GLOBEX's account from today
+    acme = await place(book, code="ACME")
+    globex = await place(book, code="GLOBEX")
+    policy = await enrol(admin, acme, number="A-1", startDate=days(-10))
+    moved = await admin.mutate(
+        MOVE,
+        {
+            "input": {
+                "policyId": policy["id"],
+                "version": policy["version"],
+                "date": days(0),
+                "groupAccountId": global_id("GroupAccount", globex.account.id),  # type: ignore[arg-type]
+                "insurableClassId": global_id("InsurableClass", globex.staff.id),  # type: ignore[arg-type]
+            }
+        },
+    )
+    version = moved["policy"]["version"]
+    old = _as(http, Role.GROUP_MANAGER, groups=frozenset({"ACME"}))
+    new = GraphQLClient(
+        http,
+        token_for(
+            Principal("hr-globex", frozenset({Role.GROUP_MANAGER}), groups=frozenset({"GLOBEX"}))
+        ),
+    )
+    ref = {"policyId": policy["id"], "version": version}
+    # when ACME's manager reads it, and tries to change it
+    history = await old.query(READ_HISTORY, {"id": policy["id"]})
+    terminated = await old.mutate(TERMINATE, {"input": {**ref, "endDate": days(5)}})
+    added = await old.mutate(
+        MEMBER_ADD, {"input": {**ref, "person": person("Kim"), "relationship": "SPOUSE"}}
+    )
+    back = await old.mutate(
+        MOVE,
+        {
+            "input": {
+                **ref,
+                "date": days(1),
+                "groupAccountId": global_id("GroupAccount", acme.account.id),  # type: ignore[arg-type]
+                "insurableClassId": global_id("InsurableClass", acme.staff.id),  # type: ignore[arg-type]
+            }
+        },
+    )
+    # then the history is theirs to read, but every change reads as for an unknown policy
+    assert history["policy"]["number"] == "A-1"
+    assert len(history["policy"]["history"]["groupAccounts"]) == 2
+    for payload in (terminated, added, back):
+        refused(payload, "NOT_FOUND", ["input", "policyId"])
+    # and GLOBEX's manager, whose account it is now, may change it
+    ended = await new.mutate(TERMINATE, {"input": {**ref, "endDate": days(5)}})
+    assert ended["errors"] == []
+    assert ended["policy"]["status"] == "TERMINATED"
