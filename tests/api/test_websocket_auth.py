@@ -24,6 +24,7 @@ from websockets.typing import Subprotocol
 from api import tokens
 from api.app import create_app
 from api.jobs import InProcess
+from authz.access import EVERYTHING, Actor
 from authz.principal import GrantKind, Principal, Role
 from domain.access import keys
 from domain.access.models import AccessGrant
@@ -31,6 +32,7 @@ from domain.core.columns import utcnow
 from tests.conftest import SETTINGS, TEST_SECRET, token_for
 from tests.factories import Book
 
+ADMIN_ACTOR = Actor("admin-1", EVERYTHING)
 PORTAL = "https://portal.example.com"
 CLIENTS = "{ groupClients(first: 10) { edges { node { code } } } }"
 PROTOCOL = Subprotocol(WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL)
@@ -140,13 +142,13 @@ async def test_a_revoked_api_key_in_connection_init_is_refused(
     now = utcnow()
     row, key = await keys.create_api_key(
         session,
-        actor="admin-1",
+        actor=ADMIN_ACTOR,
         name="broker",
         group_client_codes=["ACME"],
         expires_at=now + timedelta(days=30),
         now=now,
     )
-    await keys.revoke_api_key(session, actor="admin-1", key_id=row.id, now=now)  # type: ignore[arg-type]
+    await keys.revoke_api_key(session, actor=ADMIN_ACTOR, key_id=row.id, now=now)  # type: ignore[arg-type]
     await session.commit()
     # when
     code, reason = await _closed_on_init(server, {"Authorization": f"Bearer {key}"})

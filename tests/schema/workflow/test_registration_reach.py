@@ -27,7 +27,7 @@ mutation($input: PolicyMoveInput!) {
 }
 """
 PERSON = """
-query($id: ID!) { node(id: $id) { ... on Person { nationalId birthDate email salary } } }
+query($id: ID!) { node(id: $id) { ... on Person { nationalId birthDate email phone } } }
 """
 POLICY = "query($id: ID!) { node(id: $id) { ... on Policy { version members { person { id } } } } }"
 MY_REQUESTS = "{ workflowRequests { totalCount } }"
