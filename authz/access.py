@@ -182,6 +182,15 @@ class Access:
             self._scopes[need] = replace(scope, subject=self.subject, writes=need.act != "read")
         return self._scopes[need]
 
+    def inbox(self) -> tuple[RowScope, RowScope]:
+        """The reach for acting on tasks as a group manager, and as the back office; an
+        admin's reaches every task in both inboxes."""
+        everything = self.scope_as(WORKFLOW_ACT, Role.ADMIN)
+        return (
+            self.scope_as(WORKFLOW_ACT, Role.GROUP_MANAGER) | everything,
+            self.scope_as(WORKFLOW_ACT, Role.BACKOFFICE) | everything,
+        )
+
     def actor(self, need: Need) -> Actor:
         """The principal as a service sees it when it changes rows for `need`."""
         return Actor(subject=self.subject, scope=self.scope(need))

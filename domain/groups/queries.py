@@ -14,6 +14,7 @@ from sqlmodel import col
 from authz.access import RowScope
 from domain.core.fields import is_code
 from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.core.reach import visible
 from domain.groups import reach as access
 from domain.groups.models import (
     GroupAccount,
@@ -38,7 +39,7 @@ class GroupClientFilter:
 
     def select(self, scope: RowScope) -> sa.Select[Any]:
         """Return the select of the matching group clients that `scope` reaches."""
-        stmt = sa.select(GroupClient).where(access.clients(scope))
+        stmt = sa.select(GroupClient).where(visible(scope, GroupClient))
         if self.parent_id is not None:
             # A hidden parent does not exist, so neither do its children as its children.
             parent = aliased(GroupClient)
@@ -125,14 +126,14 @@ async def client_by_code(
     session: AsyncSession, code: str, *, scope: RowScope
 ) -> GroupClient | None:
     """Return the group client with this business code, if `scope` reaches it."""
-    return await _by_code(session, GroupClient, code, access.clients(scope))
+    return await _by_code(session, GroupClient, code, visible(scope, GroupClient))
 
 
 async def account_by_code(
     session: AsyncSession, code: str, *, scope: RowScope
 ) -> GroupAccount | None:
     """Return the group account with this business code, if `scope` reaches it."""
-    return await _by_code(session, GroupAccount, code, access.accounts(scope))
+    return await _by_code(session, GroupAccount, code, visible(scope, GroupAccount))
 
 
 async def _by_code(session: AsyncSession, model: Any, code: str, visible: Any) -> Any:

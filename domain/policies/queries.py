@@ -22,11 +22,10 @@ from domain.core.paging import (
     fetch_slice,
 )
 from domain.core.periods import in_force
+from domain.core.reach import visible
 from domain.database import among
-from domain.groups import reach as groups
-from domain.groups.models import GroupAccount
+from domain.groups.models import GroupAccount, GroupClient
 from domain.groups.queries import subtree_ids
-from domain.policies import reach as access
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, PolicyStatus
 
 
@@ -53,7 +52,7 @@ class PolicyFilter:
         A group client or account named in the filter must be one `groups_scope` sees: a
         hidden row does not exist, so neither do policies found through it.
         """
-        stmt = sa.select(Policy).where(access.policies(scope))
+        stmt = sa.select(Policy).where(visible(scope, Policy))
         accounts = self._accounts(groups_scope)
         if accounts is not None:
             links = sa.select(col(PolicyAccountLink.policy_id)).where(
@@ -74,10 +73,10 @@ class PolicyFilter:
         stmt = sa.select(col(GroupAccount.id))
         if self.group_account_id is not None:
             stmt = stmt.where(
-                col(GroupAccount.id) == self.group_account_id, groups.accounts(groups_scope)
+                col(GroupAccount.id) == self.group_account_id, visible(groups_scope, GroupAccount)
             )
         if self.group_client_id is not None:
-            clients = subtree_ids(self.group_client_id, visible=groups.clients(groups_scope))
+            clients = subtree_ids(self.group_client_id, visible=visible(groups_scope, GroupClient))
             stmt = stmt.where(col(GroupAccount.group_client_id).in_(clients))
         return stmt
 
@@ -128,7 +127,7 @@ async def policy_by_number(session: AsyncSession, number: str, *, scope: RowScop
     """The policy with this number, if `scope` reaches it."""
     if not is_code(number.strip()):
         return None
-    stmt = sa.select(Policy).where(col(Policy.number) == number.strip(), access.policies(scope))
+    stmt = sa.select(Policy).where(col(Policy.number) == number.strip(), visible(scope, Policy))
     return await session.scalar(stmt)  # type: ignore[no-any-return]
 
 
@@ -149,7 +148,7 @@ async def policy_slices_by_account(
     inner = (
         sa.select(Policy, links.c.group_account_id.label("account_key"), position.label("n"))
         .join(links, links.c.policy_id == Policy.id)
-        .where(access.policies(scope))
+        .where(visible(scope, Policy))
     )
     if as_of is not None:
         inner = inner.where(in_force(Policy, as_of))
@@ -177,11 +176,12 @@ async def members_with_persons(
     rows, in two statements for any number of policies.
 
     A person is readable to whoever reads a policy they are a member of (see
-    `access.persons`), so persons are read by id with no condition of their own. Not one
-    join: for a thousand policies PostgreSQL's planner then hashes the whole person table."""
+    `domain.policies.reach.persons`), so persons are read by id with no condition of their
+    own. Not one join: for a thousand policies PostgreSQL's planner then hashes the whole
+    person table."""
     policy_id = col(PolicyMember.policy_id)
     members = await fetch_grouped(
-        session, PolicyMember, policy_id, policy_ids, where=access.of_policies(scope, policy_id)
+        session, PolicyMember, policy_id, policy_ids, where=visible(scope, PolicyMember)
     )
     wanted = {row.person_id for rows in members.values() for row in rows}
     people = await fetch_by_id(session, Person, wanted, where=sa.true())
@@ -196,7 +196,7 @@ async def policy_counts_by_account(
     stmt = (
         sa.select(links.c.group_account_id, sa.func.count(col(Policy.id)))
         .join(links, links.c.policy_id == Policy.id)
-        .where(access.policies(scope))
+        .where(visible(scope, Policy))
         .group_by(links.c.group_account_id)
     )
     if as_of is not None:

@@ -12,6 +12,7 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.core.reach import visible
 from domain.workflow import reach as access
 from domain.workflow.models import (
     RequestState,
@@ -29,7 +30,7 @@ class RequestFilter:
 
 
 def _requests(scope: RowScope, subject: str, given: RequestFilter) -> sa.Select[Any]:
-    stmt = sa.select(WorkflowRequest).where(access.requests(scope))
+    stmt = sa.select(WorkflowRequest).where(visible(scope, WorkflowRequest))
     if given.state is not None:
         stmt = stmt.where(col(WorkflowRequest.state) == given.state)
     if given.type is not None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from authz.access import GROUPS_READ, Access
+from domain.core.reach import visible
 from domain.groups import queries
-from domain.groups import reach as access
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
@@ -23,10 +22,10 @@ class GroupLoaders:
 
     def __init__(self, session: AsyncSession, caller: Access) -> None:
         scope = caller.scope(GROUPS_READ)
-        clients = access.clients(scope)
-        accounts = access.accounts(scope)
-        classes = access.of_accounts(scope, col(InsurableClass.group_account_id))
-        offers = access.of_accounts(scope, col(GroupAccountProduct.group_account_id))
+        clients = visible(scope, GroupClient)
+        accounts = visible(scope, GroupAccount)
+        classes = visible(scope, InsurableClass)
+        offers = visible(scope, GroupAccountProduct)
         self.group_client_by_id = rows_by_id(session, GroupClient, where=clients)
         self.group_account_by_id = rows_by_id(session, GroupAccount, where=accounts)
         self.insurable_class_by_id = rows_by_id(session, InsurableClass, where=classes)

@@ -8,13 +8,12 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from authz.access import POLICIES_READ, Access
 from domain.core.paging import Slice, Window
+from domain.core.reach import visible
 from domain.policies import queries
-from domain.policies import reach as access
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -31,18 +30,18 @@ class PolicyLoaders:
 
     def __init__(self, session: AsyncSession, caller: Access) -> None:
         scope = caller.scope(POLICIES_READ)
-        self.policy_by_id = rows_by_id(session, Policy, where=access.policies(scope))
-        self.person_by_id = rows_by_id(session, Person, where=access.persons(scope))
+        self.policy_by_id = rows_by_id(session, Policy, where=visible(scope, Policy))
+        self.person_by_id = rows_by_id(session, Person, where=visible(scope, Person))
         self.enrollment_product_by_id = rows_by_id(
             session,
             EnrollmentProduct,
-            where=access.of_policies(scope, col(EnrollmentProduct.policy_id)),
+            where=visible(scope, EnrollmentProduct),
         )
 
         def by_policy(model: type) -> DataLoader[Hashable, list[Any]]:
             """Every row of `model` of each policy, of the policies the caller may read."""
             column = model.policy_id  # type: ignore[attr-defined]
-            return lists_by(session, model, column, where=access.of_policies(scope, column))
+            return lists_by(session, model, column, where=visible(scope, model))
 
         self.members_by_policy = by_policy(PolicyMember)
 

@@ -14,7 +14,6 @@ from schema.core.errors import UserError
 from schema.core.mutations import actor, mutation
 from schema.core.relay import require_id
 from schema.workflow import inputs
-from schema.workflow.queries import inbox_scopes
 from schema.workflow.types import ProcessDefinition, WorkflowRequest
 
 _ERRORS = "What was wrong with the input; empty when it was done."
@@ -85,7 +84,7 @@ class WorkflowMutation:
     ) -> WorkflowRequestPayload:
         if input.data is not None and not isinstance(input.data, dict):
             raise DomainError.of("data", ErrorCode.INVALID_FORMAT, "Give a JSON object.")
-        manager, back_office = inbox_scopes(info)
+        manager, back_office = info.context.access.inbox()
         row = await tasks.complete_task(
             info.context.session,
             actor=actor(info),

@@ -6,8 +6,7 @@ import sqlalchemy as sa
 import strawberry
 from sqlmodel import col
 
-from authz.access import WORKFLOW_ACT, WORKFLOW_DEPLOY, WORKFLOW_READ, RowScope
-from authz.principal import Role
+from authz.access import WORKFLOW_ACT, WORKFLOW_DEPLOY, WORKFLOW_READ
 from domain.core.columns import utcnow
 from domain.workflow import queries
 from domain.workflow.models import ProcessDefinition as ProcessDefinitionRow
@@ -22,16 +21,6 @@ from schema.workflow.types import (
     WorkflowTask,
     WorkflowTaskConnection,
 )
-
-
-def inbox_scopes(info: Info) -> tuple[RowScope, RowScope]:
-    """The caller's reach as a group manager, and as the back office, for acting on tasks."""
-    access = info.context.access
-    everything = access.scope_as(WORKFLOW_ACT, Role.ADMIN)
-    return (
-        access.scope_as(WORKFLOW_ACT, Role.GROUP_MANAGER) | everything,
-        access.scope_as(WORKFLOW_ACT, Role.BACKOFFICE) | everything,
-    )
 
 
 @strawberry.type
@@ -83,7 +72,7 @@ class WorkflowQuery:
         filter: WorkflowTaskFilter | None = None,
     ) -> WorkflowTaskConnection:
         session = info.context.session
-        manager, back_office = inbox_scopes(info)
+        manager, back_office = info.context.access.inbox()
         filter = filter or WorkflowTaskFilter()
         given = queries.TaskFilter(state=filter.state, type=filter.type, overdue=filter.overdue)
         now = utcnow()
