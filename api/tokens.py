@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
 
@@ -43,18 +44,37 @@ def verify(token: str, *, secret: str) -> Principal:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
-        roles = frozenset(Role(role) for role in claims.get("roles", []))
+        principal = _principal(claims)
     except jwt.ExpiredSignatureError as error:
         raise InvalidToken("The token has expired.") from error
     except jwt.InvalidSignatureError as error:
         raise InvalidToken("The token's signature is not valid.") from error
     except (jwt.InvalidTokenError, ValueError, TypeError) as error:
         raise InvalidToken("The token is malformed or not for this server.") from error
+    return principal
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    """The principal the claims name; a claim of the wrong shape is a malformed token, so
+    that a signed `roles: {"admin": 1}` or `groups: 5` never reads as a grant."""
+    subject, person = claims["sub"], claims.get("person")
+    if not isinstance(subject, str) or not (person is None or isinstance(person, str)):
+        raise ValueError("sub and person are strings")
     return Principal(
-        subject=str(claims["sub"]),
-        roles=roles,
-        groups=frozenset(claims.get("groups") or ()),
-        data_access_groups=frozenset(claims.get("dags") or ()),
-        lines_of_business=frozenset(claims.get("lobs") or ()),
-        person=claims.get("person"),
+        subject=subject,
+        roles=frozenset(Role(role) for role in _strings(claims, "roles")),
+        groups=_strings(claims, "groups"),
+        data_access_groups=_strings(claims, "dags"),
+        lines_of_business=_strings(claims, "lobs"),
+        person=person,
     )
+
+
+def _strings(claims: dict[str, Any], name: str) -> frozenset[str]:
+    """A claim that must be a list of strings (absent or null: none)."""
+    value = claims.get(name)
+    if value is None:
+        return frozenset()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"{name} is a list of strings")
+    return frozenset(value)

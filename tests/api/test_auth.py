@@ -104,6 +104,30 @@ async def test_a_token_with_an_unknown_role_is_refused(http: AsyncClient) -> Non
 @pytest.mark.parametrize(
     "claims",
     [
+        pytest.param({"roles": {"admin": 1}}, id="roles as a mapping"),
+        pytest.param({"roles": "admin"}, id="roles as a string"),
+        pytest.param({"roles": [["admin"]]}, id="roles nested"),
+        pytest.param({"groups": 5}, id="groups as a number"),
+        pytest.param({"dags": [["EU"]]}, id="data access groups nested"),
+        pytest.param({"lobs": {"HEALTH": True}}, id="lines as a mapping"),
+        pytest.param({"person": 12}, id="person as a number"),
+        pytest.param({"sub": ["admin"]}, id="subject as a list"),
+    ],
+)
+async def test_a_signed_token_with_claims_of_the_wrong_shape_is_refused(
+    http: AsyncClient, claims: dict[str, object]
+) -> None:
+    # given: signed with the server's own key, but a claim is not what the server issues
+    token = signed({"roles": ["reporting"], **claims})
+    # when
+    response = await post(http, f"Bearer {token}")
+    # then: refused as malformed, never read as a grant (nor a 500)
+    assert_unauthorized(response, "malformed")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
         pytest.param({"iss": "someone-else"}, id="for another issuer"),
         pytest.param({"exp": None}, id="that never expires"),
         pytest.param({"sub": None}, id="without a subject"),
