@@ -210,7 +210,7 @@ class TerminatedRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     policy_id: int = Field(foreign_key="policy.id", index=True, ondelete="CASCADE")
     kind: RowKind = Field(sa_type=enum_column(RowKind))
-    row_id: int
+    changed_id: int
     """The row the termination ended, or the id the withdrawn row had."""
     end_date: date | None = None
     """An ended row's end date before the termination (None: it ran open-ended)."""

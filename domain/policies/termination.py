@@ -93,7 +93,7 @@ def ended_open(policy_id: int, rows: Sequence[Any], day: date) -> list[Terminate
 
 
 def _record(policy_id: int, kind: RowKind, row: Any, **what: Any) -> TerminatedRow:
-    return TerminatedRow(policy_id=policy_id, kind=kind, row_id=row.id, **what)
+    return TerminatedRow(policy_id=policy_id, kind=kind, changed_id=row.id, **what)
 
 
 async def _settings(session: AsyncSession, product_ids: list[int]) -> Sequence[Setting]:
@@ -112,7 +112,7 @@ async def restore_rows(session: AsyncSession, policy_id: int, rows: PolicyRows) 
     reopened: set[int] = set()
     by_kind = dict(_lists(rows))
     for kind, found in by_kind.items():
-        ends = {r.row_id: r.end_date for r in records if r.kind is kind and r.withdrawn is None}
+        ends = {r.changed_id: r.end_date for r in records if r.kind is kind and r.withdrawn is None}
         for row in found:
             if row.id in ends:
                 row.end_date = ends[row.id]

@@ -46,7 +46,7 @@ def upgrade() -> None:
             ),
             nullable=False,
         ),
-        sa.Column("row_id", sa.Integer(), nullable=False),
+        sa.Column("changed_id", sa.Integer(), nullable=False),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("withdrawn", sa.JSON(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -63,7 +63,7 @@ def upgrade() -> None:
         )
     for kind, table in _KINDS.items():
         op.execute(
-            "INSERT INTO policy_terminated_row (policy_id, kind, row_id, end_date) "
+            "INSERT INTO policy_terminated_row (policy_id, kind, changed_id, end_date) "
             f"SELECT r.policy_id, '{kind}', r.id, NULL FROM {table} r "
             "JOIN policy p ON p.id = r.policy_id "
             "WHERE p.status = 'TERMINATED' AND r.end_date = p.end_date"

@@ -287,7 +287,7 @@ async def test_a_policy_terminated_on_the_last_day_there_is_can_be_reinstated(
     ):
         for row in found:
             row.end_date = date.max
-            session.add(TerminatedRow(policy_id=policy.id, kind=kind, row_id=row.id))  # type: ignore[arg-type]
+            session.add(TerminatedRow(policy_id=policy.id, kind=kind, changed_id=row.id))  # type: ignore[arg-type]
     policy.status, policy.end_date = PolicyStatus.TERMINATED, date.max
     await session.flush()
     # when
