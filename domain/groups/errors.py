@@ -5,11 +5,6 @@ from __future__ import annotations
 from domain.core.errors import DomainError, ErrorCode, Problem
 
 
-def not_found(field: str, what: str) -> DomainError:
-    """No such row, or one the caller may not see: both read the same."""
-    return DomainError.of(field, ErrorCode.NOT_FOUND, f"No {what} with this id.")
-
-
 def duplicate_code(code: str) -> Problem:
     """The code is taken by another row of the same kind."""
     return Problem(("code",), ErrorCode.DUPLICATE, f"The code {code!r} is already in use.")

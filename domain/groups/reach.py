@@ -91,13 +91,16 @@ async def _account_client(session: AsyncSession, row: Any) -> set[int]:
     return {row.group_client_id}
 
 
-async def _client_of_account(session: AsyncSession, row: Any) -> set[int]:
+async def client_of(session: AsyncSession, account_id: int) -> set[int]:
+    """The group client of an account, for a `groups` hook of a row that hangs on it."""
     client = await session.scalar(
-        sa.select(col(GroupAccount.group_client_id)).where(
-            col(GroupAccount.id) == row.group_account_id
-        )
+        sa.select(col(GroupAccount.group_client_id)).where(col(GroupAccount.id) == account_id)
     )
     return {client} if client is not None else set()
+
+
+async def _client_of_account(session: AsyncSession, row: Any) -> set[int]:
+    return await client_of(session, row.group_account_id)
 
 
 async def _mark(session: AsyncSession, ids: set[int]) -> None:

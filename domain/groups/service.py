@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.changes import Action, changing, find, load
+from domain.core.changes import Action, changing, find, load, not_found
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_name
 from domain.groups import errors
@@ -44,7 +44,7 @@ async def create_group_client(
             data_access_group=data_access_group,
         )
         if parent_id is not None and await find(session, actor, GroupClient, parent_id) is None:
-            problems.extend(errors.not_found("parent_id", "group client").problems)
+            problems.extend(not_found("parent_id", "group client").problems)
         raise_if(problems)
         assert lob is not None and dag is not None
         client = change.add(

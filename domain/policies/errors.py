@@ -8,11 +8,6 @@ from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.periods import Period
 
 
-def not_found(field: str, what: str) -> DomainError:
-    """No such row, or one the caller may not see: both read the same."""
-    return DomainError.of(field, ErrorCode.NOT_FOUND, f"No {what} with this id.")
-
-
 def missing(field: tuple[str, ...], what: str) -> Problem:
     """A required value was not given."""
     return Problem(field, ErrorCode.REQUIRED, f"Give {what}.")

@@ -18,7 +18,7 @@ from sqlmodel import col
 from authz.access import SCOPES, RowScope
 from domain.core.reach import Entity, declare, visible
 from domain.groups.models import GroupAccount, GroupAccountProduct, GroupClient
-from domain.groups.reach import of_accounts
+from domain.groups.reach import client_of, of_accounts
 from domain.policies.models import EnrollmentProduct, Policy
 from domain.reference.reach import any_of, everyone
 from domain.settings.models import (
@@ -65,21 +65,11 @@ async def _setting_groups(session: AsyncSession, row: Any) -> set[int]:
                 col(GroupAccountProduct.id) == row.group_account_product_id
             )
         )
-    if account_id is None:
-        return set()
-    client = await session.scalar(
-        sa.select(col(GroupAccount.group_client_id)).where(col(GroupAccount.id) == account_id)
-    )
-    return {client} if client is not None else set()
+    return set() if account_id is None else await client_of(session, account_id)
 
 
 async def _period_groups(session: AsyncSession, row: Any) -> set[int]:
-    client = await session.scalar(
-        sa.select(col(GroupAccount.group_client_id)).where(
-            col(GroupAccount.id) == row.group_account_id
-        )
-    )
-    return {client} if client is not None else set()
+    return await client_of(session, row.group_account_id)
 
 
 declare(Setting, Entity(noun="setting", reach=settings, groups=_setting_groups))
