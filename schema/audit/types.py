@@ -17,6 +17,10 @@ class AuditEvent:
     id: strawberry.ID = strawberry.field(description="The event's own id.")
     occurred_at: datetime = strawberry.field(description="When the change was committed (UTC).")
     actor: str = strawberry.field(description="The subject of the principal who made it.")
+    decided_by: str | None = strawberry.field(
+        description="Who approved it, when it was made on someone's behalf: the approver of a "
+        "workflow request whose registration made the change; null for a direct change."
+    )
     action: str = strawberry.field(description="The mutation that made it, e.g. groupClientMove.")
     entity_type: str = strawberry.field(description="The kind of row changed, e.g. GroupClient.")
     entity_id: strawberry.ID = strawberry.field(description="The global id of the row changed.")
@@ -31,6 +35,7 @@ class AuditEvent:
             id=strawberry.ID(str(row.id)),
             occurred_at=row.occurred_at,
             actor=row.actor,
+            decided_by=row.decided_by,
             action=row.action,
             entity_type=row.entity_type,
             entity_id=strawberry.ID(global_id(row.entity_type, row.entity_id)),

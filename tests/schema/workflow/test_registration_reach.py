@@ -165,8 +165,12 @@ async def test_the_audit_trail_names_the_sender_and_who_approved(
         ("emp-john", "hr-1"),
         ("emp-john", "groupcover"),
     ]
-    assert [actor for actor, _ in await _events(session, "policyTerminate")] == ["emp-john"]
+    assert await _events(session, "policyTerminate") == [("emp-john", "hr-1")]
+    # and the auditors read the same in the API
     trail = await cast.admin.query(
-        '{ auditEvents(filter: { action: "policyTerminate" }) { edges { node { actor } } } }'
+        '{ auditEvents(filter: { action: "policyTerminate" }) '
+        "{ edges { node { actor decidedBy } } } }"
     )
-    assert [e["node"]["actor"] for e in trail["auditEvents"]["edges"]] == ["emp-john"]
+    assert [e["node"] for e in trail["auditEvents"]["edges"]] == [
+        {"actor": "emp-john", "decidedBy": "hr-1"}
+    ]
