@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.database import create_engine, session_factory
@@ -71,14 +73,59 @@ GROUPCOVER = str(Path(sys.executable).parent / "groupcover")
 SECRET = "live-secret-" + "k" * 40
 
 
-def environment(live: Live, **more: str) -> dict[str, str]:
-    """What a `groupcover` process needs to run on the live database."""
+def environment(live: Live | str, **more: str) -> dict[str, str]:
+    """What a `groupcover` process needs to run on the live database (or the one at a URL)."""
     return {
         **os.environ,
-        "GROUPCOVER_DATABASE_URL": live.url,
+        "GROUPCOVER_DATABASE_URL": live if isinstance(live, str) else live.url,
         "GROUPCOVER_SECRET_KEY": SECRET,
         **more,
     }
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def serving(live: Live | str, **more: str) -> AsyncIterator[str]:
+    """`groupcover serve` on the live database, as in production but for the mode (and `more`
+    settings); its address, `127.0.0.1:<port>`, once it answers."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        GROUPCOVER,
+        "serve",
+        "--port",
+        str(port),
+        env=environment(live, **more),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"127.0.0.1:{port}"
+    try:
+        await _started(f"http://{base}/healthz")
+        yield base
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)
+
+
+async def _started(health: str) -> None:
+    # A minute: starting imports the whole app, which has taken 10 s on a busy machine.
+    deadline = asyncio.get_running_loop().time() + 60
+    async with httpx.AsyncClient() as http:
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                if (await http.get(health)).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("the server did not start")
 
 
 async def groupcover(live: Live, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:

@@ -5,10 +5,7 @@ subscription holds up no write."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -27,7 +24,7 @@ from schema.core.relay import global_id
 from tests.conftest import _postgres_database
 from tests.factories import Book, families, place
 from tests.graphql import GraphQLClient
-from tests.live import BACKENDS, GROUPCOVER, ROOT, SECRET
+from tests.live import BACKENDS, SECRET, serving
 
 CROWD = 10
 """How many mutations are sent at once."""
@@ -84,7 +81,7 @@ async def crowd(
     for url in urls:
         await asyncio.to_thread(upgrade, url)
         people = await _families(url)
-        async with _served(url) as base, httpx.AsyncClient(base_url=f"http://{base}") as http:
+        async with serving(url) as base, httpx.AsyncClient(base_url=f"http://{base}") as http:
 
             def client(principal: Principal) -> GraphQLClient:
                 return GraphQLClient(http, tokens.issue(principal, secret=SECRET))
@@ -116,48 +113,6 @@ async def _families(url: str) -> dict[int, str]:
             return {policy_id: h.person_number for policy_id, h in holders.items()}  # type: ignore[misc]
     finally:
         await engine.dispose()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def _served(url: str) -> AsyncIterator[str]:
-    """`groupcover serve` on the database, as in production."""
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        GROUPCOVER,
-        "serve",
-        "--port",
-        str(port),
-        env={**os.environ, "GROUPCOVER_DATABASE_URL": url, "GROUPCOVER_SECRET_KEY": SECRET},
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    base = f"127.0.0.1:{port}"
-    try:
-        await _started(f"http://{base}/healthz")
-        yield base
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 10)
-
-
-async def _started(health: str) -> None:
-    # A minute: starting imports the whole app, slow on a busy machine.
-    deadline = asyncio.get_running_loop().time() + 60
-    async with httpx.AsyncClient() as http:
-        while asyncio.get_running_loop().time() < deadline:
-            try:
-                if (await http.get(health)).status_code == 200:
-                    return
-            except httpx.TransportError:
-                await asyncio.sleep(0.1)
-    raise AssertionError("the server did not start")
 
 
 def _payloads(bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
