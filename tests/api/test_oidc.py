@@ -17,6 +17,7 @@ from api.oidc import IdentityProvider, KeysUnavailable
 from api.tokens import EXPIRED, MALFORMED, InvalidToken
 from authz.principal import Role
 from tests.api.idp import ISSUER, Key, Provider, forged_hs256, serving, sign
+from tests.api.idp import claims as idp_claims
 
 HOUR_AGO = datetime.now(UTC) - timedelta(hours=1)
 
@@ -129,6 +130,16 @@ async def test_alg_none_and_hs256_keyed_with_the_public_key_are_refused(
     for token in (unsigned, forged):
         assert verifier.issued(token)
         assert await refused(verifier, token) == "The token must be signed with RS256 or ES256."
+    assert idp.requests == 0
+
+
+async def test_a_token_naming_no_key_is_refused_without_asking_the_provider(
+    verifier: IdentityProvider, idp: Provider, rsa_key: Key
+) -> None:
+    # given
+    token = jwt.encode(idp_claims(), rsa_key.private, algorithm="RS256")
+    # when / then
+    assert await refused(verifier, token) == "The token names no signing key (kid)."
     assert idp.requests == 0
 
 
