@@ -41,7 +41,8 @@ class SigningKeys:
     """The identity provider's public keys by `kid`, fetched with PyJWKClient in a thread.
 
     A known `kid` of a fresh set is a dict lookup: no I/O, no thread. Fetches are made one at a
-    time (the lock); requests waiting for one use its result. PyJWKClient's own cache is off:
+    time (the lock); while one is under way a known `kid` is served from the set at hand, and
+    only requests that need the new set wait for it. PyJWKClient's own cache is off:
     its lookup takes a threading lock (held while it fetches, which would stall the event loop)
     and its cooldown counts from every fetch, refusing a key rotated in just after one.
     """
@@ -58,8 +59,8 @@ class SigningKeys:
 
     async def key(self, kid: str) -> PyJWK:
         """The key `kid` names; InvalidToken if the provider does not publish it."""
-        if self._fresh() and kid in self.keys:
-            return self.keys[kid]
+        if kid in self.keys and (self._fresh() or self.lock.locked()):
+            return self.keys[kid]  # while a fetch is under way, the keys at hand serve
         async with self.lock:
             if not self._fresh():
                 await self._fetch()

@@ -262,3 +262,22 @@ async def test_fetching_keys_leaves_the_event_loop_free_and_is_done_once(
     assert len(set(principals)) == 1
     assert idp.requests == 1
     assert ticks >= 10, "the loop ran while the keys were fetched"
+
+
+async def test_while_old_keys_are_refetched_a_known_key_does_not_wait(
+    verifier: IdentityProvider, idp: Provider, rsa_key: Key
+) -> None:
+    # given keys fetched and grown old, and a slow provider
+    await verifier.verify(sign(rsa_key))
+    verifier.signing_keys.fetched_at -= oidc.LIFESPAN_SECONDS
+    idp.delay = 0.5
+    # when one request refetches and another comes meanwhile
+    refetching = asyncio.create_task(verifier.verify(sign(rsa_key)))
+    await asyncio.sleep(0.05)
+    started = asyncio.get_running_loop().time()
+    await verifier.verify(sign(rsa_key))
+    waited = asyncio.get_running_loop().time() - started
+    await refetching
+    # then
+    assert waited < 0.2
+    assert idp.requests == 2
