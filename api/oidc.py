@@ -51,7 +51,7 @@ class SigningKeys:
         self.client = PyJWKClient(url, cache_jwk_set=False, timeout=FETCH_TIMEOUT_SECONDS)
         self.keys: dict[str, PyJWK] = {}
         self.fetched_at: float | None = None
-        self.refetched_at = float("-inf")
+        self.refetched_at = self.failed_at = float("-inf")
         self.lock = asyncio.Lock()
 
     def _fresh(self) -> bool:
@@ -73,11 +73,15 @@ class SigningKeys:
 
     async def _fetch(self) -> None:
         """Fetch the set; if that fails, keep the last one for a while, or refuse without one."""
+        if not self.keys and time.monotonic() - self.failed_at < REFETCH_SECONDS:
+            # Just failed: requests queued behind that fetch are not made to wait for another.
+            raise KeysUnavailable(UNAVAILABLE)
         try:
             fetched = await asyncio.to_thread(self.client.get_signing_keys, True)
         except (jwt.PyJWTError, ValueError, OSError) as error:  # ValueError: not JSON
             # The reason may name hosts and addresses: it goes to the log, not to the caller.
             logger.warning("cannot fetch the identity provider's keys: %s", error)
+            self.failed_at = time.monotonic()
             if not self.keys:
                 raise KeysUnavailable(UNAVAILABLE) from error
             # Try again after REFETCH_SECONDS, not on every request meanwhile.

@@ -226,6 +226,21 @@ async def test_keys_that_cannot_be_fetched_are_said_to_be_unavailable(
         assert str(error.value) == oidc.UNAVAILABLE
 
 
+async def test_a_provider_that_just_failed_is_not_asked_again_at_once(
+    verifier: IdentityProvider, idp: Provider, ec_key: Key
+) -> None:
+    # given a provider that is down, slowly
+    idp.status, idp.body, idp.delay = 503, b"down", 0.2
+    # when five requests come together, and one more after them
+    together = [verifier.verify(sign(ec_key)) for _ in range(5)]
+    outcomes = await asyncio.gather(*together, return_exceptions=True)
+    with pytest.raises(KeysUnavailable):
+        await verifier.verify(sign(ec_key))
+    # then all are told to come back later, after one request to the provider
+    assert all(isinstance(outcome, KeysUnavailable) for outcome in outcomes)
+    assert idp.requests == 1
+
+
 async def test_an_outage_after_the_keys_were_fetched_keeps_the_known_keys(
     verifier: IdentityProvider, idp: Provider, rsa_key: Key
 ) -> None:
