@@ -25,7 +25,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
-from api import tokens
+from api import oidc, tokens
 from api.refusals import refusal
 from api.settings import Settings
 from authz.principal import Principal, Role
@@ -35,11 +35,18 @@ from domain.core.columns import utcnow
 from schema.core.context import Context
 
 MISSING = "Missing `Authorization: Bearer <token>` header."
+# The close code for "try again later" (RFC 6455, 7.4.1): graphql-ws clients retry on it.
+UNAVAILABLE_CLOSE = 1013
 # The graphql-transport-ws close code for a connection whose credentials are refused: the
 # WebSocket twin of HTTP 401 (4403 would invite graphql-ws clients to retry the same token).
 UNAUTHENTICATED_CLOSE = 4401
 # A WebSocket close reason holds at most 123 bytes (RFC 6455, 5.5).
 MAX_REASON_BYTES = 123
+
+
+class SignInUnavailable(AuthenticationError):
+    """The credentials cannot be checked now (the identity provider's keys are out of reach):
+    503, not 401, so that a client retries the same token instead of signing in anew."""
 
 
 class PrincipalUser(BaseUser):
@@ -64,6 +71,7 @@ class BearerTokenBackend(AuthenticationBackend):
     def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.settings = settings
         self.sessions = sessions
+        self.identity_provider = oidc.IdentityProvider(settings.oidc) if settings.oidc else None
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -87,9 +95,14 @@ class BearerTokenBackend(AuthenticationBackend):
             if keys.is_api_key(credential):
                 async with self.sessions() as session:
                     return await keys.authenticate(session, credential, now=utcnow())
+            provider = self.identity_provider
+            if provider is not None and provider.issued(credential):
+                return await provider.verify(credential)
             return tokens.verify(credential, secret=self.settings.secret_key)
         except (tokens.InvalidToken, keys.KeyRefused) as error:
             raise AuthenticationError(str(error)) from error
+        except oidc.KeysUnavailable as error:
+            raise SignInUnavailable(str(error)) from error
 
     def _is_graphiql_page(self, conn: HTTPConnection) -> bool:
         return (
@@ -102,7 +115,9 @@ class BearerTokenBackend(AuthenticationBackend):
 
 
 def unauthorized(_conn: HTTPConnection, error: AuthenticationError) -> Response:
-    """401 with the reason, and the challenge a client needs."""
+    """401 with the reason, and the challenge a client needs; 503 when it cannot be checked."""
+    if isinstance(error, SignInUnavailable):
+        return refusal(503, str(error), headers={"Retry-After": str(int(oidc.REFETCH_SECONDS))})
     return refusal(401, str(error), headers={"WWW-Authenticate": 'Bearer realm="groupcover"'})
 
 
@@ -153,7 +168,9 @@ class SignInOnConnect(BaseGraphQLTransportWSHandler[Context, None]):
                 principal = await backend.principal(_authorization(payload))
             except AuthenticationError as error:
                 reason = str(error).encode()[:MAX_REASON_BYTES].decode(errors="ignore")
-                await self.websocket.close(code=UNAUTHENTICATED_CLOSE, reason=reason)
+                unavailable = isinstance(error, SignInUnavailable)
+                code = UNAVAILABLE_CLOSE if unavailable else UNAUTHENTICATED_CLOSE
+                await self.websocket.close(code=code, reason=reason)
                 return
             self.context.request.scope["user"] = PrincipalUser(principal)
             signed_in = await with_stored_grants(self.context.session, principal)

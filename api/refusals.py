@@ -1,9 +1,9 @@
 """Every request refused before GraphQL answers it gets the same JSON shape as a GraphQL error.
 
 `{"errors": [{"message": ..., "extensions": {"code": ...}}]}`, whoever refuses it: routing (404,
-405), the GraphQL view (a batch, a GET mutation, a body that is not JSON), authentication (401),
-the limits (413, 429) and CORS (a preflight from an origin not allowed), so that a client reads
-every 4xx one way.
+405), the GraphQL view (a batch, a GET mutation, a body that is not JSON), authentication (401;
+503 while an identity provider's keys are out of reach), the limits (413, 429) and CORS (a
+preflight from an origin not allowed), so that a client reads every refusal one way.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ CODES = {
     413: "REQUEST_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     429: "RATE_LIMITED",
+    503: "UNAVAILABLE",
 }
 
 

@@ -20,8 +20,24 @@ SECRET_FILE = Path(".groupcover-secret")
 MIN_SECRET_BYTES = 32
 
 
+# The claims that carry roles and grants, named as in the server's own tokens (api/tokens.py).
+GRANT_CLAIMS = ("roles", "groups", "dags", "lobs", "person")
+_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
 class SettingsError(RuntimeError):
     """The environment does not describe a runnable server."""
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """A company's identity provider whose tokens (RS256, ES256) sign in beside our own."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
+    claims: tuple[tuple[str, str], ...] = tuple((name, name) for name in GRANT_CLAIMS)
+    """Our claim name, and the identity provider's claim that carries it."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +57,8 @@ class Settings:
     """The longest one SQL statement may run on PostgreSQL. 0: no limit."""
     cors_origins: tuple[str, ...] = ()
     """The origins whose pages may call the API from a browser (CORS, WebSocket handshakes)."""
+    oidc: OidcSettings | None = None
+    """Single sign-on: the identity provider whose tokens are accepted, if any."""
 
     @property
     def production(self) -> bool:
@@ -73,6 +91,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             retro_days=_whole_number(environ, "GROUPCOVER_RETRO_DAYS", DEFAULT_RETRO_DAYS),
         ),
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
+        oidc=_oidc(environ),
         **_limits(environ),
     )
 
@@ -90,6 +109,50 @@ def _origins(text: str) -> tuple[str, ...]:
             )
         origins.append(origin)
     return tuple(dict.fromkeys(origins))
+
+
+def _oidc(environ: dict[str, str]) -> OidcSettings | None:
+    """The identity provider: issuer, audience and key set all given, or none of them."""
+    names = ("GROUPCOVER_OIDC_ISSUER", "GROUPCOVER_OIDC_AUDIENCE", "GROUPCOVER_OIDC_JWKS_URL")
+    issuer, audience, jwks_url = (environ.get(name, "").strip() for name in names)
+    if not (issuer or audience or jwks_url):
+        if environ.get("GROUPCOVER_OIDC_CLAIMS", "").strip():
+            raise SettingsError("GROUPCOVER_OIDC_CLAIMS needs GROUPCOVER_OIDC_ISSUER and the rest.")
+        return None
+    missing = [
+        name for name, value in zip(names, (issuer, audience, jwks_url), strict=True) if not value
+    ]
+    if missing:
+        raise SettingsError(f"Single sign-on needs {', '.join(missing)} as well.")
+    if issuer == "groupcover":  # the server's own tokens' issuer (api/tokens.py)
+        raise SettingsError("GROUPCOVER_OIDC_ISSUER must not be 'groupcover', our own issuer.")
+    parts = urlsplit(jwks_url)
+    # Keys fetched over plain HTTP could be swapped on the way: anyone could sign in.
+    if not parts.hostname or not (
+        parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in _LOOPBACK)
+    ):
+        raise SettingsError(
+            "GROUPCOVER_OIDC_JWKS_URL must be an https:// URL (http:// only on localhost), "
+            f"not {jwks_url!r}."
+        )
+    claims = _claims(environ.get("GROUPCOVER_OIDC_CLAIMS", ""))
+    return OidcSettings(issuer=issuer, audience=audience, jwks_url=jwks_url, claims=claims)
+
+
+def _claims(text: str) -> tuple[tuple[str, str], ...]:
+    """Read `ours=theirs,...`: which identity provider claim carries each of ours."""
+    mapping = {name: name for name in GRANT_CLAIMS}
+    given: set[str] = set()
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        ours, equals, theirs = (part.strip() for part in pair.partition("="))
+        if ours not in mapping or not equals or not theirs or ours in given:
+            raise SettingsError(
+                "GROUPCOVER_OIDC_CLAIMS must be pairs such as roles=realm_roles,groups=grp, "
+                f"each of {', '.join(GRANT_CLAIMS)} at most once, not {pair!r}."
+            )
+        mapping[ours] = theirs
+        given.add(ours)
+    return tuple(mapping.items())
 
 
 def _has_more(url: str) -> bool:

@@ -11,6 +11,11 @@ from authz.principal import Principal, Role
 
 ALGORITHM = "HS256"
 ISSUER = "groupcover"
+# What a refused token is told: the same words for the server's own tokens and an identity
+# provider's (api/oidc.py).
+EXPIRED = "The token has expired."
+FORGED = "The token's signature is not valid."
+MALFORMED = "The token is malformed or not for this server."
 
 
 class InvalidToken(Exception):
@@ -44,17 +49,17 @@ def verify(token: str, *, secret: str) -> Principal:
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
-        principal = _principal(claims)
+        principal = principal_of(claims)
     except jwt.ExpiredSignatureError as error:
-        raise InvalidToken("The token has expired.") from error
+        raise InvalidToken(EXPIRED) from error
     except jwt.InvalidSignatureError as error:
-        raise InvalidToken("The token's signature is not valid.") from error
+        raise InvalidToken(FORGED) from error
     except (jwt.InvalidTokenError, ValueError, TypeError) as error:
-        raise InvalidToken("The token is malformed or not for this server.") from error
+        raise InvalidToken(MALFORMED) from error
     return principal
 
 
-def _principal(claims: dict[str, Any]) -> Principal:
+def principal_of(claims: dict[str, Any]) -> Principal:
     """The principal the claims name; a claim of the wrong shape is a malformed token, so
     that a signed `roles: {"admin": 1}` or `groups: 5` never reads as a grant."""
     subject, person = claims["sub"], claims.get("person")

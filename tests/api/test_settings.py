@@ -134,3 +134,102 @@ def test_serve_in_production_without_a_key_exits_before_starting(tmp_path: Path)
     assert "Traceback" not in finished.stderr
     assert "Uvicorn running" not in finished.stderr + finished.stdout
     assert not (tmp_path / SECRET_FILE).exists()
+
+
+OIDC = {
+    "GROUPCOVER_SECRET_KEY": KEY,
+    "GROUPCOVER_OIDC_ISSUER": "https://login.acme.example/realms/acme",
+    "GROUPCOVER_OIDC_AUDIENCE": "groupcover-api",
+    "GROUPCOVER_OIDC_JWKS_URL": "https://login.acme.example/realms/acme/certs",
+}
+
+
+def test_single_sign_on_is_off_unless_an_identity_provider_is_given(workdir: Path) -> None:
+    # when / then
+    assert load_settings({"GROUPCOVER_SECRET_KEY": KEY}).oidc is None
+
+
+def test_an_identity_provider_reads_our_claim_names_unless_told_others(workdir: Path) -> None:
+    # when
+    default = load_settings(OIDC).oidc
+    renamed = load_settings(
+        {**OIDC, "GROUPCOVER_OIDC_CLAIMS": " roles = realm_access.roles, person=employee_no "}
+    ).oidc
+    # then
+    assert default is not None and renamed is not None
+    assert default.issuer == "https://login.acme.example/realms/acme"
+    assert (default.audience, default.jwks_url) == (
+        "groupcover-api",
+        OIDC["GROUPCOVER_OIDC_JWKS_URL"],
+    )
+    assert dict(default.claims) == {n: n for n in ("roles", "groups", "dags", "lobs", "person")}
+    assert dict(renamed.claims) == {
+        "roles": "realm_access.roles",
+        "groups": "groups",
+        "dags": "dags",
+        "lobs": "lobs",
+        "person": "employee_no",
+    }
+
+
+@pytest.mark.parametrize(
+    ("more", "says"),
+    [
+        pytest.param(
+            {"GROUPCOVER_OIDC_AUDIENCE": ""},
+            "Single sign-on needs GROUPCOVER_OIDC_AUDIENCE as well.",
+            id="no audience",
+        ),
+        pytest.param(
+            {"GROUPCOVER_OIDC_JWKS_URL": " ", "GROUPCOVER_OIDC_ISSUER": ""},
+            "needs GROUPCOVER_OIDC_ISSUER, GROUPCOVER_OIDC_JWKS_URL as well.",
+            id="audience alone",
+        ),
+        pytest.param(
+            {"GROUPCOVER_OIDC_JWKS_URL": "http://login.acme.example/certs"},
+            "GROUPCOVER_OIDC_JWKS_URL must be an https:// URL (http:// only on localhost)",
+            id="jwks over plain http",
+        ),
+        pytest.param(
+            {"GROUPCOVER_OIDC_JWKS_URL": "file:///etc/keys.json"},
+            "GROUPCOVER_OIDC_JWKS_URL must be an https:// URL",
+            id="jwks from a file",
+        ),
+        pytest.param(
+            {"GROUPCOVER_OIDC_ISSUER": "groupcover"},
+            "must not be 'groupcover', our own issuer",
+            id="our own issuer",
+        ),
+        pytest.param(
+            {"GROUPCOVER_OIDC_CLAIMS": "role=realm_roles"},
+            "GROUPCOVER_OIDC_CLAIMS must be pairs such as roles=realm_roles,groups=grp, each of "
+            "roles, groups, dags, lobs, person at most once, not 'role=realm_roles'.",
+            id="unknown claim",
+        ),
+        pytest.param({"GROUPCOVER_OIDC_CLAIMS": "roles"}, "not 'roles'.", id="no provider claim"),
+        pytest.param(
+            {"GROUPCOVER_OIDC_CLAIMS": "roles= "}, "not 'roles='.", id="empty provider claim"
+        ),
+        pytest.param({"GROUPCOVER_OIDC_CLAIMS": "roles=a,roles=b"}, "not 'roles=b'.", id="twice"),
+    ],
+)
+def test_an_incomplete_or_unsafe_identity_provider_is_refused(
+    workdir: Path, more: dict[str, str], says: str
+) -> None:
+    # when / then
+    with pytest.raises(SettingsError) as error:
+        load_settings({**OIDC, **more})
+    assert says in str(error.value)
+
+
+def test_a_claim_mapping_without_an_identity_provider_is_refused(workdir: Path) -> None:
+    # when / then
+    with pytest.raises(SettingsError, match="GROUPCOVER_OIDC_CLAIMS needs GROUPCOVER_OIDC_ISSUER"):
+        load_settings({"GROUPCOVER_SECRET_KEY": KEY, "GROUPCOVER_OIDC_CLAIMS": "roles=r"})
+
+
+def test_a_loopback_jwks_may_be_served_over_http(workdir: Path) -> None:
+    # when
+    oidc = load_settings({**OIDC, "GROUPCOVER_OIDC_JWKS_URL": "http://127.0.0.1:8080/certs"}).oidc
+    # then
+    assert oidc is not None and oidc.jwks_url == "http://127.0.0.1:8080/certs"
