@@ -41,6 +41,8 @@ class Settings:
     """The longest one SQL statement may run on PostgreSQL. 0: no limit."""
     cors_origins: tuple[str, ...] = ()
     """The origins whose pages may call the API from a browser (CORS, WebSocket handshakes)."""
+    trusted_documents_only: bool = False
+    """Run only trusted documents (`groupcover documents add`), sent by hash or in full."""
 
     @property
     def production(self) -> bool:
@@ -73,6 +75,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             retro_days=_whole_number(environ, "GROUPCOVER_RETRO_DAYS", DEFAULT_RETRO_DAYS),
         ),
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
+        trusted_documents_only=_flag(environ, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"),
         **_limits(environ),
     )
 
@@ -121,6 +124,14 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
             environ, "GROUPCOVER_STATEMENT_TIMEOUT_MS", 10_000, 0, 3_600_000
         ),
     }
+
+
+def _flag(environ: dict[str, str], name: str) -> bool:
+    """Read a setting that is `true` or `false` (unset: false)."""
+    text = environ.get(name, "").strip().lower()
+    if text not in ("", "true", "false"):
+        raise SettingsError(f"{name} must be 'true' or 'false', not {text!r}.")
+    return text == "true"
 
 
 def _whole_number(

@@ -134,3 +134,26 @@ def test_serve_in_production_without_a_key_exits_before_starting(tmp_path: Path)
     assert "Traceback" not in finished.stderr
     assert "Uvicorn running" not in finished.stderr + finished.stdout
     assert not (tmp_path / SECRET_FILE).exists()
+
+
+@pytest.mark.parametrize(
+    ("given", "only"), [(None, False), ("false", False), ("true", True), (" TRUE ", True)]
+)
+def test_trusted_documents_only_is_a_flag_off_by_default(
+    workdir: Path, given: str | None, only: bool
+) -> None:
+    # given
+    environ = {"GROUPCOVER_SECRET_KEY": KEY}
+    if given is not None:
+        environ["GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"] = given
+    # when / then
+    assert load_settings(environ).trusted_documents_only is only
+
+
+@pytest.mark.parametrize("given", ["yes", "1", "on", "ture"])
+def test_trusted_documents_only_refuses_anything_but_true_or_false(
+    workdir: Path, given: str
+) -> None:
+    # when / then
+    with pytest.raises(SettingsError, match="GROUPCOVER_TRUSTED_DOCUMENTS_ONLY must be 'true' or"):
+        load_settings({"GROUPCOVER_SECRET_KEY": KEY, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY": given})
