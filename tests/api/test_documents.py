@@ -267,3 +267,17 @@ def _documents_of(app: Any) -> Any:
     while not hasattr(layer, "documents"):
         layer = layer.app
     return layer.documents
+
+
+async def test_a_trusted_hash_costs_one_lookup_per_process_not_one_per_request(
+    strict: AsyncClient, statements: Any
+) -> None:
+    # given
+    body = {"extensions": persisted(COUNT)}
+    statements.reset()
+    # when the same hash is asked for three times
+    for _ in range(3):
+        assert (await strict.post("/graphql", json=body)).status_code == 200
+    # then the manifest was read once
+    lookups = [s for s in statements.statements if "trusted_document" in s]
+    assert len(lookups) == 1, lookups
