@@ -281,3 +281,11 @@ async def test_a_trusted_hash_costs_one_lookup_per_process_not_one_per_request(
     # then the manifest was read once
     lookups = [s for s in statements.statements if "trusted_document" in s]
     assert len(lookups) == 1, lookups
+
+
+async def test_a_trusted_mutation_runs_by_hash_over_post(client: AsyncClient) -> None:
+    # when the manifest is read first, then the mutation writes in its own transaction
+    response = await client.post("/graphql", json={"extensions": persisted(MUTATION)})
+    # then it ran (refusing the unknown id as data)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["accessGrantRemove"]["removedId"] is None, response.text
