@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api import jobs
@@ -26,10 +27,10 @@ from api.authentication import (
     Authentication,
     BearerTokenBackend,
     PrincipalUser,
-    SignInOnConnect,
     unauthorized,
     with_stored_grants,
 )
+from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
 from api.limits import BodyLimit, RateLimit
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
@@ -45,7 +46,7 @@ logger = logging.getLogger(__name__)
 class GroupcoverGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint; each request gets its own session, closed when it ends."""
 
-    graphql_transport_ws_handler_class = SignInOnConnect
+    graphql_transport_ws_handler_class = TrustedSubscriptions
 
     def __init__(
         self,
@@ -66,6 +67,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         self.policy_limits = settings.policy_limits
         self.database_url = settings.database_url
         self.runner = runner
+        self.documents = TrustedDocuments(only=settings.trusted_documents_only)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,12 +79,39 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             response = await self.run(Request(scope, receive))
         except HTTPException as error:
             response = refusal(error.status_code, error.reason)
+        except Refused as refused:
+            response = refused.response()
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET naming its document by hash has no `query` either, and is no browser's visit.
+        return "extensions" not in request.query_params and super().should_render_graphql_ide(
+            request
+        )
+
+    async def execute_operation(  # type: ignore[override]
+        self, request: Any, request_adapter: Any, request_data: Any, context: Context, **rest: Any
+    ) -> Any:
+        # The document a hash names, or the text sent if it may run (api/documents.py).
+        if isinstance(request_data, GraphQLRequestData):  # a batch was refused while parsing
+            request_data.query = await self.documents.query(
+                context.session, request_data.query, request_data.extensions
+            )
+        return await super().execute_operation(
+            request=request,
+            request_adapter=request_adapter,
+            request_data=request_data,
+            context=context,
+            **rest,
+        )
 
     async def get_sub_response(self, request: Any) -> Response:
         # GraphQL over HTTP: a client that accepts application/graphql-response+json gets it,
         # with 4xx for a request that never ran (see process_result).
         sub_response = await super().get_sub_response(request)
+        if request.method == "GET":
+            # An answer is the caller's own: a shared cache (a CDN) must not serve it to another.
+            sub_response.headers["Cache-Control"] = "private"
         if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
             sub_response.media_type = GRAPHQL_RESPONSE
             request.state.sub_response = sub_response

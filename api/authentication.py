@@ -111,6 +111,7 @@ class BearerTokenBackend(AuthenticationBackend):
             and conn.scope["method"] == "GET"
             and "text/html" in conn.headers.get("accept", "")
             and "query" not in conn.query_params
+            and "extensions" not in conn.query_params  # a document named by its hash
         )
 
 

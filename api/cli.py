@@ -1,4 +1,4 @@
-"""The `groupcover` command: serve, worker, migrate, demo, token, export-schema."""
+"""The `groupcover` command: serve, worker, migrate, demo, token, export-schema, documents."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from api.settings import SettingsError, load_settings
@@ -135,6 +136,45 @@ def _export_schema(_args: argparse.Namespace) -> None:
     sys.stdout.write(schema.as_str() + "\n")
 
 
+def _documents_add(args: argparse.Namespace) -> None:
+    from api import manifest
+
+    try:
+        added = manifest.add(args.files, load_settings())
+    except manifest.DocumentError as error:
+        sys.exit(f"groupcover: {error} Nothing was added.")
+    for path, (row, new) in zip(args.files, added, strict=True):
+        print(f"{'Trusted' if new else 'Already trusted'}: {manifest.line(row)}  ({path})")
+
+
+def _documents_list(_args: argparse.Namespace) -> None:
+    from api import manifest
+
+    print(manifest.describe(manifest.listed(load_settings())))
+
+
+def _documents_remove(args: argparse.Namespace) -> None:
+    from api import manifest
+
+    removed = manifest.remove(args.hash, load_settings())
+    if removed is None:
+        sys.exit(f"groupcover: no trusted document has the hash {args.hash!r}.")
+    print(f"Removed: {manifest.line(removed)}")
+
+
+def _documents_parser(commands: Any) -> None:
+    documents = commands.add_parser("documents", help="the trusted documents clients run by hash")
+    actions = documents.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="trust .graphql files (checked against the schema)")
+    add.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    add.set_defaults(run=_documents_add)
+    listing = actions.add_parser("list", help="print each document's hash, date and operations")
+    listing.set_defaults(run=_documents_list)
+    remove = actions.add_parser("remove", help="stop trusting a document")
+    remove.add_argument("hash", metavar="HASH", help="its SHA-256, as `list` prints it")
+    remove.set_defaults(run=_documents_remove)
+
+
 def parser() -> argparse.ArgumentParser:
     """Describe the command line."""
     from authz.principal import Role
@@ -174,6 +214,7 @@ def parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(run=_export_schema)
+    _documents_parser(commands)
     return root
 
 

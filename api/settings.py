@@ -59,6 +59,8 @@ class Settings:
     """The origins whose pages may call the API from a browser (CORS, WebSocket handshakes)."""
     oidc: OidcSettings | None = None
     """Single sign-on: the identity provider whose tokens are accepted, if any."""
+    trusted_documents_only: bool = False
+    """Run only trusted documents (`groupcover documents add`), sent by hash or in full."""
 
     @property
     def production(self) -> bool:
@@ -92,6 +94,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
         oidc=_oidc(environ),
+        trusted_documents_only=_flag(environ, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"),
         **_limits(environ),
     )
 
@@ -184,6 +187,14 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
             environ, "GROUPCOVER_STATEMENT_TIMEOUT_MS", 10_000, 0, 3_600_000
         ),
     }
+
+
+def _flag(environ: dict[str, str], name: str) -> bool:
+    """Read a setting that is `true` or `false` (unset: false)."""
+    text = environ.get(name, "").strip().lower()
+    if text not in ("", "true", "false"):
+        raise SettingsError(f"{name} must be 'true' or 'false', not {text!r}.")
+    return text == "true"
 
 
 def _whole_number(

@@ -187,6 +187,7 @@ async def begin_writing(session: AsyncSession) -> None:
 _MODELS = (
     "domain.access.models",
     "domain.audit.models",
+    "domain.documents.models",
     "domain.groups.models",
     "domain.policies.models",
     "domain.reference.models",

@@ -72,6 +72,10 @@ class Action(StrEnum):
     WORKFLOW_REQUEST_REGISTER = "workflowRequestRegister"
     """Not a mutation: the server's step that registers an approved request as its sender."""
     PROCESS_DEFINITION_DEPLOY = "processDefinitionDeploy"
+    TRUSTED_DOCUMENT_ADD = "trustedDocumentAdd"
+    """Not a mutation: an operator's `groupcover documents add`."""
+    TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
+    """Not a mutation: an operator's `groupcover documents remove`."""
 
 
 @dataclass

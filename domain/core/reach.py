@@ -27,6 +27,7 @@ _AREAS = (
     "domain.workflow.reach",
     "domain.access.reach",
     "domain.audit.reach",
+    "domain.documents.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

@@ -65,17 +65,22 @@ class NoSuggestions(SchemaExtension):
             error.message = _SUGGESTION.sub("", error.message)
 
 
+def limit_rules(limits: QueryLimits) -> list[type[ASTValidationRule]]:
+    """The validation rules of the depth, alias and directive limits (tokens: a parser option)."""
+    return [
+        query_depth_limiter.create_validator(limits.max_depth, None),
+        max_aliases.create_validator(limits.max_aliases),
+        _directive_limit(limits.max_directives),
+    ]
+
+
 def limit_extensions(limits: QueryLimits, *, production: bool) -> list[Any]:
     """Factories of the schema extensions that enforce the limits (one instance per
     request, as they keep the request's state); production also hides the schema.
 
     The limits' validation rules are made once, so that a document's parse and validation,
     the same for every caller, are cached and not redone on each request."""
-    rules: list[type[ASTValidationRule]] = [
-        query_depth_limiter.create_validator(limits.max_depth, None),
-        max_aliases.create_validator(limits.max_aliases),
-        _directive_limit(limits.max_directives),
-    ]
+    rules = limit_rules(limits)
     extensions: list[Any] = [
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),

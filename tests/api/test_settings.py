@@ -233,3 +233,26 @@ def test_a_loopback_jwks_may_be_served_over_http(workdir: Path) -> None:
     oidc = load_settings({**OIDC, "GROUPCOVER_OIDC_JWKS_URL": "http://127.0.0.1:8080/certs"}).oidc
     # then
     assert oidc is not None and oidc.jwks_url == "http://127.0.0.1:8080/certs"
+
+
+@pytest.mark.parametrize(
+    ("given", "only"), [(None, False), ("false", False), ("true", True), (" TRUE ", True)]
+)
+def test_trusted_documents_only_is_a_flag_off_by_default(
+    workdir: Path, given: str | None, only: bool
+) -> None:
+    # given
+    environ = {"GROUPCOVER_SECRET_KEY": KEY}
+    if given is not None:
+        environ["GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"] = given
+    # when / then
+    assert load_settings(environ).trusted_documents_only is only
+
+
+@pytest.mark.parametrize("given", ["yes", "1", "on", "ture"])
+def test_trusted_documents_only_refuses_anything_but_true_or_false(
+    workdir: Path, given: str
+) -> None:
+    # when / then
+    with pytest.raises(SettingsError, match="GROUPCOVER_TRUSTED_DOCUMENTS_ONLY must be 'true' or"):
+        load_settings({"GROUPCOVER_SECRET_KEY": KEY, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY": given})
