@@ -36,6 +36,11 @@ def issue(principal: Principal, *, secret: str, lifetime: timedelta = timedelta(
 
 def verify(token: str, *, secret: str) -> Principal:
     """Return the principal a token was signed for, or raise InvalidToken saying why."""
+    return verified(token, secret=secret)[0]
+
+
+def verified(token: str, *, secret: str) -> tuple[Principal, datetime]:
+    """The principal a token was signed for and when the token expires, or InvalidToken."""
     try:
         claims = jwt.decode(
             token,
@@ -45,13 +50,14 @@ def verify(token: str, *, secret: str) -> Principal:
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
         principal = _principal(claims)
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     except jwt.ExpiredSignatureError as error:
         raise InvalidToken("The token has expired.") from error
     except jwt.InvalidSignatureError as error:
         raise InvalidToken("The token's signature is not valid.") from error
     except (jwt.InvalidTokenError, ValueError, TypeError) as error:
         raise InvalidToken("The token is malformed or not for this server.") from error
-    return principal
+    return principal, expires_at
 
 
 def _principal(claims: dict[str, Any]) -> Principal:
