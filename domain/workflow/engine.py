@@ -7,7 +7,9 @@ and `domain.workflow.steps` does the work and completes the task in a transactio
 own. People's work is a `userTask`, which becomes a row in an inbox.
 
 Conditions, DMN entries and scripts run under RestrictedPython: no imports, no names
-starting with `_`, no `open`, `exec` or `eval`; only plain values and safe builtins.
+starting with `_`, no `open`, `exec` or `eval`; only plain values and safe builtins. The
+async services run the engine through `domain.workflow.scripts.bounded`: off the event loop,
+with a step and time budget.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from lxml import etree
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, safer_getattr
+from RestrictedPython.Limits import limited_range
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -39,6 +42,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 from SpiffWorkflow.util.task import TaskState
+
+from domain.workflow.scripts import SCRIPT_FILE, ScriptLimitExceeded
 
 PROCESSES = Path(__file__).parent / "processes"
 DEFAULT_PROCESS = "standard"
@@ -80,6 +85,8 @@ _BUILTINS = {
         name: getattr(builtins, name)
         for name in ("min", "max", "sum", "any", "all", "sorted", "dict", "list", "set")
     },
+    # At most 1,000 items: `sum(range(10**10))` would run in C, where no step is counted.
+    "range": limited_range,
 }
 _GUARDS = {
     "__builtins__": _BUILTINS,
@@ -101,7 +108,7 @@ def _refuse_imports(source: str) -> None:
 def _compiled(source: str, mode: str) -> Any:
     _refuse_imports(source)
     compile_ = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compile_(source)
+    result = compile_(source, filename=SCRIPT_FILE)
     if result.errors:
         raise SyntaxError("; ".join(result.errors))
     return result.code
@@ -337,7 +344,27 @@ def run(workflow: BpmnWorkflow) -> None:
     try:
         workflow.do_engine_steps()
     except SpiffWorkflowException as error:
+        over = _limit_in(error)
+        if over is not None:
+            raise ProcessError(f"{_where(error)}{over}; it was stopped.") from error
         raise ProcessError(_message(error)) from error
+
+
+def _limit_in(error: BaseException) -> ScriptLimitExceeded | None:
+    """The script limit that SpiffWorkflow's error wraps (raised in its `except`), if any."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ScriptLimitExceeded):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _where(error: SpiffWorkflowException) -> str:
+    task = getattr(error, "task", None)
+    spec = getattr(task, "task_spec", None)
+    name = getattr(spec, "bpmn_id", None)
+    return f"`{name}`: " if name else ""
 
 
 def waiting(workflow: BpmnWorkflow) -> list[Waiting]:
