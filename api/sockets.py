@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -107,7 +108,9 @@ class Sockets:
                     ended[socket] = refused[socket.user.api_key]
         for socket, reason in ended.items():
             self.leave(socket)
-            await socket.close(UNAUTHENTICATED_CLOSE, reason)
+            # A socket its client is closing at the same moment refuses a second close.
+            with suppress(RuntimeError):
+                await socket.close(UNAUTHENTICATED_CLOSE, reason)
 
 
 class GuardedSocket(SignInOnConnect):

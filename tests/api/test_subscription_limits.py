@@ -139,3 +139,38 @@ async def test_a_principal_s_subscriptions_over_the_cap_are_refused(live: Live) 
         assert admitted["type"] == "next"
         await one.close()
         await two.close()
+
+
+async def _terminate_listener(live: Live) -> int:
+    """End the server's LISTEN session from the database's side, as a failover would."""
+    conninfo = make_url(live.url).set(drivername="postgresql").render_as_string(False)
+    async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
+        cursor = await conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND query LIKE 'LISTEN %'"
+        )
+        return len(await cursor.fetchall())
+
+
+async def test_subscribers_outlive_a_lost_listener_connection(live: Live) -> None:
+    if not live.url.startswith("postgresql"):
+        pytest.skip("SQLite publishes in-process; there is no connection to lose")
+    async with serving(live) as base:
+        employee, manager = _people(live)
+        request_id = await _pending(live, base, employee)
+        websocket = await ws.acked(base, employee)
+        assert (await ws.send(websocket, "1", FOLLOW, id=request_id))["type"] == "next"
+        # when the database ends the listener's session, and the manager approves after
+        assert await _terminate_listener(live) == 1
+        await asyncio.sleep(1.0)  # the first reconnection comes after 0.1 s
+        (edge,) = (await _post(base, manager, INBOX))["workflowTasks"]["edges"]
+        await _post(base, manager, APPROVE, id=edge["node"]["id"])
+        # then the subscriber still hears the request change
+        states = []
+        while "APPROVED" not in states:
+            states.append(
+                (await ws.received(websocket, 10))["payload"]["data"]["workflowRequestUpdated"][
+                    "state"
+                ]
+            )
+        await websocket.close()
