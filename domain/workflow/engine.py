@@ -43,7 +43,7 @@ from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 from SpiffWorkflow.util.task import TaskState
 
-from domain.workflow.scripts import SCRIPT_FILE, ScriptLimitExceeded
+from domain.workflow.scripts import SCRIPT_FILE, limit_exceeded_in
 
 PROCESSES = Path(__file__).parent / "processes"
 DEFAULT_PROCESS = "standard"
@@ -344,20 +344,10 @@ def run(workflow: BpmnWorkflow) -> None:
     try:
         workflow.do_engine_steps()
     except SpiffWorkflowException as error:
-        over = _limit_in(error)
+        over = limit_exceeded_in(error)
         if over is not None:
             raise ProcessError(f"{_where(error)}{over}; it was stopped.") from error
         raise ProcessError(_message(error)) from error
-
-
-def _limit_in(error: BaseException) -> ScriptLimitExceeded | None:
-    """The script limit that SpiffWorkflow's error wraps (raised in its `except`), if any."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ScriptLimitExceeded):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def _where(error: SpiffWorkflowException) -> str:

@@ -57,6 +57,16 @@ _limits = ScriptLimits()
 _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process-scripts")
 
 
+def limit_exceeded_in(error: BaseException) -> ScriptLimitExceeded | None:
+    """The limit an engine's error wraps (SpiffWorkflow raises its own in its `except`)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ScriptLimitExceeded):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def configure(limits: ScriptLimits) -> None:
     """Set this process's limits (the server and the worker do, from their settings)."""
     global _limits
