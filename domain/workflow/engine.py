@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -43,7 +45,12 @@ from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 from SpiffWorkflow.util.task import TaskState
 
-from domain.workflow.scripts import SCRIPT_FILE, limit_exceeded_in
+from domain.workflow.scripts import (
+    SCRIPT_FILE,
+    ScriptLimitExceeded,
+    metered,
+    refuse_unstoppable,
+)
 
 PROCESSES = Path(__file__).parent / "processes"
 DEFAULT_PROCESS = "standard"
@@ -99,9 +106,11 @@ _GUARDS = {
 
 
 def _refuse_imports(source: str) -> None:
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             raise SyntaxError("imports are not allowed in process scripts")
+    refuse_unstoppable(tree)
 
 
 @lru_cache(maxsize=1024)
@@ -121,11 +130,13 @@ class Sandbox(TaskDataEnvironment):
         self, expression: str, context: dict[str, Any], external_context: Any = None
     ) -> Any:
         scope = {**_GUARDS, **(external_context or {}), **context}
-        return eval(_compiled(expression, "eval"), scope)
+        code = _compiled(expression, "eval")
+        return metered(lambda: eval(code, scope))
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         scope = {**_GUARDS, **(external_context or {}), **context}
-        exec(_compiled(script, "exec"), scope)
+        code = _compiled(script, "exec")
+        metered(lambda: exec(code, scope))
         context.update({k: v for k, v in scope.items() if k not in _GUARDS and not callable(v)})
         return True
 
@@ -138,6 +149,24 @@ class SandboxedEngine(PythonScriptEngine):
 
     def validate(self, expression: str) -> None:
         _compiled(expression, "eval")
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        with _naming(task):
+            return super().evaluate(task, expression, external_context)
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        with _naming(task):
+            return super().execute(task, script, external_context)
+
+
+@contextmanager
+def _naming(task: Any) -> Iterator[None]:
+    """Name the task on a script limit raised in its script or condition."""
+    try:
+        yield
+    except ScriptLimitExceeded as over:
+        over.task = over.task or getattr(task.task_spec, "bpmn_id", None)
+        raise
 
 
 SCRIPTS = SandboxedEngine()
@@ -343,18 +372,15 @@ def run(workflow: BpmnWorkflow) -> None:
     """Run every step the engine can take alone; scripts and tables raise ProcessError."""
     try:
         workflow.do_engine_steps()
+    except ScriptLimitExceeded as over:
+        raise _stopped(over) from over
     except SpiffWorkflowException as error:
-        over = limit_exceeded_in(error)
-        if over is not None:
-            raise ProcessError(f"{_where(error)}{over}; it was stopped.") from error
         raise ProcessError(_message(error)) from error
 
 
-def _where(error: SpiffWorkflowException) -> str:
-    task = getattr(error, "task", None)
-    spec = getattr(task, "task_spec", None)
-    name = getattr(spec, "bpmn_id", None)
-    return f"`{name}`: " if name else ""
+def _stopped(over: ScriptLimitExceeded) -> ProcessError:
+    where = f"`{over.task}`: " if over.task else ""
+    return ProcessError(f"{where}{over}; it was stopped.")
 
 
 def waiting(workflow: BpmnWorkflow) -> list[Waiting]:
@@ -399,10 +425,13 @@ def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None
     if task is None:
         raise ProcessError(f"The process does not wait on task {task_id}.")
     task.data.update(data)
-    if task.state == TaskState.STARTED:
-        task.complete()
-    else:
-        task.run()
+    try:
+        if task.state == TaskState.STARTED:
+            task.complete()
+        else:
+            task.run()
+    except ScriptLimitExceeded as over:  # a script of the task itself
+        raise _stopped(over) from over
     run(workflow)
 
 

@@ -8,9 +8,9 @@ as it ran (issue 14). Every engine run now goes through `bounded`:
   while it runs; one thread, so that two runs never share SpiffWorkflow's parsed specs at
   once (they were never run concurrently before either, and the engine is CPU-bound: a
   second thread would only take turns for the GIL).
-- A trace function on that thread counts the lines the scripts execute (only frames of
-  script code, by its file name, so SpiffWorkflow's own code is neither counted nor slowed)
-  and checks the clock every 1,000 lines; past either limit it raises in the script, and
+- A trace function, set around each script only (`metered`), counts the lines the scripts of
+  the run execute (frames of script code, by its file name; SpiffWorkflow's own code runs
+  untraced) and checks the clock every 1,000 lines; past either limit it raises in the script, and
   again on every further line, so that a `try`/`except` in the script cannot swallow it.
 
 Why not a time limit alone: a thread cannot be killed, so only a check inside the running
@@ -23,8 +23,11 @@ memory limit.
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import builtins
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,22 +52,62 @@ class ScriptLimits:
     """Time the run may take."""
 
 
-class ScriptLimitExceeded(Exception):
-    """A script ran over its budget; the message says which and is the request's reason."""
+class ScriptLimitExceeded(BaseException):
+    """A script ran over its budget; the message says which and is the request's reason.
+
+    A BaseException, so that no `except Exception` (the script's or SpiffWorkflow's) stops it
+    on its way out; see `refuse_unstoppable` for what a script may not catch."""
+
+    task: str | None = None
+    """The BPMN id of the task whose script ran over, once known."""
+
+
+CATCHABLE = frozenset(
+    name
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, Exception)
+)
+"""What a script may name in `except`: the builtin exceptions that are `Exception`s."""
+
+
+def refuse_unstoppable(tree: ast.AST) -> None:
+    """Refuse a script that could go on once its budget is spent: Python stops tracing a
+    thread whose trace function raised, so a script that catches the stop, or runs a
+    `finally` after it, would run on untraced. So `except` names only builtin `Exception`
+    classes (never bare, never BaseException), those names are never rebound, and there
+    is no `finally`."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.TryStar) or (isinstance(node, ast.Try) and node.finalbody):
+            raise SyntaxError("`finally` and `except*` are not allowed in process scripts")
+        if isinstance(node, ast.ExceptHandler) and not _names_catchable(node.type):
+            raise SyntaxError(
+                "`except` must name builtin exceptions such as ValueError or KeyError"
+            )
+        if _binds(node) & CATCHABLE:
+            raise SyntaxError("process scripts may not rebind the builtin exceptions")
+
+
+def _names_catchable(caught: ast.expr | None) -> bool:
+    if isinstance(caught, ast.Tuple):
+        return bool(caught.elts) and all(_names_catchable(item) for item in caught.elts)
+    return isinstance(caught, ast.Name) and caught.id in CATCHABLE
+
+
+def _binds(node: ast.AST) -> set[str]:
+    """The names a node binds."""
+    if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+        return {node.id}
+    if isinstance(node, ast.arg):
+        return {node.arg}
+    if isinstance(node, ast.Global | ast.Nonlocal):
+        return set(node.names)
+    named = getattr(node, "name", None)  # def, class, except ... as, match captures
+    rest = getattr(node, "rest", None)
+    return {n for n in (named, rest) if isinstance(n, str)}
 
 
 _limits = ScriptLimits()
 _thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="process-scripts")
-
-
-def limit_exceeded_in(error: BaseException) -> ScriptLimitExceeded | None:
-    """The limit an engine's error wraps (SpiffWorkflow raises its own in its `except`)."""
-    seen: BaseException | None = error
-    while seen is not None:
-        if isinstance(seen, ScriptLimitExceeded):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
 
 
 def configure(limits: ScriptLimits) -> None:
@@ -80,36 +123,56 @@ def limits() -> ScriptLimits:
 async def bounded(run: Callable[..., T], *args: Any) -> T:
     """Run `run(*args)` (an engine run) on the script thread, its scripts within the limits."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_thread, _traced, _limits, run, args)
+    return await loop.run_in_executor(_thread, _budgeted, _limits, run, args)
 
 
-def _traced(limits: ScriptLimits, run: Callable[..., T], args: tuple[Any, ...]) -> T:
-    sys.settrace(_tracer(limits))
+def _budgeted(limits: ScriptLimits, run: Callable[..., T], args: tuple[Any, ...]) -> T:
+    _running.budget = _Budget(limits)
     try:
         return run(*args)
     finally:
-        sys.settrace(None)
+        _running.budget = None
 
 
-def _tracer(limits: ScriptLimits) -> Any:
-    steps = 0
-    deadline = time.monotonic() + limits.max_seconds
-    over: str | None = None
+def metered(run: Callable[[], T]) -> T:
+    """Run one script or expression, counting its lines against the budget of the engine run
+    it is part of (a fresh budget outside `bounded`).
 
-    def line(frame: FrameType, event: str, _arg: Any) -> Any:
-        nonlocal steps, over
+    The trace function is set around the script only: SpiffWorkflow's own code between
+    scripts runs untraced, at full speed.
+    """
+    budget = getattr(_running, "budget", None) or _Budget(_limits)
+    previous = sys.gettrace()
+    sys.settrace(budget.call)
+    try:
+        return run()
+    finally:
+        sys.settrace(previous)
+
+
+_running = threading.local()
+
+
+class _Budget:
+    """The steps and time left to the scripts of one engine run."""
+
+    def __init__(self, limits: ScriptLimits) -> None:
+        self.limits = limits
+        self.steps = 0
+        self.deadline = time.monotonic() + limits.max_seconds
+        self.over: str | None = None
+
+    def call(self, frame: FrameType, _event: str, _arg: Any) -> Any:
+        return self.line if frame.f_code.co_filename == SCRIPT_FILE else None
+
+    def line(self, frame: FrameType, event: str, _arg: Any) -> Any:
         if event != "line":
-            return line
-        steps += 1
-        if over is None and steps > limits.max_steps:
-            over = f"a script ran more than {limits.max_steps} steps"
-        if over is None and steps % CLOCK_EVERY == 0 and time.monotonic() > deadline:
-            over = f"the scripts ran longer than {limits.max_seconds:g} s"
-        if over is not None:
-            raise ScriptLimitExceeded(over)
-        return line
-
-    def call(frame: FrameType, _event: str, _arg: Any) -> Any:
-        return line if frame.f_code.co_filename == SCRIPT_FILE else None
-
-    return call
+            return self.line
+        self.steps += 1
+        if self.over is None and self.steps > self.limits.max_steps:
+            self.over = f"a script ran more than {self.limits.max_steps} steps"
+        if self.over is None and self.steps % CLOCK_EVERY == 0 and time.monotonic() > self.deadline:
+            self.over = f"the scripts ran longer than {self.limits.max_seconds:g} s"
+        if self.over is not None:
+            raise ScriptLimitExceeded(self.over)
+        return self.line

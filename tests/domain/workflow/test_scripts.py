@@ -36,10 +36,26 @@ async def test_a_looping_script_is_stopped_after_its_steps(limits: None) -> None
     assert str(stopped.value) == "`compute`: a script ran more than 10000 steps; it was stopped."
 
 
-async def test_a_script_cannot_swallow_its_stop(limits: None) -> None:
-    swallowing = "while True:\n    try:\n        x = 1\n    except:\n        x = 2"
+async def test_a_script_cannot_catch_its_stop(limits: None) -> None:
+    catching = "while True:\n    try:\n        x = 1\n    except Exception:\n        x = 2"
     with pytest.raises(ProcessError, match="more than 10000 steps"):
-        await _run(swallowing)
+        await _run(catching)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "try:\n    x = 1\nexcept:\n    x = 2",
+        "try:\n    x = 1\nexcept BaseException:\n    x = 2",
+        "try:\n    x = 1\nexcept (ValueError, BaseException):\n    x = 2",
+        "E = BaseException\ntry:\n    x = 1\nexcept E:\n    x = 2",
+        "ValueError = BaseException",
+        "try:\n    x = 1\nfinally:\n    x = 2",
+    ],
+)
+def test_a_script_that_could_outrun_its_stop_is_refused(script: str) -> None:
+    with pytest.raises(ProcessError, match=r"not allowed|must name|may not rebind"):
+        engine.parse(_scripted(script), DMN)
 
 
 async def test_a_slow_script_is_stopped_by_the_clock() -> None:
