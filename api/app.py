@@ -31,11 +31,13 @@ from api.authentication import (
     with_stored_grants,
 )
 from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
-from api.limits import BodyLimit, RateLimit
+from api.limits import BodyLimit, RateBuckets, RateLimit
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
+from api.sockets import GuardedSocket, Sockets
 from authz.principal import ANONYMOUS
 from domain.database import create_engine, request_sessions
+from domain.workflow import scripts
 from domain.workflow.steps import Runner
 from schema.core.context import Context
 from schema.root import build_schema
@@ -43,10 +45,15 @@ from schema.root import build_schema
 logger = logging.getLogger(__name__)
 
 
+class Socket(GuardedSocket, TrustedSubscriptions):
+    """graphql-transport-ws: the principal's caps, rate and credential's end first
+    (api/sockets.py), then the document a `subscribe` names (api/documents.py)."""
+
+
 class GroupcoverGraphQL(GraphQL[Context, None]):
     """The GraphQL endpoint; each request gets its own session, closed when it ends."""
 
-    graphql_transport_ws_handler_class = TrustedSubscriptions
+    graphql_transport_ws_handler_class = Socket
 
     def __init__(
         self,
@@ -54,6 +61,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         settings: Settings,
         runner: Runner | None = None,
         backend: BearerTokenBackend | None = None,
+        sockets: Sockets | None = None,
     ) -> None:
         super().__init__(
             build_schema(production=settings.production, limits=settings.query_limits),
@@ -63,6 +71,9 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.cors_origins,
         )
         self.backend = backend or BearerTokenBackend(settings, sessions)
+        self.sockets = sockets or Sockets(
+            settings.socket_limits, RateBuckets(settings.rate_per_minute), sessions
+        )
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
         self.database_url = settings.database_url
@@ -240,12 +251,16 @@ def create_app(
             settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
         )
         sessions = request_sessions(engine)
+    scripts.configure(settings.script_limits)
     runner, lifespan = _background(settings, sessions, runner)
     backend = BearerTokenBackend(settings, sessions)
-    graphql = GroupcoverGraphQL(sessions, settings, runner, backend)
+    # One table of rate buckets for HTTP requests and WebSocket messages alike.
+    buckets = RateBuckets(settings.rate_per_minute)
+    sockets = Sockets(settings.socket_limits, buckets, sessions)
+    graphql = GroupcoverGraphQL(sessions, settings, runner, backend, sockets)
     protected = BodyLimit(
         Authentication(
-            RateLimit(SessionMiddleware(graphql, sessions), settings.rate_per_minute),
+            RateLimit(SessionMiddleware(graphql, sessions), buckets),
             backend=backend,
             on_error=unauthorized,
         ),

@@ -5,6 +5,7 @@ a WebSocket; graphql-ws sends its `connectionParams` there). The same checks eit
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -50,10 +51,21 @@ class SignInUnavailable(AuthenticationError):
 
 
 class PrincipalUser(BaseUser):
-    """The authenticated principal, as Starlette's request.user."""
+    """The authenticated principal, as Starlette's request.user, and what its credential
+    was: an open WebSocket closes when its token expires or its API key is revoked."""
 
-    def __init__(self, principal: Principal) -> None:
+    def __init__(
+        self,
+        principal: Principal,
+        *,
+        expires_at: datetime | None = None,
+        api_key: str | None = None,
+    ) -> None:
         self.principal = principal
+        self.expires_at = expires_at
+        """When the signed token expires (an API key's expiry is read with its revocation)."""
+        self.api_key = api_key
+        """The API key's prefix, when the credential is one."""
 
     @property
     def is_authenticated(self) -> bool:
@@ -79,26 +91,29 @@ class BearerTokenBackend(AuthenticationBackend):
             if self._is_graphiql_page(conn) or conn.scope["type"] == "websocket":
                 return None
             raise AuthenticationError(MISSING)
-        principal = await self.principal(header)
-        return AuthCredentials(sorted(principal.roles)), PrincipalUser(principal)
+        user = await self.user(header)
+        return AuthCredentials(sorted(user.principal.roles)), user
 
-    async def principal(self, authorization: str) -> Principal:
+    async def user(self, authorization: str) -> PrincipalUser:
         """The principal an `Authorization` value signs in as, or AuthenticationError saying why."""
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationError("The Authorization header must be `Bearer <token>`.")
         return await self._principal(token.strip())
 
-    async def _principal(self, credential: str) -> Principal:
+    async def _principal(self, credential: str) -> PrincipalUser:
         """A partner's API key is looked up on every request, so revoking it counts at once."""
         try:
             if keys.is_api_key(credential):
                 async with self.sessions() as session:
-                    return await keys.authenticate(session, credential, now=utcnow())
+                    principal = await keys.authenticate(session, credential, now=utcnow())
+                return PrincipalUser(principal, api_key=keys.prefix_of(credential))
             provider = self.identity_provider
             if provider is not None and provider.issued(credential):
-                return await provider.verify(credential)
-            return tokens.verify(credential, secret=self.settings.secret_key)
+                principal, expires_at = await provider.verified(credential)
+            else:
+                principal, expires_at = tokens.verified(credential, secret=self.settings.secret_key)
+            return PrincipalUser(principal, expires_at=expires_at)
         except (tokens.InvalidToken, keys.KeyRefused) as error:
             raise AuthenticationError(str(error)) from error
         except oidc.KeysUnavailable as error:
@@ -158,25 +173,33 @@ class SignInOnConnect(BaseGraphQLTransportWSHandler[Context, None]):
     reason an HTTP request would get."""
 
     async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        if not self.connection_init_received and not await self.sign_in(message):
+            return
+        await super().handle_connection_init(message)
+
+    async def sign_in(self, message: ConnectionInitMessage) -> bool:
+        """Sign in by the payload if the handshake did not; False when the socket is closed."""
         payload: Any = message.get("payload") or {}
-        if (
-            not self.connection_init_received
-            and isinstance(payload, dict)
-            and not isinstance(self.context.request.user, PrincipalUser)
-        ):
+        if isinstance(payload, dict) and not isinstance(self.context.request.user, PrincipalUser):
             backend: BearerTokenBackend = self.view.backend  # type: ignore[attr-defined]
             try:
-                principal = await backend.principal(_authorization(payload))
+                user = await backend.user(_authorization(payload))
             except AuthenticationError as error:
-                reason = str(error).encode()[:MAX_REASON_BYTES].decode(errors="ignore")
                 unavailable = isinstance(error, SignInUnavailable)
-                code = UNAVAILABLE_CLOSE if unavailable else UNAUTHENTICATED_CLOSE
-                await self.websocket.close(code=code, reason=reason)
-                return
-            self.context.request.scope["user"] = PrincipalUser(principal)
-            signed_in = await with_stored_grants(self.context.session, principal)
+                await self.close(
+                    UNAVAILABLE_CLOSE if unavailable else UNAUTHENTICATED_CLOSE, str(error)
+                )
+                return False
+            self.context.request.scope["user"] = user
+            signed_in = await with_stored_grants(self.context.session, user.principal)
             self.context = replace(self.context, principal=signed_in)
-        await super().handle_connection_init(message)
+        return True
+
+    async def close(self, code: int, reason: str) -> None:
+        """Close the socket saying why, within what a close frame holds."""
+        await self.websocket.close(
+            code=code, reason=reason.encode()[:MAX_REASON_BYTES].decode(errors="ignore")
+        )
 
 
 def _authorization(payload: dict[str, Any]) -> str:

@@ -75,6 +75,7 @@ def _token(args: argparse.Namespace) -> None:
 def _worker(args: argparse.Namespace) -> None:
     from api import jobs
     from domain.database import create_engine, session_factory
+    from domain.workflow import scripts
 
     settings = load_settings()
     if not settings.database_url.startswith("postgresql"):
@@ -91,6 +92,7 @@ def _worker(args: argparse.Namespace) -> None:
         )
         sessions = session_factory(engine)
         jobs.configure_worker(sessions, settings.policy_limits)
+        scripts.configure(settings.script_limits)
         try:
             async with jobs.queue_on(settings.database_url) as queue:
                 _log_start(queue, settings.database_url, args)

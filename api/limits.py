@@ -57,33 +57,30 @@ class _Bucket:
     at: float
 
 
-class RateLimit:
-    """At most `per_minute` requests a minute per principal in this process; more get 429.
+class RateBuckets:
+    """At most `per_minute` requests a minute per principal in this process.
 
     A token bucket per subject, refilled continuously; the least recently seen subjects are
-    forgotten beyond `remember`, so the table cannot grow without bound.
+    forgotten beyond `remember`, so the table cannot grow without bound. One table serves
+    HTTP requests (RateLimit) and every message on a WebSocket (api.sockets), so that a
+    socket is no way around the limit.
     """
 
-    def __init__(self, app: ASGIApp, per_minute: int, remember: int = 100_000) -> None:
-        self.app = app
+    def __init__(self, per_minute: int, remember: int = 100_000) -> None:
         self.per_minute = per_minute
         self.remember = remember
         self.buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        user = scope.get("user")
-        subject = getattr(getattr(user, "principal", None), "subject", None)
-        if scope["type"] == "http" and self.per_minute and subject is not None:
-            wait = self._take(subject, time.monotonic())
-            if wait:
-                headers = {"Retry-After": str(math.ceil(wait))}
-                message = f"More than {self.per_minute} requests a minute; retry later."
-                await refusal(429, message, "RATE_LIMITED", headers)(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+    @property
+    def refusal(self) -> str:
+        return f"More than {self.per_minute} requests a minute; retry later."
 
-    def _take(self, subject: str, now: float) -> float:
-        """Take a token for `subject`; 0 when there was one, else seconds until there is."""
+    def take(self, subject: str, now: float | None = None) -> float:
+        """Take a token for `subject`; 0 when there was one (or no limit), else seconds until
+        there is."""
+        if not self.per_minute:
+            return 0.0
+        now = time.monotonic() if now is None else now
         bucket = self.buckets.pop(subject, None) or _Bucket(float(self.per_minute), now)
         bucket.tokens = min(
             self.per_minute, bucket.tokens + (now - bucket.at) * self.per_minute / 60
@@ -96,3 +93,23 @@ class RateLimit:
             bucket.tokens -= 1
             return 0.0
         return (1 - bucket.tokens) * 60 / self.per_minute
+
+
+class RateLimit:
+    """HTTP requests over a principal's rate (see RateBuckets) get 429 with Retry-After."""
+
+    def __init__(self, app: ASGIApp, buckets: RateBuckets) -> None:
+        self.app = app
+        self.buckets = buckets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        user = scope.get("user")
+        subject = getattr(getattr(user, "principal", None), "subject", None)
+        if scope["type"] == "http" and subject is not None:
+            wait = self.buckets.take(subject)
+            if wait:
+                headers = {"Retry-After": str(math.ceil(wait))}
+                refused = refusal(429, self.buckets.refusal, "RATE_LIMITED", headers)
+                await refused(scope, receive, send)
+                return
+        await self.app(scope, receive, send)

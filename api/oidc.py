@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import jwt
@@ -108,6 +109,11 @@ class IdentityProvider:
 
     async def verify(self, token: str) -> Principal:
         """The principal the token names; InvalidToken or KeysUnavailable saying why not."""
+        return (await self.verified(token))[0]
+
+    async def verified(self, token: str) -> tuple[Principal, datetime]:
+        """The principal the token names and when the token expires (an open socket closes
+        then); InvalidToken or KeysUnavailable saying why not."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as error:
@@ -128,7 +134,7 @@ class IdentityProvider:
                 leeway=LEEWAY_SECONDS,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
-            return principal_of(self._ours(claims))
+            return principal_of(self._ours(claims)), datetime.fromtimestamp(claims["exp"], UTC)
         except jwt.ExpiredSignatureError as error:
             raise InvalidToken(EXPIRED) from error
         except jwt.InvalidSignatureError as error:

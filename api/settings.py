@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from strawberry.http.websocket_origin import normalize_origin
 
 from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
+from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupcover.db"
@@ -23,6 +24,19 @@ MIN_SECRET_BYTES = 32
 # The claims that carry roles and grants, named as in the server's own tokens (api/tokens.py).
 GRANT_CLAIMS = ("roles", "groups", "dags", "lobs", "person")
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class SocketLimits:
+    """What one principal may hold open on WebSockets in one process (see api.sockets)."""
+
+    max_sockets: int = 10
+    """Open, signed-in sockets per principal; one more is closed with 4429."""
+    max_subscriptions: int = 100
+    """Operations running at once per principal over all its sockets; one more is refused."""
+    check_seconds: float = 5.0
+    """How often open sockets' credentials are checked: an expired token, or an API key
+    revoked or expired, closes its socket (4401) within this many seconds."""
 
 
 class SettingsError(RuntimeError):
@@ -61,6 +75,8 @@ class Settings:
     """Single sign-on: the identity provider whose tokens are accepted, if any."""
     trusted_documents_only: bool = False
     """Run only trusted documents (`groupcover documents add`), sent by hash or in full."""
+    socket_limits: SocketLimits = field(default_factory=SocketLimits)
+    script_limits: ScriptLimits = field(default_factory=ScriptLimits)
 
     @property
     def production(self) -> bool:
@@ -185,6 +201,20 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
         "rate_per_minute": _whole_number(environ, "GROUPCOVER_RATE_PER_MINUTE", 600, 0, 1_000_000),
         "statement_timeout_ms": _whole_number(
             environ, "GROUPCOVER_STATEMENT_TIMEOUT_MS", 10_000, 0, 3_600_000
+        ),
+        "socket_limits": SocketLimits(
+            max_sockets=_whole_number(environ, "GROUPCOVER_MAX_SOCKETS_PER_PRINCIPAL", 10, 1, 1000),
+            max_subscriptions=_whole_number(
+                environ, "GROUPCOVER_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", 100, 1, 10_000
+            ),
+            check_seconds=_whole_number(environ, "GROUPCOVER_SOCKET_CHECK_SECONDS", 5, 1, 300),
+        ),
+        "script_limits": ScriptLimits(
+            max_steps=_whole_number(
+                environ, "GROUPCOVER_SCRIPT_MAX_STEPS", 100_000, 100, 100_000_000
+            ),
+            max_seconds=_whole_number(environ, "GROUPCOVER_SCRIPT_MAX_MS", 2000, 10, 600_000)
+            / 1000,
         ),
     }
 

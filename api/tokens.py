@@ -41,6 +41,11 @@ def issue(principal: Principal, *, secret: str, lifetime: timedelta = timedelta(
 
 def verify(token: str, *, secret: str) -> Principal:
     """Return the principal a token was signed for, or raise InvalidToken saying why."""
+    return verified(token, secret=secret)[0]
+
+
+def verified(token: str, *, secret: str) -> tuple[Principal, datetime]:
+    """The principal a token was signed for and when the token expires, or InvalidToken."""
     try:
         claims = jwt.decode(
             token,
@@ -50,13 +55,14 @@ def verify(token: str, *, secret: str) -> Principal:
             options={"require": ["exp", "iat", "sub", "iss"]},
         )
         principal = principal_of(claims)
+        expires_at = datetime.fromtimestamp(claims["exp"], UTC)
     except jwt.ExpiredSignatureError as error:
         raise InvalidToken(EXPIRED) from error
     except jwt.InvalidSignatureError as error:
         raise InvalidToken(FORGED) from error
     except (jwt.InvalidTokenError, ValueError, TypeError) as error:
         raise InvalidToken(MALFORMED) from error
-    return principal
+    return principal, expires_at
 
 
 def principal_of(claims: dict[str, Any]) -> Principal:

@@ -157,6 +157,39 @@ async def revoke_api_key(
     return change.row
 
 
+def prefix_of(presented: str) -> str:
+    """The part of a key that names its row (not secret)."""
+    return presented.removeprefix(KEY_MARK).partition("_")[0]
+
+
+async def refused_keys(
+    session: AsyncSession, prefixes: Sequence[str], *, now: datetime
+) -> dict[str, str]:
+    """Of these keys (by prefix), those that no longer sign in, each with the reason; in one
+    query, so that a process checks all its open sockets at once."""
+    if not prefixes:
+        return {}
+    rows = (
+        await session.execute(
+            sa.select(col(ApiKey.prefix), col(ApiKey.revoked_at), col(ApiKey.expires_at)).where(
+                col(ApiKey.prefix).in_(set(prefixes))
+            )
+        )
+    ).all()
+    found = {prefix: (revoked, expires) for prefix, revoked, expires in rows}
+    reasons = {}
+    for prefix in prefixes:
+        if prefix not in found:
+            reasons[prefix] = "The API key is not valid."
+            continue
+        revoked, expires = found[prefix]
+        if revoked is not None:
+            reasons[prefix] = "The API key has been revoked."
+        elif expires <= now:
+            reasons[prefix] = "The API key has expired."
+    return reasons
+
+
 async def authenticate(session: AsyncSession, presented: str, *, now: datetime) -> Principal:
     """Return the partner a key signs in as, or raise KeyRefused saying why it may not."""
     prefix, _, secret = presented.removeprefix(KEY_MARK).partition("_")

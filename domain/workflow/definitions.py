@@ -11,7 +11,7 @@ from sqlmodel import col
 from authz.access import Actor
 from domain.core.changes import Action, changing
 from domain.core.errors import DomainError, ErrorCode
-from domain.workflow import engine
+from domain.workflow import engine, scripts
 from domain.workflow.engine import ProcessError
 from domain.workflow.models import ProcessDefinition
 
@@ -47,7 +47,8 @@ async def deploy(
     try:
         parsed = engine.parse(bpmn, list(dmn))
         # A process that cannot even start is refused too.
-        engine.start(parsed, dict(_TRIAL_DATA))
+        # Its scripts within the limits, off the event loop, as every request's run.
+        await scripts.bounded(engine.start, parsed, dict(_TRIAL_DATA))
     except ProcessError as error:
         raise DomainError.of("bpmn", ErrorCode.INVALID_FORMAT, str(error)) from error
     current = await latest(session, parsed.key)

@@ -7,7 +7,9 @@ and `domain.workflow.steps` does the work and completes the task in a transactio
 own. People's work is a `userTask`, which becomes a row in an inbox.
 
 Conditions, DMN entries and scripts run under RestrictedPython: no imports, no names
-starting with `_`, no `open`, `exec` or `eval`; only plain values and safe builtins.
+starting with `_`, no `open`, `exec` or `eval`; only plain values and safe builtins. The
+async services run the engine through `domain.workflow.scripts.bounded`: off the event loop,
+with a step and time budget.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import ast
 import builtins
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -26,6 +30,7 @@ from lxml import etree
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import full_write_guard, guarded_iter_unpack_sequence, safer_getattr
+from RestrictedPython.Limits import limited_range
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -39,6 +44,13 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import ServiceTaskConverter
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask, UserTask
 from SpiffWorkflow.util.task import TaskState
+
+from domain.workflow.scripts import (
+    SCRIPT_FILE,
+    ScriptLimitExceeded,
+    metered,
+    refuse_unstoppable,
+)
 
 PROCESSES = Path(__file__).parent / "processes"
 DEFAULT_PROCESS = "standard"
@@ -80,6 +92,8 @@ _BUILTINS = {
         name: getattr(builtins, name)
         for name in ("min", "max", "sum", "any", "all", "sorted", "dict", "list", "set")
     },
+    # At most 1,000 items: `sum(range(10**10))` would run in C, where no step is counted.
+    "range": limited_range,
 }
 _GUARDS = {
     "__builtins__": _BUILTINS,
@@ -92,16 +106,18 @@ _GUARDS = {
 
 
 def _refuse_imports(source: str) -> None:
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             raise SyntaxError("imports are not allowed in process scripts")
+    refuse_unstoppable(tree)
 
 
 @lru_cache(maxsize=1024)
 def _compiled(source: str, mode: str) -> Any:
     _refuse_imports(source)
     compile_ = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compile_(source)
+    result = compile_(source, filename=SCRIPT_FILE)
     if result.errors:
         raise SyntaxError("; ".join(result.errors))
     return result.code
@@ -114,11 +130,13 @@ class Sandbox(TaskDataEnvironment):
         self, expression: str, context: dict[str, Any], external_context: Any = None
     ) -> Any:
         scope = {**_GUARDS, **(external_context or {}), **context}
-        return eval(_compiled(expression, "eval"), scope)
+        code = _compiled(expression, "eval")
+        return metered(lambda: eval(code, scope))
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
         scope = {**_GUARDS, **(external_context or {}), **context}
-        exec(_compiled(script, "exec"), scope)
+        code = _compiled(script, "exec")
+        metered(lambda: exec(code, scope))
         context.update({k: v for k, v in scope.items() if k not in _GUARDS and not callable(v)})
         return True
 
@@ -131,6 +149,24 @@ class SandboxedEngine(PythonScriptEngine):
 
     def validate(self, expression: str) -> None:
         _compiled(expression, "eval")
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        with _naming(task):
+            return super().evaluate(task, expression, external_context)
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> Any:
+        with _naming(task):
+            return super().execute(task, script, external_context)
+
+
+@contextmanager
+def _naming(task: Any) -> Iterator[None]:
+    """Name the task on a script limit raised in its script or condition."""
+    try:
+        yield
+    except ScriptLimitExceeded as over:
+        over.task = over.task or getattr(task.task_spec, "bpmn_id", None)
+        raise
 
 
 SCRIPTS = SandboxedEngine()
@@ -336,8 +372,15 @@ def run(workflow: BpmnWorkflow) -> None:
     """Run every step the engine can take alone; scripts and tables raise ProcessError."""
     try:
         workflow.do_engine_steps()
+    except ScriptLimitExceeded as over:
+        raise _stopped(over) from over
     except SpiffWorkflowException as error:
         raise ProcessError(_message(error)) from error
+
+
+def _stopped(over: ScriptLimitExceeded) -> ProcessError:
+    where = f"`{over.task}`: " if over.task else ""
+    return ProcessError(f"{where}{over}; it was stopped.")
 
 
 def waiting(workflow: BpmnWorkflow) -> list[Waiting]:
@@ -382,10 +425,13 @@ def complete(workflow: BpmnWorkflow, task_id: str, data: dict[str, Any]) -> None
     if task is None:
         raise ProcessError(f"The process does not wait on task {task_id}.")
     task.data.update(data)
-    if task.state == TaskState.STARTED:
-        task.complete()
-    else:
-        task.run()
+    try:
+        if task.state == TaskState.STARTED:
+            task.complete()
+        else:
+            task.run()
+    except ScriptLimitExceeded as over:  # a script of the task itself
+        raise _stopped(over) from over
     run(workflow)
 
 

@@ -20,7 +20,7 @@ from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode
 from domain.policies.limits import PolicyLimits
-from domain.workflow import engine, kinds, progress
+from domain.workflow import engine, kinds, progress, scripts
 from domain.workflow.engine import ProcessError, ServiceOperation, TaskKind
 from domain.workflow.events import announce
 from domain.workflow.models import (
@@ -63,7 +63,7 @@ async def server_step(session: AsyncSession, request_id: int, limits: PolicyLimi
             result = await _register(session, request, limits)
         else:
             result = _notify(session, request)
-        engine.complete(workflow, step.id, {f"{step.name}_result": result})
+        await scripts.bounded(engine.complete, workflow, step.id, {f"{step.name}_result": result})
     except DomainError as error:
         reasons = "; ".join(p.message for p in error.problems)
         return await _stop(session, request, f"The insurer could not register it: {reasons}")

@@ -26,7 +26,7 @@ from domain.policies.limits import PolicyLimits
 from domain.settings.chains import chains_for
 from domain.settings.effective import choose
 from domain.settings.models import SettingKind, SettingLevel
-from domain.workflow import definitions, engine, kinds, progress
+from domain.workflow import definitions, engine, kinds, progress, scripts
 from domain.workflow.engine import ProcessError
 from domain.workflow.models import (
     Channel,
@@ -157,8 +157,10 @@ async def _start(
 ) -> None:
     """Start the request's process and run it to its first wait."""
     try:
-        workflow = engine.start(
-            engine.definition_of(definition.bpmn, definition.dmn), _process_data(request, today)
+        workflow = await scripts.bounded(
+            engine.start,
+            engine.definition_of(definition.bpmn, definition.dmn),
+            _process_data(request, today),
         )
     except ProcessError as error:
         progress.fail(session, request, f"The process stopped: {error}")

@@ -15,7 +15,7 @@ from domain.core import changes
 from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
-from domain.workflow import engine, progress
+from domain.workflow import engine, progress, scripts
 from domain.workflow import reach as access
 from domain.workflow.engine import ProcessError, TaskKind
 from domain.workflow.events import announce
@@ -162,7 +162,8 @@ async def _go_on(
     """Run the process on from the task to its next wait."""
     workflow = engine.load(request.workflow)
     try:
-        engine.complete(
+        await scripts.bounded(
+            engine.complete,
             workflow,
             task.engine_task_id,
             {"decision": decision.value, f"{task.name}_data": engine.jsonable(data)},

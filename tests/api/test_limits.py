@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
-from api.settings import Settings, SettingsError, load_settings
+from api.settings import Settings, SettingsError, SocketLimits, load_settings
 from authz.principal import Principal, Role
 from domain.database import create_engine
+from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
 from tests.conftest import SETTINGS, token_for
 
@@ -161,6 +162,11 @@ async def test_postgresql_stops_a_statement_that_runs_too_long(database_url: str
         ("GROUPCOVER_MAX_ALIASES", "many"),
         ("GROUPCOVER_MAX_BODY_BYTES", "10"),
         ("GROUPCOVER_RATE_PER_MINUTE", "-1"),
+        ("GROUPCOVER_MAX_SOCKETS_PER_PRINCIPAL", "0"),
+        ("GROUPCOVER_MAX_SUBSCRIPTIONS_PER_PRINCIPAL", "lots"),
+        ("GROUPCOVER_SOCKET_CHECK_SECONDS", "0"),
+        ("GROUPCOVER_SCRIPT_MAX_STEPS", "10"),
+        ("GROUPCOVER_SCRIPT_MAX_MS", "2.5"),
     ],
 )
 def test_a_limit_outside_its_range_stops_the_server(name: str, value: str) -> None:
@@ -180,6 +186,22 @@ def test_limits_are_read_from_the_environment() -> None:
     assert (settings.query_limits.max_depth, settings.rate_per_minute) == (8, 0)
     assert settings.statement_timeout_ms == 2500
     assert isinstance(settings, Settings)
+
+
+def test_socket_and_script_limits_are_read_from_the_environment() -> None:
+    settings = load_settings(
+        {
+            "GROUPCOVER_SECRET_KEY": "k" * 40,
+            "GROUPCOVER_MAX_SOCKETS_PER_PRINCIPAL": "3",
+            "GROUPCOVER_MAX_SUBSCRIPTIONS_PER_PRINCIPAL": "20",
+            "GROUPCOVER_SOCKET_CHECK_SECONDS": "2",
+            "GROUPCOVER_SCRIPT_MAX_STEPS": "5000",
+            "GROUPCOVER_SCRIPT_MAX_MS": "250",
+        }
+    )
+    assert settings.socket_limits == SocketLimits(3, 20, 2)
+    assert settings.script_limits == ScriptLimits(max_steps=5000, max_seconds=0.25)
+    assert load_settings({"GROUPCOVER_SECRET_KEY": "k" * 40}).socket_limits == SocketLimits()
 
 
 async def test_a_cached_document_is_still_held_to_each_servers_limits(client: Client) -> None:

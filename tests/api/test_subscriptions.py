@@ -17,7 +17,14 @@ from gql.transport.websockets import WebsocketsTransport
 from api import tokens
 from authz.principal import Principal, Role
 from schema.core.relay import global_id
-from tests.live import BACKENDS, SECRET, Live, groupcover, live_database, serving
+from tests.live import (
+    BACKENDS,
+    SECRET,
+    Live,
+    groupcover,
+    live_database,
+    serving,
+)
 
 FOLLOW = (
     "subscription($id: ID!) { workflowRequestUpdated(id: $id) "
@@ -51,6 +58,7 @@ async def live(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
 
 @pytest.fixture
 async def server(live: Live) -> AsyncIterator[str]:
+    """`groupcover serve` on the live database, as in production but for the mode."""
     async with serving(live) as base:
         yield base
 

@@ -4,16 +4,13 @@ clients against the app served by uvicorn in this test's event loop and transact
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import uvicorn
 from gql import Client, gql
 from gql.transport.websockets import WebsocketsTransport
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,6 +26,7 @@ from authz.principal import GrantKind, Principal, Role
 from domain.access import keys
 from domain.access.models import AccessGrant
 from domain.core.columns import utcnow
+from tests.api.served import served
 from tests.conftest import SETTINGS, TEST_SECRET, token_for
 from tests.factories import Book
 
@@ -47,17 +45,8 @@ async def server(
     """The app, served over TCP by uvicorn on a free port; its address."""
     settings = replace(SETTINGS, database_url=database_url, cors_origins=(PORTAL,))
     app = create_app(settings, sessions=sessions, runner=runner)
-    listening = socket.socket()
-    listening.bind(("127.0.0.1", 0))
-    listening.listen()  # connections wait in the backlog until uvicorn has started
-    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listening]))
-    try:
-        yield f"127.0.0.1:{listening.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await serving
-        listening.close()
+    async with served(app) as base:
+        yield base
 
 
 @pytest.fixture
