@@ -1,0 +1,33 @@
+"""Lines of business, data access groups and products carry a version, so that an admin's
+change to one is refused when made on an outdated copy (reference data admin, issue 15).
+
+Existing rows start at version 1.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-03 15:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+TABLES = ("line_of_business", "data_access_group", "product")
+
+
+def upgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+
+
+def downgrade() -> None:
+    for table in TABLES:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_column("version")
