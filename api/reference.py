@@ -64,12 +64,21 @@ async def _load(data: Any, database_url: str) -> Loaded:
         await engine.dispose()
 
 
+_ONE = {
+    "lines of business": "line of business",
+    "data access groups": "data access group",
+    "products": "product",
+    "product parameters": "product parameter",
+}
+
+
 def summary(loaded: Loaded) -> str:
     """One line: what was added and changed, or that nothing was."""
     if loaded.nothing:
         return "already up to date, nothing changed."
     parts = [
-        f"{', '.join(f'{n} {kind}' for kind, n in counts.items() if n)} {verb}"
+        f"{', '.join(f'{n} {_ONE[kind] if n == 1 else kind}' for kind, n in counts.items() if n)} "
+        f"{verb}"
         for counts, verb in ((loaded.added, "added"), (loaded.changed, "changed"))
         if +counts
     ]

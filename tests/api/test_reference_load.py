@@ -121,7 +121,7 @@ def test_a_changed_file_changes_only_what_differs(
     # then
     assert (status, out) == (
         0,
-        f"{changed}: 1 products added; 1 lines of business, 1 products changed.\n",
+        f"{changed}: 1 product added; 1 line of business, 1 product changed.\n",
     )
     assert ("LIFE", "Group life and AD&D", 2) in _rows(
         migrated, "SELECT code, name, version FROM line_of_business"
