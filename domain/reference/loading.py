@@ -10,6 +10,7 @@ on (so a tier a policy is enrolled in cannot go), its `parameters` are added whe
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,9 +76,10 @@ def _position(error: EntryError) -> tuple[int, int]:
     return order, int(index) if index.isdigit() else -1
 
 
-async def _attempt(entry: str, errors: list[EntryError], step: object) -> None:
+async def _attempt(entry: str, errors: list[EntryError], step: Awaitable[None]) -> None:
+    """Take one entry's step; a refusal is recorded against the entry, and the load goes on."""
     try:
-        await step  # type: ignore[misc]
+        await step
     except DomainError as refused:
         errors.extend(
             EntryError(entry, ".".join(problem.field), problem.message)
