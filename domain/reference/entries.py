@@ -46,6 +46,7 @@ class ParameterSpec:
 
     name: str
     description: str = ""
+    allowed_values: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -141,15 +142,20 @@ def _product(entry: _Entry) -> ProductSpec | None:
 def _parameter(entry: _Entry, i: int, given: Any) -> ParameterSpec | None:
     where = f"parameters[{i}]"
     if not isinstance(given, Mapping) or not isinstance(given.get("name"), str):
-        entry.problem(where, "Expected a mapping with a name and an optional description.")
+        entry.problem(where, "Expected a mapping with a name, a description and allowed_values.")
         return None
-    description = given.get("description", "")
+    description, allowed = given.get("description", ""), given.get("allowed_values")
     if not isinstance(description, str):
         entry.problem(f"{where}.description", "Expected text.")
+    if allowed is not None and not (
+        isinstance(allowed, list) and all(isinstance(v, str) for v in allowed)
+    ):
+        entry.problem(f"{where}.allowed_values", "Expected a list of texts.")
+    for key in sorted(set(given) - {"name", "description", "allowed_values"}, key=str):
+        entry.problem(f"{where}.{key}", "Unknown field; use name, description, allowed_values.")
+    if not isinstance(description, str):
         return None
-    for key in sorted(set(given) - {"name", "description"}, key=str):
-        entry.problem(f"{where}.{key}", "Unknown field; use name and description.")
-    return ParameterSpec(given["name"], description)
+    return ParameterSpec(given["name"], description, None if allowed is None else tuple(allowed))
 
 
 class _Entry:

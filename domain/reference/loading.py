@@ -21,7 +21,14 @@ from sqlmodel import col
 from authz.access import Actor
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.reference import editing, products
-from domain.reference.entries import SECTIONS, EntryError, LabelSpec, ProductSpec, read_entries
+from domain.reference.entries import (
+    SECTIONS,
+    EntryError,
+    LabelSpec,
+    ParameterSpec,
+    ProductSpec,
+    read_entries,
+)
 from domain.reference.models import DataAccessGroup, LineOfBusiness, Product
 from domain.reference.service import tiers_by_product
 from domain.settings.catalogue import create_product_parameter
@@ -154,7 +161,7 @@ async def _parameters(
             try:
                 await create_product_parameter(
                     session, actor=actor, product_code=spec.code, name=parameter.name,
-                    description=parameter.description,
+                    description=parameter.description, allowed_values=parameter.allowed_values,
                 )  # fmt: skip
             except DomainError as refused:
                 problems.extend(
@@ -163,13 +170,27 @@ async def _parameters(
                 )
                 continue
             loaded.added["product parameters"] += 1
-        elif stored.description != " ".join(parameter.description.split())[:200]:
-            problems.append(
-                Problem(
-                    (f"parameters[{i}]", "description"),
-                    ErrorCode.NOT_ALLOWED,
-                    f"The product defines {stored.name} with another description; a "
-                    "parameter cannot be changed.",
-                )
-            )
+        else:
+            problems.extend(_parameter_kept(i, stored, parameter))
     raise_if(problems)
+
+
+def _parameter_kept(i: int, stored: ProductParameter, given: ParameterSpec) -> list[Problem]:
+    """A parameter is never changed: a file must give it as it is."""
+    tidied = (
+        None
+        if given.allowed_values is None
+        else [" ".join(v.split()) for v in given.allowed_values]
+    )
+    return [
+        Problem(
+            (f"parameters[{i}]", field),
+            ErrorCode.NOT_ALLOWED,
+            f"The product defines {stored.name} with other {field}; a parameter cannot be changed.",
+        )
+        for field, differs in (
+            ("description", stored.description != " ".join(given.description.split())[:200]),
+            ("allowed_values", stored.allowed_values != tidied),
+        )
+        if differs
+    ]

@@ -100,3 +100,29 @@ async def test_a_code_given_twice_in_a_section_is_refused(
     assert refused.value.errors == [
         EntryError("lines_of_business[1] (DENTAL)", "code", "Given twice in this section.")
     ]
+
+
+async def test_a_parameter_is_added_once_and_then_must_be_given_as_it_is(
+    session: AsyncSession, enrolled: Book
+) -> None:
+    # given
+    network = {"name": "NETWORK", "allowed_values": ["IN", "OUT"]}
+    # when
+    first = await load_reference(session, actor=ACTOR, data=_medical(parameters=[network]))
+    again = await load_reference(session, actor=ACTOR, data=_medical(parameters=[network]))
+    with pytest.raises(LoadRefused) as refused:
+        await load_reference(
+            session,
+            actor=ACTOR,
+            data=_medical(parameters=[{"name": "NETWORK", "allowed_values": ["IN"]}]),
+        )
+    # then
+    assert first.added == {"product parameters": 1}
+    assert again.nothing
+    assert refused.value.errors == [
+        EntryError(
+            "products[0] (MED-PPO)",
+            "parameters[0].allowed_values",
+            "The product defines NETWORK with other allowed_values; a parameter cannot be changed.",
+        )
+    ]

@@ -1,7 +1,8 @@
-"""Lines of business, data access groups and products carry a version, so that an admin's
-change to one is refused when made on an outdated copy (reference data admin, issue 15).
+"""Reference data admin (issue 15): lines of business, data access groups and products carry
+a version, so that an admin's change to one is refused when made on an outdated copy; a
+product parameter may list the values it allows.
 
-Existing rows start at version 1.
+Existing rows start at version 1; existing parameters allow any value.
 
 Revision ID: 0011
 Revises: 0010
@@ -25,9 +26,13 @@ def upgrade() -> None:
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
+    with op.batch_alter_table("product_parameter") as batch:
+        batch.add_column(sa.Column("allowed_values", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("product_parameter") as batch:
+        batch.drop_column("allowed_values")
     for table in TABLES:
         with op.batch_alter_table(table) as batch:
             batch.drop_column("version")
