@@ -1,4 +1,5 @@
-"""The `groupcover` command: serve, worker, migrate, demo, token, export-schema, documents."""
+"""The `groupcover` command: serve, worker, migrate, demo, reference load, token, export-schema,
+documents."""
 
 from __future__ import annotations
 
@@ -54,6 +55,13 @@ def _demo(_args: argparse.Namespace) -> None:
     added = asyncio.run(run())
     summary = ", ".join(f"{count} {what}" for what, count in added.items() if count)
     print(f"Demo book loaded ({summary or 'already complete, nothing added'}).")
+
+
+def _reference_load(args: argparse.Namespace) -> None:
+    from api.reference import load_file
+
+    settings = load_settings()
+    sys.exit(load_file(args.file, database_url=settings.database_url))
 
 
 def _token(args: argparse.Namespace) -> None:
@@ -192,6 +200,14 @@ def parser() -> argparse.ArgumentParser:
 
     commands.add_parser("migrate", help="apply database migrations").set_defaults(run=_migrate)
     commands.add_parser("demo", help="load the demo book (idempotent)").set_defaults(run=_demo)
+
+    reference = commands.add_parser("reference", help="reference data")
+    reference_commands = reference.add_subparsers(dest="reference_command", required=True)
+    load = reference_commands.add_parser(
+        "load", help="load lines of business, data access groups and products (idempotent)"
+    )
+    load.add_argument("file", help="a YAML or JSON file, e.g. docs/reference.example.yaml")
+    load.set_defaults(run=_reference_load)
 
     token = commands.add_parser("token", help="print a signed token (development and tests)")
     token.add_argument("--subject", required=True, help="who the token is for")

@@ -218,6 +218,8 @@ SETTINGS_WRITE = Need("settings", "write")
 RULES_READ = Need("rules", "read")
 RULES_WRITE = Need("rules", "write")
 REFERENCE_READ = Need("reference", "read")
+REFERENCE_WRITE = Need("reference", "write")
+"""Add and change lines of business, data access groups and products: admins only."""
 AUDIT_READ = Need("audit", "read")
 ACCESS_READ = Need("access", "read")
 ACCESS_WRITE = Need("access", "write")

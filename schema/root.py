@@ -18,6 +18,7 @@ from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
+from schema.reference.mutations import ReferenceMutation
 from schema.reference.queries import ReferenceQuery
 from schema.settings.mutations import SettingsMutation
 from schema.settings.queries import SettingsQuery
@@ -59,6 +60,7 @@ Mutation = merge_types(
     (
         GroupMutation,
         PolicyMutation,
+        ReferenceMutation,
         SettingsMutation,
         RulesMutation,
         WorkflowMutation,

@@ -23,12 +23,9 @@ from domain.groups.models import (
 )
 from domain.groups.products import add_group_account_product, create_insurable_class
 from domain.groups.service import create_group_client
-from domain.reference.models import (
-    DataAccessGroup,
-    LineOfBusiness,
-    Product,
-    ProductCoverageTier,
-)
+from domain.reference.editing import create_labelled
+from domain.reference.models import DataAccessGroup, LineOfBusiness, Product
+from domain.reference.products import create_product
 
 ACTOR = Actor(subject="demo", scope=EVERYTHING)
 KINDS = (
@@ -76,54 +73,25 @@ async def _by_code(session: AsyncSession, model: Any, code: str) -> Any:
     return await session.scalar(sa.select(model).where(model.code == code))
 
 
-async def _ensure(
-    session: AsyncSession, model: Any, added: Added, counted_as: str, **values: Any
-) -> Any:
-    """Return the reference row with this code, inserting it if there is none."""
-    row = await _by_code(session, model, values["code"])
-    if row is None:
-        row = model(**values)
-        session.add(row)
-        await session.flush()
-        added[counted_as] += 1
-    return row
-
-
 async def _reference(session: AsyncSession, added: Added) -> None:
-    """Add the missing lines of business, data access groups, products and their tiers."""
-    lobs = {}
-    for code, name in data.LINES_OF_BUSINESS:
-        lobs[code] = await _ensure(
-            session, LineOfBusiness, added, "lines of business", code=code, name=name
-        )
-    for code, name in data.DATA_ACCESS_GROUPS:
-        await _ensure(session, DataAccessGroup, added, "data access groups", code=code, name=name)
-    for spec in data.PRODUCTS:
-        product = await _ensure(
-            session,
-            Product,
-            added,
-            "products",
-            code=spec.code,
-            name=spec.name,
-            kind=spec.kind,
-            line_of_business_id=lobs[spec.line_of_business].id,
-        )
-        await _tiers(session, product, spec.tiers, added)
-
-
-async def _tiers(session: AsyncSession, product: Product, tiers: Any, added: Added) -> None:
-    have = set(
-        await session.scalars(
-            sa.select(col(ProductCoverageTier.tier)).where(
-                col(ProductCoverageTier.product_id) == product.id
-            )
-        )
+    """Add the missing lines of business, data access groups and products, as an admin would."""
+    labelled: tuple[tuple[Any, Any, str], ...] = (
+        (LineOfBusiness, data.LINES_OF_BUSINESS, "lines of business"),
+        (DataAccessGroup, data.DATA_ACCESS_GROUPS, "data access groups"),
     )
-    missing = [tier for tier in tiers if tier not in have]
-    session.add_all(ProductCoverageTier(product_id=product.id, tier=tier) for tier in missing)  # type: ignore[arg-type]
-    await session.flush()
-    added["coverage tiers"] += len(missing)
+    for model, specs, kind in labelled:
+        for code, name in specs:
+            if await _by_code(session, model, code) is None:
+                await create_labelled(session, actor=ACTOR, model=model, code=code, name=name)
+                added[kind] += 1
+    for spec in data.PRODUCTS:
+        if await _by_code(session, Product, spec.code) is None:
+            await create_product(
+                session, actor=ACTOR, code=spec.code, name=spec.name, kind=spec.kind,
+                line_of_business=spec.line_of_business, coverage_tiers=spec.tiers,
+            )  # fmt: skip
+            added["products"] += 1
+            added["coverage tiers"] += len(spec.tiers)
 
 
 async def _clients(session: AsyncSession, added: Added) -> dict[str, GroupClient]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
@@ -29,6 +30,15 @@ class ProductKind(StrEnum):
     DISABILITY = "DISABILITY"
 
 
+def _version_column() -> sa.Column[int]:
+    return sa.Column("version", sa.Integer, nullable=False, server_default="1")
+
+
+_lob_version = _version_column()
+_dag_version = _version_column()
+_product_version = _version_column()
+
+
 class LineOfBusiness(SQLModel, table=True):
     """A line of business of the insurer (e.g. group health, group life)."""
 
@@ -37,6 +47,10 @@ class LineOfBusiness(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)
     name: str = Field(max_length=200)
+    version: int = Field(default=1, sa_column=_lob_version)
+
+    # SQLAlchemy checks and bumps the version on every UPDATE (as for group clients).
+    __mapper_args__: ClassVar = {"version_id_col": _lob_version}
 
 
 class DataAccessGroup(SQLModel, table=True):
@@ -47,6 +61,10 @@ class DataAccessGroup(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)
     name: str = Field(max_length=200)
+    version: int = Field(default=1, sa_column=_dag_version)
+
+    # SQLAlchemy checks and bumps the version on every UPDATE (as for group clients).
+    __mapper_args__: ClassVar = {"version_id_col": _dag_version}
 
 
 class Product(SQLModel, table=True):
@@ -59,6 +77,10 @@ class Product(SQLModel, table=True):
     name: str = Field(max_length=200)
     kind: ProductKind = Field(sa_type=enum_column(ProductKind))
     line_of_business_id: int = Field(foreign_key="line_of_business.id", index=True)
+    version: int = Field(default=1, sa_column=_product_version)
+
+    # SQLAlchemy checks and bumps the version on every UPDATE (as for group clients).
+    __mapper_args__: ClassVar = {"version_id_col": _product_version}
 
 
 class ProductCoverageTier(SQLModel, table=True):

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import RowScope
+from domain.audit.service import snapshot
 from domain.core.reach import Entity, declare
 from domain.reference.models import DataAccessGroup, LineOfBusiness, Product, ProductCoverageTier
 
@@ -51,10 +53,19 @@ def everyone(scope: RowScope) -> Any:
     return sa.true()
 
 
+async def _product_state(session: AsyncSession, row: Any) -> dict[str, Any]:
+    """A product as the audit trail keeps it: its columns and its coverage tiers."""
+    stmt = sa.select(col(ProductCoverageTier.tier)).where(
+        col(ProductCoverageTier.product_id) == row.id
+    )
+    tiers = {str(tier) for tier in await session.scalars(stmt)}
+    return {**snapshot(row), "coverage_tiers": sorted(tiers)}
+
+
 for _model, _noun in (
     (LineOfBusiness, "line of business"),
     (DataAccessGroup, "data access group"),
-    (Product, "product"),
     (ProductCoverageTier, "coverage tier"),
 ):
     declare(_model, Entity(noun=_noun, reach=everyone))
+declare(Product, Entity(noun="product", reach=everyone, snapshot=_product_state))

@@ -207,9 +207,16 @@ def _adjustment_value(
 
 
 async def create_product_parameter(
-    session: AsyncSession, *, actor: Actor, product_code: str, name: str, description: str = ""
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    product_code: str,
+    name: str,
+    description: str = "",
+    allowed_values: Sequence[str] | None = None,
 ) -> ProductParameter:
-    """Define a named value of a product, to be set on its offers and enrolments."""
+    """Define a named value of a product, to be set on its offers and enrolments; with
+    `allowed_values`, a setting of it must take one of them."""
     async with changing(
         session, actor, Action.PRODUCT_PARAMETER_CREATE, ProductParameter
     ) as change:
@@ -222,6 +229,7 @@ async def create_product_parameter(
         name = check_code("name", name, problems)
         if product is not None and not problems and await _has_parameter(session, product, name):
             problems.append(Problem(("name",), ErrorCode.DUPLICATE, "The product has it already."))
+        allowed = _allowed_values(allowed_values, problems)
         raise_if(problems)
         assert product is not None
         return change.add(
@@ -229,8 +237,34 @@ async def create_product_parameter(
                 product_id=product.id,  # type: ignore[arg-type]
                 name=name,
                 description=" ".join(description.split())[:200],
+                allowed_values=allowed,
             )
         )
+
+
+def _allowed_values(values: Sequence[str] | None, problems: list[Problem]) -> list[str] | None:
+    """The values a parameter allows, tidied: at least one, each once, each a setting's text."""
+    if values is None:
+        return None
+    if not values:
+        problems.append(
+            Problem(
+                ("allowed_values",),
+                ErrorCode.REQUIRED,
+                "Give at least one value, or null for any value.",
+            )
+        )
+    tidied: list[str] = []
+    for i, value in enumerate(values):
+        text = check_name(("allowed_values", str(i)), value, problems, max_length=100)
+        if text in tidied:
+            problems.append(
+                Problem(
+                    ("allowed_values", str(i)), ErrorCode.DUPLICATE, f"{text!r} is given twice."
+                )
+            )
+        tidied.append(text)
+    return tidied
 
 
 async def _has_parameter(session: AsyncSession, product: Product, name: str) -> bool:

@@ -144,6 +144,8 @@ class ProductParameter(SQLModel, table=True):
     product_id: int = Field(foreign_key="product.id", index=True)
     name: str = Field(max_length=50)
     description: str = Field(default="", max_length=200)
+    allowed_values: list[str] | None = Field(default=None, sa_type=sa.JSON)
+    """The values a setting of it may take; None: any value."""
 
 
 _OWNERS = (

@@ -211,7 +211,7 @@ async def _parameter(
     defined = None
     if name and level in (L.GROUP_ACCOUNT_PRODUCT, L.ENROLLMENT_PRODUCT) and is_plain_text(name):
         defined = await session.scalar(
-            sa.select(col(ProductParameter.id)).where(
+            sa.select(ProductParameter).where(
                 col(ProductParameter.product_id) == owner.product_id,
                 col(ProductParameter.name) == name,
             )
@@ -222,6 +222,14 @@ async def _parameter(
                 ("parameter_name",),
                 ErrorCode.NOT_FOUND,
                 f"The product defines no parameter {name!r}.",
+            )
+        )
+    elif defined.allowed_values is not None and setting.value_text not in defined.allowed_values:
+        problems.append(
+            Problem(
+                ("parameter_value",),
+                ErrorCode.NOT_ALLOWED,
+                f"{name} takes one of: {', '.join(defined.allowed_values)}.",
             )
         )
     setting.parameter_name = name

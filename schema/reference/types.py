@@ -22,10 +22,11 @@ ProductKind = models.ProductKind
 class LineOfBusiness:
     code: str = strawberry.field(description="The business code, unique.")
     name: str = strawberry.field(description="The name shown to people.")
+    version: int = strawberry.field(description="Its version; give it back to change it.")
 
     @classmethod
     def from_model(cls, row: models.LineOfBusiness) -> Self:
-        return cls(code=row.code, name=row.name)
+        return cls(code=row.code, name=row.name, version=row.version)
 
     @classmethod
     async def load(cls, info: Info, row_id: int) -> Self:
@@ -39,10 +40,11 @@ class LineOfBusiness:
 class DataAccessGroup:
     code: str = strawberry.field(description="The business code, unique.")
     name: str = strawberry.field(description="The name shown to people.")
+    version: int = strawberry.field(description="Its version; give it back to change it.")
 
     @classmethod
     def from_model(cls, row: models.DataAccessGroup) -> Self:
-        return cls(code=row.code, name=row.name)
+        return cls(code=row.code, name=row.name, version=row.version)
 
     @classmethod
     async def load(cls, info: Info, row_id: int) -> Self:
@@ -58,11 +60,19 @@ class Product(RowNode):
     code: str = strawberry.field(description="The business code, unique.")
     name: str = strawberry.field(description="The name shown to people.")
     kind: ProductKind = strawberry.field(description="The kind of cover.")
+    version: int = strawberry.field(description="Its version; give it back to change it.")
     row: strawberry.Private[models.Product]
 
     @classmethod
     def from_model(cls, row: models.Product) -> Self:
-        return cls(id=row.id, code=row.code, name=row.name, kind=row.kind, row=row)  # type: ignore[arg-type]
+        return cls(
+            id=row.id,  # type: ignore[arg-type]
+            code=row.code,
+            name=row.name,
+            kind=row.kind,
+            version=row.version,
+            row=row,
+        )
 
     @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:

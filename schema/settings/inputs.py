@@ -124,6 +124,10 @@ class ProductParameterCreateInput:
     product_code: str = strawberry.field(description="The product.")
     name: str = strawberry.field(description="The parameter's name, like a code.")
     description: str = strawberry.field(default="", description="What it means.")
+    allowed_values: list[str] | None = strawberry.field(
+        default=None,
+        description="The values a setting of it may take, each once; null: any value.",
+    )
 
 
 @strawberry.input(description="A group account's own value of an adjustment for a period.")

@@ -135,6 +135,7 @@ class SettingsMutation:
             product_code=input.product_code,
             name=input.name,
             description=input.description,
+            allowed_values=input.allowed_values,
         )
         return _added(parameter.name)
 

@@ -16,6 +16,9 @@ class ProductParameter:
     product_code: str = strawberry.field(description="The product that defines it.")
     name: str = strawberry.field(description="The parameter's name.")
     description: str = strawberry.field(description="What it means.")
+    allowed_values: list[str] | None = strawberry.field(
+        description="The values a setting of it may take; null: any value."
+    )
 
 
 @strawberry.type(description="Everything settings can name, each list by code.")
@@ -42,7 +45,12 @@ class SettingsQuery:
             billing_accounts=[Coded.from_model(r) for r in found.billing_accounts],
             provider_groups=[Coded.from_model(r) for r in found.provider_groups],
             product_parameters=[
-                ProductParameter(product_code=code, name=p.name, description=p.description)
+                ProductParameter(
+                    product_code=code,
+                    name=p.name,
+                    description=p.description,
+                    allowed_values=p.allowed_values,
+                )
                 for code, p in found.product_parameters
             ],
         )

@@ -66,7 +66,13 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
-from domain.reference.models import CoverageTier
+from domain.reference.models import (
+    CoverageTier,
+    DataAccessGroup,
+    LineOfBusiness,
+    Product,
+    ProductCoverageTier,
+)
 from domain.settings.models import (
     AdjustmentKind,
     AdjustmentPeriod,
@@ -164,6 +170,12 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "adjustmentRuleCreate":      (A,   A,         F,            F,       F,      F),      # settings:write
     "productParameterCreate":    (A,   A,         F,            F,       F,      F),      # settings:write
     "adjustmentPeriodAdd":       (A,   A,         F,            F,       F,      F),      # settings:write
+    "lineOfBusinessCreate":      (A,   F,         F,            F,       F,      F),      # reference:write
+    "lineOfBusinessUpdate":      (A,   F,         F,            F,       F,      F),      # reference:write
+    "dataAccessGroupCreate":     (A,   F,         F,            F,       F,      F),      # reference:write
+    "dataAccessGroupUpdate":     (A,   F,         F,            F,       F,      F),      # reference:write
+    "productCreate":             (A,   F,         F,            F,       F,      F),      # reference:write
+    "productUpdate":             (A,   F,         F,            F,       F,      F),      # reference:write
     "workflowRequests":          (A,   A,         A,            A,       A,      A),      # workflow:read
     "workflowTasks":             (A,   A,         A,            F,       F,      F),      # workflow:act
     "processDefinitions":        (A,   F,         F,            F,       F,      F),      # workflow:deploy
@@ -234,6 +246,8 @@ class World:
     """Requests each role sent (`sent-by-<role>`), by global id."""
     tasks: dict[str, str]
     """Open tasks of the employee's requests: `manager` (an approval), `review` (medical)."""
+    dental: Product
+    """A product nobody offers (DEN-BASIC)."""
 
 
 @dataclass(frozen=True)
@@ -528,6 +542,42 @@ OPERATIONS: dict[str, Operation] = {
         _mutation("productParameterCreate", "ProductParameterCreateInput", "code"),
         lambda _: {"input": {"productCode": "MED-PPO", "name": "DEDUCTIBLE"}},
     ),
+    "lineOfBusinessCreate": Operation(
+        _mutation("lineOfBusinessCreate", "LineOfBusinessCreateInput", "lineOfBusiness { code }"),
+        lambda _: {"input": {"code": "DENTAL", "name": "Group dental"}},
+    ),
+    "lineOfBusinessUpdate": Operation(
+        _mutation("lineOfBusinessUpdate", "LineOfBusinessUpdateInput", "lineOfBusiness { code }"),
+        lambda _: {"input": {"code": "LIFE", "name": "Life", "version": 1}},
+    ),
+    "dataAccessGroupCreate": Operation(
+        _mutation(
+            "dataAccessGroupCreate", "DataAccessGroupCreateInput", "dataAccessGroup { code }"
+        ),
+        lambda _: {"input": {"code": "APAC", "name": "Asia-Pacific"}},
+    ),
+    "dataAccessGroupUpdate": Operation(
+        _mutation(
+            "dataAccessGroupUpdate", "DataAccessGroupUpdateInput", "dataAccessGroup { code }"
+        ),
+        lambda _: {"input": {"code": "US", "name": "United States", "version": 1}},
+    ),
+    "productCreate": Operation(
+        _mutation("productCreate", "ProductCreateInput", "product { code }"),
+        lambda _: {
+            "input": {
+                "code": "VIS-1",
+                "name": "Vision",
+                "kind": "VISION",
+                "lineOfBusiness": "HEALTH",
+                "coverageTiers": ["FAMILY"],
+            }
+        },
+    ),
+    "productUpdate": Operation(
+        _mutation("productUpdate", "ProductUpdateInput", "product { code }"),
+        lambda w: {"input": {"id": _id("Product", w.dental), "version": 1, "name": "Dental"}},
+    ),
     "adjustmentPeriodAdd": Operation(
         _mutation("adjustmentPeriodAdd", "AdjustmentPeriodAddInput", "code"),
         lambda w: {
@@ -736,6 +786,7 @@ async def world(session: AsyncSession) -> World:
         await _validation_rule(book),
         requests,
         tasks,
+        book.dental,
     )
 
 
@@ -896,6 +947,10 @@ async def _policy(
 
 
 _TABLES = [
+    LineOfBusiness,
+    DataAccessGroup,
+    Product,
+    ProductCoverageTier,
     GroupClient,
     GroupAccount,
     InsurableClass,
