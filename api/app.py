@@ -30,7 +30,7 @@ from api.authentication import (
     unauthorized,
     with_stored_grants,
 )
-from api.limits import BodyLimit, RateLimit
+from api.limits import BodyLimit, NestedTooDeep, RateLimit, check_nesting
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
 from authz.principal import ANONYMOUS
@@ -78,6 +78,19 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         except HTTPException as error:
             response = refusal(error.status_code, error.reason)
         await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Before the parser recurses: a WebSocket message too deep is refused as not JSON.
+        check_nesting(data)
+        return super().decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return super().parse_json(data)
+        except HTTPException as error:
+            if isinstance(error.__cause__, NestedTooDeep):
+                raise HTTPException(400, f"{error.__cause__.msg}.") from None
+            raise
 
     async def get_sub_response(self, request: Any) -> Response:
         # GraphQL over HTTP: a client that accepts application/graphql-response+json gets it,
