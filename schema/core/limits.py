@@ -1,6 +1,7 @@
 """Limits on what one GraphQL document may ask, after the OWASP GraphQL cheat sheet.
 
-Each is a validation rule or a parser option, so a document over a limit is refused before
+Each is a validation rule, a parser option or (for what depends on the variables: the cost,
+a NUL in a value) a check when execution starts, so a document over a limit is refused before
 anything runs, with a message that says which limit and by how much.
 """
 
