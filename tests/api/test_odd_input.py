@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from httpx import AsyncClient
 from strawberry import relay
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
+from tests.api.test_websocket_auth import PROTOCOL, server  # noqa: F401 (a fixture)
 from tests.factories import Book
 from tests.graphql import GraphQLClient, refused
 
@@ -223,3 +226,16 @@ async def test_a_mutation_answers_not_found_for_an_id_of_the_wrong_type(
     await Book(session).setup()
     payload = await admin.mutate(UPDATE, {"id": node_id})
     refused(payload, "NOT_FOUND", ["input", "id"])
+
+
+async def test_a_websocket_message_nested_too_deep_closes_the_socket_as_not_json(
+    server: str,  # noqa: F811 (the fixture imported above)
+) -> None:
+    # given a socket, and a message whose JSON nests 1,000 levels (a RecursionError, unchecked)
+    async with connect(f"ws://{server}/graphql", subprotocols=[PROTOCOL]) as websocket:
+        await websocket.send('{"type": "connection_init", "payload": ' + _nested(1000) + "}")
+        # then the server closes it as for any message that is not JSON
+        with pytest.raises(ConnectionClosed) as closed:
+            await websocket.recv()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4400
