@@ -31,7 +31,7 @@ from api.authentication import (
     with_stored_grants,
 )
 from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
-from api.limits import BodyLimit, RateBuckets, RateLimit
+from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
 from api.sockets import GuardedSocket, Sockets
@@ -115,6 +115,19 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             context=context,
             **rest,
         )
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Before the parser recurses: a WebSocket message too deep is refused as not JSON.
+        check_nesting(data)
+        return super().decode_json(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return super().parse_json(data)
+        except HTTPException as error:
+            if isinstance(error.__cause__, NestedTooDeep):
+                raise HTTPException(400, f"{error.__cause__.msg}.") from None
+            raise
 
     async def get_sub_response(self, request: Any) -> Response:
         # GraphQL over HTTP: a client that accepts application/graphql-response+json gets it,

@@ -1,8 +1,10 @@
-"""Limits on requests before GraphQL sees them: body size, and requests per principal."""
+"""Limits on requests before GraphQL sees them: body size, JSON nesting, requests per principal."""
 
 from __future__ import annotations
 
+import json
 import math
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -113,3 +115,35 @@ class RateLimit:
                 await refused(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+MAX_JSON_DEPTH = 64
+"""The deepest a request's JSON may nest arrays and objects. Python's json parser recurses
+once per level and fails past about 1,000 (a RecursionError, once a 500); no input of this
+schema nests beyond 20."""
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+class NestedTooDeep(json.JSONDecodeError):
+    """JSON nested deeper than MAX_JSON_DEPTH; a JSONDecodeError, so that a WebSocket
+    message holding it is refused as any other that is not JSON."""
+
+    def __init__(self, document: str) -> None:
+        super().__init__(f"The JSON nests deeper than {MAX_JSON_DEPTH} levels", document, 0)
+
+
+def check_nesting(data: str | bytes, limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise NestedTooDeep when `data` nests arrays and objects deeper than `limit`.
+
+    Strings are cut out and every byte but brackets dropped by the regex engine and
+    bytes.translate, in C; only the brackets that are left are counted here."""
+    raw = data.encode() if isinstance(data, str) else data
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return
+    depth = 0
+    for byte in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            raise NestedTooDeep("")

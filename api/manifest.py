@@ -21,7 +21,8 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.settings import Settings
-from authz.access import EVERYTHING, Actor
+from authz.access import ACCESS_WRITE, Access, Actor
+from authz.principal import Principal, Role
 from domain.core.transactions import atomic
 from domain.database import create_engine, session_factory
 from domain.documents import service
@@ -90,7 +91,9 @@ def operator() -> Actor:
         user = getpass.getuser()
     except (OSError, KeyError):  # no login name in some containers
         user = "unknown"
-    return Actor(subject=f"operator:{user}", scope=EVERYTHING)
+    # As an admin: which documents may run is part of who may call what (access:write).
+    admin = Principal(f"operator:{user}", frozenset({Role.ADMIN}))
+    return Access(admin).actor(ACCESS_WRITE)
 
 
 def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:

@@ -194,6 +194,9 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
             max_directives=_whole_number(
                 environ, "GROUPCOVER_MAX_DIRECTIVES", query.max_directives, 0, 1000
             ),
+            max_cost=_whole_number(
+                environ, "GROUPCOVER_MAX_COST", query.max_cost, 1, 1_000_000_000
+            ),
         ),
         "max_body_bytes": _whole_number(
             environ, "GROUPCOVER_MAX_BODY_BYTES", 1_000_000, 1000, 100_000_000

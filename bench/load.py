@@ -42,12 +42,14 @@ from domain.database import create_engine, session_factory
 from tests.conftest import StatementCounter
 
 SECRET = "load-" + "k" * 40
+# Each connection asks for the page it needs: the query's cost (schema/core/cost.py) is reckoned
+# from `first`, and the synthetic book's clients have 3 children and 1 account each.
 EFFECTIVE = "collectionSetting { value source { level } } premiumSchedule { value { code } }"
 TREE = (
     'query { groupClient(code: "C1") { code effectiveSettings { '
     + EFFECTIVE
     + " } "
-    + "groupAccounts { edges { node { code effectiveSettings { "
+    + "groupAccounts(first: 2) { edges { node { code effectiveSettings { "
     + EFFECTIVE
     + " } } } } "
     + "LEVEL } }"
@@ -55,8 +57,8 @@ TREE = (
 for _ in range(5):
     TREE = TREE.replace(
         "LEVEL",
-        "children(first: 100) { edges { node { code effectiveSettings { " + EFFECTIVE + " } "
-        "groupAccounts { edges { node { code } } } LEVEL } } }",
+        "children(first: 4) { edges { node { code effectiveSettings { " + EFFECTIVE + " } "
+        "groupAccounts(first: 2) { edges { node { code } } } LEVEL } } }",
     )
 TREE = TREE.replace("LEVEL", "")
 NESTED = "nested: 100 clients > accounts > 10 policies > members"
@@ -68,8 +70,9 @@ QUERIES = {
         "effectiveSettings { " + EFFECTIVE + " } } } } }"
     ),
     NESTED: (
-        "query { groupClients(first: 100) { edges { node { code groupAccounts { edges { node { "
-        "code policies(first: 10) { edges { node { number members { relationship "
+        "query { groupClients(first: 100) { edges { node { code "
+        "groupAccounts(first: 2) { edges { node { code policies(first: 10) { edges { node { "
+        "number members { relationship "
         "person { givenName } } } } } } } } } } } }"
     ),
     "a group manager's inbox: 50 of 500 open tasks": (

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import strawberry
-from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
@@ -14,6 +13,8 @@ from schema.audit.queries import AuditQuery
 from schema.core.context import Info, ReleaseRows
 from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
+from schema.core.logs import Schema, is_unexpected
+from schema.core.relay import node_of
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
 from schema.policies.mutations import PolicyMutation
@@ -35,10 +36,7 @@ class NodeQuery:
         description="The object with this id; null when there is none or you may not see it."
     )
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
-        try:
-            return await relay.GlobalID.from_id(id).resolve_node(info, required=False)
-        except ValueError:
-            return None
+        return await node_of(info, id)
 
 
 Query = merge_types(
@@ -69,20 +67,14 @@ Mutation = merge_types(
 )
 
 
-def _is_unexpected(error: GraphQLError) -> bool:
-    """A bug or an outage, not a client's mistake: its message may hold internals."""
-    original = error.original_error
-    return original is not None and not isinstance(original, GraphQLError)
-
-
 def build_schema(*, production: bool, limits: QueryLimits | None = None) -> strawberry.Schema:
     """The schema with its limits; in production, no introspection or suggestions, and
     unexpected errors reach clients only as 'Unexpected error.'"""
     extensions = [*limit_extensions(limits or QueryLimits(), production=production), ReleaseRows]
     if production:
-        extensions.append(lambda: MaskErrors(should_mask_error=_is_unexpected))
+        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
     return install(
-        strawberry.Schema(
+        Schema(
             query=Query, mutation=Mutation, subscription=WorkflowSubscription, extensions=extensions
         )
     )

@@ -47,3 +47,8 @@ def refused(payload: dict[str, Any], code: str, field: list[str] | None) -> dict
         "errors"
     ]
     return payload
+
+
+def answer(body: dict[str, Any]) -> dict[str, Any]:
+    """The body without `extensions` (development reports each query's cost there)."""
+    return {key: value for key, value in body.items() if key != "extensions"}

@@ -1,6 +1,7 @@
 """Limits on what one GraphQL document may ask, after the OWASP GraphQL cheat sheet.
 
-Each is a validation rule or a parser option, so a document over a limit is refused before
+Each is a validation rule, a parser option or (for what depends on the variables: the cost,
+a NUL in a value) a check when execution starts, so a document over a limit is refused before
 anything runs, with a message that says which limit and by how much.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graphql import ASTValidationRule, GraphQLError, ValidationRule
+from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.extensions import (
     AddValidationRules,
     DisableIntrospection,
@@ -22,6 +24,9 @@ from strawberry.extensions import (
     max_aliases,
     query_depth_limiter,
 )
+
+from schema.core.cost import operation_cost
+from schema.core.nul import NoNulLiterals, NoNulVariables
 
 CACHED_DOCUMENTS = 1000
 """Distinct documents whose parse and validation each process keeps (least recently used go)."""
@@ -35,6 +40,9 @@ class QueryLimits:
     max_aliases: int = 30
     max_tokens: int = 3000
     max_directives: int = 20
+    max_cost: int = 100_000
+    """The most objects an answer may hold by the document's own `first`s and list bounds
+    (schema/core/cost.py); 3,000 policies with their history and settings cost 240,000."""
 
 
 def _directive_limit(limit: int) -> type[ValidationRule]:
@@ -53,25 +61,72 @@ def _directive_limit(limit: int) -> type[ValidationRule]:
     return MaxDirectives
 
 
-_SUGGESTION = re.compile(r" Did you mean .*\?$")
+# graphql-core's suggestions name only fields, arguments, types and enum values, which hold no
+# "?"; a variable's message holds one after its own text ("...; Did you mean ...?").
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 class NoSuggestions(SchemaExtension):
-    """Leave "Did you mean ...?" out of validation errors: it would map the schema."""
+    """Leave "Did you mean ...?" out of every error, wherever it stands: it maps the schema.
 
-    def on_validate(self) -> Iterator[None]:
+    Validation errors carry them, and so do variables' values refused when the operation
+    starts (an enum value, an input field), which come after validation."""
+
+    def on_operation(self) -> Iterator[None]:
         yield
-        for error in self.execution_context.pre_execution_errors or []:
+        context = self.execution_context
+        result_errors = context.result.errors if context.result else None
+        for error in [*(context.pre_execution_errors or []), *(result_errors or [])]:
             error.message = _SUGGESTION.sub("", error.message)
 
 
 def limit_rules(limits: QueryLimits) -> list[type[ASTValidationRule]]:
-    """The validation rules of the depth, alias and directive limits (tokens: a parser option)."""
+    """The validation rules of the depth, alias and directive limits (tokens: a parser option),
+    and no NUL in a literal."""
     return [
         query_depth_limiter.create_validator(limits.max_depth, None),
         max_aliases.create_validator(limits.max_aliases),
         _directive_limit(limits.max_directives),
+        NoNulLiterals,
     ]
+
+
+class CostLimit(SchemaExtension):
+    """Refuse, before it runs, an operation whose cost (schema/core/cost.py) is over `limit`.
+
+    The cost needs the request's variables (a `first: $n`), so it is reckoned per request
+    once the document is valid, not cached with the validation; in development the answer's
+    `extensions.cost` says what it came to."""
+
+    def __init__(self, limit: int, *, report: bool) -> None:
+        self.limit = limit
+        self.report = report
+        self.cost: int | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.result is None and context.graphql_document is not None:
+            self.cost = operation_cost(
+                context.schema._schema,
+                context.graphql_document,
+                context.operation_name,
+                context.variables,
+            )
+            if self.cost > self.limit:
+                context.result = GraphQLExecutionResult(data=None, errors=[self._refusal()])
+        yield
+
+    def _refusal(self) -> GraphQLError:
+        return GraphQLError(
+            f"The query may return {self.cost} objects, more than the limit of {self.limit}: "
+            "ask for smaller pages (`first`) or fewer nested lists.",
+            extensions={"code": "QUERY_TOO_COSTLY", "cost": self.cost, "limit": self.limit},
+        )
+
+    def get_results(self) -> dict[str, Any]:
+        if not self.report or self.cost is None:
+            return {}
+        return {"cost": {"requested": self.cost, "limit": self.limit}}
 
 
 def limit_extensions(limits: QueryLimits, *, production: bool) -> list[Any]:
@@ -86,6 +141,8 @@ def limit_extensions(limits: QueryLimits, *, production: bool) -> list[Any]:
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
         lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
+        NoNulVariables,
+        lambda: CostLimit(limits.max_cost, report=not production),
     ]
     if production:
         extensions += [DisableIntrospection, NoSuggestions]

@@ -55,6 +55,22 @@ def decode_id(value: str, type_name: str) -> int | None:
         return None
 
 
+async def node_of(info: Any, value: str) -> relay.Node | None:
+    """The node a global id names, or None: for an unknown or hidden row, and for an id that
+    names no type of node at all (garbage, `Node`, a connection, an input)."""
+    try:
+        found = relay.GlobalID.from_id(value)
+    except ValueError:
+        return None
+    definition = info.schema.get_type_by_name(found.type_name)
+    origin = getattr(definition, "origin", None)
+    if getattr(definition, "is_interface", True) or not (
+        isinstance(origin, type) and issubclass(origin, RowNode)
+    ):
+        return None
+    return await found.resolve_node(info, required=False)
+
+
 def require_id(value: str, type_name: str, *, field: str) -> int:
     """Return the row id inside a global id, or refuse the input field as not found."""
     row_id = decode_id(value, type_name)

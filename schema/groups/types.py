@@ -14,6 +14,7 @@ from domain.groups import models
 from domain.policies.queries import PolicyFilter
 from domain.settings.models import SettingLevel
 from schema.core.context import Info
+from schema.core.cost import bound
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.reference.types import DataAccessGroup, LineOfBusiness, Product
@@ -34,6 +35,9 @@ _AS_OF = (
     "With asOf, the policies in force and in it on that day; without, every policy "
     "that was ever in it."
 )
+
+TREE_DEPTH = 10
+"""The levels a tree of group clients is taken to have, for the cost of a query."""
 
 
 async def _policies(
@@ -84,7 +88,10 @@ class GroupClient(RowNode):
         row = await info.context.loaders.groups.group_client_by_id.load(self.row.parent_id)
         return GroupClient.from_model(row) if row else None
 
-    @strawberry.field(description="Every group client above this one, the top of the tree first.")
+    @strawberry.field(
+        description="Every group client above this one, the top of the tree first.",
+        metadata=bound(TREE_DEPTH),
+    )
     async def ancestors(self, info: Info) -> list[GroupClient]:
         loaders = info.context.loaders.groups
         ids = await loaders.ancestor_ids_by_group_client.load(self.id)
@@ -202,12 +209,12 @@ class GroupAccount(RowNode):
     async def data_access_group(self, info: Info) -> DataAccessGroup:
         return await DataAccessGroup.load(info, self.row.data_access_group_id)
 
-    @strawberry.field(description="The insurable classes of this account.")
+    @strawberry.field(description="The insurable classes of this account.", metadata=bound(10))
     async def insurable_classes(self, info: Info) -> list[InsurableClass]:
         rows = await info.context.loaders.groups.insurable_classes_by_group_account.load(self.id)
         return [InsurableClass.from_model(row) for row in rows]
 
-    @strawberry.field(description="The products this account offers.")
+    @strawberry.field(description="The products this account offers.", metadata=bound(10))
     async def products(self, info: Info) -> list[GroupAccountProduct]:
         loader = info.context.loaders.groups.group_account_products_by_group_account
         return [GroupAccountProduct.from_model(row) for row in await loader.load(self.id)]
@@ -263,7 +270,8 @@ class GroupAccountProduct(RowNode):
 
     @strawberry.field(
         description="The insurable classes allowed to take the product; empty when every "
-        "class of the account may (see openToAllClasses)."
+        "class of the account may (see openToAllClasses).",
+        metadata=bound(10),
     )
     async def insurable_classes(self, info: Info) -> list[InsurableClass]:
         loader = info.context.loaders.groups.insurable_classes_by_group_account_product

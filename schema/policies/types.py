@@ -19,6 +19,7 @@ from domain.policies import models
 from domain.policies.ages import age_limit_end
 from domain.settings.models import SettingLevel
 from schema.core.context import Info
+from schema.core.cost import bound
 from schema.core.direct import direct
 from schema.core.permissions import guarded, refuse, requires
 from schema.core.relay import CountedConnection, RowNode
@@ -39,6 +40,9 @@ PolicyStatus = models.PolicyStatus
 _AS_OF = "The day to answer for; today (UTC) when left out."
 _START = "The first day, included."
 _END = "The last day, included; null while open-ended."
+
+FAMILY = 10
+"""The members a policy is taken to insure at once, for the cost of a query (not enforced)."""
 
 
 def _personal(column: str, description: str) -> Any:
@@ -257,15 +261,17 @@ class EnrollmentProduct(RowNode):
 
 @strawberry.type(description="Every dated row of a policy, each list in order of start.")
 class PolicyHistory:
-    members: list[PolicyMember] = strawberry.field(description="Each member's periods.")
+    members: list[PolicyMember] = strawberry.field(
+        description="Each member's periods.", metadata=bound(2 * FAMILY)
+    )
     group_accounts: list[PolicyGroupAccountPeriod] = strawberry.field(
-        description="The group accounts the policy belonged to, and when."
+        description="The group accounts the policy belonged to, and when.", metadata=bound(10)
     )
     insurable_classes: list[PolicyInsurableClassPeriod] = strawberry.field(
-        description="The insurable classes the policy belonged to, and when."
+        description="The insurable classes the policy belonged to, and when.", metadata=bound(10)
     )
     enrollment_products: list[EnrollmentProduct] = strawberry.field(
-        description="The products the policy had, and when."
+        description="The products the policy had, and when.", metadata=bound(2 * FAMILY)
     )
 
 
@@ -333,6 +339,7 @@ class Policy(RowNode):
     @strawberry.field(
         description="The members insured on the day, the subscriber first.",
         graphql_type=list[PolicyMember],
+        metadata=bound(FAMILY),
     )
     def members(
         self, info: Info, as_of: date | None = None
@@ -365,7 +372,7 @@ class Policy(RowNode):
         row = await info.context.loaders.groups.insurable_class_by_id.load(link.insurable_class_id)
         return InsurableClass.from_model(row) if row else None
 
-    @strawberry.field(description="The products the policy has on the day.")
+    @strawberry.field(description="The products the policy has on the day.", metadata=bound(FAMILY))
     async def enrollment_products(
         self, info: Info, as_of: date | None = None
     ) -> list[EnrollmentProduct]:

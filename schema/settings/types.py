@@ -13,6 +13,7 @@ from domain.settings import models
 from domain.settings.effective import Chosen, ChosenAdjustment, Effective
 from domain.settings.sources import Owner
 from schema.core.context import Info
+from schema.core.cost import bound
 from schema.core.permissions import guarded
 from schema.core.relay import global_id
 from schema.reference.types import CoverageTier
@@ -65,7 +66,7 @@ class PremiumSchedule(Coded):
     def from_model(cls, row: Any) -> Self:
         return cls(code=row.code, name=row.name, currency=row.currency, id_=row.id)
 
-    @strawberry.field(description="The rates, by tier and age band.")
+    @strawberry.field(description="The rates, by tier and age band.", metadata=bound(50))
     async def rates(self, info: Info) -> list[PremiumRate]:
         rows = await info.context.loaders.settings.premium_rates_by_schedule.load(self.id_)
         return [
@@ -224,7 +225,8 @@ class EffectiveSettings:
 
     @strawberry.field(
         description="Every adjustment that applies: the enrolment product's own, and those "
-        "of the first group level that has any."
+        "of the first group level that has any.",
+        metadata=bound(10),
     )
     async def adjustments(self, info: Info) -> list[EffectiveAdjustment]:
         loader = info.context.loaders.settings.adjustment_rule_by_id
@@ -272,7 +274,9 @@ class EffectiveSettings:
     async def assigned_provider_group(self, info: Info) -> EffectiveCoded:
         return await self._coded(info, K.ASSIGNED_PROVIDER_GROUP, "provider_group_by_id")
 
-    @strawberry.field(description="The product's parameters that are set, by name.")
+    @strawberry.field(
+        description="The product's parameters that are set, by name.", metadata=bound(10)
+    )
     def parameter_values(self) -> list[EffectiveParameterValue]:
         return [
             EffectiveParameterValue(

@@ -14,6 +14,7 @@ from domain.core.columns import utcnow
 from domain.workflow import engine, models
 from domain.workflow.kinds import camel
 from schema.core.context import Info
+from schema.core.cost import bound
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.groups.types import GroupAccount
@@ -193,12 +194,12 @@ class WorkflowRequest(RowNode):
     def medical_details(self) -> JSON | None:
         return _camel_keys(self.row.details.get("medical"))  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Its steps for people, oldest first.")
+    @strawberry.field(description="Its steps for people, oldest first.", metadata=bound(10))
     async def tasks(self, info: Info) -> list[WorkflowTask]:
         rows = await info.context.loaders.workflow.tasks_by_request.load(self.id)
         return [WorkflowTask.from_model(row) for row in rows]
 
-    @strawberry.field(description="Who did what when, oldest first.")
+    @strawberry.field(description="Who did what when, oldest first.", metadata=bound(20))
     async def timeline(self, info: Info) -> list[WorkflowEvent]:
         rows = await info.context.loaders.workflow.events_by_request.load(self.id)
         return [WorkflowEvent.from_model(row) for row in rows]

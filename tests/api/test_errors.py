@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -64,3 +65,49 @@ async def test_a_clients_own_mistake_keeps_its_message_in_production(
     # then
     (error,) = body["errors"]
     assert error["message"] == "`first` must be between 0 and 100, got 500."
+
+
+EMPLOYEE = Principal(subject="employee-1", roles=frozenset({Role.EMPLOYEE}))
+REFUSED = 'query Groups { a: groupClient(code: "A") { code } b: groupClient(code: "B") { code } }'
+
+
+def _graphql_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "strawberry.execution"]
+
+
+async def test_expected_errors_are_logged_one_line_each_without_a_traceback(
+    client: tuple[str, AsyncClient], caplog: pytest.LogCaptureFixture
+) -> None:
+    # given an employee, who may not read group clients
+    _env, http = client
+    headers = {"Authorization": f"Bearer {token_for(EMPLOYEE)}"}
+    caplog.set_level(logging.INFO, logger="strawberry.execution")
+    # when they ask for them twice, and then send a document that does not validate
+    await http.post("/graphql", json={"query": REFUSED}, headers=headers)
+    await http.post("/graphql", json={"query": "query Typo { groupClientz { code } }"})
+    # then one line per error, naming the operation, the code and the path
+    records = _graphql_records(caplog)
+    assert [r.getMessage() for r in records] == [
+        "GraphQL error: operation=Groups code=FORBIDDEN path=a",
+        "GraphQL error: operation=Groups code=FORBIDDEN path=b",
+        "GraphQL error: operation=Typo code=INVALID_REQUEST path=-",
+    ]
+    assert all(r.exc_info is None and r.levelno == logging.INFO for r in records)
+
+
+async def test_an_unexpected_error_is_logged_with_its_traceback(
+    client: tuple[str, AsyncClient],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # given a query whose database work fails unexpectedly
+    _env, http = client
+    monkeypatch.setattr(queries, "list_group_clients", _boom)
+    caplog.set_level(logging.INFO, logger="strawberry.execution")
+    # when
+    await http.post("/graphql", json={"query": QUERY})
+    # then the error is logged with the traceback that leads to it
+    (record,) = _graphql_records(caplog)
+    assert record.levelno == logging.ERROR
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
+    assert "_boom" in caplog.text

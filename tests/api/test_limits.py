@@ -19,6 +19,7 @@ from domain.database import create_engine
 from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
 from tests.conftest import SETTINGS, token_for
+from tests.graphql import answer
 
 Client = Callable[..., AsyncClient]
 ADMIN = Principal(subject="admin-1", roles=frozenset({Role.ADMIN}))
@@ -61,7 +62,7 @@ def _nested(depth: int) -> str:
 
 async def test_a_document_deeper_than_the_limit_is_refused(client: Client) -> None:
     http = client(query_limits=QueryLimits(max_depth=5))
-    assert (await http.post("/graphql", json={"query": _nested(3)})).json() == {
+    assert answer((await http.post("/graphql", json={"query": _nested(3)})).json()) == {
         "data": {"groupClient": None}
     }
     assert any("exceeds maximum operation depth of 5" in m for m in await _errors(http, _nested(6)))
@@ -216,3 +217,66 @@ async def test_a_cached_document_is_still_held_to_each_servers_limits(client: Cl
         # then each time they are refused
         assert any("exceeds maximum operation depth of 5" in m for m in await _errors(strict, deep))
         assert any("token" in m.lower() for m in await _errors(strict, long))
+
+
+@pytest.mark.parametrize(
+    ("query", "variables", "message"),
+    [
+        (
+            "{ groupClients { edges { node { cod } } } }",
+            None,
+            "Cannot query field 'cod' on type 'GroupClient'.",
+        ),
+        (
+            "{ groupClients(firs: 1) { totalCount } }",
+            None,
+            "Unknown argument 'firs' on field 'Query.groupClients'.",
+        ),
+        (
+            "{ groupClients { ...F } } fragment F on GroupClientConection { totalCount }",
+            None,
+            "Unknown type 'GroupClientConection'.",
+        ),
+        (
+            "{ groupClients(filter: {status: APROVED}) { totalCount } }",
+            None,
+            "Value 'APROVED' does not exist in 'GroupStatus' enum.",
+        ),
+        (
+            "query($f: GroupClientFilter) { groupClients(filter: $f) { totalCount } }",
+            {"f": {"status": "APPROVEDX"}},
+            "Variable '$f' has invalid value at .status: Value 'APPROVEDX' does not exist in "
+            "'GroupStatus' enum.",
+        ),
+        (
+            "{ groupClients { edges } }",
+            None,
+            "Field 'edges' of type '[GroupClientEdge!]!' must have a selection of subfields.",
+        ),
+        (
+            "query($f: GroupClientFilter) { groupClients(filter: $f) { totalCount } }",
+            {"f": {"searc": "x"}},
+            "Variable '$f' has invalid value: Expected value of type 'GroupClientFilter' not to "
+            "include unknown field 'searc'. Found: {'searc': 'x'}.",
+        ),
+    ],
+    ids=[
+        "field",
+        "argument",
+        "type",
+        "enum literal",
+        "enum in a variable",
+        "subfields",
+        "input field, mid-message",
+    ],
+)
+async def test_production_strips_every_suggestion_wherever_it_stands(
+    client: Client, query: str, variables: dict[str, Any] | None, message: str
+) -> None:
+    # given the same mistake sent to both modes
+    payload = {"query": query, "variables": variables or {}}
+    development = (await client().post("/graphql", json=payload)).json()
+    production = (await client(env="production").post("/graphql", json=payload)).json()
+    # then development suggests, and production says only what is wrong
+    assert any("Did you mean" in e["message"] for e in development["errors"])
+    assert [e["message"] for e in production["errors"]] == [message]

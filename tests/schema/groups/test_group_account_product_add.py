@@ -176,12 +176,6 @@ REFUSALS = [
         id="unknown-class-after-a-repeat",
     ),
     pytest.param(
-        {"insurableClassCodes": ["C0", "C\x001"]},
-        "NOT_FOUND",
-        ["input", "insurableClassCodes", "1"],
-        id="malformed-class-code",
-    ),
-    pytest.param(
         {"insurableClassCodes": ["OTHER-CLASS"]},
         "NOT_FOUND",
         ["input", "insurableClassCodes", "0"],

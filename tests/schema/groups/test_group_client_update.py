@@ -253,13 +253,11 @@ async def test_refuses_the_id_of_another_type(
         pytest.param({"name": ""}, [("REQUIRED", "name")], id="empty-name"),
         pytest.param({"name": "\t \n"}, [("REQUIRED", "name")], id="blank-name"),
         pytest.param({"name": "N" * 201}, [("TOO_LONG", "name")], id="name-201"),
-        pytest.param({"name": "Acme\x00"}, [("INVALID_FORMAT", "name")], id="name-nul"),
         pytest.param({"code": ""}, [("REQUIRED", "code")], id="empty-code"),
         pytest.param({"code": "C" * 31}, [("TOO_LONG", "code")], id="code-31"),
         pytest.param({"code": "C" * 10_000}, [("TOO_LONG", "code")], id="code-10000"),
         pytest.param({"code": "AC ME"}, [("INVALID_FORMAT", "code")], id="code-space"),
         pytest.param({"code": "ÄCME"}, [("INVALID_FORMAT", "code")], id="code-unicode"),
-        pytest.param({"code": "A\x00B"}, [("INVALID_FORMAT", "code")], id="code-nul"),
         pytest.param({"lineOfBusiness": "NOPE"}, [("NOT_FOUND", "lineOfBusiness")], id="lob"),
         pytest.param({"dataAccessGroup": "NOPE"}, [("NOT_FOUND", "dataAccessGroup")], id="dag"),
         pytest.param(

@@ -10,7 +10,7 @@ from tests.factories import Book, tree, viewers
 from tests.graphql import GraphQLClient
 
 ACCOUNTS = """
-groupAccounts(first: 100) {
+groupAccounts(first: 2) {
   totalCount
   edges { node { code lineOfBusiness { code } dataAccessGroup { code }
     insurableClasses { code }
@@ -20,7 +20,7 @@ groupAccounts(first: 100) {
 
 
 def _level(inner: str) -> str:
-    return f"""children(first: 100) {{ totalCount edges {{ node {{
+    return f"""children(first: 4) {{ totalCount edges {{ node {{
       code name status lineOfBusiness {{ code }} dataAccessGroup {{ code }} {ACCOUNTS} {inner} }} }} }}"""
 
 

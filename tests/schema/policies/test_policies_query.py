@@ -259,8 +259,6 @@ async def test_filters_by_status_and_by_the_day_in_force(admin: GraphQLClient, a
         ("%", []),  # a wildcard is a plain character
         ("_", []),
         ("nobody", []),
-        ("a\u0000", []),
-        ("\u0000", []),
     ],
 )
 async def test_searches_the_number_and_the_subscribers_names(

@@ -65,7 +65,7 @@ async def test_a_page_of_policies_costs_a_fixed_number_of_statements(
 
 NESTED = """
 query {
-  groupClients(first: 100) { edges { node { code groupAccounts { edges { node {
+  groupClients(first: 100) { edges { node { code groupAccounts(first: 2) { edges { node {
     code policies(first: 10) { totalCount edges { node { number } } }
   } } } } } }
 }

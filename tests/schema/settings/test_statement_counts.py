@@ -30,7 +30,7 @@ query Policies($asOf: Date!) {{
 
 
 def _level(inner: str) -> str:
-    return f"""children(first: 100) {{ edges {{ node {{
+    return f"""children(first: 4) {{ edges {{ node {{
       code effectiveSettings {{ {EFFECTIVE} }} {inner} }} }} }}"""
 
 
