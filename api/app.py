@@ -27,17 +27,17 @@ from api.authentication import (
     BearerTokenBackend,
     PrincipalUser,
     SignInOnConnect,
-    unauthorized,
     with_stored_grants,
 )
 from api.limits import BodyLimit, RateLimit
+from api.outages import DatabaseUnreachable, Unavailable
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
 from authz.principal import ANONYMOUS
 from domain.database import create_engine, request_sessions
 from domain.workflow.steps import Runner
 from schema.core.context import Context
-from schema.root import build_schema
+from schema.root import UNREACHABLE, build_schema
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +89,8 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         return sub_response
 
     async def process_result(self, request: Any, result: Any) -> Any:
+        if any(_code(error) == UNREACHABLE for error in getattr(result, "errors", None) or ()):
+            raise DatabaseUnreachable  # the whole request gets 503 (api.outages)
         data = await super().process_result(request, result)
         sub_response = getattr(request.state, "sub_response", None)
         if sub_response is not None and _never_ran(result):
@@ -121,6 +123,10 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _code(error: Any) -> Any:
+    return (getattr(error, "extensions", None) or {}).get("code")
 
 
 def _never_ran(result: Any) -> bool:
@@ -214,13 +220,15 @@ def create_app(
     runner, lifespan = _background(settings, sessions, runner)
     backend = BearerTokenBackend(settings, sessions)
     graphql = GroupcoverGraphQL(sessions, settings, runner, backend)
-    protected = BodyLimit(
-        Authentication(
-            RateLimit(SessionMiddleware(graphql, sessions), settings.rate_per_minute),
-            backend=backend,
-            on_error=unauthorized,
-        ),
-        settings.max_body_bytes,
+    protected = Unavailable(
+        BodyLimit(
+            Authentication(
+                RateLimit(SessionMiddleware(graphql, sessions), settings.rate_per_minute),
+                backend=backend,
+                failures_per_minute=settings.auth_failures_per_minute,
+            ),
+            settings.max_body_bytes,
+        )
     )
     app = Starlette(
         debug=False,

@@ -1,4 +1,5 @@
-"""Limits on requests before GraphQL sees them: body size, and requests per principal."""
+"""Limits on requests before GraphQL sees them: body size, requests per principal, and failed
+sign-ins per client address (api.authentication)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.refusals import refusal
@@ -57,42 +59,62 @@ class _Bucket:
     at: float
 
 
-class RateLimit:
-    """At most `per_minute` requests a minute per principal in this process; more get 429.
+class Buckets:
+    """A token bucket per key, `per_minute` a minute refilled continuously; the least recently
+    seen keys are forgotten beyond `remember`, so the table cannot grow without bound."""
 
-    A token bucket per subject, refilled continuously; the least recently seen subjects are
-    forgotten beyond `remember`, so the table cannot grow without bound.
-    """
+    def __init__(self, per_minute: int, remember: int = 100_000) -> None:
+        self.per_minute = per_minute
+        self.remember = remember
+        self.buckets: OrderedDict[str, _Bucket] = OrderedDict()
+
+    def take(self, key: str, now: float) -> float:
+        """Take a token for `key`; 0 when there was one, else seconds until there is."""
+        bucket = self._refilled(key, now)
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return self._wait(bucket)
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until `key` has a token (0: it has one), taking none."""
+        return self._wait(self._refilled(key, now)) if key in self.buckets else 0.0
+
+    def _wait(self, bucket: _Bucket) -> float:
+        return max(0.0, (1 - bucket.tokens) * 60 / self.per_minute)
+
+    def _refilled(self, key: str, now: float) -> _Bucket:
+        bucket = self.buckets.pop(key, None) or _Bucket(float(self.per_minute), now)
+        bucket.tokens = min(
+            self.per_minute, bucket.tokens + (now - bucket.at) * self.per_minute / 60
+        )
+        bucket.at = now
+        self.buckets[key] = bucket
+        while len(self.buckets) > self.remember:
+            self.buckets.popitem(last=False)
+        return bucket
+
+
+class RateLimit:
+    """At most `per_minute` requests a minute per principal in this process; more get 429."""
 
     def __init__(self, app: ASGIApp, per_minute: int, remember: int = 100_000) -> None:
         self.app = app
         self.per_minute = per_minute
-        self.remember = remember
-        self.buckets: OrderedDict[str, _Bucket] = OrderedDict()
+        self.buckets = Buckets(per_minute, remember)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         user = scope.get("user")
         subject = getattr(getattr(user, "principal", None), "subject", None)
         if scope["type"] == "http" and self.per_minute and subject is not None:
-            wait = self._take(subject, time.monotonic())
+            wait = self.buckets.take(subject, time.monotonic())
             if wait:
-                headers = {"Retry-After": str(math.ceil(wait))}
                 message = f"More than {self.per_minute} requests a minute; retry later."
-                await refusal(429, message, "RATE_LIMITED", headers)(scope, receive, send)
+                await too_many(message, wait)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
-    def _take(self, subject: str, now: float) -> float:
-        """Take a token for `subject`; 0 when there was one, else seconds until there is."""
-        bucket = self.buckets.pop(subject, None) or _Bucket(float(self.per_minute), now)
-        bucket.tokens = min(
-            self.per_minute, bucket.tokens + (now - bucket.at) * self.per_minute / 60
-        )
-        bucket.at = now
-        self.buckets[subject] = bucket
-        while len(self.buckets) > self.remember:
-            self.buckets.popitem(last=False)
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
-            return 0.0
-        return (1 - bucket.tokens) * 60 / self.per_minute
+
+def too_many(message: str, wait: float) -> JSONResponse:
+    """429 saying when to come back."""
+    return refusal(429, message, "RATE_LIMITED", {"Retry-After": str(math.ceil(wait))})

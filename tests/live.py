@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.database import create_engine, session_factory
@@ -91,3 +93,42 @@ async def groupcover(live: Live, *args: str, **env: str) -> subprocess.Completed
         capture_output=True,
         timeout=120,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@asynccontextmanager
+async def served(env: dict[str, str], *options: str) -> AsyncIterator[str]:
+    """`groupcover serve` in this environment on a free port, for the block; its address."""
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        GROUPCOVER,
+        "serve",
+        "--port",
+        str(port),
+        *options,
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base = f"127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient() as http:
+            # Generous: with the machine busy, importing the app alone has taken 10 s.
+            for _ in range(600):
+                try:
+                    if (await http.get(f"http://{base}/healthz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            else:
+                raise AssertionError("the server did not start")
+        yield base
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), 10)

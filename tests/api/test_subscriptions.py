@@ -5,7 +5,6 @@ The follower signs in as a browser must, by the token in connection_init (connec
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -20,13 +19,12 @@ from authz.principal import Principal, Role
 from schema.core.relay import global_id
 from tests.live import (
     BACKENDS,
-    GROUPCOVER,
-    ROOT,
     SECRET,
     Live,
     environment,
     groupcover,
     live_database,
+    served,
 )
 
 FOLLOW = (
@@ -53,12 +51,6 @@ def _token(principal: Principal) -> str:
     return tokens.issue(principal, secret=SECRET)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(params=BACKENDS)
 async def live(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Live]:
     async with live_database(request.param, tmp_path) as database:
@@ -68,33 +60,8 @@ async def live(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
 @pytest.fixture
 async def server(live: Live) -> AsyncIterator[str]:
     """`groupcover serve` on the live database, as in production but for the mode."""
-    port = _free_port()
-    process = await asyncio.create_subprocess_exec(
-        GROUPCOVER,
-        "serve",
-        "--port",
-        str(port),
-        env=environment(live),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-    base = f"127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as http:
-            # Generous: with the machine busy, importing the app alone has taken 10 s.
-            for _ in range(600):
-                try:
-                    if (await http.get(f"http://{base}/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("the server did not start")
+    async with served(environment(live)) as base:
         yield base
-    finally:
-        process.terminate()
-        await asyncio.wait_for(process.wait(), 10)
 
 
 async def _post(base: str, token: str, query: str, variables: dict[str, Any]) -> dict[str, Any]:
