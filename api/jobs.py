@@ -177,6 +177,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
 
 
 QUEUES = ("workflow",)
+POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
 """A worker writes a heartbeat every 10 s (procrastinate's default); one silent for a minute
 is gone, and the jobs it held are retried."""
@@ -209,7 +210,12 @@ async def queue_on(database_url: str) -> AsyncIterator[procrastinate.App]:
     """The job queue, open on this PostgreSQL database for the block."""
     # procrastinate's pool checks a connection before lending it (psycopg_pool's
     # check_connection), so one that PostgreSQL closed is replaced, not handed to a defer.
-    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+    # While the database is down a request that defers a job waits for a connection at most
+    # POOL_WAIT_SECONDS (psycopg_pool's default, 30 s, outlasted clients' timeouts), then
+    # gets 503 (psycopg_pool.PoolTimeout; api.outages).
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo(database_url), timeout=POOL_WAIT_SECONDS
+    )
     with jobs.replace_connector(connector) as app:
         async with app.open_async():
             yield app
