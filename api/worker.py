@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import time
 from typing import Any
 
 from api import jobs
@@ -27,6 +28,8 @@ logger = logging.getLogger("groupcover.worker")
 
 FIRST_WAIT_SECONDS = 0.5
 LONGEST_WAIT_SECONDS = 30.0
+STEADY_SECONDS = 60.0
+"""A run at least this long counts as recovered: the next wait starts short again."""
 
 
 async def run(settings: Settings, *, concurrency: int, once: bool, on_start: Any) -> None:
@@ -44,9 +47,12 @@ async def run(settings: Settings, *, concurrency: int, once: bool, on_start: Any
         while not stopping.is_set():
             work = _work(settings, sessions, concurrency, once, on_start)
             working[:] = [asyncio.create_task(work)]
+            began = time.monotonic()
             reason = await _attempt(working[0], stopping, once)
             if reason is None:
                 return
+            if time.monotonic() - began > STEADY_SECONDS:
+                failures = 0  # it had worked for a while: this is a new outage
             wait = min(LONGEST_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2**failures)
             failures += 1
             logger.warning(
