@@ -39,7 +39,7 @@ from authz.principal import Principal, Role
 from bench.harness import SECRET
 from domain.database import create_engine, session_factory
 from migrations.runner import upgrade
-from schema.core.relay import global_id
+from schema.core.relay import decode_id, global_id
 from tests.factories import Book, families, place
 
 NAME = "groupcover_chaos"
@@ -228,7 +228,7 @@ def _recoveries(cuts: list[tuple[float, str]], successes: list[float]) -> list[f
 async def _unfinished(url: str, made: set[str], codes: set[str], wait: float) -> dict[str, int]:
     """After the worker catches up (up to `wait` s): what is missing or left unfinished."""
     engine = create_engine(url)
-    ids = [int(_raw_id(request)) for request in made]
+    ids = [decode_id(request, "WorkflowRequest") for request in made]
     deadline = time.monotonic() + wait
     async with engine.connect() as conn:
         while True:
@@ -259,12 +259,6 @@ async def _unfinished(url: str, made: set[str], codes: set[str], wait: float) ->
         "unfinished": int(open_requests or 0),
         "jobs doing": int(doing or 0),
     }
-
-
-def _raw_id(global_id_text: str) -> str:
-    import base64
-
-    return base64.b64decode(global_id_text).decode().rsplit(":", 1)[-1]
 
 
 async def _run(args: argparse.Namespace, url: str, ids: dict[str, str], folder: Path) -> None:
