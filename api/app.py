@@ -27,11 +27,11 @@ from api.authentication import (
     Authentication,
     BearerTokenBackend,
     PrincipalUser,
-    unauthorized,
     with_stored_grants,
 )
 from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
 from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
+from api.outages import DatabaseUnreachable, Unavailable
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
 from api.sockets import GuardedSocket, Sockets
@@ -40,7 +40,7 @@ from domain.database import create_engine, request_sessions
 from domain.workflow import scripts
 from domain.workflow.steps import Runner
 from schema.core.context import Context
-from schema.root import build_schema
+from schema.root import UNREACHABLE, build_schema
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +142,8 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         return sub_response
 
     async def process_result(self, request: Any, result: Any) -> Any:
+        if any(_code(error) == UNREACHABLE for error in getattr(result, "errors", None) or ()):
+            raise DatabaseUnreachable  # the whole request gets 503 (api.outages)
         data = await super().process_result(request, result)
         sub_response = getattr(request.state, "sub_response", None)
         if sub_response is not None and _never_ran(result):
@@ -174,6 +176,10 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+def _code(error: Any) -> Any:
+    return (getattr(error, "extensions", None) or {}).get("code")
 
 
 def _never_ran(result: Any) -> bool:
@@ -271,13 +277,15 @@ def create_app(
     buckets = RateBuckets(settings.rate_per_minute)
     sockets = Sockets(settings.socket_limits, buckets, sessions)
     graphql = GroupcoverGraphQL(sessions, settings, runner, backend, sockets)
-    protected = BodyLimit(
-        Authentication(
-            RateLimit(SessionMiddleware(graphql, sessions), buckets),
-            backend=backend,
-            on_error=unauthorized,
-        ),
-        settings.max_body_bytes,
+    protected = Unavailable(
+        BodyLimit(
+            Authentication(
+                RateLimit(SessionMiddleware(graphql, sessions), buckets),
+                backend=backend,
+                failures_per_minute=settings.auth_failures_per_minute,
+            ),
+            settings.max_body_bytes,
+        )
     )
     app = Starlette(
         debug=False,

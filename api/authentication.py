@@ -4,6 +4,7 @@ a WebSocket; graphql-ws sends its `connectionParams` there). The same checks eit
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -19,7 +20,7 @@ from starlette.authentication import (
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.requests import HTTPConnection
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
@@ -27,6 +28,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 
 from api import oidc, tokens
+from api.limits import Buckets, too_many
 from api.refusals import refusal
 from api.settings import Settings
 from authz.principal import Principal, Role
@@ -84,6 +86,7 @@ class BearerTokenBackend(AuthenticationBackend):
         self.settings = settings
         self.sessions = sessions
         self.identity_provider = oidc.IdentityProvider(settings.oidc) if settings.oidc else None
+        self.unknown_keys = keys.UnknownKeys(settings.unknown_key_seconds)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -102,11 +105,11 @@ class BearerTokenBackend(AuthenticationBackend):
         return await self._principal(token.strip())
 
     async def _principal(self, credential: str) -> PrincipalUser:
-        """A partner's API key is looked up on every request, so revoking it counts at once."""
+        """A partner's API key is looked up on every request, so revoking it counts at once;
+        one found unknown is refused without a lookup for a few seconds (keys.UnknownKeys)."""
         try:
             if keys.is_api_key(credential):
-                async with self.sessions() as session:
-                    principal = await keys.authenticate(session, credential, now=utcnow())
+                principal = await self._key_principal(credential)
                 return PrincipalUser(principal, api_key=keys.prefix_of(credential))
             provider = self.identity_provider
             if provider is not None and provider.issued(credential):
@@ -118,6 +121,16 @@ class BearerTokenBackend(AuthenticationBackend):
             raise AuthenticationError(str(error)) from error
         except oidc.KeysUnavailable as error:
             raise SignInUnavailable(str(error)) from error
+
+    async def _key_principal(self, credential: str) -> Principal:
+        if self.unknown_keys.holds(credential, time.monotonic()):
+            raise keys.KeyUnknown(keys.UNKNOWN)
+        try:
+            async with self.sessions() as session:
+                return await keys.authenticate(session, credential, now=utcnow())
+        except keys.KeyUnknown:
+            self.unknown_keys.add(credential, time.monotonic())
+            raise
 
     def _is_graphiql_page(self, conn: HTTPConnection) -> bool:
         return (
@@ -139,9 +152,31 @@ def unauthorized(_conn: HTTPConnection, error: AuthenticationError) -> Response:
 
 class Authentication(AuthenticationMiddleware):
     """Starlette's, but a WebSocket handshake whose header is refused gets the same 401 as HTTP
-    (where the server can answer a handshake; else it is closed, which clients see as 403)."""
+    (where the server can answer a handshake; else it is closed, which clients see as 403).
+
+    A client address that failed to sign in `failures_per_minute` times is refused with 429
+    until a failure's worth of time has passed (a token bucket per address): guessing tokens
+    or keys is slow, and a flood of fake keys costs little."""
+
+    def __init__(self, app: ASGIApp, backend: AuthenticationBackend, failures_per_minute: int):
+        super().__init__(app, backend=backend, on_error=self._refused)
+        self.failures = Buckets(failures_per_minute) if failures_per_minute else None
+
+    def _refused(self, conn: HTTPConnection, error: AuthenticationError) -> Response:
+        # A provider out of reach (503) is no failed sign-in.
+        if self.failures is not None and not isinstance(error, SignInUnavailable):
+            self.failures.take(_address(conn.scope), time.monotonic())
+        return unauthorized(conn, error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wait = self.failures.wait(_address(scope), time.monotonic()) if self.failures else 0
+        if wait and scope["type"] == "http":
+            message = "Too many failed sign-ins from this address; retry later."
+            await too_many(message, wait)(scope, receive, send)
+            return
+        if wait and scope["type"] == "websocket":
+            await WebSocket(scope, receive, send).close()
+            return
         if scope["type"] != "websocket":
             await super().__call__(scope, receive, send)
             return
@@ -151,12 +186,17 @@ class Authentication(AuthenticationMiddleware):
         except AuthenticationError as error:
             websocket = WebSocket(scope, receive, send)
             if "websocket.http.response" in scope.get("extensions", {}):
-                await websocket.send_denial_response(unauthorized(conn, error))
+                await websocket.send_denial_response(self._refused(conn, error))
             else:
                 await websocket.close()
             return
         scope["auth"], scope["user"] = result or (AuthCredentials(), UnauthenticatedUser())
         await self.app(scope, receive, send)
+
+
+def _address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
 async def with_stored_grants(session: AsyncSession, principal: Principal) -> Principal:

@@ -20,6 +20,8 @@ logger = logging.getLogger("groupcover.worker")
 def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from api.connections import uvicorn_options
+
     settings = load_settings()
     if settings.production is False:
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql (send a token as a header)")
@@ -30,6 +32,7 @@ def _serve(args: argparse.Namespace) -> None:
         workers=args.workers,
         log_level="info",
         proxy_headers=True,
+        **uvicorn_options(settings),
     )
 
 
@@ -81,9 +84,7 @@ def _token(args: argparse.Namespace) -> None:
 
 
 def _worker(args: argparse.Namespace) -> None:
-    from api import jobs
-    from domain.database import create_engine, session_factory
-    from domain.workflow import scripts
+    from api import worker
 
     settings = load_settings()
     if not settings.database_url.startswith("postgresql"):
@@ -94,45 +95,26 @@ def _worker(args: argparse.Namespace) -> None:
     # procrastinate logs each job it takes; with this, an operator sees the worker at work.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    async def run() -> None:
-        engine = create_engine(
-            settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
-        )
-        sessions = session_factory(engine)
-        jobs.configure_worker(sessions, settings.policy_limits)
-        scripts.configure(settings.script_limits)
-        try:
-            async with jobs.queue_on(settings.database_url) as queue:
-                _log_start(queue, settings.database_url, args)
-                # First pick up what a worker that died left half done, then take jobs.
-                _escalated, due = await jobs.sweep(sessions)
-                for request_id in due:
-                    await jobs.defer_advance(queue, request_id)
-                await queue.run_worker_async(
-                    queues=list(WORKER_QUEUES),
-                    concurrency=args.concurrency,
-                    wait=not args.once,
-                    install_signal_handlers=not args.once,
-                )
-        finally:
-            await engine.dispose()
+    def on_start(queue: Any) -> None:
+        _log_start(queue, settings.database_url, args)
 
-    asyncio.run(run())
+    asyncio.run(
+        worker.run(settings, concurrency=args.concurrency, once=args.once, on_start=on_start)
+    )
     logger.info("groupcover worker stopped")
-
-
-WORKER_QUEUES = ("workflow",)
 
 
 def _log_start(queue: Any, database_url: str, args: argparse.Namespace) -> None:
     """Say what this worker listens to: its queues and tasks, the database (no password)."""
     from sqlalchemy.engine import make_url
 
-    tasks = sorted(name for name, task in queue.tasks.items() if task.queue in WORKER_QUEUES)
+    from api import jobs
+
+    tasks = sorted(name for name, task in queue.tasks.items() if task.queue in jobs.QUEUES)
     logger.info(
         "groupcover worker started (pid %d): queues %s (tasks %s) on %s, %d jobs at once%s",
         os.getpid(),
-        ", ".join(WORKER_QUEUES),
+        ", ".join(jobs.QUEUES),
         ", ".join(tasks),
         make_url(database_url).render_as_string(hide_password=True),
         args.concurrency,

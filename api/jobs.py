@@ -159,9 +159,11 @@ async def advance(request_id: int) -> None:
     name="workflow.sweep", queue="workflow", queueing_lock="workflow-sweep", pass_context=True
 )
 async def sweep_job(context: procrastinate.JobContext, timestamp: int) -> None:
-    """Escalate overdue tasks and pick up requests whose step a dead worker lost."""
+    """Escalate overdue tasks, retry jobs of workers gone silent, and pick up requests whose
+    step a dead worker lost."""
     _escalated, due = await sweep(_worker_state["sessions"])
     assert context.app is not None
+    await retry_stalled(context.app)
     for request_id in due:
         await defer_advance(context.app, request_id)
 
@@ -174,10 +176,46 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
+QUEUES = ("workflow",)
+POOL_WAIT_SECONDS = 5
+STALLED_AFTER_SECONDS = 60
+"""A worker writes a heartbeat every 10 s (procrastinate's default); one silent for a minute
+is gone, and the jobs it held are retried."""
+
+
+async def retry_stalled(app: procrastinate.App) -> list[int]:
+    """Put back in the queue the jobs held by workers gone silent; return their ids.
+
+    A stalled job whose twin (same queueing lock) is already waiting is closed as aborted
+    instead: the twin does the same work, once."""
+    stalled = await app.job_manager.get_stalled_jobs(
+        queue=QUEUES[0], seconds_since_heartbeat=STALLED_AFTER_SECONDS
+    )
+    retried = []
+    for job in stalled:
+        assert job.id is not None
+        try:
+            await app.job_manager.retry_job(job)
+        except procrastinate.exceptions.UniqueViolation:
+            await app.job_manager.finish_job(job, procrastinate.jobs.Status.ABORTED, False)
+            logger.warning("job %s held by a silent worker is closed: its twin waits", job.id)
+            continue
+        retried.append(job.id)
+        logger.warning("job %s (%s) held by a silent worker is retried", job.id, job.task_name)
+    return retried
+
+
 @asynccontextmanager
 async def queue_on(database_url: str) -> AsyncIterator[procrastinate.App]:
     """The job queue, open on this PostgreSQL database for the block."""
-    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+    # procrastinate's pool checks a connection before lending it (psycopg_pool's
+    # check_connection), so one that PostgreSQL closed is replaced, not handed to a defer.
+    # While the database is down a request that defers a job waits for a connection at most
+    # POOL_WAIT_SECONDS (psycopg_pool's default, 30 s, outlasted clients' timeouts), then
+    # gets 503 (psycopg_pool.PoolTimeout; api.outages).
+    connector = procrastinate.PsycopgConnector(
+        conninfo=conninfo(database_url), timeout=POOL_WAIT_SECONDS
+    )
     with jobs.replace_connector(connector) as app:
         async with app.open_async():
             yield app

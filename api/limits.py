@@ -1,4 +1,5 @@
-"""Limits on requests before GraphQL sees them: body size, JSON nesting, requests per principal."""
+"""Limits on requests before GraphQL sees them: body size, JSON nesting, requests per principal,
+and failed sign-ins per client address (api.authentication)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.refusals import refusal
@@ -59,42 +61,59 @@ class _Bucket:
     at: float
 
 
-class RateBuckets:
-    """At most `per_minute` requests a minute per principal in this process.
-
-    A token bucket per subject, refilled continuously; the least recently seen subjects are
-    forgotten beyond `remember`, so the table cannot grow without bound. One table serves
-    HTTP requests (RateLimit) and every message on a WebSocket (api.sockets), so that a
-    socket is no way around the limit.
-    """
+class Buckets:
+    """A token bucket per key, `per_minute` a minute refilled continuously; the least recently
+    seen keys are forgotten beyond `remember`, so the table cannot grow without bound."""
 
     def __init__(self, per_minute: int, remember: int = 100_000) -> None:
         self.per_minute = per_minute
         self.remember = remember
         self.buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
-    @property
-    def refusal(self) -> str:
-        return f"More than {self.per_minute} requests a minute; retry later."
-
-    def take(self, subject: str, now: float | None = None) -> float:
-        """Take a token for `subject`; 0 when there was one (or no limit), else seconds until
-        there is."""
-        if not self.per_minute:
+    def take(self, key: str, now: float) -> float:
+        """Take a token for `key`; 0 when there was one, else seconds until there is."""
+        bucket = self._refilled(key, now)
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
             return 0.0
-        now = time.monotonic() if now is None else now
-        bucket = self.buckets.pop(subject, None) or _Bucket(float(self.per_minute), now)
+        return self._wait(bucket)
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until `key` has a token (0: it has one), taking none."""
+        return self._wait(self._refilled(key, now)) if key in self.buckets else 0.0
+
+    def _wait(self, bucket: _Bucket) -> float:
+        return max(0.0, (1 - bucket.tokens) * 60 / self.per_minute)
+
+    def _refilled(self, key: str, now: float) -> _Bucket:
+        bucket = self.buckets.pop(key, None) or _Bucket(float(self.per_minute), now)
         bucket.tokens = min(
             self.per_minute, bucket.tokens + (now - bucket.at) * self.per_minute / 60
         )
         bucket.at = now
-        self.buckets[subject] = bucket
+        self.buckets[key] = bucket
         while len(self.buckets) > self.remember:
             self.buckets.popitem(last=False)
-        if bucket.tokens >= 1:
-            bucket.tokens -= 1
+        return bucket
+
+
+class RateBuckets(Buckets):
+    """At most `per_minute` requests a minute per principal in this process (0: no limit).
+
+    One table serves HTTP requests (RateLimit) and every message on a WebSocket
+    (api.sockets), so that a socket is no way around the limit.
+    """
+
+    @property
+    def refusal(self) -> str:
+        return f"More than {self.per_minute} requests a minute; retry later."
+
+    def take(self, key: str, now: float | None = None) -> float:
+        """Take a token for `key`; 0 when there was one (or no limit), else seconds until
+        there is."""
+        if not self.per_minute:
             return 0.0
-        return (1 - bucket.tokens) * 60 / self.per_minute
+        return super().take(key, time.monotonic() if now is None else now)
 
 
 class RateLimit:
@@ -110,11 +129,14 @@ class RateLimit:
         if scope["type"] == "http" and subject is not None:
             wait = self.buckets.take(subject)
             if wait:
-                headers = {"Retry-After": str(math.ceil(wait))}
-                refused = refusal(429, self.buckets.refusal, "RATE_LIMITED", headers)
-                await refused(scope, receive, send)
+                await too_many(self.buckets.refusal, wait)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def too_many(message: str, wait: float) -> JSONResponse:
+    """429 saying when to come back."""
+    return refusal(429, message, "RATE_LIMITED", {"Retry-After": str(math.ceil(wait))})
 
 
 MAX_JSON_DEPTH = 64

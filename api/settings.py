@@ -77,6 +77,19 @@ class Settings:
     """Run only trusted documents (`groupcover documents add`), sent by hash or in full."""
     socket_limits: SocketLimits = field(default_factory=SocketLimits)
     script_limits: ScriptLimits = field(default_factory=ScriptLimits)
+    auth_failures_per_minute: int = 20
+    """Failed sign-ins one client address may make a minute in one process; then 429. 0: any."""
+    unknown_key_seconds: int = 10
+    """How long an API key found unknown is answered 401 without asking the database."""
+    header_timeout_seconds: int = 10
+    """How long a connection may take to send a request's headers before it is closed."""
+    keep_alive_seconds: int = 5
+    """How long an idle kept-alive connection stays open (uvicorn's timeout_keep_alive)."""
+    max_connections: int = 1000
+    """Connections and requests one process holds at once; more get 503 (uvicorn's
+    limit_concurrency). 0: no limit."""
+    max_header_bytes: int = 16_384
+    """The largest request head (line and headers) h11 reads; a larger one gets 400."""
 
     @property
     def production(self) -> bool:
@@ -219,6 +232,23 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
             max_seconds=_whole_number(environ, "GROUPCOVER_SCRIPT_MAX_MS", 2000, 10, 600_000)
             / 1000,
         ),
+        **_connection_limits(environ),
+    }
+
+
+def _connection_limits(environ: dict[str, str]) -> dict[str, int]:
+    """What one client may hold of a server process: connections, time, failed sign-ins."""
+    limits = {
+        "auth_failures_per_minute": ("GROUPCOVER_AUTH_FAILURES_PER_MINUTE", 20, 0, 100_000),
+        "unknown_key_seconds": ("GROUPCOVER_UNKNOWN_KEY_SECONDS", 10, 0, 3600),
+        "header_timeout_seconds": ("GROUPCOVER_HEADER_TIMEOUT_SECONDS", 10, 1, 600),
+        "keep_alive_seconds": ("GROUPCOVER_KEEP_ALIVE_SECONDS", 5, 1, 600),
+        "max_connections": ("GROUPCOVER_MAX_CONNECTIONS", 1000, 0, 1_000_000),
+        "max_header_bytes": ("GROUPCOVER_MAX_HEADER_BYTES", 16_384, 1024, 1_000_000),
+    }
+    return {
+        name: _whole_number(environ, variable, default, low, high)
+        for name, (variable, default, low, high) in limits.items()
     }
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import sqlite3
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+import psycopg
+import psycopg_pool
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -43,6 +46,42 @@ def create_engine(url: str, *, statement_timeout_ms: int = 0, **options: Any) ->
     if backend == "sqlite":
         _make_sqlite_transactional(engine)
     return engine
+
+
+UNREACHABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+"""Besides class 08 (connection exceptions): the server shut down or terminated the session
+(pg_terminate_backend), is starting up, or has no connection slot free."""
+
+
+def is_unreachable(error: BaseException) -> bool:
+    """Whether an error says the database cannot be reached now (down, restarting, refusing
+    connections, a connection cut), rather than that a statement was wrong: a client may
+    retry the first, and the pool gets new connections for it (SQLAlchemy invalidates the
+    pool when it sees a disconnect)."""
+    seen: BaseException | None = error
+    for _ in range(8):  # the driver's error is a cause or context a few levels down
+        if seen is None:
+            return False
+        if _says_unreachable(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _says_unreachable(error: BaseException) -> bool:
+    if isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated:
+        return True
+    if isinstance(error, sa.exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    if isinstance(error, sqlite3.OperationalError):
+        return "unable to open" in str(error)
+    if isinstance(error, psycopg.InterfaceError | psycopg_pool.PoolTimeout):
+        return True
+    if isinstance(error, psycopg.OperationalError):
+        # Failures to connect carry no SQLSTATE; a statement timeout (57014) is no outage.
+        state = error.sqlstate
+        return state is None or state.startswith("08") or state in UNREACHABLE_SQLSTATES
+    return False
 
 
 def _make_sqlite_transactional(engine: AsyncEngine) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import MaskErrors
 from strawberry.tools import merge_types
 
+from domain.database import is_unreachable
 from schema.access.mutations import AccessMutation
 from schema.access.queries import AccessQuery
 from schema.audit.queries import AuditQuery
@@ -67,12 +69,40 @@ Mutation = merge_types(
 )
 
 
+UNREACHABLE = "UNAVAILABLE"
+"""The code of an error whose cause is that the database cannot be reached; the server
+answers the whole request 503 then (api.outages), since a client should retry it."""
+
+
+class MaskedErrors(MaskErrors):
+    """Errors of an outage become one coded error, never the driver's text (with SQL); in
+    production every other unexpected error becomes "Unexpected error." too."""
+
+    def __init__(self, *, production: bool) -> None:
+        super().__init__(should_mask_error=self._should_mask)
+        self.production = production
+
+    def _should_mask(self, error: GraphQLError) -> bool:
+        if self.production and is_unexpected(error):
+            return True
+        return error.original_error is not None and is_unreachable(error.original_error)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        if error.original_error is None or not is_unreachable(error.original_error):
+            return super().anonymise_error(error)
+        return GraphQLError(
+            "The database cannot be reached right now; retry shortly.",
+            nodes=error.nodes,
+            path=error.path,
+            extensions={"code": UNREACHABLE},
+        )
+
+
 def build_schema(*, production: bool, limits: QueryLimits | None = None) -> strawberry.Schema:
     """The schema with its limits; in production, no introspection or suggestions, and
     unexpected errors reach clients only as 'Unexpected error.'"""
     extensions = [*limit_extensions(limits or QueryLimits(), production=production), ReleaseRows]
-    if production:
-        extensions.append(lambda: MaskErrors(should_mask_error=is_unexpected))
+    extensions.append(lambda: MaskedErrors(production=production))
     return install(
         Schema(
             query=Query, mutation=Mutation, subscription=WorkflowSubscription, extensions=extensions

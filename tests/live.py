@@ -8,13 +8,15 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import httpx
+import psycopg
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.database import create_engine, session_factory
@@ -94,13 +96,33 @@ def free_port() -> int:
 async def serving(live: Live | str, **more: str) -> AsyncIterator[str]:
     """`groupcover serve` on the live database, as in production but for the mode (and `more`
     settings); its address, `127.0.0.1:<port>`, once it answers."""
+    async with served(environment(live, **more)) as base:
+        yield base
+
+
+async def groupcover(live: Live, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """Run the `groupcover` command to its end, as another process on the live database."""
+    return await asyncio.to_thread(
+        subprocess.run,
+        [GROUPCOVER, *args],
+        env=environment(live, **env),
+        cwd=ROOT,
+        capture_output=True,
+        timeout=120,
+    )
+
+
+@asynccontextmanager
+async def served(env: dict[str, str], *options: str) -> AsyncIterator[str]:
+    """`groupcover serve` in this environment on a free port, for the block; its address."""
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         GROUPCOVER,
         "serve",
         "--port",
         str(port),
-        env=environment(live, **more),
+        *options,
+        env=env,
         cwd=ROOT,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.DEVNULL,
@@ -128,13 +150,32 @@ async def _started(health: str) -> None:
     raise AssertionError("the server did not start")
 
 
-async def groupcover(live: Live, *args: str, **env: str) -> subprocess.CompletedProcess[bytes]:
-    """Run the `groupcover` command to its end, as another process on the live database."""
-    return await asyncio.to_thread(
-        subprocess.run,
-        [GROUPCOVER, *args],
-        env=environment(live, **env),
-        cwd=ROOT,
-        capture_output=True,
-        timeout=120,
-    )
+def _admin_conninfo() -> str:
+    assert POSTGRES_URL
+    return make_url(POSTGRES_URL).set(drivername="postgresql").render_as_string(False)
+
+
+def cut_connections(url: str) -> int:
+    """End every session on this PostgreSQL database (as a restart would); return how many."""
+    name = make_url(url).database
+    with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+        ended = conn.execute(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchone()
+    return int(ended[0]) if ended else 0
+
+
+@contextmanager
+def unreachable(url: str) -> Iterator[None]:
+    """For the block, this PostgreSQL database takes no connections and has none open."""
+    name = make_url(url).database
+    with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+    try:
+        cut_connections(url)
+        yield
+    finally:
+        with psycopg.connect(_admin_conninfo(), autocommit=True) as conn:
+            conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -28,11 +29,47 @@ from domain.core.paging import Slice, Window, count, fetch_slice
 from domain.groups.queries import client_by_code
 
 KEY_MARK = "gck_"
+UNKNOWN = "The API key is not valid."
 MAX_LIFETIME = timedelta(days=366)
 
 
 class KeyRefused(Exception):
     """The key is unknown, revoked or expired; the message says which, for the partner."""
+
+
+class KeyUnknown(KeyRefused):
+    """No key has this prefix and secret."""
+
+
+class UnknownKeys:
+    """Keys found unknown lately, by the SHA-256 of the whole key, each for `seconds`: a client
+    repeating a made-up key costs no database round trip meanwhile. A key's text is made when
+    the key is, so only one presented before it existed (256 random bits guessed) would wait
+    up to `seconds` to work. At most `remember` are kept, the oldest forgotten first."""
+
+    def __init__(self, seconds: float, remember: int = 10_000) -> None:
+        self.seconds = seconds
+        self.remember = remember
+        self._until: OrderedDict[str, float] = OrderedDict()
+
+    def holds(self, presented: str, now: float) -> bool:
+        """Whether this key was found unknown less than `seconds` ago."""
+        digest = _hash(presented)
+        until = self._until.get(digest)
+        if until is not None and until <= now:
+            del self._until[digest]
+            return False
+        return until is not None
+
+    def add(self, presented: str, now: float) -> None:
+        """Remember that this key is unknown."""
+        if self.seconds <= 0:
+            return
+        digest = _hash(presented)
+        self._until.pop(digest, None)
+        self._until[digest] = now + self.seconds
+        while len(self._until) > self.remember:
+            self._until.popitem(last=False)
 
 
 def _hash(secret: str) -> str:
@@ -197,7 +234,7 @@ async def authenticate(session: AsyncSession, presented: str, *, now: datetime) 
     if prefix and secret and len(prefix) <= 16:
         key = await session.scalar(sa.select(ApiKey).where(col(ApiKey.prefix) == prefix))
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
-        raise KeyRefused("The API key is not valid.")
+        raise KeyUnknown(UNKNOWN)
     if key.revoked_at is not None:
         raise KeyRefused("The API key has been revoked.")
     if key.expires_at <= now:

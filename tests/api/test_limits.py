@@ -168,6 +168,11 @@ async def test_postgresql_stops_a_statement_that_runs_too_long(database_url: str
         ("GROUPCOVER_SOCKET_CHECK_SECONDS", "0"),
         ("GROUPCOVER_SCRIPT_MAX_STEPS", "10"),
         ("GROUPCOVER_SCRIPT_MAX_MS", "2.5"),
+        ("GROUPCOVER_HEADER_TIMEOUT_SECONDS", "0"),
+        ("GROUPCOVER_MAX_CONNECTIONS", "lots"),
+        ("GROUPCOVER_MAX_HEADER_BYTES", "100"),
+        ("GROUPCOVER_AUTH_FAILURES_PER_MINUTE", "-5"),
+        ("GROUPCOVER_UNKNOWN_KEY_SECONDS", "86400"),
     ],
 )
 def test_a_limit_outside_its_range_stops_the_server(name: str, value: str) -> None:
@@ -182,10 +187,15 @@ def test_limits_are_read_from_the_environment() -> None:
             "GROUPCOVER_MAX_DEPTH": "8",
             "GROUPCOVER_RATE_PER_MINUTE": "0",
             "GROUPCOVER_STATEMENT_TIMEOUT_MS": "2500",
+            "GROUPCOVER_HEADER_TIMEOUT_SECONDS": "3",
+            "GROUPCOVER_MAX_CONNECTIONS": "0",
+            "GROUPCOVER_AUTH_FAILURES_PER_MINUTE": "7",
         }
     )
     assert (settings.query_limits.max_depth, settings.rate_per_minute) == (8, 0)
     assert settings.statement_timeout_ms == 2500
+    assert (settings.header_timeout_seconds, settings.auth_failures_per_minute) == (3, 7)
+    assert (settings.max_connections, settings.keep_alive_seconds) == (0, 5)
     assert isinstance(settings, Settings)
 
 
