@@ -20,7 +20,7 @@ from domain.policies.ages import age_limit_end
 from domain.settings.models import SettingLevel
 from schema.core.context import Info
 from schema.core.direct import direct
-from schema.core.permissions import guarded, refuse, requires
+from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.groups.types import GroupAccount, InsurableClass
 from schema.reference.types import CoverageTier, DataAccessGroup, LineOfBusiness, Product
@@ -46,11 +46,9 @@ def _personal(column: str, description: str) -> Any:
     directly, as a list of members reads it thousands of times."""
 
     def resolve(root: Person, info: GraphQLResolveInfo) -> Any:
-        if not info.context.access.allows(PERSONAL_FIELDS):
-            raise refuse(PERSONAL_FIELDS)
         return getattr(root.row, column)
 
-    return direct(resolve, description=requires(PERSONAL_FIELDS, description))
+    return direct(resolve, description=description, need=PERSONAL_FIELDS)
 
 
 def _day(info: Info, day: date | None) -> date:
@@ -111,8 +109,6 @@ class Employment:
 
 
 def _employment(root: Policy, info: GraphQLResolveInfo) -> Employment:
-    if not info.context.access.allows(PERSONAL_FIELDS):
-        raise refuse(PERSONAL_FIELDS)
     return Employment.of(root.row)
 
 
@@ -251,7 +247,9 @@ class EnrollmentProduct(RowNode):
         return Product.from_model(row)
 
     @strawberry.field(**effective_field("enrolment product"))
-    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+    async def effective_settings(
+        self, info: Info, as_of: date | None = None
+    ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.ENROLLMENT_PRODUCT, self.id, as_of)
 
 
@@ -288,11 +286,9 @@ class Policy(RowNode):
     row: strawberry.Private[models.Policy]
     employment: Employment | None = direct(
         _employment,
-        description=requires(
-            PERSONAL_FIELDS,
-            "The subscriber's employment in this policy's group: employee number, work e-mail, "
-            "salary.",
-        ),
+        description="The subscriber's employment in this policy's group: employee number, work "
+        "e-mail, salary.",
+        need=PERSONAL_FIELDS,
     )
     member_rows: strawberry.Private[list[Member] | None] = None
     """Every member row of the policy, loaded with its page when the query asks for members."""
@@ -389,7 +385,9 @@ class Policy(RowNode):
         )
 
     @strawberry.field(**effective_field("policy"))
-    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+    async def effective_settings(
+        self, info: Info, as_of: date | None = None
+    ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.POLICY, self.id, as_of)
 
     @strawberry.field(description="The policy's own line of business (not its group's).")
