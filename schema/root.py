@@ -16,6 +16,7 @@ from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
+from schema.me.queries import MeQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
 from schema.reference.queries import ReferenceQuery
@@ -44,6 +45,7 @@ Query = merge_types(
     "Query",
     (
         NodeQuery,
+        MeQuery,
         GroupQuery,
         PolicyQuery,
         ReferenceQuery,

@@ -23,6 +23,7 @@ from schema.core.direct import direct
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.groups.types import GroupAccount, InsurableClass
+from schema.policies.coverage import Coverage
 from schema.reference.types import CoverageTier, DataAccessGroup, LineOfBusiness, Product
 from schema.settings.types import EffectiveSettings, effective_field, load_effective
 
@@ -383,6 +384,14 @@ class Policy(RowNode):
             ],
             enrollment_products=[EnrollmentProduct.from_model(r) for r in _by_start(products)],
         )
+
+    @strawberry.field(
+        description="What the policy covers on the day, as its members see it: the names of "
+        "its account and class, its products and tiers, each with its provider group and "
+        "parameter values. Read by whoever reads the policy, unlike `effectiveSettings`."
+    )
+    async def coverage(self, info: Info, as_of: date | None = None) -> Coverage:
+        return await Coverage.load(info, self.id, _day(info, as_of))
 
     @strawberry.field(**effective_field("policy"))
     async def effective_settings(
