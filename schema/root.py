@@ -19,6 +19,7 @@ from schema.core.logs import Schema, is_unexpected
 from schema.core.relay import node_of
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
+from schema.me.queries import MeQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
 from schema.reference.mutations import ReferenceMutation
@@ -45,6 +46,7 @@ Query = merge_types(
     "Query",
     (
         NodeQuery,
+        MeQuery,
         GroupQuery,
         PolicyQuery,
         ReferenceQuery,

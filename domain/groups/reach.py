@@ -25,6 +25,7 @@ from domain.groups.models import (
     GroupStatus,
     InsurableClass,
 )
+from domain.policies.models import Person, Policy, PolicyAccountLink
 from domain.reference.reach import any_of, restricted
 
 
@@ -68,7 +69,22 @@ def accounts(scope: RowScope) -> Any:
             scope, col(GroupAccount.data_access_group_id), col(GroupAccount.line_of_business_id)
         ),
         in_subtree(scope, col(GroupAccount.group_client_id)),
+        _of_own_policies(scope),
     )
+
+
+def _of_own_policies(scope: RowScope) -> Any:
+    """For reading, a person's scope reaches the accounts their own policies were ever linked
+    to (and so those accounts' classes and offers), so an employee reads where they are insured
+    (`Policy.coverage`). An employee holds no groups:read, so their groups scope names no
+    person: `groupAccount(code:)` and `Policy.groupAccount` still answer null for them."""
+    if scope.person is None or scope.writes:
+        return sa.false()
+    own = sa.select(col(Policy.id)).join(Person, col(Person.id) == col(Policy.subscriber_id))
+    linked = sa.select(col(PolicyAccountLink.group_account_id)).where(
+        col(PolicyAccountLink.policy_id).in_(own.where(col(Person.person_number) == scope.person))
+    )
+    return col(GroupAccount.id).in_(linked)
 
 
 @lru_cache(maxsize=SCOPES)

@@ -21,7 +21,7 @@ class AccessQuery:
         first: int | None = None,
         after: str | None = None,
         subject: str | None = None,
-    ) -> AccessGrantConnection:
+    ) -> AccessGrantConnection | None:
         session = info.context.session
         criteria = service.GrantFilter(subject=subject)
         page = await service.list_grants(session, criteria=criteria, window=window(first, after))
@@ -37,7 +37,7 @@ class AccessQuery:
     )
     async def api_keys(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> ApiKeyConnection:
+    ) -> ApiKeyConnection | None:
         session = info.context.session
         page = await keys.list_api_keys(session, window=window(first, after))
         return ApiKeyConnection.of(

@@ -47,7 +47,7 @@ class AuditQuery:
         first: int | None = None,
         after: str | None = None,
         filter: AuditEventFilter | None = None,
-    ) -> AuditEventConnection:
+    ) -> AuditEventConnection | None:
         session = info.context.session
         criteria = _criteria(filter)
         page = await list_events(session, criteria=criteria, window=window(first, after))

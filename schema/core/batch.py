@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,3 +72,11 @@ def lists_by(
         return [grouped[key] for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+def by_day(keys: list[tuple[int, date]]) -> dict[date, list[int]]:
+    """Ids keyed with a day, grouped by day: one statement per day asked (a page asks one)."""
+    asked: dict[date, list[int]] = defaultdict(list)
+    for row_id, day in keys:
+        asked[day].append(row_id)
+    return asked

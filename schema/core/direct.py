@@ -5,7 +5,8 @@ runs the field's extensions on every call. A field read thousands of times in on
 name of each of 2,500 members) can instead give a function of (source, info) that graphql-core
 calls itself: `direct(resolve, description=...)` declares it, `install` hands the functions to
 graphql-core once the schema is built. Such a function takes no arguments and gets
-graphql-core's own info, whose `context` is the request's Context.
+graphql-core's own info, whose `context` is the request's Context. With `need`, the field is
+refused as `guarded` refuses one (FORBIDDEN, null there) and declares the need the same way.
 """
 
 from __future__ import annotations
@@ -17,13 +18,32 @@ import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
+from authz.access import Need
+from schema.core.permissions import NEED, refuse, requires
+
 Resolve = Callable[[Any, GraphQLResolveInfo], Any]
 _DIRECT = "groupcover.direct"
 
 
-def direct(resolve: Resolve, *, description: str) -> Any:
-    """A field resolved by `resolve(source, info)`; to strawberry, an attribute that is None."""
-    return strawberry.field(description=description, default=None, metadata={_DIRECT: resolve})
+def direct(resolve: Resolve, *, description: str, need: Need | None = None) -> Any:
+    """A field resolved by `resolve(source, info)`; to strawberry, an attribute that is None.
+    With `need`, only callers allowed it read the field."""
+    if need is None:
+        return strawberry.field(description=description, default=None, metadata={_DIRECT: resolve})
+    return strawberry.field(
+        description=requires(need, description),
+        default=None,
+        metadata={_DIRECT: _checking(need, resolve), NEED: need},
+    )
+
+
+def _checking(need: Need, resolve: Resolve) -> Resolve:
+    def checked(source: Any, info: GraphQLResolveInfo) -> Any:
+        if not info.context.access.allows(need):
+            raise refuse(need)
+        return resolve(source, info)
+
+    return checked
 
 
 def install(schema: strawberry.Schema) -> strawberry.Schema:

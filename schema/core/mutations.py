@@ -52,7 +52,10 @@ def mutation(need: Need, description: str, *, after: After | None = None) -> Cal
             return payload
 
         DECLARED[resolver] = need
-        return strawberry.mutation(**guarded(need, description))(resolver)  # type: ignore[no-any-return]
+        # Nullable, as every field that may be FORBIDDEN: one refused mutation of a document
+        # leaves the others' payloads in the answer.
+        nullable = _payload_type(body) | None
+        return strawberry.mutation(**guarded(need, description), graphql_type=nullable)(resolver)  # type: ignore[no-any-return]
 
     return declare
 

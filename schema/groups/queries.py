@@ -73,7 +73,7 @@ class GroupQuery:
         first: int | None = None,
         after: str | None = None,
         filter: GroupClientFilter | None = None,
-    ) -> GroupClientConnection:
+    ) -> GroupClientConnection | None:
         session = info.context.session
         scope = info.context.access.scope(GROUPS_READ)
         page_window = window(first, after)

@@ -135,7 +135,7 @@ class GroupClient(RowNode):
         first: int | None = None,
         after: str | None = None,
         as_of: date | None = None,
-    ) -> _Policies:
+    ) -> _Policies | None:
         criteria = PolicyFilter(group_client_id=self.id, as_of=as_of)
         return await _policies(info, criteria, first, after)
 
@@ -148,7 +148,9 @@ class GroupClient(RowNode):
         return await DataAccessGroup.load(info, self.row.data_access_group_id)
 
     @strawberry.field(**effective_field("group client"))
-    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+    async def effective_settings(
+        self, info: Info, as_of: date | None = None
+    ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.GROUP_CLIENT, self.id, as_of)
 
 
@@ -196,7 +198,7 @@ class GroupAccount(RowNode):
         first: int | None = None,
         after: str | None = None,
         as_of: date | None = None,
-    ) -> _Policies:
+    ) -> _Policies | None:
         from schema.policies.queries import account_policies
 
         return await account_policies(info, self.id, as_of, first, after)
@@ -220,7 +222,9 @@ class GroupAccount(RowNode):
         return [GroupAccountProduct.from_model(row) for row in await loader.load(self.id)]
 
     @strawberry.field(**effective_field("group account"))
-    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+    async def effective_settings(
+        self, info: Info, as_of: date | None = None
+    ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.GROUP_ACCOUNT, self.id, as_of)
 
 
@@ -283,7 +287,9 @@ class GroupAccountProduct(RowNode):
         return not await loader.load(self.id)
 
     @strawberry.field(**effective_field("product of the account"))
-    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+    async def effective_settings(
+        self, info: Info, as_of: date | None = None
+    ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.GROUP_ACCOUNT_PRODUCT, self.id, as_of)
 
 

@@ -13,7 +13,7 @@ from strawberry.dataloader import DataLoader
 from authz.access import POLICIES_READ, Access
 from domain.core.paging import Slice, Window
 from domain.core.reach import visible
-from domain.policies import queries
+from domain.policies import coverage, queries
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -22,7 +22,7 @@ from domain.policies.models import (
     PolicyClassLink,
     PolicyMember,
 )
-from schema.core.batch import lists_by, rows_by_id
+from schema.core.batch import by_day, lists_by, rows_by_id
 
 
 class PolicyLoaders:
@@ -83,3 +83,21 @@ class PolicyLoaders:
 
         self.policies_by_group_account = DataLoader(load_fn=account_pages)
         self.policy_count_by_group_account = DataLoader(load_fn=account_counts)
+
+        async def persons_by_number(numbers: list[str]) -> list[Any]:
+            return [await coverage.person_by_number(session, n, scope=scope) for n in numbers]
+
+        async def policies_by_person(numbers: list[str]) -> list[list[Any]]:
+            return [await coverage.policies_insuring(session, n, scope=scope) for n in numbers]
+
+        async def placements(keys: list[tuple[int, date]]) -> list[coverage.Placement]:
+            found: dict[tuple[int, date], coverage.Placement] = {}
+            for day, ids in by_day(keys).items():
+                placed = await coverage.placements(session, ids, day, scope=scope)
+                found.update({(i, day): p for i, p in placed.items()})
+            return [found[key] for key in keys]
+
+        # A request asks for one principal's person: one key, one statement.
+        self.person_by_number = DataLoader(load_fn=persons_by_number)
+        self.policies_by_person_number = DataLoader(load_fn=policies_by_person)
+        self.placement_by_policy = DataLoader(load_fn=placements)

@@ -119,7 +119,7 @@ class PolicyQuery:
         first: int | None = None,
         after: str | None = None,
         filter: PolicyFilter | None = None,
-    ) -> PolicyConnection:
+    ) -> PolicyConnection | None:
         return await policy_page(info, criteria(info, filter), first, after)
 
     @strawberry.field(

@@ -21,9 +21,10 @@ from domain.settings.models import SettingLevel
 from schema.core.context import Info
 from schema.core.cost import bound
 from schema.core.direct import direct
-from schema.core.permissions import guarded, refuse, requires
+from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
 from schema.groups.types import GroupAccount, InsurableClass
+from schema.policies.coverage import Coverage
 from schema.reference.types import CoverageTier, DataAccessGroup, LineOfBusiness, Product
 from schema.settings.types import EffectiveSettings, effective_field, load_effective
 
@@ -50,11 +51,9 @@ def _personal(column: str, description: str) -> Any:
     directly, as a list of members reads it thousands of times."""
 
     def resolve(root: Person, info: GraphQLResolveInfo) -> Any:
-        if not info.context.access.allows(PERSONAL_FIELDS):
-            raise refuse(PERSONAL_FIELDS)
         return getattr(root.row, column)
 
-    return direct(resolve, description=requires(PERSONAL_FIELDS, description))
+    return direct(resolve, description=description, need=PERSONAL_FIELDS)
 
 
 def _day(info: Info, day: date | None) -> date:
@@ -115,8 +114,6 @@ class Employment:
 
 
 def _employment(root: Policy, info: GraphQLResolveInfo) -> Employment:
-    if not info.context.access.allows(PERSONAL_FIELDS):
-        raise refuse(PERSONAL_FIELDS)
     return Employment.of(root.row)
 
 
@@ -255,7 +252,9 @@ class EnrollmentProduct(RowNode):
         return Product.from_model(row)
 
     @strawberry.field(**effective_field("enrolment product"))
-    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+    async def effective_settings(
+        self, info: Info, as_of: date | None = None
+    ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.ENROLLMENT_PRODUCT, self.id, as_of)
 
 
@@ -294,11 +293,9 @@ class Policy(RowNode):
     row: strawberry.Private[models.Policy]
     employment: Employment | None = direct(
         _employment,
-        description=requires(
-            PERSONAL_FIELDS,
-            "The subscriber's employment in this policy's group: employee number, work e-mail, "
-            "salary.",
-        ),
+        description="The subscriber's employment in this policy's group: employee number, work "
+        "e-mail, salary.",
+        need=PERSONAL_FIELDS,
     )
     member_rows: strawberry.Private[list[Member] | None] = None
     """Every member row of the policy, loaded with its page when the query asks for members."""
@@ -395,8 +392,18 @@ class Policy(RowNode):
             enrollment_products=[EnrollmentProduct.from_model(r) for r in _by_start(products)],
         )
 
+    @strawberry.field(
+        description="What the policy covers on the day, as its members see it: the names of "
+        "its account and class, its products and tiers, each with its provider group and "
+        "parameter values. Read by whoever reads the policy, unlike `effectiveSettings`."
+    )
+    async def coverage(self, info: Info, as_of: date | None = None) -> Coverage:
+        return await Coverage.load(info, self.id, _day(info, as_of))
+
     @strawberry.field(**effective_field("policy"))
-    async def effective_settings(self, info: Info, as_of: date | None = None) -> EffectiveSettings:
+    async def effective_settings(
+        self, info: Info, as_of: date | None = None
+    ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.POLICY, self.id, as_of)
 
     @strawberry.field(description="The policy's own line of business (not its group's).")

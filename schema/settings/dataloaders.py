@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from authz.access import GROUPS_READ, POLICIES_READ, SETTINGS_READ, Access
 from domain.settings.chains import chains_for
+from domain.settings.cover import Cover, cover_of
 from domain.settings.effective import Effective, choose
 from domain.settings.models import (
     AdjustmentRule,
@@ -22,7 +23,7 @@ from domain.settings.models import (
     SettingLevel,
 )
 from domain.settings.sources import Owner, hidden_sources, sources
-from schema.core.batch import lists_by, rows_by_id
+from schema.core.batch import by_day, lists_by, rows_by_id
 
 EffectiveKey = tuple[SettingLevel, int, date]
 Sourced = tuple[Effective, frozenset[Owner]]
@@ -64,3 +65,13 @@ class SettingsLoaders:
             return [(found[key], hidden) for key in keys]
 
         self.effective_settings = DataLoader(load_fn=effective)
+
+        async def covers(keys: list[tuple[int, date]]) -> list[Cover | None]:
+            found: dict[tuple[int, date], Cover] = {}
+            for day, ids in by_day(keys).items():
+                covered = await cover_of(session, ids, day, scope=caller.scope(POLICIES_READ))
+                found.update({(i, day): c for i, c in covered.items()})
+            return [found.get(key) for key in keys]
+
+        # Whoever reads an enrolment product reads what describes its cover (domain.settings.cover).
+        self.cover_by_enrollment_product = DataLoader(load_fn=covers)

@@ -36,7 +36,7 @@ class SettingsReferenceData:
 @strawberry.type
 class SettingsQuery:
     @strawberry.field(**guarded(SETTINGS_READ, "The reference data settings can name."))
-    async def settings_reference_data(self, info: Info) -> SettingsReferenceData:
+    async def settings_reference_data(self, info: Info) -> SettingsReferenceData | None:
         found = await catalogue.reference_data(info.context.session)
         return SettingsReferenceData(
             premium_schedules=[PremiumSchedule.from_model(r) for r in found.premium_schedules],

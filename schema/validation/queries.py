@@ -16,6 +16,6 @@ class RulesQuery:
     @strawberry.field(
         **guarded(RULES_READ, "Every validation rule, enabled or not, in the order they run.")
     )
-    async def validation_rules(self, info: Info) -> list[ValidationRule]:
+    async def validation_rules(self, info: Info) -> list[ValidationRule] | None:
         rows = await service.list_rules(info.context.session)
         return [ValidationRule.from_model(row) for row in rows]

@@ -38,7 +38,7 @@ class WorkflowQuery:
         first: int | None = None,
         after: str | None = None,
         filter: WorkflowRequestFilter | None = None,
-    ) -> WorkflowRequestConnection:
+    ) -> WorkflowRequestConnection | None:
         session, access = info.context.session, info.context.access
         given = queries.RequestFilter(
             state=filter.state if filter else None, type=filter.type if filter else None
@@ -70,7 +70,7 @@ class WorkflowQuery:
         first: int | None = None,
         after: str | None = None,
         filter: WorkflowTaskFilter | None = None,
-    ) -> WorkflowTaskConnection:
+    ) -> WorkflowTaskConnection | None:
         session = info.context.session
         manager, back_office = info.context.access.inbox()
         filter = filter or WorkflowTaskFilter()
@@ -100,7 +100,7 @@ class WorkflowQuery:
     @strawberry.field(
         **guarded(WORKFLOW_DEPLOY, "Every deployed version of every process flow, newest first.")
     )
-    async def process_definitions(self, info: Info) -> list[ProcessDefinition]:
+    async def process_definitions(self, info: Info) -> list[ProcessDefinition] | None:
         rows = await info.context.session.scalars(
             sa.select(ProcessDefinitionRow).order_by(
                 col(ProcessDefinitionRow.key), col(ProcessDefinitionRow.version).desc()

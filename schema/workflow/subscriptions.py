@@ -27,7 +27,7 @@ class WorkflowSubscription:
     )
     async def workflow_request_updated(
         self, info: Info, id: strawberry.ID
-    ) -> AsyncGenerator[WorkflowRequest, None]:
+    ) -> AsyncGenerator[WorkflowRequest | None, None]:
         context = info.context
         row_id = decode_id(id, "WorkflowRequest")
         current = await _load(info, row_id)

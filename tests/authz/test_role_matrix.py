@@ -22,6 +22,7 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | access:read     | admin                                                    |
 | access:write    | admin                                                    |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
+| (none: `me`)    | every role: who they are, and what of it is in their reach |
 
 A FORBIDDEN call answers a top-level error with code FORBIDDEN at the field, the field's
 data null, and changes nothing. An ALLOWED call answers no top-level error; the caller's
@@ -121,6 +122,7 @@ ROLES = ("admin", "backoffice", "group_manager", "employee", "partner", "reporti
 MATRIX: dict[str, tuple[Outcome, ...]] = {
     # operation                  admin backoffice group_manager employee partner reporting  need
     "node":                      (A,   A,         A,            H,       A,      A),      # none
+    "me":                        (A,   A,         A,            A,       A,      A),      # none
     "groupClient":               (A,   A,         A,            F,       A,      A),      # groups:read
     "groupClients":              (A,   A,         A,            F,       A,      A),      # groups:read
     "groupAccount":              (A,   A,         A,            F,       A,      A),      # groups:read
@@ -322,6 +324,7 @@ def _in_a_month() -> str:
 
 
 OPERATIONS: dict[str, Operation] = {
+    "me": Operation("query Run { me { subject policies { number } } }"),
     "node": Operation(
         "query Run($id: ID!) { node(id: $id) { id } }", lambda w: {"id": _client(w.root)}
     ),
@@ -1000,7 +1003,7 @@ def _assert_forbidden(body: dict[str, Any], field: str) -> None:
     (error,) = body.get("errors") or [None]
     assert error is not None, body
     assert (error["extensions"]["code"], error["path"]) == ("FORBIDDEN", [field]), body
-    assert (body["data"] or {}).get(field) is None, body
+    assert body["data"] == {field: None}, body
 
 
 def _allowed(body: dict[str, Any], field: str) -> Any:
