@@ -1,5 +1,5 @@
-"""The `groupcover` command: serve, worker, migrate, demo, reference load, token, export-schema,
-documents."""
+"""The `groupcover` command: serve, worker, migrate, demo, reference load, export-fhir, token,
+export-schema, documents."""
 
 from __future__ import annotations
 
@@ -65,6 +65,13 @@ def _reference_load(args: argparse.Namespace) -> None:
 
     settings = load_settings()
     sys.exit(load_file(args.file, database_url=settings.database_url))
+
+
+def _export_fhir(args: argparse.Namespace) -> None:
+    from api.exports import export_fhir
+
+    settings = load_settings()
+    sys.exit(export_fhir(args.group, args.as_of, database_url=settings.database_url))
 
 
 def _token(args: argparse.Namespace) -> None:
@@ -190,6 +197,13 @@ def parser() -> argparse.ArgumentParser:
     )
     load.add_argument("file", help="a YAML or JSON file, e.g. docs/reference.example.yaml")
     load.set_defaults(run=_reference_load)
+
+    fhir = commands.add_parser(
+        "export-fhir", help="print a group's cover on a day as a FHIR R4B Bundle (JSON)"
+    )
+    fhir.add_argument("--group", required=True, metavar="CODE", help="the group client's code")
+    fhir.add_argument("--as-of", required=True, metavar="DATE", help="the day, YYYY-MM-DD")
+    fhir.set_defaults(run=_export_fhir)
 
     token = commands.add_parser("token", help="print a signed token (development and tests)")
     token.add_argument("--subject", required=True, help="who the token is for")

@@ -148,6 +148,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "policy":                    (A,   A,         A,            A,       A,      A),      # policies:read
     "policies":                  (A,   A,         A,            A,       A,      A),      # policies:read
     "person":                    (A,   A,         A,            A,       A,      A),      # policies:read
+    "groupClientFhirBundle":     (A,   A,         A,            H,       A,      A),      # policies:read
     "policyEnroll":              (A,   A,         A,            F,       F,      F),      # policies:write
     "policyMemberAdd":           (A,   A,         A,            F,       F,      F),      # policies:write
     "policyMemberRemove":        (A,   A,         A,            F,       F,      F),      # policies:write
@@ -435,6 +436,10 @@ OPERATIONS: dict[str, Operation] = {
         'query Run { policy(number: "P-ROOT") { number } }',
     ),
     "policies": Operation("query Run { policies { totalCount } }"),
+    "groupClientFhirBundle": Operation(
+        "query Run($code: String!, $day: Date!) { groupClientFhirBundle(code: $code, asOf: $day) }",
+        lambda _: {"code": ROOT, "day": date.today().isoformat()},
+    ),
     "person": Operation(
         "query Run($id: ID!) { person(id: $id) { personNumber } }",
         lambda w: {"id": _id("Person", w.subscriber)},
