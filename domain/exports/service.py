@@ -28,4 +28,4 @@ async def fhir_bundle(
         session, client=client, as_of=as_of, scope=scope, groups_scope=groups_scope
     )
     found = Client(id=client.id, code=client.code, name=client.name)  # type: ignore[arg-type]
-    return bundle(found, families, as_of=as_of, personal=personal)  # type: ignore[no-any-return]
+    return bundle(found, families, as_of=as_of, personal=personal)
