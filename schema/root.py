@@ -19,6 +19,8 @@ from schema.core.logs import Schema, is_unexpected
 from schema.core.relay import node_of
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
+from schema.intake.mutations import IntakeMutation
+from schema.intake.queries import IntakeQuery
 from schema.me.queries import MeQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
@@ -55,6 +57,7 @@ Query = merge_types(
         WorkflowQuery,
         AuditQuery,
         AccessQuery,
+        IntakeQuery,
     ),
 )
 Mutation = merge_types(
@@ -67,6 +70,7 @@ Mutation = merge_types(
         RulesMutation,
         WorkflowMutation,
         AccessMutation,
+        IntakeMutation,
     ),
 )
 
