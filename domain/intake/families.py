@@ -226,6 +226,8 @@ async def _update(
                 session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
                 version=policy.version, end_date=row.end_date,
             )  # fmt: skip
+        elif row.action == RowAction.TERMINATE:
+            policy = await _remove(session, actor, limits, policy, outcome)
         elif await _member_of(session, policy, row) is not None or (
             row.relationship == Relationship.SUBSCRIBER
         ):
@@ -236,6 +238,30 @@ async def _update(
                 version=policy.version, member=_member(row),
             )  # fmt: skip
     await _note(session, policy, outcomes)
+
+
+async def _remove(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, outcome: Outcome
+) -> Policy:
+    """A dependant's end: `policyMemberRemove`, or nothing when it already ends then."""
+    row = outcome.row
+    person_id = await _member_of(session, policy, row)
+    if person_id is None:
+        raise DomainError.of("given_name", ErrorCode.NOT_FOUND, "No such member on the policy.")
+    if row.end_date is None:
+        raise DomainError.of("end_date", ErrorCode.REQUIRED, "Give the last day covered.")
+    ends = await session.scalar(
+        sa.select(sa.func.max(col(PolicyMember.end_date))).where(
+            col(PolicyMember.policy_id) == policy.id, col(PolicyMember.person_id) == person_id
+        )
+    )
+    if ends == row.end_date:
+        outcome.outcome = RowOutcome.NO_CHANGE
+        return policy
+    return await enrolment.remove_member(
+        session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
+        version=policy.version, person_id=person_id, end_date=row.end_date,
+    )  # fmt: skip
 
 
 async def _member_of(session: AsyncSession, policy: Policy, row: CensusRow) -> int | None:

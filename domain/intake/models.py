@@ -64,6 +64,8 @@ class EnrollmentFile(SQLModel, table=True):
     idempotency_key: str | None = Field(default=None, max_length=100)
     file_name: str | None = Field(default=None, max_length=200)
     sha256: str = Field(max_length=64)
+    interchange: str | None = Field(default=None, max_length=60)
+    """An 834's sender (ISA06) and control number (ISA13), as `sender/number`."""
     submitted_by: str = Field(max_length=200)
     submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     received_policies: int = 0

@@ -21,7 +21,7 @@ from authz.access import Actor
 from domain.core.changes import Action, changing, load
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.groups.models import GroupClient
-from domain.intake import census
+from domain.intake import census, x12
 from domain.intake.families import Outcome, apply_family
 from domain.intake.models import (
     EnrollmentFile,
@@ -69,7 +69,7 @@ async def submit_file(
     )
     outcomes: list[Outcome] = []
     try:
-        rows = _read(format, data)
+        rows = await _read(session, record, data)
     except census.FileRefused as refused:
         record.errors = [_problem(p) for p in refused.problems]
     else:
@@ -86,12 +86,31 @@ def _check_key(key: str) -> None:
         )
 
 
-def _read(format: FileFormat, data: bytes) -> list[census.CensusRow]:
-    if format == FileFormat.X12_834:
-        raise census.FileRefused(
-            Problem(("format",), ErrorCode.NOT_ALLOWED, "X12 834 files are not read yet.")
+async def _read(
+    session: AsyncSession, record: EnrollmentFile, data: bytes
+) -> list[census.CensusRow]:
+    """The file's rows; an 834 sent before (same sender and ISA13) is refused as DUPLICATE."""
+    if record.format == FileFormat.CSV:
+        return census.read(data)
+    interchange, rows = x12.read(data)
+    record.interchange = f"{interchange.sender}/{interchange.control}"[:60]
+    sent = await session.scalar(
+        sa.select(col(EnrollmentFile.id)).where(
+            col(EnrollmentFile.group_client_id) == record.group_client_id,
+            col(EnrollmentFile.interchange) == record.interchange,
+            col(EnrollmentFile.dry_run).is_(False),
+            col(EnrollmentFile.state) != FileState.REJECTED,
         )
-    return census.read(data)
+    )
+    if sent is not None and not record.dry_run:
+        raise census.FileRefused(
+            Problem(
+                ("ISA13",),
+                ErrorCode.DUPLICATE,
+                f"Interchange {interchange.control} from {interchange.sender} was sent before.",
+            )
+        )
+    return rows
 
 
 async def _apply(
@@ -147,6 +166,7 @@ async def _record(
     record.unchanged_rows = count[RowOutcome.NO_CHANGE]
     record.refused_rows = count[RowOutcome.REFUSED]
     record.state = _state(record, bool(outcomes))
+    name = x12.element_of if record.format == FileFormat.X12_834 else (lambda p: p)
     async with changing(
         session, actor, Action.ENROLLMENT_FILE_SUBMIT, EnrollmentFile, marks_changed=False
     ) as change:
@@ -159,7 +179,7 @@ async def _record(
                 employee_number=o.row.employee_number[:100],
                 action=o.row.action,
                 outcome=o.outcome,
-                errors=[_problem(p) for p in o.problems],
+                errors=[_problem(name(p)) for p in o.problems],
                 policy_id=o.policy_id,
                 person_id=o.person_id,
             )

@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=100), nullable=True),
         sa.Column("file_name", sa.String(length=200), nullable=True),
         sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("interchange", sa.String(length=60), nullable=True),
         sa.Column("submitted_by", sa.String(length=200), nullable=False),
         sa.Column("submitted_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_policies", sa.Integer(), nullable=False),

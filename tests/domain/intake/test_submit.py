@@ -11,7 +11,7 @@ from domain.intake.models import EnrollmentFileRow, FileFormat, FileState, RowOu
 from domain.intake.service import submit_file
 from domain.policies.limits import PolicyLimits
 from domain.policies.models import Policy
-from tests.domain.intake.census import born, csv_of, family
+from tests.domain.intake.census import HEADER, TODAY, born, csv_of, family
 from tests.factories import Book, Place, place
 
 ADMIN = Actor("hr-file", RowScope(everything=True, writes=True))
@@ -106,3 +106,21 @@ async def test_a_formula_cell_is_kept_as_text(session: AsyncSession) -> None:
     assert rows[0].outcome in (RowOutcome.APPLIED, RowOutcome.REFUSED)
     if rows[0].outcome == RowOutcome.REFUSED:
         assert rows[0].errors[0]["field"] == ["given_name"]
+
+
+async def test_terminate_rows_end_a_dependant_then_the_policy(session: AsyncSession) -> None:
+    # given ACME's family E1, enrolled by file
+    acme = await _acme(session)
+    await _submit(session, acme, csv_of(*family("E1", "Ann")))
+    header = HEADER + ",end_date,action"
+    kid, head = family("E1", "Ann")[2], family("E1", "Ann")[0]
+    end = TODAY.isoformat()
+    # when the child's cover ends, then the policy's
+    child_end = await _submit(session, acme, csv_of(f"{kid},{end},TERMINATE", header=header))
+    policy_end = await _submit(session, acme, csv_of(f"{head},{end},TERMINATE", header=header))
+    again = await _submit(session, acme, csv_of(f"{head},{end},TERMINATE", header=header))
+    # then
+    assert child_end.state == policy_end.state == FileState.APPLIED
+    assert (again.applied_rows, again.unchanged_rows) == (0, 1)
+    (policy,) = await session.scalars(sa.select(Policy))
+    assert policy.end_date == TODAY
