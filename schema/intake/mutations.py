@@ -7,6 +7,7 @@ from typing import Any
 import strawberry
 
 from authz.access import INTAKE_SUBMIT
+from domain.core.errors import DomainError, ErrorCode
 from domain.intake import service
 from schema.core.context import Info
 from schema.core.errors import UserError
@@ -37,7 +38,12 @@ class IntakeMutation:
     async def enrollment_file_submit(
         self, info: Info, input: EnrollmentFileSubmitInput
     ) -> EnrollmentFileSubmitPayload:
-        upload: Any = input.file  # starlette's UploadFile
+        upload: Any = input.file  # starlette's UploadFile; a JSON body can only send text
+        if not hasattr(upload, "read"):
+            raise DomainError.of(
+                "file", ErrorCode.REQUIRED, "Send the file in a multipart request (GraphQL "
+                "multipart request spec), not as a value in JSON.",
+            )  # fmt: skip
         data = await upload.read()
         row = await service.submit_file(
             info.context.session,

@@ -14,7 +14,7 @@ from tests.conftest import SETTINGS, token_for
 from tests.domain.intake.census import born, csv_of, family
 from tests.factories import Place
 from tests.graphql import GraphQLClient
-from tests.schema.intake.upload import submit, submitted
+from tests.schema.intake.upload import SUBMIT, submit, submitted
 
 ADMIN = token_for(Principal("admin-1", frozenset({Role.ADMIN})))
 ACME_HR = token_for(Principal("hr-1", frozenset({Role.GROUP_MANAGER}), groups=frozenset({"ACME"})))
@@ -111,3 +111,13 @@ async def test_bad_files_are_rejected_whole_naming_why(http: AsyncClient, acme: 
         assert record["appliedRows"] == 0, name
     files = await GraphQLClient(http, ADMIN).query("{ policies(first: 5) { totalCount } }")
     assert files["policies"]["totalCount"] == 0
+
+
+async def test_a_file_sent_as_json_text_is_refused_naming_the_field(
+    http: AsyncClient, acme: Place
+) -> None:
+    body = await GraphQLClient(http, ADMIN).mutate(
+        SUBMIT, {"input": {"groupClientId": _client(acme), "format": "CSV", "file": "a,b\n"}}
+    )
+    assert [(e["code"], e["field"]) for e in body["errors"]] == [("REQUIRED", ["input", "file"])]
+    assert body["enrollmentFile"] is None
