@@ -10,7 +10,7 @@ from authz.access import Actor, RowScope
 from domain.intake.models import EnrollmentFileRow, FileFormat, FileState, RowOutcome
 from domain.intake.service import submit_file
 from domain.policies.limits import PolicyLimits
-from domain.policies.models import Policy
+from domain.policies.models import Person, Policy
 from tests.domain.intake.census import HEADER, TODAY, born, csv_of, family
 from tests.factories import Book, Place, place
 
@@ -102,10 +102,10 @@ async def test_a_formula_cell_is_kept_as_text(session: AsyncSession) -> None:
     lines[0] = lines[0].replace(",Ann,", ",\"=cmd|' /C calc'!A0\",")
     record = await _submit(session, acme, csv_of(*lines))
     rows = await _rows(session, record.id)  # type: ignore[arg-type]
-    # Refused by the name rule of personUpdate/policyEnroll, or stored exactly: never run.
-    assert rows[0].outcome in (RowOutcome.APPLIED, RowOutcome.REFUSED)
-    if rows[0].outcome == RowOutcome.REFUSED:
-        assert rows[0].errors[0]["field"] == ["given_name"]
+    # then kept exactly as sent, as text: never evaluated, never altered
+    assert rows[0].outcome == RowOutcome.APPLIED
+    person = await session.get(Person, rows[0].person_id)
+    assert person is not None and person.given_name == "=cmd|' /C calc'!A0"
 
 
 async def test_terminate_rows_end_a_dependant_then_the_policy(session: AsyncSession) -> None:
