@@ -69,6 +69,8 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             # A browser sends no CORS preflight before a WebSocket: strawberry checks `Origin`.
             allowed_origins=settings.cors_origins,
+            # Files come in by the GraphQL multipart request spec (enrollmentFileSubmit).
+            multipart_uploads_enabled=True,
         )
         self.backend = backend or BearerTokenBackend(settings, sessions)
         self.sockets = sockets or Sockets(
@@ -285,6 +287,7 @@ def create_app(
                 failures_per_minute=settings.auth_failures_per_minute,
             ),
             settings.max_body_bytes,
+            settings.max_file_bytes,
         )
     )
     app = Starlette(

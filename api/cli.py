@@ -1,5 +1,5 @@
 """The `groupcover` command: serve, worker, migrate, demo, reference load, export-fhir, token,
-export-schema, documents."""
+export-schema, documents, intake."""
 
 from __future__ import annotations
 
@@ -161,6 +161,28 @@ def _documents_remove(args: argparse.Namespace) -> None:
     print(f"Removed: {manifest.line(removed)}")
 
 
+def _intake(args: argparse.Namespace) -> None:
+    from api import intake
+
+    status, report = intake.run(
+        args.file, group=args.group, dry_run=args.dry_run, subject=args.subject,
+        settings=load_settings(),
+    )  # fmt: skip
+    print(report, file=sys.stderr if status == 2 else sys.stdout)
+    sys.exit(status)
+
+
+def _intake_parser(commands: Any) -> None:
+    intake = commands.add_parser(
+        "intake", help="apply an enrolment file (a CSV census) to a group client, as an admin"
+    )
+    intake.add_argument("file", type=Path, metavar="FILE")
+    intake.add_argument("--group", required=True, metavar="CODE", help="the group client's code")
+    intake.add_argument("--dry-run", action="store_true", help="check every row, save nothing")
+    intake.add_argument("--as", dest="subject", metavar="SUBJECT", help="who the audit trail names")
+    intake.set_defaults(run=_intake)
+
+
 def _documents_parser(commands: Any) -> None:
     documents = commands.add_parser("documents", help="the trusted documents clients run by hash")
     actions = documents.add_subparsers(dest="action", required=True)
@@ -229,6 +251,7 @@ def parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.set_defaults(run=_export_schema)
     _documents_parser(commands)
+    _intake_parser(commands)
     return root
 
 

@@ -65,6 +65,8 @@ class Settings:
     query_limits: QueryLimits = field(default_factory=QueryLimits)
     max_body_bytes: int = 1_000_000
     """The largest request body /graphql reads; a larger one gets 413."""
+    max_file_bytes: int = 20_000_000
+    """The largest multipart request (a file upload, e.g. an enrolment file); larger: 413."""
     rate_per_minute: int = 600
     """Requests one principal may make a minute in one process; more get 429. 0: no limit."""
     statement_timeout_ms: int = 10_000
@@ -213,6 +215,9 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
         ),
         "max_body_bytes": _whole_number(
             environ, "GROUPCOVER_MAX_BODY_BYTES", 1_000_000, 1000, 100_000_000
+        ),
+        "max_file_bytes": _whole_number(
+            environ, "GROUPCOVER_MAX_FILE_BYTES", 20_000_000, 1000, 1_000_000_000
         ),
         "rate_per_minute": _whole_number(environ, "GROUPCOVER_RATE_PER_MINUTE", 600, 0, 1_000_000),
         "statement_timeout_ms": _whole_number(

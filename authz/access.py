@@ -224,6 +224,8 @@ AUDIT_READ = Need("audit", "read")
 ACCESS_READ = Need("access", "read")
 ACCESS_WRITE = Need("access", "write")
 WORKFLOW_SUBMIT = Need("workflow", "submit")
+INTAKE_SUBMIT = Need("intake", "submit")
+"""Send an enrolment file: its rows are then changed as the sender, within their reach."""
 WORKFLOW_READ = Need("workflow", "read")
 WORKFLOW_ACT = Need("workflow", "act")
 """Decide on or fulfil a task of someone else's request."""

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Access
 from schema.groups.dataloaders import GroupLoaders
+from schema.intake.dataloaders import IntakeLoaders
 from schema.policies.dataloaders import PolicyLoaders
 from schema.reference.dataloaders import ReferenceLoaders
 from schema.settings.dataloaders import SettingsLoaders
@@ -44,3 +45,7 @@ class Loaders:
     @cached_property
     def workflow(self) -> WorkflowLoaders:
         return WorkflowLoaders(self._session, self._caller)
+
+    @cached_property
+    def intake(self) -> IntakeLoaders:
+        return IntakeLoaders(self._session, self._caller)

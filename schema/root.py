@@ -20,6 +20,8 @@ from schema.core.relay import node_of
 from schema.exports.queries import ExportQuery
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
+from schema.intake.mutations import IntakeMutation
+from schema.intake.queries import IntakeQuery
 from schema.me.queries import MeQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
@@ -57,6 +59,7 @@ Query = merge_types(
         AuditQuery,
         AccessQuery,
         ExportQuery,
+        IntakeQuery,
     ),
 )
 Mutation = merge_types(
@@ -69,6 +72,7 @@ Mutation = merge_types(
         RulesMutation,
         WorkflowMutation,
         AccessMutation,
+        IntakeMutation,
     ),
 )
 

@@ -82,6 +82,7 @@ class Action(StrEnum):
     """Not a mutation: an operator's `groupcover documents add`."""
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
+    ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
 
 
 @dataclass

@@ -28,6 +28,7 @@ _AREAS = (
     "domain.access.reach",
     "domain.audit.reach",
     "domain.documents.reach",
+    "domain.intake.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

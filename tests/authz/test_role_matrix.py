@@ -33,6 +33,7 @@ refused inside the payload, exactly as an unknown row or a placement they may no
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -186,6 +187,8 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "workflowRequestCancel":     (A,   A,         A,            A,       A,      F),      # workflow:submit
     "workflowTaskComplete":      (A,   A,         A,            F,       F,      F),      # workflow:act
     "processDefinitionDeploy":   (A,   F,         F,            F,       F,      F),      # workflow:deploy
+    "enrollmentFiles":           (A,   A,         A,            A,       A,      A),      # policies:read
+    "enrollmentFileSubmit":      (A,   A,         A,            F,       A,      F),      # intake:submit
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -261,6 +264,8 @@ class Operation:
     variables: Callable[[World], dict[str, Any]] = lambda _world: {}
     by_role: Callable[[World, str], dict[str, Any]] | None = None
     """Variables that depend on the caller too (its channel, its own request)."""
+    upload: bytes | None = None
+    """A file sent as `$input.file` by the GraphQL multipart request spec."""
 
     def variables_for(self, world: World, role: str) -> dict[str, Any]:
         return self.by_role(world, role) if self.by_role else self.variables(world)
@@ -598,6 +603,17 @@ OPERATIONS: dict[str, Operation] = {
         },
     ),
     "workflowRequests": Operation("query Run { workflowRequests { totalCount } }"),
+    "enrollmentFiles": Operation("query Run { enrollmentFiles(first: 5) { totalCount } }"),
+    "enrollmentFileSubmit": Operation(
+        _mutation("enrollmentFileSubmit", "EnrollmentFileSubmitInput", "enrollmentFile { state }"),
+        lambda w: {"input": {"groupClientId": _client(w.root), "format": "CSV", "dryRun": True}},
+        upload=(
+            "employee_number,relationship,given_name,family_name,birth_date,gender,"
+            "account_code,class_code,product_code,coverage_tier,start_date\n"
+            f"W-1,SUBSCRIBER,Wendy,Doe,1980-01-01,FEMALE,ROOT-STAFF,C0,MED-PPO,EMPLOYEE_ONLY,"
+            f"{datetime.now(UTC).date().isoformat()}\n"
+        ).encode(),
+    ),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -1035,6 +1051,24 @@ def test_the_table_covers_every_query_and_mutation() -> None:
     assert all(len(outcomes) == len(ROLES) for outcomes in MATRIX.values())
 
 
+async def _call(caller: GraphQLClient, called: Operation, variables: dict[str, Any]) -> Any:
+    """Send the operation; with a file, as a multipart request."""
+    if called.upload is None:
+        return await caller.raw(called.document, variables)
+    variables["input"]["file"] = None
+    response = await caller.http.post(
+        "/graphql",
+        headers=caller.headers,
+        data={
+            "operations": json.dumps({"query": called.document, "variables": variables}),
+            "map": json.dumps({"0": ["variables.input.file"]}),
+        },
+        files={"0": ("census.csv", called.upload, "text/csv")},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 @pytest.mark.parametrize(("operation", "role", "outcome"), _cases())
 async def test_role_calls_operation(
     http: AsyncClient,
@@ -1049,7 +1083,7 @@ async def test_role_calls_operation(
     called = OPERATIONS[operation]
     before = await _snapshot(session)
     # when
-    body = await caller.raw(called.document, called.variables_for(world, role))
+    body = await _call(caller, called, called.variables_for(world, role))
     # then
     if outcome is Outcome.FORBIDDEN:
         _assert_forbidden(body, operation)

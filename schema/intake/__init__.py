@@ -1,0 +1,1 @@
+"""GraphQL of enrolment files: submitting one, and reading what came of it."""

@@ -1,0 +1,63 @@
+"""The mutation that submits an enrolment file."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+
+from authz.access import INTAKE_SUBMIT
+from domain.core.errors import DomainError, ErrorCode
+from domain.intake import service
+from schema.core.context import Info
+from schema.core.errors import UserError
+from schema.core.mutations import actor, mutation
+from schema.core.relay import require_id
+from schema.intake.inputs import EnrollmentFileSubmitInput
+from schema.intake.types import EnrollmentFile
+
+
+@strawberry.type(description="The outcome of enrollmentFileSubmit.")
+class EnrollmentFileSubmitPayload:
+    enrollment_file: EnrollmentFile | None = strawberry.field(
+        description="The file's record: its state, counts and rows."
+    )
+    errors: list[UserError] = strawberry.field(
+        description="Why the submission was refused (an unknown group client, a bad key); "
+        "a file's own problems are on the record, not here."
+    )
+
+
+@strawberry.type
+class IntakeMutation:
+    @mutation(
+        INTAKE_SUBMIT,
+        "Apply a file of enrolments to a group client, as you: each row as its policies "
+        "mutation would be, each family all or nothing. Applied in the request.",
+    )
+    async def enrollment_file_submit(
+        self, info: Info, input: EnrollmentFileSubmitInput
+    ) -> EnrollmentFileSubmitPayload:
+        upload: Any = input.file  # starlette's UploadFile; a JSON body can only send text
+        if not hasattr(upload, "read"):
+            raise DomainError.of(
+                "file", ErrorCode.REQUIRED, "Send the file in a multipart request (GraphQL "
+                "multipart request spec), not as a value in JSON.",
+            )  # fmt: skip
+        data = await upload.read()
+        row = await service.submit_file(
+            info.context.session,
+            actor=actor(info),
+            limits=info.context.policy_limits,
+            group_client_id=require_id(
+                input.group_client_id, "GroupClient", field="group_client_id"
+            ),
+            format=input.format,
+            data=data,
+            file_name=getattr(upload, "filename", None),
+            dry_run=input.dry_run,
+            idempotency_key=input.idempotency_key,
+        )
+        return EnrollmentFileSubmitPayload(
+            enrollment_file=EnrollmentFile.from_model(row), errors=[]
+        )
