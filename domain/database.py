@@ -227,6 +227,7 @@ _MODELS = (
     "domain.access.models",
     "domain.audit.models",
     "domain.documents.models",
+    "domain.events.models",
     "domain.groups.models",
     "domain.policies.models",
     "domain.reference.models",
