@@ -221,6 +221,8 @@ REFERENCE_READ = Need("reference", "read")
 REFERENCE_WRITE = Need("reference", "write")
 """Add and change lines of business, data access groups and products: admins only."""
 AUDIT_READ = Need("audit", "read")
+EVENTS_READ = Need("events", "read")
+"""Read the change feed: the events about rows the caller reaches."""
 ACCESS_READ = Need("access", "read")
 ACCESS_WRITE = Need("access", "write")
 WORKFLOW_SUBMIT = Need("workflow", "submit")

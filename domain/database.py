@@ -228,6 +228,7 @@ _MODELS = (
     "domain.audit.models",
     "domain.documents.models",
     "domain.intake.models",
+    "domain.events.models",
     "domain.groups.models",
     "domain.policies.models",
     "domain.reference.models",

@@ -17,6 +17,7 @@ from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
 from schema.core.logs import Schema, is_unexpected
 from schema.core.relay import node_of
+from schema.events.queries import EventQuery
 from schema.exports.queries import ExportQuery
 from schema.groups.mutations import GroupMutation
 from schema.groups.queries import GroupQuery
@@ -57,6 +58,7 @@ Query = merge_types(
         RulesQuery,
         WorkflowQuery,
         AuditQuery,
+        EventQuery,
         AccessQuery,
         ExportQuery,
         IntakeQuery,

@@ -103,6 +103,11 @@ class Change(Generic[M]):
     _groups: set[int] = field(default_factory=set)
 
     @property
+    def concerns(self) -> frozenset[int]:
+        """The group clients whose configuration held the row before or holds it after."""
+        return frozenset(self._groups)
+
+    @property
     def row(self) -> M:
         """The target; a change that has none yet must `add` one first."""
         assert self.target is not None, "this change has no target yet"
@@ -187,6 +192,7 @@ async def _finish(change: Change[Any], declared: Entity) -> None:
     await session.flush()
     if not change.deleted:
         await _ensure_reachable(change, declared)
+    after = None if change.deleted else change.after or await _state(session, declared, row)
     session.add(
         AuditEvent(
             actor=change.actor.subject,
@@ -195,10 +201,12 @@ async def _finish(change: Change[Any], declared: Entity) -> None:
             entity_type=change.model.__name__,
             entity_id=row.id,
             before=change.before,
-            after=None if change.deleted else change.after or await _state(session, declared, row),
+            after=after,
         )
     )
     await session.flush()
+    for recorder in _RECORDERS:
+        await recorder(change, declared, after if after is not None else change.before or {})
 
 
 async def _state(session: AsyncSession, declared: Entity, row: Any) -> dict[str, Any]:
@@ -229,6 +237,17 @@ async def _ensure_reachable(change: Change[Any], declared: Entity) -> None:
             for name in fields or ["id"]
         )
     )
+
+
+Recorder = Callable[["Change[Any]", Entity, dict[str, Any]], Awaitable[None]]
+_RECORDERS: list[Recorder] = []
+
+
+def on_changed(recorder: Recorder) -> None:
+    """Register what else every change writes in its transaction (the events area's outbox),
+    given the change, its model's declaration and the state it left (the state before, for a
+    deletion)."""
+    _RECORDERS[:] = [recorder]
 
 
 Marker = Callable[[AsyncSession, set[int]], Awaitable[None]]

@@ -29,6 +29,7 @@ _AREAS = (
     "domain.audit.reach",
     "domain.documents.reach",
     "domain.intake.reach",
+    "domain.events.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""
@@ -54,6 +55,9 @@ class Entity:
     """Columns the audit trail must never hold (a key's hash)."""
     snapshot: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
     """The state the audit trail keeps; by default the row's own columns."""
+    concerns: Callable[[AsyncSession, Any], Awaitable[set[int]]] | None = None
+    """The group clients an event about the row concerns beyond its `groups` (a policy's
+    employer, a request's): a change to it makes them not CHANGED, but their feed shows it."""
 
 
 _ENTITIES: dict[type, Entity] = {}

@@ -105,9 +105,26 @@ async def _policy_state(session: AsyncSession, row: Any) -> dict[str, Any]:
     return await policy_state(session, row)
 
 
+async def _employers(session: AsyncSession, row: Any) -> set[int]:
+    """The group clients of every account the policy was ever linked to: each employer's
+    feed tells of a policy that moved away from it, too."""
+    stmt = (
+        sa.select(col(GroupAccount.group_client_id))
+        .join(PolicyAccountLink, col(PolicyAccountLink.group_account_id) == GroupAccount.id)
+        .where(col(PolicyAccountLink.policy_id) == row.id)
+    )
+    return set((await session.scalars(stmt)).all())
+
+
 declare(
     Policy,
-    Entity(noun="policy", reach=policies, snapshot=_policy_state, restriction_fields=_RESTRICTIONS),
+    Entity(
+        noun="policy",
+        reach=policies,
+        snapshot=_policy_state,
+        restriction_fields=_RESTRICTIONS,
+        concerns=_employers,
+    ),
 )
 declare(Person, Entity(noun="person", reach=persons))
 

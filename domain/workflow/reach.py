@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import SCOPES, RowScope
@@ -106,6 +107,16 @@ def of_requests(scope: RowScope, request_id: Any) -> Any:
     return request_id.in_(sa.select(col(WorkflowRequest.id)).where(requests(scope)))
 
 
+async def _request_client(session: AsyncSession, request_id: int) -> set[int]:
+    """The group client of the account a request is about (none for one about no account)."""
+    account = await session.scalar(
+        sa.select(col(WorkflowRequest.group_account_id)).where(
+            col(WorkflowRequest.id) == request_id
+        )
+    )
+    return await groups.client_of(session, account) if account is not None else set()
+
+
 declare(
     WorkflowRequest,
     Entity(
@@ -114,11 +125,16 @@ declare(
         # The process state is the engine's; details and the sender's grants stay out of
         # the audit trail (the details name persons).
         omit=frozenset({"workflow", "details", "requester_scope"}),
+        concerns=lambda session, row: _request_client(session, row.id),
     ),
 )
 declare(
     WorkflowTask,
-    Entity(noun="task", reach=lambda scope: of_requests(scope, col(WorkflowTask.request_id))),
+    Entity(
+        noun="task",
+        reach=lambda scope: of_requests(scope, col(WorkflowTask.request_id)),
+        concerns=lambda session, row: _request_client(session, row.request_id),
+    ),
 )
 declare(
     WorkflowEvent,

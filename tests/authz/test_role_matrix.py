@@ -15,6 +15,7 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | rules:write     | admin                                                    |
 | reference:read  | every role                                               |
 | audit:read      | admin                                                    |
+| events:read     | every role (the events about rows the role reads)        |
 | workflow:read   | every role (employee: requests about them; none about health for managers) |
 | workflow:submit | admin, backoffice, group_manager, employee, partner (each on its channel) |
 | workflow:act    | admin, backoffice, group_manager                         |
@@ -131,6 +132,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "dataAccessGroups":          (A,   A,         A,            A,       A,      A),      # reference:read
     "products":                  (A,   A,         A,            A,       A,      A),      # reference:read
     "auditEvents":               (A,   F,         F,            F,       F,      F),      # audit:read
+    "events":                    (A,   A,         A,            A,       A,      A),      # events:read
     "accessGrants":              (A,   F,         F,            F,       F,      F),      # access:read
     "apiKeys":                   (A,   F,         F,            F,       F,      F),      # access:read
     "groupClientCreate":         (A,   A,         F,            F,       F,      F),      # groups:write
@@ -346,6 +348,7 @@ OPERATIONS: dict[str, Operation] = {
     "dataAccessGroups": Operation("query Run { dataAccessGroups { code } }"),
     "products": Operation("query Run { products { code } }"),
     "auditEvents": Operation("query Run { auditEvents { totalCount } }"),
+    "events": Operation("query Run { events(first: 5) { totalCount } }"),
     "accessGrants": Operation("query Run { accessGrants { totalCount } }"),
     "apiKeys": Operation("query Run { apiKeys { totalCount } }"),
     "groupClientCreate": Operation(
