@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRES_URL, _postgres_database
+from tests.live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
@@ -36,15 +36,9 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from _postgres_database()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_the_readme_takes_an_empty_database_to_a_first_group_client(fresh_url: str) -> None:
     # given the section's commands, on this test's database and port, served on loopback
-    port = str(_free_port())
+    port = str(free_port())
     script = (
         section_commands()
         .replace(README_URL, fresh_url)
