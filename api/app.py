@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast, parse
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -81,6 +82,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         self.database_url = settings.database_url
         self.runner = runner
         self.documents = TrustedDocuments(only=settings.trusted_documents_only)
+        self.max_tokens = settings.query_limits.max_tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -116,6 +118,17 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             request_data=request_data,
             context=context,
             **rest,
+        )
+
+    async def execute_single(  # type: ignore[override]
+        self, request: Any, request_adapter: Any, request_data: Any, **rest: Any
+    ) -> Any:
+        # strawberry would run a subscription sent over HTTP as a query of one answer (null,
+        # or an unexpected error); here it is refused, saying where subscriptions are served.
+        if _is_subscription(request_data.query, request_data.operation_name, self.max_tokens):
+            raise HTTPException(400, SUBSCRIPTIONS_OVER_WEBSOCKET)
+        return await super().execute_single(
+            request=request, request_adapter=request_adapter, request_data=request_data, **rest
         )
 
     def decode_json(self, data: str | bytes) -> object:
@@ -178,6 +191,22 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+SUBSCRIPTIONS_OVER_WEBSOCKET = (
+    "Subscriptions are served over a WebSocket at /graphql (graphql-transport-ws), not over HTTP."
+)
+
+
+def _is_subscription(query: str | None, operation_name: str | None, max_tokens: int) -> bool:
+    """Whether the operation a request runs is a subscription; a document that does not
+    parse is not (the usual path reports it). Only a text naming one is parsed."""
+    if not query or "subscription" not in query:
+        return False
+    try:
+        document = parse(query, no_location=True, max_tokens=max_tokens)
+    except GraphQLError:
+        return False
+    operation = get_operation_ast(document, operation_name)
+    return operation is not None and operation.operation == OperationType.SUBSCRIPTION
 
 
 def _code(error: Any) -> Any:

@@ -18,6 +18,8 @@ from tests.conftest import SETTINGS, token_for
 SIGNED_IN = {"Authorization": f"Bearer {token_for(Principal('admin-1', frozenset({Role.ADMIN})))}"}
 MUTATION = 'mutation { accessGrantRemove(input: {id: "x"}) { removedId } }'
 QUERY = {"query": "{ linesOfBusiness { code } }"}
+FOLLOW = 'subscription { workflowRequestUpdated(id: "V29ya2Zsb3dSZXF1ZXN0OjE=") { state } }'
+BOTH = f"query Lines {{ linesOfBusiness {{ code }} }} subscription Follow {FOLLOW[13:]}"
 
 REFUSED: list[Any] = [
     pytest.param(
@@ -40,6 +42,20 @@ REFUSED: list[Any] = [
         400,
         "BAD_REQUEST",
         id="unsupported type",
+    ),
+    pytest.param(
+        "POST", "/graphql", {"json": {"query": FOLLOW}}, 400, "BAD_REQUEST", id="POST subscription"
+    ),
+    pytest.param(
+        "GET", "/graphql", {"params": {"query": FOLLOW}}, 400, "BAD_REQUEST", id="GET subscription"
+    ),
+    pytest.param(
+        "POST",
+        "/graphql",
+        {"json": {"query": BOTH, "operationName": "Follow"}},
+        400,
+        "BAD_REQUEST",
+        id="subscription by name",
     ),
     pytest.param("PUT", "/graphql", {"json": QUERY}, 405, "METHOD_NOT_ALLOWED", id="PUT"),
     pytest.param("GET", "/nowhere", {}, 404, "NOT_FOUND", id="no such path"),
@@ -89,3 +105,19 @@ async def test_an_unauthenticated_and_a_too_frequent_request_are_refused_alike(
     assert_refusal(anonymous, 401, "UNAUTHENTICATED")
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert_refusal(answers[-1], 429, "RATE_LIMITED")
+
+
+async def test_a_subscription_over_http_is_told_where_subscriptions_are_served(
+    http: AsyncClient,
+) -> None:
+    # when a subscription is posted, and the query of the same document is asked for by name
+    refused = await http.post("/graphql", json={"query": FOLLOW}, headers=SIGNED_IN)
+    ran = await http.post(
+        "/graphql", json={"query": BOTH, "operationName": "Lines"}, headers=SIGNED_IN
+    )
+    # then the subscription is sent to the WebSocket, and the query runs
+    assert refused.json()["errors"][0]["message"] == (
+        "Subscriptions are served over a WebSocket at /graphql (graphql-transport-ws), "
+        "not over HTTP."
+    )
+    assert ran.status_code == 200 and "errors" not in ran.json(), ran.text
