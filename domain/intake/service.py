@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.changes import Action, changing, load
+from domain.core.changes import Action, changing, load, visible
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.groups.models import GroupClient
+from domain.groups.queries import subtree_ids
 from domain.intake import census, x12
 from domain.intake.families import Outcome, apply_family
 from domain.intake.models import (
@@ -126,7 +127,7 @@ async def _apply(
     families: dict[str, list[census.CensusRow]] = defaultdict(list)
     for row in rows:
         families[row.employee_number].append(row)
-    clients = _subtree(group_client_id)
+    clients = subtree_ids(group_client_id, visible=visible(actor.scope, GroupClient))
     outcomes: list[Outcome] = []
     everything = await session.begin_nested()
     try:
@@ -145,16 +146,6 @@ async def _apply(
                 outcome.outcome = RowOutcome.VALID
                 outcome.policy_id = outcome.person_id = None
     return sorted(outcomes, key=lambda o: o.row.line)
-
-
-def _subtree(group_client_id: int) -> Any:
-    """The ids of this group client and of every client below it."""
-    top: sa.Select[Any] = sa.select(col(GroupClient.id).label("id")).where(
-        col(GroupClient.id) == group_client_id
-    )
-    tree = top.cte("file_subtree", recursive=True)
-    below = sa.select(col(GroupClient.id)).where(col(GroupClient.parent_id) == tree.c.id)
-    return sa.select(tree.union_all(below).c.id)
 
 
 async def _record(
