@@ -193,7 +193,8 @@ class Access:
 
     def actor(self, need: Need) -> Actor:
         """The principal as a service sees it when it changes rows for `need`."""
-        return Actor(subject=self.subject, scope=self.scope(need))
+        roles = frozenset(role.value for role in self.roles_for(need))
+        return Actor(subject=self.subject, scope=self.scope(need), roles=roles)
 
 
 @dataclass(frozen=True)
@@ -202,11 +203,14 @@ class Actor:
 
     `decided_by` names whoever approved the change when it is made on the actor's behalf
     (a workflow request registered as its requester, after a manager's decision).
+    `roles` are the caller's roles allowed the change, for the few values restricted to some
+    roles (dynamic fields); rows are always limited by `scope`.
     """
 
     subject: str
     scope: RowScope
     decided_by: str | None = None
+    roles: frozenset[str] = frozenset()
 
 
 GROUPS_READ = Need("groups", "read")

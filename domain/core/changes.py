@@ -83,6 +83,8 @@ class Action(StrEnum):
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
+    DYNAMIC_FIELD_DEFINE = "dynamicFieldDefine"
+    DYNAMIC_FIELD_UPDATE = "dynamicFieldUpdate"
 
 
 @dataclass

@@ -208,6 +208,8 @@ SILENT: dict[Action, str] = {
         Action.PROCESS_DEFINITION_DEPLOY,
         Action.TRUSTED_DOCUMENT_ADD,
         Action.TRUSTED_DOCUMENT_REMOVE,
+        Action.DYNAMIC_FIELD_DEFINE,
+        Action.DYNAMIC_FIELD_UPDATE,
     )
 }
 SILENT[Action.ENROLLMENT_FILE_SUBMIT] = (

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Actor
 from domain.core.changes import Action, changing, load
 from domain.core.errors import Problem, raise_if
 from domain.core.fields import check_name
+from domain.dynamic.values import Assignment
 from domain.groups.editing import checked_code, edit, restrictions
 from domain.groups.models import GroupAccount, GroupClient
 
@@ -60,8 +63,10 @@ async def update_group_account(
     name: str | None = None,
     line_of_business: str | None = None,
     data_access_group: str | None = None,
+    dynamic_fields: Sequence[Assignment] = (),
 ) -> GroupAccount:
-    """Change a group account's own fields; fields left None keep their value."""
+    """Change a group account's own fields; fields left None keep their value, and
+    dynamic fields not assigned keep theirs."""
     async with changing(
         session, actor, Action.GROUP_ACCOUNT_UPDATE, GroupAccount, group_account_id, version=version
     ) as change:
@@ -72,5 +77,7 @@ async def update_group_account(
             name=name,
             line_of_business=line_of_business,
             data_access_group=data_access_group,
+            actor=actor,
+            dynamic_fields=dynamic_fields,
         )
     return change.row

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from authz.access import Actor
 from domain.core.errors import Problem, raise_if
 from domain.core.fields import check_code, check_name
+from domain.dynamic.models import FieldTarget
+from domain.dynamic.service import set_values
+from domain.dynamic.values import Assignment
 from domain.groups import errors
 from domain.groups.models import GroupAccount, GroupClient
 from domain.reference.models import DataAccessGroup, LineOfBusiness
@@ -63,13 +69,19 @@ async def edit(
     session: AsyncSession,
     row: GroupClient | GroupAccount,
     *,
+    actor: Actor,
     code: str | None,
     name: str | None,
     line_of_business: str | None,
     data_access_group: str | None,
+    dynamic_fields: Sequence[Assignment] = (),
 ) -> None:
     """Validate and apply the editable fields a client and an account share."""
     problems: list[Problem] = []
+    target = FieldTarget.GROUP_CLIENT if isinstance(row, GroupClient) else FieldTarget.GROUP_ACCOUNT
+    values = await set_values(
+        session, row, actor=actor, target=target, assignments=dynamic_fields, problems=problems
+    )
     if code is not None:
         code = await checked_code(session, type(row), code, problems, except_id=row.id)
     if name is not None:
@@ -82,3 +94,5 @@ async def edit(
     row.name = name if name is not None else row.name
     row.line_of_business_id = lob.id if lob else row.line_of_business_id  # type: ignore[assignment]
     row.data_access_group_id = dag.id if dag else row.data_access_group_id  # type: ignore[assignment]
+    if dynamic_fields:
+        row.dynamic_fields = dict(values)

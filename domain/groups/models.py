@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from domain.core.columns import UTCDateTime, enum_column, utcnow
+from domain.dynamic.models import values_column
 
 
 class GroupStatus(StrEnum):
@@ -39,6 +40,7 @@ class GroupClient(SQLModel, table=True):
     line_of_business_id: int = Field(foreign_key="line_of_business.id", index=True)
     data_access_group_id: int = Field(foreign_key="data_access_group.id", index=True)
     status: GroupStatus = Field(default=GroupStatus.CHANGED, sa_type=enum_column(GroupStatus))
+    dynamic_fields: dict[str, str] = values_column()
     version: int = Field(default=1, sa_column=_client_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -61,6 +63,7 @@ class GroupAccount(SQLModel, table=True):
     data_access_group_id: int = Field(foreign_key="data_access_group.id", index=True)
     end_date: date | None = None
     """The last day of the account: no policy belongs to it after (groupAccountTerminate)."""
+    dynamic_fields: dict[str, str] = values_column()
     version: int = Field(default=1, sa_column=_account_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

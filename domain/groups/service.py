@@ -5,6 +5,8 @@ Each function flushes; the caller commits or rolls back.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -13,6 +15,7 @@ from authz.access import Actor
 from domain.core.changes import Action, changing, find, load, not_found
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.fields import check_name
+from domain.dynamic.values import Assignment
 from domain.groups import errors
 from domain.groups.editing import checked_code, edit, restrictions
 from domain.groups.models import GroupAccount, GroupClient
@@ -69,8 +72,10 @@ async def update_group_client(
     name: str | None = None,
     line_of_business: str | None = None,
     data_access_group: str | None = None,
+    dynamic_fields: Sequence[Assignment] = (),
 ) -> GroupClient:
-    """Change a group client's own fields; fields left None keep their value."""
+    """Change a group client's own fields; fields left None keep their value, and
+    dynamic fields not assigned keep theirs."""
     async with changing(
         session, actor, Action.GROUP_CLIENT_UPDATE, GroupClient, group_client_id, version=version
     ) as change:
@@ -81,6 +86,8 @@ async def update_group_client(
             name=name,
             line_of_business=line_of_business,
             data_access_group=data_access_group,
+            actor=actor,
+            dynamic_fields=dynamic_fields,
         )
     return change.row
 

@@ -9,7 +9,7 @@ change what another sees.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,6 +20,9 @@ from authz.access import Actor
 from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
 from domain.core.errors import ErrorCode, Problem, raise_if
+from domain.dynamic.models import FieldTarget
+from domain.dynamic.service import set_values
+from domain.dynamic.values import Assignment
 from domain.policies.models import Policy
 from domain.policies.persons import EMAIL, check_text
 
@@ -106,8 +109,10 @@ async def update_employment(
     policy_id: int,
     version: int,
     changes: Mapping[str, Any],
+    dynamic_fields: Sequence[Assignment] = (),
 ) -> Policy:
-    """Change the employment data of a policy; fields not in `changes` keep their value."""
+    """Change the employment data and dynamic fields of a policy; fields not in `changes`
+    and dynamic fields not assigned keep their value."""
     async with changing(
         session,
         actor,
@@ -120,8 +125,18 @@ async def update_employment(
         policy = change.row
         problems: list[Problem] = []
         data = clean_employment((), replace(employment_of(policy), **changes), problems)
+        values = await set_values(
+            session,
+            policy,
+            actor=actor,
+            target=FieldTarget.POLICY,
+            assignments=dynamic_fields,
+            problems=problems,
+        )
         raise_if(problems)
         for name, value in asdict(data).items():
             setattr(policy, name, value)
+        if dynamic_fields:
+            policy.dynamic_fields = dict(values)
         policy.updated_at = utcnow()
     return policy

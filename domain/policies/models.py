@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from domain.core.columns import UTCDateTime, enum_column, utcnow
+from domain.dynamic.models import values_column
 from domain.reference.models import CoverageTier
 
 
@@ -111,6 +112,7 @@ class Policy(SQLModel, table=True):
     work_email: str | None = Field(default=None, max_length=254)
     salary: Decimal | None = Field(default=None, sa_type=sa.Numeric(14, 2))
     salary_currency: str | None = Field(default=None, max_length=3)
+    dynamic_fields: dict[str, str] = values_column()
     version: int = Field(default=1, sa_column=_policy_version)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

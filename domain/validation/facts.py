@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from domain.dynamic.models import FieldTarget, FieldType
+from domain.dynamic.service import fields_of
 from domain.groups.models import GroupAccount, GroupAccountProduct, GroupClient, InsurableClass
 from domain.reference.models import DataAccessGroup, LineOfBusiness
 from domain.settings.chains import chains_for
@@ -55,6 +57,24 @@ FACTS: dict[RuleLevel, dict[str, FactType]] = {
     },
 }
 """The facts of each level, and whether each is text or a number (codes are text)."""
+
+DYNAMIC = "field."
+"""What names a dynamic field among a rule's facts: `field.<code>` (a date is its ISO text)."""
+_HOLDERS = {
+    RuleLevel.GROUP_CLIENT: FieldTarget.GROUP_CLIENT,
+    RuleLevel.GROUP_ACCOUNT: FieldTarget.GROUP_ACCOUNT,
+}
+
+
+async def facts_of(session: AsyncSession, level: RuleLevel) -> dict[str, FactType]:
+    """The facts a rule of `level` may ask about: the fixed ones and the dynamic fields."""
+    fields = await fields_of(session, _HOLDERS[level])
+    dynamic = {
+        DYNAMIC + code: N if field.value_type is FieldType.NUMBER else T
+        for code, field in fields.items()
+    }
+    return {**FACTS[level], **dynamic}
+
 
 _REFERENCES: dict[SettingKind, tuple[str, Any, str]] = {
     SettingKind.PREMIUM_SCHEDULE: ("premiumSchedule", PremiumSchedule, "premium_schedule_id"),
@@ -105,6 +125,7 @@ async def _own(session: AsyncSession, row: GroupClient | GroupAccount) -> dict[s
         "name": row.name,
         "lineOfBusiness": lob.code if lob else None,
         "dataAccessGroup": dag.code if dag else None,
+        **{DYNAMIC + code: value for code, value in (row.dynamic_fields or {}).items()},
     }
 
 

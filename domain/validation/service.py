@@ -19,7 +19,7 @@ from domain.core.fields import check_code, check_name
 from domain.settings.effective import settable_levels
 from domain.settings.models import BillAllocation, CollectionSetting, SettingKind, SettingLevel
 from domain.validation.conditions import ConditionError, check
-from domain.validation.facts import FACTS
+from domain.validation.facts import facts_of
 from domain.validation.models import RuleLevel, Severity, ValidationRule
 
 # The settings an enrichment may set, and the values each takes (None: any short text or,
@@ -47,7 +47,9 @@ class RuleDefinition:
     enrichment_value: str | None = None
 
 
-def _checked(definition: RuleDefinition, problems: list[Problem]) -> dict[str, Any]:
+async def _checked(
+    session: AsyncSession, definition: RuleDefinition, problems: list[Problem]
+) -> dict[str, Any]:
     """The definition's values, tidied; every problem recorded on its input field."""
     values: dict[str, Any] = {
         "level": definition.level,
@@ -62,7 +64,7 @@ def _checked(definition: RuleDefinition, problems: list[Problem]) -> dict[str, A
     if not 0 <= definition.sequence <= 1_000_000:
         problems.append(Problem(("sequence",), ErrorCode.INVALID_FORMAT, "0 to 1000000."))
     try:
-        values["condition"] = check(definition.condition, FACTS[definition.level])
+        values["condition"] = check(definition.condition, await facts_of(session, definition.level))
     except ConditionError as error:
         problems.append(Problem(("condition",), ErrorCode.INVALID_FORMAT, str(error)))
     _enrichment(definition, problems)
@@ -112,7 +114,7 @@ async def create_rule(
     """Add a validation rule; a definition the engine could not run is refused."""
     async with changing(session, actor, Action.VALIDATION_RULE_CREATE, ValidationRule) as change:
         problems: list[Problem] = []
-        values = _checked(definition, problems)
+        values = await _checked(session, definition, problems)
         if not problems and await _taken(session, values["code"]):
             problems.append(Problem(("code",), ErrorCode.DUPLICATE, "The code is already in use."))
         raise_if(problems)
@@ -133,7 +135,7 @@ async def update_rule(
     ) as change:
         rule = change.row
         problems: list[Problem] = []
-        values = _checked(definition, problems)
+        values = await _checked(session, definition, problems)
         if not problems and await _taken(session, values["code"], except_id=rule_id):
             problems.append(Problem(("code",), ErrorCode.DUPLICATE, "The code is already in use."))
         raise_if(problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.dynamic.inputs import DynamicFieldAssignmentInput
 from schema.groups.types import GroupStatus
 
 
@@ -45,6 +46,10 @@ class GroupClientUpdateInput:
     )
     data_access_group: str | None = strawberry.field(
         default=None, description="Code of a new data access group."
+    )
+    dynamic_fields: list[DynamicFieldAssignmentInput] | None = strawberry.field(
+        default=None,
+        description="Dynamic field values to set or (with null) clear; others keep theirs.",
     )
 
 
@@ -91,6 +96,10 @@ class GroupAccountUpdateInput:
     )
     data_access_group: str | None = strawberry.field(
         default=None, description="Code of a new data access group."
+    )
+    dynamic_fields: list[DynamicFieldAssignmentInput] | None = strawberry.field(
+        default=None,
+        description="Dynamic field values to set or (with null) clear; others keep theirs.",
     )
 
 

@@ -10,6 +10,7 @@ from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, mutation
 from schema.core.relay import optional_id, require_id
+from schema.dynamic.inputs import assignments
 from schema.groups import inputs
 from schema.groups.types import GroupAccount, GroupAccountProduct, GroupClient, InsurableClass
 
@@ -106,6 +107,7 @@ class GroupMutation:
             name=input.name,
             line_of_business=input.line_of_business,
             data_access_group=input.data_access_group,
+            dynamic_fields=assignments(input.dynamic_fields),
         )
         return GroupClientUpdatePayload(group_client=GroupClient.from_model(row), errors=[])
 
@@ -166,6 +168,7 @@ class GroupMutation:
             name=input.name,
             line_of_business=input.line_of_business,
             data_access_group=input.data_access_group,
+            dynamic_fields=assignments(input.dynamic_fields),
         )
         return GroupAccountPayload(group_account=GroupAccount.from_model(row), errors=[])
 

@@ -17,6 +17,7 @@ from schema.core.context import Info
 from schema.core.cost import bound
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
+from schema.dynamic.types import DYNAMIC_FIELDS, DynamicFieldValue, FieldTarget, dynamic_values
 from schema.reference.types import DataAccessGroup, LineOfBusiness, Product
 from schema.settings.types import EffectiveSettings, effective_field, load_effective
 
@@ -80,6 +81,10 @@ class GroupClient(RowNode):
     )
     def in_premium_calculation(self) -> bool:
         return self.status == GroupStatus.APPROVED
+
+    @strawberry.field(**DYNAMIC_FIELDS)
+    async def dynamic_fields(self, info: Info) -> list[DynamicFieldValue]:
+        return await dynamic_values(info, FieldTarget.GROUP_CLIENT, self.row.dynamic_fields)
 
     @strawberry.field(description="The group client above this one; null at the top of a tree.")
     async def parent(self, info: Info) -> GroupClient | None:
@@ -182,6 +187,10 @@ class GroupAccount(RowNode):
     @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.groups.group_account_by_id
+
+    @strawberry.field(**DYNAMIC_FIELDS)
+    async def dynamic_fields(self, info: Info) -> list[DynamicFieldValue]:
+        return await dynamic_values(info, FieldTarget.GROUP_ACCOUNT, self.row.dynamic_fields)
 
     @strawberry.field(
         description="The group client this account belongs to; null when you may not see it "

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
+from schema.dynamic.inputs import DynamicFieldAssignmentInput
 from schema.policies.types import Gender, PolicyStatus, Relationship
 from schema.reference.types import CoverageTier
 
@@ -245,6 +246,10 @@ class PolicyEmploymentUpdateInput:
     )
     salary_currency: str | None = strawberry.field(
         default=strawberry.UNSET, description="null clears it."
+    )
+    dynamic_fields: list[DynamicFieldAssignmentInput] | None = strawberry.field(
+        default=None,
+        description="Dynamic field values to set or (with null) clear; others keep theirs.",
     )
 
 

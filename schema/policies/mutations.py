@@ -18,6 +18,7 @@ from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, mutation
 from schema.core.relay import optional_id, require_id
+from schema.dynamic.inputs import assignments
 from schema.groups.types import GroupAccount
 from schema.policies import inputs
 from schema.policies.types import Person, Policy
@@ -243,6 +244,7 @@ class PolicyMutation:
             policy_id=_policy_id(input.policy_id),
             version=input.version,
             changes=_given(input, EmploymentData),
+            dynamic_fields=assignments(input.dynamic_fields),
         )
         return _payload(row)
 

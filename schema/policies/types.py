@@ -23,6 +23,7 @@ from schema.core.cost import bound
 from schema.core.direct import direct
 from schema.core.permissions import guarded
 from schema.core.relay import CountedConnection, RowNode
+from schema.dynamic.types import DYNAMIC_FIELDS, DynamicFieldValue, FieldTarget, dynamic_values
 from schema.groups.types import GroupAccount, InsurableClass
 from schema.policies.coverage import Coverage
 from schema.reference.types import CoverageTier, DataAccessGroup, LineOfBusiness, Product
@@ -327,6 +328,10 @@ class Policy(RowNode):
     @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.policies.policy_by_id
+
+    @strawberry.field(**DYNAMIC_FIELDS)
+    async def dynamic_fields(self, info: Info) -> list[DynamicFieldValue]:
+        return await dynamic_values(info, FieldTarget.POLICY, self.row.dynamic_fields)
 
     @strawberry.field(description="The employee who holds the policy.")
     async def subscriber(self, info: Info) -> Person | None:
