@@ -50,6 +50,7 @@ from authz.access import NOTHING, WORKFLOW_SUBMIT, Access, Actor
 from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
+from domain.dynamic.models import DynamicField, FieldTarget, FieldType
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
@@ -191,6 +192,9 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "processDefinitionDeploy":   (A,   F,         F,            F,       F,      F),      # workflow:deploy
     "enrollmentFiles":           (A,   A,         A,            A,       A,      A),      # policies:read
     "enrollmentFileSubmit":      (A,   A,         A,            F,       A,      F),      # intake:submit
+    "dynamicFieldDefinitions":   (A,   A,         A,            A,       A,      A),      # reference:read
+    "dynamicFieldDefine":        (A,   F,         F,            F,       F,      F),      # reference:write
+    "dynamicFieldUpdate":        (A,   F,         F,            F,       F,      F),      # reference:write
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -256,6 +260,8 @@ class World:
     """Open tasks of the employee's requests: `manager` (an approval), `review` (medical)."""
     dental: Product
     """A product nobody offers (DEN-BASIC)."""
+    field: DynamicField
+    """A dynamic field on policies (`region`)."""
 
 
 @dataclass(frozen=True)
@@ -617,6 +623,26 @@ OPERATIONS: dict[str, Operation] = {
             f"{datetime.now(UTC).date().isoformat()}\n"
         ).encode(),
     ),
+    "dynamicFieldDefinitions": Operation(
+        "query Run { dynamicFieldDefinitions(target: POLICY) { code } }"
+    ),
+    "dynamicFieldDefine": Operation(
+        _mutation("dynamicFieldDefine", "DynamicFieldDefineInput", "dynamicField { code }"),
+        lambda _: {
+            "input": {
+                "target": "GROUP_CLIENT",
+                "code": "tier",
+                "valueType": "TEXT",
+                "rules": {"label": "Tier"},
+            }
+        },
+    ),
+    "dynamicFieldUpdate": Operation(
+        _mutation("dynamicFieldUpdate", "DynamicFieldUpdateInput", "dynamicField { code }"),
+        lambda w: {
+            "input": {"id": _id("DynamicField", w.field), "version": 1, "rules": {"label": "R"}}
+        },
+    ),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -814,7 +840,17 @@ async def world(session: AsyncSession) -> World:
         requests,
         tasks,
         book.dental,
+        await _dynamic_field(session),
     )
+
+
+async def _dynamic_field(session: AsyncSession) -> DynamicField:
+    row = DynamicField(
+        target=FieldTarget.POLICY, code="region", label="Region", value_type=FieldType.TEXT
+    )
+    session.add(row)
+    await session.commit()
+    return row
 
 
 CHANNELS = {
