@@ -83,6 +83,13 @@ class Action(StrEnum):
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
+    ACCOUNT_TEAM_CREATE = "accountTeamCreate"
+    ACCOUNT_TEAM_UPDATE = "accountTeamUpdate"
+    ACCOUNT_TEAM_ASSIGN = "accountTeamAssign"
+    DRUG_ADD = "drugAdd"
+    """Not a mutation: a drug a claims file names for the first time."""
+    CLAIMS_SUMMARY_LOAD = "claimsSummaryLoad"
+    MARKET_EVENT_RECORD = "marketEventRecord"
 
 
 @dataclass
