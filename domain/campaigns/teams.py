@@ -27,7 +27,7 @@ MAX_MEMBERS = 50
 
 @dataclass(frozen=True)
 class TeamData:
-    """What an admin gives for a team."""
+    """What an admin gives for a team (its problems are named under `team`)."""
 
     name: str
     email: str
@@ -76,11 +76,11 @@ def _checked(data: TeamData, problems: list[Problem]) -> dict[str, Any]:
     members = [" ".join(m.split()) for m in data.members]
     if len(members) > MAX_MEMBERS or len(set(members)) != len(members):
         message = f"At most {MAX_MEMBERS} members, each once."
-        problems.append(Problem(("members",), ErrorCode.INVALID_FORMAT, message))
+        problems.append(Problem(("team", "members"), ErrorCode.INVALID_FORMAT, message))
     for index, member in enumerate(members):
-        check_name(("members", str(index)), member, problems)
+        check_name(("team", "members", str(index)), member, problems)
     return {
-        "name": check_name("name", data.name, problems),
+        "name": check_name(("team", "name"), data.name, problems),
         "email": _email(data.email, problems),
         "members": members,
         "is_default": data.is_default,
@@ -88,9 +88,9 @@ def _checked(data: TeamData, problems: list[Problem]) -> dict[str, Any]:
 
 
 def _email(value: str, problems: list[Problem]) -> str:
-    email = check_text(("email",), value, *EMAIL, problems)
+    email = check_text(("team", "email"), value, *EMAIL, problems)
     if email is None:
-        problems.append(Problem(("email",), ErrorCode.REQUIRED, "A team needs its mailbox."))
+        problems.append(Problem(("team", "email"), ErrorCode.REQUIRED, "A team needs its mailbox."))
     return email or ""
 
 
