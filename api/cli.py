@@ -1,5 +1,5 @@
 """The `groupcover` command: serve, worker, migrate, demo, reference load, export-fhir, token,
-export-schema, documents, intake."""
+export-schema, documents, intake, claims."""
 
 from __future__ import annotations
 
@@ -183,6 +183,23 @@ def _intake_parser(commands: Any) -> None:
     intake.set_defaults(run=_intake)
 
 
+def _claims(args: argparse.Namespace) -> None:
+    from api import claims
+
+    status, report = claims.run(args.file, subject=args.subject, settings=load_settings())
+    print(report, file=sys.stderr if status == 2 else sys.stdout)
+    sys.exit(status)
+
+
+def _claims_parser(commands: Any) -> None:
+    claims = commands.add_parser("claims", help="members' pharmacy claims summaries")
+    actions = claims.add_subparsers(dest="action", required=True)
+    load = actions.add_parser("load", help="load a claims summary CSV, as an admin")
+    load.add_argument("file", type=Path, metavar="FILE")
+    load.add_argument("--as", dest="subject", metavar="SUBJECT", help="who the audit trail names")
+    load.set_defaults(run=_claims)
+
+
 def _documents_parser(commands: Any) -> None:
     documents = commands.add_parser("documents", help="the trusted documents clients run by hash")
     actions = documents.add_subparsers(dest="action", required=True)
@@ -252,6 +269,7 @@ def parser() -> argparse.ArgumentParser:
     export.set_defaults(run=_export_schema)
     _documents_parser(commands)
     _intake_parser(commands)
+    _claims_parser(commands)
     return root
 
 

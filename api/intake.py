@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from api.settings import Settings
-from authz.access import INTAKE_SUBMIT, Access, Actor
+from authz.access import INTAKE_SUBMIT, Access, Actor, Need
 from authz.principal import Principal, Role
 from domain.core.errors import DomainError
 from domain.core.transactions import atomic
@@ -26,14 +26,14 @@ from domain.intake import service
 from domain.intake.models import EnrollmentFile, EnrollmentFileRow, FileFormat, RowOutcome
 
 
-def operator(subject: str | None) -> Actor:
-    """The operator as an admin, named as given or by their login."""
+def operator(subject: str | None, need: Need = INTAKE_SUBMIT) -> Actor:
+    """The operator as an admin doing `need`, named as given or by their login."""
     if subject is None:
         try:
             subject = f"operator:{getpass.getuser()}"
         except (OSError, KeyError):  # no login name in some containers
             subject = "operator:unknown"
-    return Access(Principal(subject, frozenset({Role.ADMIN}))).actor(INTAKE_SUBMIT)
+    return Access(Principal(subject, frozenset({Role.ADMIN}))).actor(need)
 
 
 def run(

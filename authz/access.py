@@ -237,6 +237,14 @@ WORKFLOW_ACT = Need("workflow", "act")
 """Decide on or fulfil a task of someone else's request."""
 WORKFLOW_DEPLOY = Need("workflow", "deploy")
 """Deploy a new version of a process flow."""
+CAMPAIGNS_READ = Need("campaigns", "read")
+"""Read account teams and market events."""
+CAMPAIGNS_WRITE = Need("campaigns", "write")
+"""Manage account teams and record market events: the insurer's back office."""
+CLAIMS_READ = Need("claims", "read")
+"""Read members' pharmacy claims summaries: medical data, the back office only."""
+CLAIMS_WRITE = Need("claims", "write")
+"""Load claims summaries from the claims system."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

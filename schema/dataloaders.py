@@ -7,6 +7,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Access
+from schema.campaigns.dataloaders import CampaignLoaders
 from schema.dynamic.dataloaders import DynamicLoaders
 from schema.groups.dataloaders import GroupLoaders
 from schema.intake.dataloaders import IntakeLoaders
@@ -54,3 +55,7 @@ class Loaders:
     @cached_property
     def dynamic(self) -> DynamicLoaders:
         return DynamicLoaders(self._session, self._caller)
+
+    @cached_property
+    def campaigns(self) -> CampaignLoaders:
+        return CampaignLoaders(self._session, self._caller)

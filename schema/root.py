@@ -12,6 +12,8 @@ from domain.database import is_unreachable
 from schema.access.mutations import AccessMutation
 from schema.access.queries import AccessQuery
 from schema.audit.queries import AuditQuery
+from schema.campaigns.mutations import CampaignMutation
+from schema.campaigns.queries import CampaignQuery
 from schema.core.context import Info, ReleaseRows
 from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
@@ -65,6 +67,7 @@ Query = merge_types(
         ExportQuery,
         IntakeQuery,
         DynamicQuery,
+        CampaignQuery,
     ),
 )
 Mutation = merge_types(
@@ -79,6 +82,7 @@ Mutation = merge_types(
         AccessMutation,
         IntakeMutation,
         DynamicMutation,
+        CampaignMutation,
     ),
 )
 

@@ -85,6 +85,13 @@ class Action(StrEnum):
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
     DYNAMIC_FIELD_DEFINE = "dynamicFieldDefine"
     DYNAMIC_FIELD_UPDATE = "dynamicFieldUpdate"
+    ACCOUNT_TEAM_CREATE = "accountTeamCreate"
+    ACCOUNT_TEAM_UPDATE = "accountTeamUpdate"
+    ACCOUNT_TEAM_ASSIGN = "accountTeamAssign"
+    DRUG_ADD = "drugAdd"
+    """Not a mutation: a drug a claims file names for the first time."""
+    CLAIMS_SUMMARY_LOAD = "claimsSummaryLoad"
+    MARKET_EVENT_RECORD = "marketEventRecord"
 
 
 @dataclass

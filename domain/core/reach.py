@@ -31,6 +31,7 @@ _AREAS = (
     "domain.intake.reach",
     "domain.events.reach",
     "domain.dynamic.reach",
+    "domain.campaigns.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

@@ -210,8 +210,14 @@ SILENT: dict[Action, str] = {
         Action.TRUSTED_DOCUMENT_REMOVE,
         Action.DYNAMIC_FIELD_DEFINE,
         Action.DYNAMIC_FIELD_UPDATE,
+        Action.ACCOUNT_TEAM_CREATE,
+        Action.ACCOUNT_TEAM_UPDATE,
+        Action.ACCOUNT_TEAM_ASSIGN,
+        Action.DRUG_ADD,
+        Action.MARKET_EVENT_RECORD,
     )
 }
+SILENT[Action.CLAIMS_SUMMARY_LOAD] = "medical data: never pushed, read only with the claims grant"
 SILENT[Action.ENROLLMENT_FILE_SUBMIT] = (
     "each row a file applies emits its own event (policy.enrolled, policy.member_added...); "
     "an enrollment_file.applied event of its own is still to come"

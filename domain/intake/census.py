@@ -11,15 +11,11 @@ exactly as sent and never evaluated, here or anywhere after.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
-from typing import Any
 
-from domain.core.errors import ErrorCode, Problem
+from domain.core.errors import Problem
+from domain.core.tables import Cells, read_rows
 from domain.intake.models import RowAction
 from domain.policies.models import Gender, Relationship
 from domain.policies.persons import PersonData
@@ -37,8 +33,6 @@ REQUIRED = (
 )
 OPTIONAL = ("national_id", "class_code", "product_code", "coverage_tier", "end_date", "action")
 COLUMNS = REQUIRED + OPTIONAL
-MAX_LINE = 10_000
-"""The longest line read, in characters; a longer one rejects the file (no census needs it)."""
 
 
 @dataclass
@@ -59,84 +53,17 @@ class CensusRow:
     problems: list[Problem] = field(default_factory=list)
 
 
-class FileRefused(Exception):
-    """The file as a whole cannot be read; nothing of it is applied."""
-
-    def __init__(self, *problems: Problem) -> None:
-        super().__init__("; ".join(p.message for p in problems))
-        self.problems = problems
-
-
-def _refuse(message: str, column: str = "file") -> FileRefused:
-    return FileRefused(Problem((column,), ErrorCode.INVALID_FORMAT, message))
-
-
-def decode(data: bytes) -> str:
-    """The file's text: UTF-8 (a BOM is dropped), no NUL, no line longer than MAX_LINE."""
-    if b"\x00" in data:
-        raise _refuse("The file is binary (it holds NUL bytes); send a UTF-8 CSV text.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise _refuse(f"The file is not UTF-8 text (byte {error.start + 1}).") from None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if len(line) > MAX_LINE:
-            raise _refuse(f"Line {number} is longer than {MAX_LINE} characters.")
-    if not text.strip():
-        raise FileRefused(Problem(("file",), ErrorCode.REQUIRED, "The file is empty."))
-    return text
-
-
 def read(data: bytes) -> list[CensusRow]:
     """Every row of a census file, each checked on its own; FileRefused if it cannot be read."""
-    text = decode(data)
-    header = text.splitlines()[0]
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        names = [name.strip().lower() for name in next(reader)]
-        _check_header(names)
-        rows = [
-            _row(reader.line_num, names, cells)
-            for cells in reader
-            if any(cell.strip() for cell in cells)
-        ]
-    except csv.Error as error:
-        raise _refuse(f"The file is not well-formed CSV (it may be cut short): {error}.") from None
-    if not rows:
-        raise FileRefused(Problem(("file",), ErrorCode.REQUIRED, "The file has no rows."))
-    return rows
+    return [_row(cells) for cells in read_rows(data, required=REQUIRED, optional=OPTIONAL)]
 
 
-def _check_header(names: list[str]) -> None:
-    problems = [
-        Problem((name,), ErrorCode.INVALID_FORMAT, f"Unknown column '{name[:50]}'.")
-        for name in names
-        if name not in COLUMNS
-    ] + [
-        Problem((name,), ErrorCode.REQUIRED, f"The column '{name}' is missing.")
-        for name in REQUIRED
-        if name not in names
-    ]
-    if len(set(names)) < len(names):
-        problems.append(Problem(("file",), ErrorCode.DUPLICATE, "A column is named twice."))
-    if problems:
-        raise FileRefused(*problems)
-
-
-def _row(line: int, names: list[str], cells: list[str]) -> CensusRow:
-    values = {name: (cells[i] if i < len(cells) else None) for i, name in enumerate(names)}
-    row = CensusRow(line=line, employee_number=(values.get("employee_number") or "").strip())
-    problems = row.problems
-    if len(cells) != len(names):
-        problems.append(
-            Problem(
-                (names[min(len(cells), len(names) - 1)],),
-                ErrorCode.INVALID_FORMAT,
-                f"The row has {len(cells)} cells, the header {len(names)}.",
-            )
-        )
-    cell = _Cells(values, problems)
+def _row(cell: Cells) -> CensusRow:
+    row = CensusRow(
+        line=cell.line,
+        employee_number=(cell.values.get("employee_number") or "").strip(),
+        problems=cell.problems,
+    )
     cell.text("employee_number")
     row.relationship = cell.choice("relationship", Relationship)
     row.action = cell.choice("action", RowAction, optional=True) or RowAction.ADD
@@ -150,7 +77,7 @@ def _row(line: int, names: list[str], cells: list[str]) -> CensusRow:
     return row
 
 
-def _person(cell: _Cells) -> PersonData | None:
+def _person(cell: Cells) -> PersonData | None:
     given = cell.text("given_name")
     family = cell.text("family_name")
     born = cell.day("birth_date")
@@ -165,37 +92,3 @@ def _person(cell: _Cells) -> PersonData | None:
         gender=gender,
         national_id=national_id,
     )
-
-
-@dataclass
-class _Cells:
-    values: dict[str, str | None]
-    problems: list[Problem]
-
-    def text(self, name: str, *, optional: bool = False) -> str | None:
-        """The cell as sent, without surrounding spaces; a formula-like cell stays text."""
-        value = (self.values.get(name) or "").strip()
-        if value:
-            return value
-        if not optional:
-            self.problems.append(Problem((name,), ErrorCode.REQUIRED, f"Give {name}."))
-        return None
-
-    def day(self, name: str, *, optional: bool = False) -> date | None:
-        return self._parsed(name, optional, date.fromisoformat, "a date as YYYY-MM-DD")
-
-    def choice(self, name: str, enum: type[StrEnum], *, optional: bool = False) -> Any:
-        allowed = ", ".join(e.value for e in enum)
-        return self._parsed(name, optional, lambda v: enum(v.upper()), f"one of {allowed}")
-
-    def _parsed(self, name: str, optional: bool, parse: Callable[[str], Any], shape: str) -> Any:
-        value = self.text(name, optional=optional)
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except ValueError:
-            self.problems.append(
-                Problem((name,), ErrorCode.INVALID_FORMAT, f"Give {shape}, not '{value[:40]}'.")
-            )
-            return None

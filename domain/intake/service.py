@@ -20,6 +20,7 @@ from sqlmodel import col
 from authz.access import Actor
 from domain.core.changes import Action, changing, load, visible
 from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.tables import FileRefused
 from domain.groups.models import GroupClient
 from domain.groups.queries import subtree_ids
 from domain.intake import census, x12
@@ -71,7 +72,7 @@ async def submit_file(
     outcomes: list[Outcome] = []
     try:
         rows = await _read(session, record, data)
-    except census.FileRefused as refused:
+    except FileRefused as refused:
         record.errors = [_problem(p) for p in refused.problems]
     else:
         outcomes = await _apply(session, actor, limits, group_client_id, rows, dry_run=dry_run)
@@ -104,7 +105,7 @@ async def _read(
         )
     )
     if sent is not None and not record.dry_run:
-        raise census.FileRefused(
+        raise FileRefused(
             Problem(
                 ("ISA13",),
                 ErrorCode.DUPLICATE,

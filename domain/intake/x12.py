@@ -20,7 +20,8 @@ from datetime import date
 from typing import Any
 
 from domain.core.errors import ErrorCode, Problem
-from domain.intake.census import CensusRow, FileRefused, decode
+from domain.core.tables import FileRefused, decode
+from domain.intake.census import CensusRow
 from domain.intake.models import RowAction
 from domain.policies.models import Gender, Relationship
 from domain.policies.persons import PersonData

@@ -18,6 +18,7 @@ from strawberry.permission import BasePermission, PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from authz.access import Need
+from schema.core.cost import bound
 
 
 class Requires(BasePermission):
@@ -33,12 +34,13 @@ class Requires(BasePermission):
         return bool(info.context.access.allows(self.need))
 
 
-def guarded(need: Need, description: str) -> dict[str, Any]:
-    """Field or mutation arguments that require `need` and document it."""
+def guarded(need: Need, description: str, *, items: int | None = None) -> dict[str, Any]:
+    """Field or mutation arguments that require `need` and document it; a list field that
+    holds at most about `items` items says so for its cost (schema.core.cost)."""
     return {
         "description": requires(need, description),
         "extensions": [PermissionExtension(permissions=[Requires(need)], use_directives=False)],
-        "metadata": {NEED: need},
+        "metadata": {NEED: need, **(bound(items) if items is not None else {})},
     }
 
 

@@ -7,12 +7,14 @@ import strawberry
 from authz.access import REFERENCE_READ
 from domain.dynamic import service
 from schema.core.context import Info
-from schema.core.cost import bound
 from schema.core.permissions import guarded
 from schema.dynamic.types import DynamicField, FieldTarget
 
-_GUARD = guarded(REFERENCE_READ, "The dynamic fields defined on one kind of row, in order.")
-_DEFINITIONS = {**_GUARD, "metadata": {**_GUARD["metadata"], **bound(service.MAX_FIELDS)}}
+_DEFINITIONS = guarded(
+    REFERENCE_READ,
+    "The dynamic fields defined on one kind of row, in order.",
+    items=service.MAX_FIELDS,
+)
 
 
 @strawberry.type

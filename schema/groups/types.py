@@ -13,6 +13,7 @@ from authz.access import POLICIES_READ
 from domain.groups import models
 from domain.policies.queries import PolicyFilter
 from domain.settings.models import SettingLevel
+from schema.campaigns.types import AccountTeam
 from schema.core.context import Info
 from schema.core.cost import bound
 from schema.core.permissions import guarded
@@ -85,6 +86,14 @@ class GroupClient(RowNode):
     @strawberry.field(**DYNAMIC_FIELDS)
     async def dynamic_fields(self, info: Info) -> list[DynamicFieldValue]:
         return await dynamic_values(info, FieldTarget.GROUP_CLIENT, self.row.dynamic_fields)
+
+    @strawberry.field(
+        description="The account team that looks after it: its own, or else the default team "
+        "(null when neither exists)."
+    )
+    async def account_team(self, info: Info) -> AccountTeam | None:
+        row = await info.context.loaders.campaigns.account_team_by_group_client.load(self.id)
+        return AccountTeam.from_model(row) if row else None
 
     @strawberry.field(description="The group client above this one; null at the top of a tree.")
     async def parent(self, info: Info) -> GroupClient | None:

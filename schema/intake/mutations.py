@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from authz.access import INTAKE_SUBMIT
-from domain.core.errors import DomainError, ErrorCode
 from domain.intake import service
 from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, mutation
 from schema.core.relay import require_id
+from schema.core.uploads import uploaded
 from schema.intake.inputs import EnrollmentFileSubmitInput
 from schema.intake.types import EnrollmentFile
 
@@ -38,13 +36,7 @@ class IntakeMutation:
     async def enrollment_file_submit(
         self, info: Info, input: EnrollmentFileSubmitInput
     ) -> EnrollmentFileSubmitPayload:
-        upload: Any = input.file  # starlette's UploadFile; a JSON body can only send text
-        if not hasattr(upload, "read"):
-            raise DomainError.of(
-                "file", ErrorCode.REQUIRED, "Send the file in a multipart request (GraphQL "
-                "multipart request spec), not as a value in JSON.",
-            )  # fmt: skip
-        data = await upload.read()
+        data = await uploaded(input.file)
         row = await service.submit_file(
             info.context.session,
             actor=actor(info),
@@ -54,7 +46,7 @@ class IntakeMutation:
             ),
             format=input.format,
             data=data,
-            file_name=getattr(upload, "filename", None),
+            file_name=getattr(input.file, "filename", None),
             dry_run=input.dry_run,
             idempotency_key=input.idempotency_key,
         )

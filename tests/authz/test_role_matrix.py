@@ -50,6 +50,7 @@ from authz.access import NOTHING, WORKFLOW_SUBMIT, Access, Actor
 from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
+from domain.campaigns.models import AccountTeam, Drug
 from domain.dynamic.models import DynamicField, FieldTarget, FieldType
 from domain.groups.models import (
     GroupAccount,
@@ -195,6 +196,14 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "dynamicFieldDefinitions":   (A,   A,         A,            A,       A,      A),      # reference:read
     "dynamicFieldDefine":        (A,   F,         F,            F,       F,      F),      # reference:write
     "dynamicFieldUpdate":        (A,   F,         F,            F,       F,      F),      # reference:write
+    "accountTeams":              (A,   A,         F,            F,       F,      F),      # campaigns:read
+    "marketEvents":              (A,   A,         F,            F,       F,      F),      # campaigns:read
+    "claimsSummaries":           (A,   A,         F,            F,       F,      F),      # claims:read
+    "accountTeamCreate":         (A,   A,         F,            F,       F,      F),      # campaigns:write
+    "accountTeamUpdate":         (A,   A,         F,            F,       F,      F),      # campaigns:write
+    "accountTeamAssign":         (A,   A,         F,            F,       F,      F),      # groups:write
+    "claimsSummaryLoad":         (A,   A,         F,            F,       F,      F),      # claims:write
+    "marketEventRecord":         (A,   A,         F,            F,       F,      F),      # campaigns:write
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -331,6 +340,10 @@ def _rule(code: str) -> dict[str, Any]:
         "message": "Never fires.",
         "severity": "ERROR",
     }
+
+
+def _team() -> dict[str, Any]:
+    return {"name": "Team", "email": "team@insurer.example", "members": ["bo-1"]}
 
 
 def _in_a_month() -> str:
@@ -643,6 +656,41 @@ OPERATIONS: dict[str, Operation] = {
             "input": {"id": _id("DynamicField", w.field), "version": 1, "rules": {"label": "R"}}
         },
     ),
+    "accountTeams": Operation("query Run { accountTeams { code } }"),
+    "marketEvents": Operation("query Run { marketEvents { kind } }"),
+    "claimsSummaries": Operation(
+        "query Run($id: ID!) { claimsSummaries(personId: $id) { fills12Months } }",
+        lambda w: {"id": _id("Person", w.subscriber)},
+    ),
+    "accountTeamCreate": Operation(
+        _mutation("accountTeamCreate", "AccountTeamCreateInput", "accountTeam { code }"),
+        lambda _: {"input": {"code": "NEW", "team": _team()}},
+    ),
+    "accountTeamUpdate": Operation(
+        _mutation("accountTeamUpdate", "AccountTeamUpdateInput", "accountTeam { code }"),
+        lambda _: {"input": {"code": "TEAM", "version": 1, "team": _team()}},
+    ),
+    "accountTeamAssign": Operation(
+        _mutation("accountTeamAssign", "AccountTeamAssignInput", "groupClient { code }"),
+        lambda w: {"input": {"groupClientId": _client(w.root), "teamCode": "TEAM"}},
+    ),
+    "claimsSummaryLoad": Operation(
+        _mutation("claimsSummaryLoad", "ClaimsSummaryLoadInput", "result { loaded }"),
+        lambda _: {"input": {}},
+        upload=b"person_number,drug_code,drug_name,last_fill_date,fills_12_months\n"
+        b"P-1,RX-1,Drug,2026-01-01,2\n",
+    ),
+    "marketEventRecord": Operation(
+        _mutation("marketEventRecord", "MarketEventRecordInput", "marketEvent { kind }"),
+        lambda _: {
+            "input": {
+                "kind": "DRUG_OVER_THE_COUNTER",
+                "drugCodes": ["RX-1"],
+                "effectiveDate": _today(),
+                "description": "Over the counter.",
+            }
+        },
+    ),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -813,7 +861,8 @@ async def world(session: AsyncSession) -> World:
         created_by="admin-1",
         expires_at=datetime.now(UTC) + timedelta(days=30),
     )
-    session.add_all([grant, api_key])
+    team = AccountTeam(code="TEAM", name="Team", email="team@insurer.example", members=[])
+    session.add_all([grant, api_key, team, Drug(code="RX-1", name="Drug")])
     other_account = await book.account(root, code="ROOT-OTHER", classes=1, products=1)
     policy, subscriber, kid = await _policy(book, account, "P-ROOT", "P-1")
     terminated, _, _ = await _policy(book, account, "P-DONE", "P-2", ended=True)

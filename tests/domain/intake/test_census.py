@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from domain.core.tables import FileRefused
 from domain.intake import census
 from tests.domain.intake.census import HEADER, csv_of, family
 
@@ -26,6 +27,6 @@ def test_a_bom_and_semicolons_read_as_commas_do() -> None:
     ids=["missing column", "unknown column", "10 MB line", "UTF-16", "no rows"],
 )
 def test_a_bad_file_is_refused_naming_why(data: bytes, field: str, code: str) -> None:
-    with pytest.raises(census.FileRefused) as refused:
+    with pytest.raises(FileRefused) as refused:
         census.read(data)
     assert (field, code) in [(p.field[0], p.code.value) for p in refused.value.problems]
