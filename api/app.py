@@ -30,9 +30,9 @@ from api.authentication import (
     PrincipalUser,
     with_stored_grants,
 )
-from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
 from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
 from api.outages import DatabaseUnreachable, Unavailable
+from api.persisted import Refused, TrustedDocuments, TrustedSubscriptions
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
 from api.sockets import GuardedSocket, Sockets
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 
 class Socket(GuardedSocket, TrustedSubscriptions):
     """graphql-transport-ws: the principal's caps, rate and credential's end first
-    (api/sockets.py), then the document a `subscribe` names (api/documents.py)."""
+    (api/sockets.py), then the document a `subscribe` names (api/persisted.py)."""
 
 
 class GroupcoverGraphQL(GraphQL[Context, None]):
@@ -107,7 +107,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
     async def execute_operation(  # type: ignore[override]
         self, request: Any, request_adapter: Any, request_data: Any, context: Context, **rest: Any
     ) -> Any:
-        # The document a hash names, or the text sent if it may run (api/documents.py).
+        # The document a hash names, or the text sent if it may run (api/persisted.py).
         if isinstance(request_data, GraphQLRequestData):  # a batch was refused while parsing
             request_data.query = await self.documents.query(
                 context.session, request_data.query, request_data.extensions

@@ -226,7 +226,7 @@ async def begin_writing(session: AsyncSession) -> None:
 _MODELS = (
     "domain.access.models",
     "domain.audit.models",
-    "domain.documents.models",
+    "domain.persisted.models",
     "domain.intake.models",
     "domain.events.models",
     "domain.groups.models",

@@ -27,7 +27,7 @@ _AREAS = (
     "domain.workflow.reach",
     "domain.access.reach",
     "domain.audit.reach",
-    "domain.documents.reach",
+    "domain.persisted.reach",
     "domain.intake.reach",
     "domain.events.reach",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from domain.core.reach import Entity, declare
-from domain.documents.models import TrustedDocument
+from domain.persisted.models import TrustedDocument
 from domain.reference.reach import everyone
 
 declare(TrustedDocument, Entity(noun="trusted document", reach=everyone))

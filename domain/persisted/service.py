@@ -10,7 +10,7 @@ from sqlmodel import col
 
 from authz.access import Actor
 from domain.core.changes import Action, changing
-from domain.documents.models import TrustedDocument
+from domain.persisted.models import TrustedDocument
 
 
 def sha256_of(text: str) -> str:

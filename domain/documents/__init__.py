@@ -1,1 +1,0 @@
-"""Trusted documents: the GraphQL documents production runs, kept by their SHA-256."""
