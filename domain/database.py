@@ -227,6 +227,8 @@ _MODELS = (
     "domain.access.models",
     "domain.audit.models",
     "domain.persisted.models",
+    "domain.documents.models",
+    "domain.mail.models",
     "domain.intake.models",
     "domain.events.models",
     "domain.groups.models",

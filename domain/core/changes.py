@@ -83,6 +83,10 @@ class Action(StrEnum):
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
+    LETTER_TEMPLATE_CREATE = "letterTemplateCreate"
+    LETTER_TEMPLATE_APPROVE = "letterTemplateApprove"
+    DOCUMENT_CREATE = "documentCreate"
+    """Not a mutation: a document made by a producer (a certificate, an ID card, a letter)."""
 
 
 @dataclass

@@ -30,6 +30,8 @@ _AREAS = (
     "domain.persisted.reach",
     "domain.intake.reach",
     "domain.events.reach",
+    "domain.documents.reach",
+    "domain.mail.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

@@ -1,0 +1,1 @@
+"""Documents as PDF: Typst letter templates, and the letters, certificates and ID cards."""
