@@ -7,6 +7,7 @@ from functools import cached_property
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Access
+from schema.documents.dataloaders import DocumentLoaders
 from schema.groups.dataloaders import GroupLoaders
 from schema.intake.dataloaders import IntakeLoaders
 from schema.policies.dataloaders import PolicyLoaders
@@ -49,3 +50,7 @@ class Loaders:
     @cached_property
     def intake(self) -> IntakeLoaders:
         return IntakeLoaders(self._session, self._caller)
+
+    @cached_property
+    def documents(self) -> DocumentLoaders:
+        return DocumentLoaders(self._session, self._caller)

@@ -17,6 +17,8 @@ from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
 from schema.core.logs import Schema, is_unexpected
 from schema.core.relay import node_of
+from schema.documents.mutations import DocumentMutation
+from schema.documents.queries import DocumentQuery
 from schema.events.queries import EventQuery
 from schema.exports.queries import ExportQuery
 from schema.groups.mutations import GroupMutation
@@ -62,6 +64,7 @@ Query = merge_types(
         AccessQuery,
         ExportQuery,
         IntakeQuery,
+        DocumentQuery,
     ),
 )
 Mutation = merge_types(
@@ -75,6 +78,7 @@ Mutation = merge_types(
         WorkflowMutation,
         AccessMutation,
         IntakeMutation,
+        DocumentMutation,
     ),
 )
 

@@ -22,6 +22,11 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | workflow:deploy | admin                                                    |
 | access:read     | admin                                                    |
 | access:write    | admin                                                    |
+| documents:read  | admin, backoffice, group_manager, employee (their documents' policies) |
+| documents:issue | admin, backoffice, group_manager, employee               |
+| templates:read  | admin, backoffice                                        |
+| templates:write | admin, backoffice                                        |
+| templates:approve | admin (not the template's author)                      |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
 | (none: `me`)    | every role: who they are, and what of it is in their reach |
 
@@ -50,6 +55,7 @@ from authz.access import NOTHING, WORKFLOW_SUBMIT, Access, Actor
 from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
+from domain.documents.models import DocumentKind, LetterTemplate
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
@@ -191,6 +197,11 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "processDefinitionDeploy":   (A,   F,         F,            F,       F,      F),      # workflow:deploy
     "enrollmentFiles":           (A,   A,         A,            A,       A,      A),      # policies:read
     "enrollmentFileSubmit":      (A,   A,         A,            F,       A,      F),      # intake:submit
+    "documents":                 (A,   A,         A,            A,       F,      F),      # documents:read
+    "policyIdCardIssue":         (A,   A,         A,            A,       F,      F),      # documents:issue
+    "letterTemplates":           (A,   A,         F,            F,       F,      F),      # templates:read
+    "letterTemplateCreate":      (A,   A,         F,            F,       F,      F),      # templates:write
+    "letterTemplateApprove":     (A,   F,         F,            F,       F,      F),      # templates:approve
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -256,6 +267,8 @@ class World:
     """Open tasks of the employee's requests: `manager` (an approval), `review` (medical)."""
     dental: Product
     """A product nobody offers (DEN-BASIC)."""
+    template: LetterTemplate
+    """A draft letter template the back office wrote."""
 
 
 @dataclass(frozen=True)
@@ -617,6 +630,26 @@ OPERATIONS: dict[str, Operation] = {
             f"{datetime.now(UTC).date().isoformat()}\n"
         ).encode(),
     ),
+    "documents": Operation("query Run { documents(first: 5) { totalCount } }"),
+    "policyIdCardIssue": Operation(
+        _mutation("policyIdCardIssue", "PolicyIdCardIssueInput", "document { sha256 }"),
+        lambda w: {"input": {"policyId": _id("Policy", w.policy)}},
+    ),
+    "letterTemplates": Operation("query Run { letterTemplates(first: 5) { totalCount } }"),
+    "letterTemplateCreate": Operation(
+        _mutation(
+            "letterTemplateCreate", "LetterTemplateCreateInput", "letterTemplate { version }"
+        ),
+        lambda _: {
+            "input": {"code": "w-new", "kind": "LETTER", "body": "#data.name", "fields": ["name"]}
+        },
+    ),
+    "letterTemplateApprove": Operation(
+        _mutation(
+            "letterTemplateApprove", "LetterTemplateApproveInput", "letterTemplate { state }"
+        ),
+        lambda w: {"input": {"id": _id("LetterTemplate", w.template)}},
+    ),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -814,7 +847,17 @@ async def world(session: AsyncSession) -> World:
         requests,
         tasks,
         book.dental,
+        await _template(session),
     )
+
+
+async def _template(session: AsyncSession) -> LetterTemplate:
+    template = LetterTemplate(
+        code="w-letter", version=1, kind=DocumentKind.LETTER, body="Hello", created_by="bo-1"
+    )
+    session.add(template)
+    await session.commit()
+    return template
 
 
 CHANNELS = {

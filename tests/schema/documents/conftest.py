@@ -1,0 +1,61 @@
+"""Fixtures of the documents schema tests: ACME with two families, GLOBEX with one; callers."""
+
+from __future__ import annotations
+
+import pytest
+from httpx import AsyncClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from authz.principal import Principal, Role
+from domain.policies.models import Policy
+from tests.conftest import token_for
+from tests.domain.documents.conftest import SINCE
+from tests.factories import Book, families, place
+from tests.graphql import GraphQLClient
+
+ADMIN_2 = token_for(Principal("admin-2", frozenset({Role.ADMIN})))
+BACK_OFFICE = token_for(
+    Principal(
+        "bo-1",
+        frozenset({Role.BACKOFFICE}),
+        data_access_groups=frozenset({"EU"}),
+        lines_of_business=frozenset({"HEALTH"}),
+    )
+)
+ACME_HR = token_for(Principal("hr-1", frozenset({Role.GROUP_MANAGER}), groups=frozenset({"ACME"})))
+GLOBEX_HR = token_for(
+    Principal("hr-2", frozenset({Role.GROUP_MANAGER}), groups=frozenset({"GLOBEX"}))
+)
+REPORTING = token_for(
+    Principal(
+        "rep-1",
+        frozenset({Role.REPORTING}),
+        data_access_groups=frozenset({"EU"}),
+        lines_of_business=frozenset({"HEALTH"}),
+    )
+)
+
+
+@pytest.fixture
+async def book(session: AsyncSession) -> Book:
+    return await Book(session).setup()
+
+
+@pytest.fixture
+async def acme_policies(book: Book) -> list[Policy]:
+    return await families(book, await place(book), 2, since=SINCE)
+
+
+@pytest.fixture
+async def globex_policies(book: Book) -> list[Policy]:
+    return await families(book, await place(book, code="GLOBEX"), 1, since=SINCE)
+
+
+@pytest.fixture
+def acme_hr(http: AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http, ACME_HR)
+
+
+@pytest.fixture
+def globex_hr(http: AsyncClient) -> GraphQLClient:
+    return GraphQLClient(http, GLOBEX_HR)
