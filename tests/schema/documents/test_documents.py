@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from httpx import AsyncClient
 
 from domain.policies.models import Policy
@@ -110,3 +113,32 @@ async def test_the_list_takes_the_same_statements_for_one_document_or_many(
     many = await admin.query(DOCUMENTS)
     assert many["documents"]["totalCount"] == 5
     assert statements.count == for_one, statements.statements
+
+
+SUBMIT = """
+mutation Submit($policyId: ID!) {
+  workflowRequestSubmit(input: {type: CERTIFICATE, channel: GROUP_PORTAL, policyId: $policyId}) {
+    request { id } errors { field code message }
+  }
+}
+"""
+REQUEST = "query R($id: ID!) { node(id: $id) { ... on WorkflowRequest { state result } } }"
+
+
+async def test_a_certificate_request_makes_a_certificate_pdf(
+    http: AsyncClient, acme_hr: GraphQLClient, acme_policies: list[Policy], runner: Any
+) -> None:
+    # given
+    sent = ok(await acme_hr.mutate(SUBMIT, {"policyId": _policy(acme_policies[0])}))
+    # when
+    await runner.drain()
+    # then
+    done = (await acme_hr.query(REQUEST, {"id": sent["request"]["id"]}))["node"]
+    listed = await acme_hr.query(DOCUMENTS, {"filter": {"kind": "CERTIFICATE"}})
+    (edge,) = listed["documents"]["edges"]
+    response = await http.get(edge["node"]["downloadUrl"], headers=acme_hr.headers)
+    assert done["state"] == "COMPLETED"
+    assert edge["node"]["policy"] == {"number": acme_policies[0].number}
+    text = text_of(response.content)
+    assert done["result"]["certificateNumber"] in text and "Holder Family 0" in text
+    assert hashlib.sha256(response.content).hexdigest() == done["result"]["documentSha256"]
