@@ -208,8 +208,14 @@ SILENT: dict[Action, str] = {
         Action.PROCESS_DEFINITION_DEPLOY,
         Action.TRUSTED_DOCUMENT_ADD,
         Action.TRUSTED_DOCUMENT_REMOVE,
+        Action.LETTER_TEMPLATE_CREATE,
+        Action.LETTER_TEMPLATE_APPROVE,
     )
 }
+SILENT[Action.DOCUMENT_CREATE] = (
+    "a document is found by documents(filter) and its request's result; a document.created "
+    "event needs the group clients of its policy as concerns, still to come with campaigns"
+)
 SILENT[Action.ENROLLMENT_FILE_SUBMIT] = (
     "each row a file applies emits its own event (policy.enrolled, policy.member_added...); "
     "an enrollment_file.applied event of its own is still to come"
