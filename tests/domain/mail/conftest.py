@@ -1,31 +1,7 @@
-"""Fixtures of the mail tests: the book, and ACME with two families."""
+"""Fixtures of the mail tests: the documents tests' book and families."""
 
 from __future__ import annotations
 
-from datetime import date
+from tests.domain.documents.conftest import acme_policies, book, globex_policies
 
-import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from authz.access import EVERYTHING, Actor
-from domain.policies.models import Policy
-from tests.factories import Book, families, place
-
-ADMIN = Actor("admin-1", EVERYTHING)
-REVIEWER = Actor("admin-2", EVERYTHING)
-SINCE = date(2026, 1, 1)
-
-
-@pytest.fixture
-async def book(session: AsyncSession) -> Book:
-    return await Book(session).setup()
-
-
-@pytest.fixture
-async def acme_policies(book: Book) -> list[Policy]:
-    return await families(book, await place(book), 2, since=SINCE)
-
-
-@pytest.fixture
-async def globex_policies(book: Book) -> list[Policy]:
-    return await families(book, await place(book, code="GLOBEX"), 1, since=SINCE)
+__all__ = ["acme_policies", "book", "globex_policies"]

@@ -1,16 +1,13 @@
-"""Fixtures of the documents schema tests: ACME with two families, GLOBEX with one; callers."""
+"""Fixtures of the documents schema tests: the documents tests' families, and callers."""
 
 from __future__ import annotations
 
 import pytest
 from httpx import AsyncClient
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.principal import Principal, Role
-from domain.policies.models import Policy
 from tests.conftest import token_for
-from tests.domain.documents.conftest import SINCE
-from tests.factories import Book, families, place
+from tests.domain.documents.conftest import acme_policies, book, globex_policies
 from tests.graphql import GraphQLClient
 
 ADMIN_2 = token_for(Principal("admin-2", frozenset({Role.ADMIN})))
@@ -37,21 +34,6 @@ REPORTING = token_for(
 
 
 @pytest.fixture
-async def book(session: AsyncSession) -> Book:
-    return await Book(session).setup()
-
-
-@pytest.fixture
-async def acme_policies(book: Book) -> list[Policy]:
-    return await families(book, await place(book), 2, since=SINCE)
-
-
-@pytest.fixture
-async def globex_policies(book: Book) -> list[Policy]:
-    return await families(book, await place(book, code="GLOBEX"), 1, since=SINCE)
-
-
-@pytest.fixture
 def acme_hr(http: AsyncClient) -> GraphQLClient:
     return GraphQLClient(http, ACME_HR)
 
@@ -59,3 +41,6 @@ def acme_hr(http: AsyncClient) -> GraphQLClient:
 @pytest.fixture
 def globex_hr(http: AsyncClient) -> GraphQLClient:
     return GraphQLClient(http, GLOBEX_HR)
+
+
+__all__ = ["acme_policies", "book", "globex_policies"]
