@@ -142,3 +142,16 @@ async def test_a_certificate_request_makes_a_certificate_pdf(
     text = text_of(response.content)
     assert done["result"]["certificateNumber"] in text and "Holder Family 0" in text
     assert hashlib.sha256(response.content).hexdigest() == done["result"]["documentSha256"]
+
+
+NODE = "query N($id: ID!) { node(id: $id) { ... on Document { kind sha256 } } }"
+
+
+async def test_node_answers_null_for_a_document_out_of_reach(
+    acme_hr: GraphQLClient, globex_hr: GraphQLClient, acme_policies: list[Policy]
+) -> None:
+    made = ok(await acme_hr.mutate(ISSUE, {"policyId": _policy(acme_policies[0])}))["document"]
+    mine = await acme_hr.query(NODE, {"id": made["id"]})
+    theirs = await globex_hr.query(NODE, {"id": made["id"]})
+    assert mine["node"] == {"kind": "ID_CARD", "sha256": made["sha256"]}
+    assert theirs["node"] is None
