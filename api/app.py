@@ -17,27 +17,30 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api import jobs
+from api import jobs, mailer
 from api.authentication import (
     Authentication,
     BearerTokenBackend,
     PrincipalUser,
     with_stored_grants,
 )
-from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
+from api.downloads import download
 from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
 from api.outages import DatabaseUnreachable, Unavailable
+from api.persisted import Refused, TrustedDocuments, TrustedSubscriptions
 from api.refusals import Cors, cors_options, http_exception, refusal
 from api.settings import Settings
 from api.sockets import GuardedSocket, Sockets
 from authz.principal import ANONYMOUS
 from domain.database import create_engine, request_sessions
+from domain.documents import kinds
+from domain.mail.service import on_queued
 from domain.workflow import scripts
 from domain.workflow.steps import Runner
 from schema.core.context import Context
@@ -48,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 class Socket(GuardedSocket, TrustedSubscriptions):
     """graphql-transport-ws: the principal's caps, rate and credential's end first
-    (api/sockets.py), then the document a `subscribe` names (api/documents.py)."""
+    (api/sockets.py), then the document a `subscribe` names (api/persisted.py)."""
 
 
 class GroupcoverGraphQL(GraphQL[Context, None]):
@@ -107,7 +110,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
     async def execute_operation(  # type: ignore[override]
         self, request: Any, request_adapter: Any, request_data: Any, context: Context, **rest: Any
     ) -> Any:
-        # The document a hash names, or the text sent if it may run (api/documents.py).
+        # The document a hash names, or the text sent if it may run (api/persisted.py).
         if isinstance(request_data, GraphQLRequestData):  # a batch was refused while parsing
             request_data.query = await self.documents.query(
                 context.session, request_data.query, request_data.extensions
@@ -267,6 +270,7 @@ def _background(
         return runner, None
     if settings.database_url.startswith("postgresql"):
         queued = jobs.Queued(jobs.jobs)
+        on_queued(mailer.deferring(lambda: queued.app))
 
         @asynccontextmanager
         async def with_queue(_app: Starlette) -> AsyncIterator[None]:
@@ -276,14 +280,17 @@ def _background(
 
         return queued, with_queue
     local = jobs.InProcess(sessions, settings.policy_limits)
+    sender = mailer.Mailer(sessions, settings.mail)
+    on_queued(sender.deliver_logged)
 
     @asynccontextmanager
     async def with_sweeps(_app: Starlette) -> AsyncIterator[None]:
-        sweeping = asyncio.create_task(local.run_sweeps())
+        sweeping = [asyncio.create_task(work.run_sweeps()) for work in (local, sender)]
         try:
             yield
         finally:
-            sweeping.cancel()
+            for task in sweeping:
+                task.cancel()
 
     return local, with_sweeps
 
@@ -302,6 +309,7 @@ def create_app(
         )
         sessions = request_sessions(engine)
     scripts.configure(settings.script_limits)
+    kinds.configure(settings.retention)
     runner, lifespan = _background(settings, sessions, runner)
     backend = BearerTokenBackend(settings, sessions)
     # One table of rate buckets for HTTP requests and WebSocket messages alike.
@@ -319,11 +327,20 @@ def create_app(
             settings.max_file_bytes,
         )
     )
+    # Documents are read with the same credentials, limits and session as the API.
+    downloads = Unavailable(
+        Authentication(
+            RateLimit(SessionMiddleware(request_response(download), sessions), buckets),
+            backend=backend,
+            failures_per_minute=settings.auth_failures_per_minute,
+        )
+    )
     app = Starlette(
         debug=False,
         routes=[
             Route("/graphql", protected),
             WebSocketRoute("/graphql", protected),
+            Route("/documents/{id}", downloads, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", _readyz(sessions)),
         ],

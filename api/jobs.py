@@ -176,7 +176,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow",)
+QUEUES = ("workflow", "mail")
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
 """A worker writes a heartbeat every 10 s (procrastinate's default); one silent for a minute

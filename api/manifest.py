@@ -1,4 +1,4 @@
-"""`groupcover documents`: the operators' manifest of trusted documents (api/documents.py).
+"""`groupcover documents`: the operators' manifest of trusted documents (api/persisted.py).
 
 A file is trusted as it is, byte for byte: its SHA-256 is what clients send. It must parse and
 validate against this server's schema and limits, so that a trusted document never fails for
@@ -25,8 +25,8 @@ from authz.access import ACCESS_WRITE, Access, Actor
 from authz.principal import Principal, Role
 from domain.core.transactions import atomic
 from domain.database import create_engine, session_factory
-from domain.documents import service
-from domain.documents.models import TrustedDocument
+from domain.persisted import service
+from domain.persisted.models import TrustedDocument
 from schema.core.limits import limit_rules
 
 T = TypeVar("T")

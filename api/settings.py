@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from strawberry.http.websocket_origin import normalize_origin
 
+from api.mailer import MailSettings
+from domain.documents.kinds import Retention
 from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
 from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
@@ -92,6 +94,9 @@ class Settings:
     limit_concurrency). 0: no limit."""
     max_header_bytes: int = 16_384
     """The largest request head (line and headers) h11 reads; a larger one gets 400."""
+    mail: MailSettings = field(default_factory=MailSettings)
+    retention: Retention = field(default_factory=Retention)
+    """Days each kind of document is kept (`GROUPCOVER_RETENTION_DAYS_<KIND>`)."""
 
     @property
     def production(self) -> bool:
@@ -126,7 +131,28 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
         oidc=_oidc(environ),
         trusted_documents_only=_flag(environ, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"),
+        mail=_mail(environ),
+        retention=Retention(
+            {
+                kind: _whole_number(environ, f"GROUPCOVER_RETENTION_DAYS_{kind}", days, 1, 36_525)
+                for kind, days in Retention().days.items()
+            }
+        ),
         **_limits(environ),
+    )
+
+
+def _mail(environ: dict[str, str]) -> MailSettings:
+    """Where mail goes: an smtp:// or smtps:// server, else a folder of .eml files."""
+    url = environ.get("GROUPCOVER_SMTP_URL", "").strip() or None
+    if url is not None and urlsplit(url).scheme not in ("smtp", "smtps"):
+        raise SettingsError(
+            "GROUPCOVER_SMTP_URL must be smtp://user:password@host:port or smtps://."
+        )
+    return MailSettings(
+        smtp_url=url,
+        folder=Path(environ.get("GROUPCOVER_MAIL_FOLDER", "").strip() or "mail-outbox"),
+        sender=environ.get("GROUPCOVER_MAIL_FROM", "").strip() or MailSettings.sender,
     )
 
 

@@ -20,9 +20,11 @@ import signal
 import time
 from typing import Any
 
-from api import jobs
+from api import jobs, mailer
 from api.settings import Settings
 from domain.database import create_engine, session_factory
+from domain.documents import kinds
+from domain.mail.service import on_queued
 from domain.workflow import scripts
 
 logger = logging.getLogger("groupcover.worker")
@@ -40,7 +42,9 @@ async def run(settings: Settings, *, concurrency: int, once: bool, on_start: Any
     )
     sessions = session_factory(engine)
     jobs.configure_worker(sessions, settings.policy_limits)
+    mailer.configure_worker(mailer.Mailer(sessions, settings.mail))
     scripts.configure(settings.script_limits)
+    kinds.configure(settings.retention)
     stopping = asyncio.Event()
     working: list[asyncio.Task[None]] = []
     _on_signals(stopping, working)
@@ -88,6 +92,8 @@ async def _work(
 ) -> None:
     async with jobs.queue_on(settings.database_url) as queue:
         on_start(queue)
+        # Mail queued by a job here is sent by a job too, once that job commits.
+        on_queued(mailer.deferring(lambda: queue))
         await jobs.retry_stalled(queue)
         # Pick up what a worker that died left half done, then take jobs.
         _escalated, due = await jobs.sweep(sessions)

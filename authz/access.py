@@ -245,6 +245,15 @@ CLAIMS_READ = Need("claims", "read")
 """Read members' pharmacy claims summaries: medical data, the back office only."""
 CLAIMS_WRITE = Need("claims", "write")
 """Load claims summaries from the claims system."""
+DOCUMENTS_READ = Need("documents", "read")
+"""List and download the documents (letters, certificates, ID cards) of rows the caller reaches."""
+DOCUMENTS_ISSUE = Need("documents", "issue")
+"""Make a document of a row the caller reaches (a policy's ID card)."""
+TEMPLATES_READ = Need("templates", "read")
+TEMPLATES_WRITE = Need("templates", "write")
+"""Add a version of a letter template; it is used only once approved."""
+TEMPLATES_APPROVE = Need("templates", "approve")
+"""Approve a template version someone else wrote: admins only."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

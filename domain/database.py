@@ -226,7 +226,9 @@ async def begin_writing(session: AsyncSession) -> None:
 _MODELS = (
     "domain.access.models",
     "domain.audit.models",
+    "domain.persisted.models",
     "domain.documents.models",
+    "domain.mail.models",
     "domain.intake.models",
     "domain.events.models",
     "domain.groups.models",

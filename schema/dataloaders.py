@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Access
 from schema.campaigns.dataloaders import CampaignLoaders
+from schema.documents.dataloaders import DocumentLoaders
 from schema.dynamic.dataloaders import DynamicLoaders
 from schema.groups.dataloaders import GroupLoaders
 from schema.intake.dataloaders import IntakeLoaders
@@ -59,3 +60,7 @@ class Loaders:
     @cached_property
     def campaigns(self) -> CampaignLoaders:
         return CampaignLoaders(self._session, self._caller)
+
+    @cached_property
+    def documents(self) -> DocumentLoaders:
+        return DocumentLoaders(self._session, self._caller)

@@ -19,6 +19,8 @@ from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
 from schema.core.logs import Schema, is_unexpected
 from schema.core.relay import node_of
+from schema.documents.mutations import DocumentMutation
+from schema.documents.queries import DocumentQuery
 from schema.dynamic.mutations import DynamicMutation
 from schema.dynamic.queries import DynamicQuery
 from schema.events.queries import EventQuery
@@ -68,6 +70,7 @@ Query = merge_types(
         IntakeQuery,
         DynamicQuery,
         CampaignQuery,
+        DocumentQuery,
     ),
 )
 Mutation = merge_types(
@@ -83,6 +86,7 @@ Mutation = merge_types(
         IntakeMutation,
         DynamicMutation,
         CampaignMutation,
+        DocumentMutation,
     ),
 )
 

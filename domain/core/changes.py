@@ -92,6 +92,10 @@ class Action(StrEnum):
     """Not a mutation: a drug a claims file names for the first time."""
     CLAIMS_SUMMARY_LOAD = "claimsSummaryLoad"
     MARKET_EVENT_RECORD = "marketEventRecord"
+    LETTER_TEMPLATE_CREATE = "letterTemplateCreate"
+    LETTER_TEMPLATE_APPROVE = "letterTemplateApprove"
+    DOCUMENT_CREATE = "documentCreate"
+    """Not a mutation: a document made by a producer (a certificate, an ID card, a letter)."""
 
 
 @dataclass

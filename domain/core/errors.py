@@ -31,6 +31,8 @@ class ErrorCode(StrEnum):
     TOO_FAR_BACK = "TOO_FAR_BACK"
     WRONG_STATUS = "WRONG_STATUS"
     IN_USE = "IN_USE"
+    DOES_NOT_COMPILE = "DOES_NOT_COMPILE"
+    FIELD_NOT_GIVEN = "FIELD_NOT_GIVEN"
 
 
 @dataclass(frozen=True)

@@ -27,11 +27,13 @@ _AREAS = (
     "domain.workflow.reach",
     "domain.access.reach",
     "domain.audit.reach",
-    "domain.documents.reach",
+    "domain.persisted.reach",
     "domain.intake.reach",
     "domain.events.reach",
     "domain.dynamic.reach",
     "domain.campaigns.reach",
+    "domain.documents.reach",
+    "domain.mail.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

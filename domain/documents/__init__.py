@@ -1,1 +1,1 @@
-"""Trusted documents: the GraphQL documents production runs, kept by their SHA-256."""
+"""Documents as PDF: Typst letter templates, and the letters, certificates and ID cards."""

@@ -215,9 +215,15 @@ SILENT: dict[Action, str] = {
         Action.ACCOUNT_TEAM_ASSIGN,
         Action.DRUG_ADD,
         Action.MARKET_EVENT_RECORD,
+        Action.LETTER_TEMPLATE_CREATE,
+        Action.LETTER_TEMPLATE_APPROVE,
     )
 }
 SILENT[Action.CLAIMS_SUMMARY_LOAD] = "medical data: never pushed, read only with the claims grant"
+SILENT[Action.DOCUMENT_CREATE] = (
+    "a document is found by documents(filter) and its request's result; a document.created "
+    "event needs the group clients of its policy as concerns, still to come with campaigns"
+)
 SILENT[Action.ENROLLMENT_FILE_SUBMIT] = (
     "each row a file applies emits its own event (policy.enrolled, policy.member_added...); "
     "an enrollment_file.applied event of its own is still to come"

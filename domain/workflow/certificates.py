@@ -1,4 +1,4 @@
-"""Certificates of insurance, issued by registering a CERTIFICATE request."""
+"""Certificates of insurance, issued by registering a CERTIFICATE request, as JSON and PDF."""
 
 from __future__ import annotations
 
@@ -6,51 +6,44 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from authz.access import Actor
 from domain.core import changes
 from domain.core.columns import utcnow
-from domain.policies.models import EnrollmentProduct, Person, Policy, PolicyMember
-from domain.policies.queries import in_force
-from domain.reference.models import Product
+from domain.documents.models import DocumentKind
+from domain.documents.producing import produce
+from domain.policies.insured import insured_on, products_on
+from domain.policies.models import Policy
 
 
 async def certificate(
     session: AsyncSession, actor: Actor, details: Mapping[str, Any], today: date
 ) -> dict[str, Any]:
-    """A certificate of insurance: who is covered by which products on a day.
+    """A certificate of insurance: who is covered by which products on a day, and its PDF.
 
-    It names the insured, so a request's `result` is personal data (schema.workflow.types).
+    It names the insured, so a request's `result` is personal data (schema.workflow.types);
+    the PDF is a CERTIFICATE document of the policy, found by `documents`.
     """
     as_of = details.get("as_of")
     day = date.fromisoformat(as_of) if as_of else today
     policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
-    members = (
-        await session.execute(
-            sa.select(
-                col(Person.given_name), col(Person.family_name), col(PolicyMember.relationship)
-            )
-            .join(PolicyMember, col(PolicyMember.person_id) == col(Person.id))
-            .where(col(PolicyMember.policy_id) == policy.id, in_force(PolicyMember, day))
-            .order_by(col(PolicyMember.id))
-        )
-    ).all()
-    products = (
-        await session.scalars(
-            sa.select(col(Product.code))
-            .join(EnrollmentProduct, col(EnrollmentProduct.product_id) == col(Product.id))
-            .where(col(EnrollmentProduct.policy_id) == policy.id, in_force(EnrollmentProduct, day))
-            .order_by(col(Product.code))
-        )
-    ).all()
-    return {
-        "certificateNumber": f"COI-{policy.number}-{day:%Y%m%d}",
+    assert policy.id is not None
+    number = f"COI-{policy.number}-{day:%Y%m%d}"
+    result = {
+        "certificateNumber": number,
         "policyNumber": policy.number,
         "asOf": day.isoformat(),
-        "insured": [f"{g} {f} ({r.value if hasattr(r, 'value') else r})" for g, f, r in members],
-        "products": list(products),
+        "insured": await insured_on(session, policy.id, day),
+        "products": list(await products_on(session, policy.id, day)),
         "issuedAt": utcnow().isoformat(timespec="seconds"),
     }
+    document = await produce(
+        session,
+        actor=actor,
+        kind=DocumentKind.CERTIFICATE,
+        data=result,
+        file_name=f"{number}.pdf",
+        policy_id=policy.id,
+    )
+    return {**result, "documentSha256": document.sha256}

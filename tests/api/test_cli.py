@@ -137,7 +137,10 @@ def test_the_worker_says_that_it_started_and_what_it_listens_to(database_url: st
     # then its log names its queue, its tasks and its database
     assert done.returncode == 0, done.stderr[-2000:]
     (started,) = [line for line in done.stderr.splitlines() if "worker started" in line]
-    assert "queues workflow (tasks workflow.advance, workflow.sweep)" in started
+    assert (
+        "queues workflow, mail (tasks mail.send, mail.sweep, workflow.advance, workflow.sweep)"
+        in started
+    )
     assert f"on {database_url}" in started
     assert "until the queue is empty" in started
     assert "groupcover worker stopped" in done.stderr

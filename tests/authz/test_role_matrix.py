@@ -22,6 +22,11 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | workflow:deploy | admin                                                    |
 | access:read     | admin                                                    |
 | access:write    | admin                                                    |
+| documents:read  | admin, backoffice, group_manager, employee (their documents' policies) |
+| documents:issue | admin, backoffice, group_manager, employee               |
+| templates:read  | admin, backoffice                                        |
+| templates:write | admin, backoffice                                        |
+| templates:approve | admin (not the template's author)                      |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
 | (none: `me`)    | every role: who they are, and what of it is in their reach |
 
@@ -51,6 +56,7 @@ from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
 from domain.campaigns.models import AccountTeam, Drug
+from domain.documents.models import DocumentKind, LetterTemplate
 from domain.dynamic.models import DynamicField, FieldTarget, FieldType
 from domain.groups.models import (
     GroupAccount,
@@ -204,6 +210,11 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "accountTeamAssign":         (A,   A,         F,            F,       F,      F),      # groups:write
     "claimsSummaryLoad":         (A,   A,         F,            F,       F,      F),      # claims:write
     "marketEventRecord":         (A,   A,         F,            F,       F,      F),      # campaigns:write
+    "documents":                 (A,   A,         A,            A,       F,      F),      # documents:read
+    "policyIdCardIssue":         (A,   A,         A,            A,       F,      F),      # documents:issue
+    "letterTemplates":           (A,   A,         F,            F,       F,      F),      # templates:read
+    "letterTemplateCreate":      (A,   A,         F,            F,       F,      F),      # templates:write
+    "letterTemplateApprove":     (A,   F,         F,            F,       F,      F),      # templates:approve
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -271,6 +282,8 @@ class World:
     """A product nobody offers (DEN-BASIC)."""
     field: DynamicField
     """A dynamic field on policies (`region`)."""
+    template: LetterTemplate
+    """A draft letter template the back office wrote."""
 
 
 @dataclass(frozen=True)
@@ -691,6 +704,26 @@ OPERATIONS: dict[str, Operation] = {
             }
         },
     ),
+    "documents": Operation("query Run { documents(first: 5) { totalCount } }"),
+    "policyIdCardIssue": Operation(
+        _mutation("policyIdCardIssue", "PolicyIdCardIssueInput", "document { sha256 }"),
+        lambda w: {"input": {"policyId": _id("Policy", w.policy)}},
+    ),
+    "letterTemplates": Operation("query Run { letterTemplates(first: 5) { totalCount } }"),
+    "letterTemplateCreate": Operation(
+        _mutation(
+            "letterTemplateCreate", "LetterTemplateCreateInput", "letterTemplate { version }"
+        ),
+        lambda _: {
+            "input": {"code": "w-new", "kind": "LETTER", "body": "#data.name", "fields": ["name"]}
+        },
+    ),
+    "letterTemplateApprove": Operation(
+        _mutation(
+            "letterTemplateApprove", "LetterTemplateApproveInput", "letterTemplate { state }"
+        ),
+        lambda w: {"input": {"id": _id("LetterTemplate", w.template)}},
+    ),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -890,6 +923,7 @@ async def world(session: AsyncSession) -> World:
         tasks,
         book.dental,
         await _dynamic_field(session),
+        await _template(session),
     )
 
 
@@ -900,6 +934,15 @@ async def _dynamic_field(session: AsyncSession) -> DynamicField:
     session.add(row)
     await session.commit()
     return row
+
+
+async def _template(session: AsyncSession) -> LetterTemplate:
+    template = LetterTemplate(
+        code="w-letter", version=1, kind=DocumentKind.LETTER, body="Hello", created_by="bo-1"
+    )
+    session.add(template)
+    await session.commit()
+    return template
 
 
 CHANNELS = {

@@ -36,7 +36,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
 
 from api.authentication import SignInOnConnect
 from api.refusals import refusal
-from domain.documents.service import find_text, sha256_of
+from domain.persisted.service import find_text, sha256_of
 
 RECHECK_SECONDS = 60.0
 """How long a process runs a trusted document before asking the database again whether it is

@@ -18,7 +18,7 @@ from websockets.typing import Subprotocol
 
 from api.app import create_app
 from api.jobs import InProcess
-from tests.api.test_documents import COUNT, HEADERS, UNTRUSTED, add_documents, persisted
+from tests.api.test_persisted import COUNT, HEADERS, UNTRUSTED, add_documents, persisted
 from tests.conftest import SETTINGS
 from tests.graphql import answer
 

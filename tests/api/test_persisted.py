@@ -17,8 +17,8 @@ from api.app import create_app
 from api.jobs import InProcess
 from authz.access import EVERYTHING, Actor
 from authz.principal import Principal, Role
-from domain.documents import service
-from domain.documents.service import sha256_of
+from domain.persisted import service
+from domain.persisted.service import sha256_of
 from tests.conftest import SETTINGS, token_for
 from tests.factories import Book
 

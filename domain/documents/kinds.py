@@ -1,0 +1,65 @@
+"""What each kind of document offers its template, how long it is kept, and sample data.
+
+A template declares the fields it reads; a CERTIFICATE or ID_CARD template may declare only
+what its producer offers, and a LETTER's fields are what the merge that uses it passes. At
+create, a template is compiled with sample data of exactly its fields, so one that reads a
+field it did not declare is refused then, not when the first member's letter is due.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.documents.models import DocumentKind
+
+LISTS = frozenset({"insured", "products"})
+"""Fields that hold a list of texts; every other field is one text."""
+
+OFFERED: dict[DocumentKind, frozenset[str] | None] = {
+    DocumentKind.CERTIFICATE: frozenset(
+        {"certificateNumber", "policyNumber", "asOf", "insured", "products", "issuedAt"}
+    ),
+    DocumentKind.ID_CARD: frozenset(
+        {"memberName", "policyNumber", "groupClient", "asOf", "insured", "products", "issuedAt"}
+    ),
+    DocumentKind.LETTER: None,
+}
+"""The fields a producer gives a template of each kind; None: whatever the merge passes."""
+
+DEFAULT_CODES = {DocumentKind.CERTIFICATE: "certificate", DocumentKind.ID_CARD: "id-card"}
+"""The code whose newest approved version a producer uses, else the shipped file of it."""
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How many days each kind of document is kept after it is made."""
+
+    days: dict[DocumentKind, int] = field(
+        default_factory=lambda: {
+            DocumentKind.LETTER: 3653,  # ten years: correspondence with members
+            DocumentKind.CERTIFICATE: 2557,  # seven years: proof of cover
+            DocumentKind.ID_CARD: 731,  # two years: a card is replaced when cover changes
+        }
+    )
+
+
+_RETENTION: list[Retention] = [Retention()]
+
+
+def configure(retention: Retention) -> None:
+    """Set this process's retention (from the server's settings)."""
+    _RETENTION[:] = [retention]
+
+
+def retention() -> Retention:
+    """This process's retention."""
+    return _RETENTION[0]
+
+
+def sample(fields: list[str]) -> dict[str, Any]:
+    """Sample data of exactly these fields, to compile a new template with."""
+    return {
+        name: [f"Sample {name} 1", f"Sample {name} 2"] if name in LISTS else f"Sample {name}"
+        for name in fields
+    }

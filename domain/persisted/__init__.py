@@ -1,0 +1,1 @@
+"""Trusted (persisted) GraphQL documents: the documents production runs, kept by their SHA-256."""
