@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute, request_response
 from starlette.types import ASGIApp, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
@@ -31,6 +32,7 @@ from api.authentication import (
     with_stored_grants,
 )
 from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
+from api.downloads import download
 from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
 from api.outages import DatabaseUnreachable, Unavailable
 from api.refusals import Cors, cors_options, http_exception, refusal
@@ -275,7 +277,7 @@ def _background(
                 yield
 
         return queued, with_queue
-    local = jobs.InProcess(sessions, settings.policy_limits)
+    local = jobs.InProcess(sessions, settings.policy_limits, exports_dir=Path(settings.exports_dir))
 
     @asynccontextmanager
     async def with_sweeps(_app: Starlette) -> AsyncIterator[None]:
@@ -319,11 +321,19 @@ def create_app(
             settings.max_file_bytes,
         )
     )
+    downloads = Unavailable(
+        Authentication(
+            RateLimit(SessionMiddleware(request_response(download), sessions), buckets),
+            backend=backend,
+            failures_per_minute=settings.auth_failures_per_minute,
+        )
+    )
     app = Starlette(
         debug=False,
         routes=[
             Route("/graphql", protected),
             WebSocketRoute("/graphql", protected),
+            Route("/exports/{export_id:int}", downloads, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", _readyz(sessions)),
         ],

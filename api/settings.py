@@ -16,6 +16,7 @@ from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupcover.db"
+DEFAULT_EXPORTS_DIR = "exports"
 SECRET_FILE = Path(".groupcover-secret")
 # HS256 needs a key of at least 256 bits (RFC 7518, 3.2); PyJWT only warns about shorter ones.
 MIN_SECRET_BYTES = 32
@@ -92,6 +93,9 @@ class Settings:
     limit_concurrency). 0: no limit."""
     max_header_bytes: int = 16_384
     """The largest request head (line and headers) h11 reads; a larger one gets 400."""
+    exports_dir: str = DEFAULT_EXPORTS_DIR
+    """The folder export files are written to and downloaded from (GROUPCOVER_EXPORTS_DIR);
+    with several workers and servers, one folder they all share."""
 
     @property
     def production(self) -> bool:
@@ -126,6 +130,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
         oidc=_oidc(environ),
         trusted_documents_only=_flag(environ, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"),
+        exports_dir=environ.get("GROUPCOVER_EXPORTS_DIR", DEFAULT_EXPORTS_DIR),
         **_limits(environ),
     )
 

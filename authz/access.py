@@ -233,6 +233,10 @@ WORKFLOW_ACT = Need("workflow", "act")
 """Decide on or fulfil a task of someone else's request."""
 WORKFLOW_DEPLOY = Need("workflow", "deploy")
 """Deploy a new version of a process flow."""
+REPORTS_READ = Need("reports", "read")
+"""Read figures (membership, workflow service levels) over the rows one reaches."""
+REPORTS_EXPORT = Need("reports", "export")
+"""Export the rows one reaches to a file, and download one's exports."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

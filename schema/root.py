@@ -28,6 +28,8 @@ from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
 from schema.reference.mutations import ReferenceMutation
 from schema.reference.queries import ReferenceQuery
+from schema.reports.mutations import ReportMutation
+from schema.reports.queries import ReportQuery
 from schema.settings.mutations import SettingsMutation
 from schema.settings.queries import SettingsQuery
 from schema.validation.mutations import RulesMutation
@@ -62,6 +64,7 @@ Query = merge_types(
         AccessQuery,
         ExportQuery,
         IntakeQuery,
+        ReportQuery,
     ),
 )
 Mutation = merge_types(
@@ -75,6 +78,7 @@ Mutation = merge_types(
         WorkflowMutation,
         AccessMutation,
         IntakeMutation,
+        ReportMutation,
     ),
 )
 

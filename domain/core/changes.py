@@ -83,6 +83,7 @@ class Action(StrEnum):
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
+    EXPORT_CREATE = "exportCreate"
 
 
 @dataclass

@@ -44,6 +44,8 @@ ARGUMENTS: dict[tuple[str, str], Any] = {
     ("Query", "groupClient"): lambda w: {"code": w.root.code},
     ("Query", "groupAccount"): lambda w: {"code": w.account.code},
     ("Query", "policy"): lambda w: {"number": w.policy.number},
+    ("Query", "membershipStats"): lambda w: {"asOf": "2026-01-01"},
+    ("Query", "workflowStats"): lambda w: {"from": "2026-01-01", "to": "2026-01-31"},
 }
 """The arguments the walk passes to a field that needs some to answer (seeded rows); a field
 with a required argument not given here is not walked through."""
@@ -141,8 +143,13 @@ def _query(access: Access, world: World) -> tuple[str, set[Path]]:
         for name, arguments in way:
             node = node.below.setdefault(name, Selection(arguments))
         for name in refused:
-            leaf = is_leaf_type(get_named_type(graphql_type.fields[name].type))
-            node.below[name] = Selection(below={} if leaf else {"__typename": Selection()})
+            refused_field = graphql_type.fields[name]
+            leaf = is_leaf_type(get_named_type(refused_field.type))
+            node.below[name] = Selection(
+                # A refused field with a required argument is asked with the seeded one.
+                _arguments(type_name, name, refused_field, world) or {},
+                below={} if leaf else {"__typename": Selection()},
+            )
             asked.add((*(n for n, _ in way), name))
     return root.render(), asked
 
