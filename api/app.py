@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,14 +24,13 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api import jobs, mailer
+from api import downloads, jobs, mailer
 from api.authentication import (
     Authentication,
     BearerTokenBackend,
     PrincipalUser,
     with_stored_grants,
 )
-from api.downloads import download
 from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
 from api.outages import DatabaseUnreachable, Unavailable
 from api.persisted import Refused, TrustedDocuments, TrustedSubscriptions
@@ -279,7 +279,7 @@ def _background(
                 yield
 
         return queued, with_queue
-    local = jobs.InProcess(sessions, settings.policy_limits)
+    local = jobs.InProcess(sessions, settings.policy_limits, exports_dir=Path(settings.exports_dir))
     sender = mailer.Mailer(sessions, settings.mail)
     on_queued(sender.deliver_logged)
 
@@ -327,20 +327,24 @@ def create_app(
             settings.max_file_bytes,
         )
     )
-    # Documents are read with the same credentials, limits and session as the API.
-    downloads = Unavailable(
-        Authentication(
-            RateLimit(SessionMiddleware(request_response(download), sessions), buckets),
-            backend=backend,
-            failures_per_minute=settings.auth_failures_per_minute,
+
+    def download(handler: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
+        """Files are read with the same credentials, limits and session as the API."""
+        return Unavailable(
+            Authentication(
+                RateLimit(SessionMiddleware(request_response(handler), sessions), buckets),
+                backend=backend,
+                failures_per_minute=settings.auth_failures_per_minute,
+            )
         )
-    )
+
     app = Starlette(
         debug=False,
         routes=[
             Route("/graphql", protected),
             WebSocketRoute("/graphql", protected),
-            Route("/documents/{id}", downloads, methods=["GET"]),
+            Route("/documents/{id}", download(downloads.document), methods=["GET"]),
+            Route("/exports/{export_id:int}", download(downloads.export), methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", _readyz(sessions)),
         ],

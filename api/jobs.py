@@ -16,6 +16,7 @@ import os
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import procrastinate
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
 from domain.policies.limits import PolicyLimits
+from domain.reports.exporting import run_export
 from domain.workflow import steps
 
 logger = logging.getLogger(__name__)
@@ -82,11 +84,14 @@ class InProcess:
         limits: PolicyLimits,
         *,
         autostart: bool = True,
+        exports_dir: Path = Path("exports"),
     ) -> None:
         self.sessions = sessions
         self.limits = limits
         self.autostart = autostart
+        self.exports_dir = exports_dir
         self._queued: list[int] = []
+        self._exports: list[int] = []
         self._running: set[asyncio.Task[Any]] = set()
 
     async def kick(self, request_id: int) -> None:
@@ -100,6 +105,12 @@ class InProcess:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
+    async def export(self, export_id: int) -> None:
+        if self.autostart:
+            self._spawn(run_export(self.sessions, export_id, self.exports_dir))
+        else:
+            self._exports.append(export_id)
+
     async def _drive_logged(self, request_id: int) -> None:
         try:
             await drive(self.sessions, self.limits, request_id)
@@ -108,9 +119,11 @@ class InProcess:
 
     async def drain(self) -> None:
         """Run every queued step, and the steps they make due, to the end."""
-        while self._queued or self._running:
+        while self._queued or self._exports or self._running:
             if self._queued:
                 await drive(self.sessions, self.limits, self._queued.pop(0))
+            if self._exports:
+                await run_export(self.sessions, self._exports.pop(0), self.exports_dir)
             if self._running:
                 await asyncio.gather(*list(self._running))
 
@@ -139,9 +152,13 @@ jobs = procrastinate.App(connector=procrastinate.PsycopgConnector())
 _worker_state: dict[str, Any] = {}
 
 
-def configure_worker(sessions: async_sessionmaker[AsyncSession], limits: PolicyLimits) -> None:
+def configure_worker(
+    sessions: async_sessionmaker[AsyncSession],
+    limits: PolicyLimits,
+    exports_dir: Path = Path("exports"),
+) -> None:
     """What the job functions use in this process."""
-    _worker_state.update(sessions=sessions, limits=limits)
+    _worker_state.update(sessions=sessions, limits=limits, exports_dir=exports_dir)
 
 
 @jobs.task(
@@ -152,6 +169,16 @@ def configure_worker(sessions: async_sessionmaker[AsyncSession], limits: PolicyL
 async def advance(request_id: int) -> None:
     """Do a request's due server steps."""
     await drive(_worker_state["sessions"], _worker_state["limits"], request_id)
+
+
+@jobs.task(
+    name="reports.export",
+    queue="exports",
+    retry=procrastinate.RetryStrategy(max_attempts=3, exponential_wait=2),
+)
+async def export_job(export_id: int) -> None:
+    """Write an export's file."""
+    await run_export(_worker_state["sessions"], export_id, _worker_state["exports_dir"])
 
 
 @jobs.periodic(cron="* * * * *", periodic_id="workflow-sweep")
@@ -176,7 +203,8 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow", "mail")
+QUEUES = ("workflow", "mail", "exports")
+"""The queues a worker takes jobs from (and whose stalled jobs it retries)."""
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
 """A worker writes a heartbeat every 10 s (procrastinate's default); one silent for a minute
@@ -188,9 +216,13 @@ async def retry_stalled(app: procrastinate.App) -> list[int]:
 
     A stalled job whose twin (same queueing lock) is already waiting is closed as aborted
     instead: the twin does the same work, once."""
-    stalled = await app.job_manager.get_stalled_jobs(
-        queue=QUEUES[0], seconds_since_heartbeat=STALLED_AFTER_SECONDS
-    )
+    stalled = [
+        job
+        for queue in QUEUES
+        for job in await app.job_manager.get_stalled_jobs(
+            queue=queue, seconds_since_heartbeat=STALLED_AFTER_SECONDS
+        )
+    ]
     retried = []
     for job in stalled:
         assert job.id is not None
@@ -229,6 +261,9 @@ class Queued:
 
     async def kick(self, request_id: int) -> None:
         await defer_advance(self.app, request_id)
+
+    async def export(self, export_id: int) -> None:
+        await self.app.configure_task("reports.export").defer_async(export_id=export_id)
 
 
 def conninfo(database_url: str) -> str:

@@ -18,6 +18,7 @@ from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupcover.db"
+DEFAULT_EXPORTS_DIR = "exports"
 SECRET_FILE = Path(".groupcover-secret")
 # HS256 needs a key of at least 256 bits (RFC 7518, 3.2); PyJWT only warns about shorter ones.
 MIN_SECRET_BYTES = 32
@@ -97,6 +98,9 @@ class Settings:
     mail: MailSettings = field(default_factory=MailSettings)
     retention: Retention = field(default_factory=Retention)
     """Days each kind of document is kept (`GROUPCOVER_RETENTION_DAYS_<KIND>`)."""
+    exports_dir: str = DEFAULT_EXPORTS_DIR
+    """The folder export files are written to and downloaded from (GROUPCOVER_EXPORTS_DIR);
+    with several workers and servers, one folder they all share."""
 
     @property
     def production(self) -> bool:
@@ -138,6 +142,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                 for kind, days in Retention().days.items()
             }
         ),
+        exports_dir=environ.get("GROUPCOVER_EXPORTS_DIR", DEFAULT_EXPORTS_DIR),
         **_limits(environ),
     )
 

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import signal
 import time
+from pathlib import Path
 from typing import Any
 
 from api import jobs, mailer
@@ -41,7 +42,7 @@ async def run(settings: Settings, *, concurrency: int, once: bool, on_start: Any
         settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
     )
     sessions = session_factory(engine)
-    jobs.configure_worker(sessions, settings.policy_limits)
+    jobs.configure_worker(sessions, settings.policy_limits, Path(settings.exports_dir))
     mailer.configure_worker(mailer.Mailer(sessions, settings.mail))
     scripts.configure(settings.script_limits)
     kinds.configure(settings.retention)

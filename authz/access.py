@@ -254,6 +254,10 @@ TEMPLATES_WRITE = Need("templates", "write")
 """Add a version of a letter template; it is used only once approved."""
 TEMPLATES_APPROVE = Need("templates", "approve")
 """Approve a template version someone else wrote: admins only."""
+REPORTS_READ = Need("reports", "read")
+"""Read figures (membership, workflow service levels) over the rows one reaches."""
+REPORTS_EXPORT = Need("reports", "export")
+"""Export the rows one reaches to a file, and download one's exports."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

@@ -234,6 +234,7 @@ _MODELS = (
     "domain.groups.models",
     "domain.policies.models",
     "domain.reference.models",
+    "domain.reports.models",
     "domain.settings.models",
     "domain.validation.models",
     "domain.workflow.models",

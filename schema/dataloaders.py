@@ -14,6 +14,7 @@ from schema.groups.dataloaders import GroupLoaders
 from schema.intake.dataloaders import IntakeLoaders
 from schema.policies.dataloaders import PolicyLoaders
 from schema.reference.dataloaders import ReferenceLoaders
+from schema.reports.dataloaders import ReportLoaders
 from schema.settings.dataloaders import SettingsLoaders
 from schema.workflow.dataloaders import WorkflowLoaders
 
@@ -40,6 +41,10 @@ class Loaders:
     @cached_property
     def reference(self) -> ReferenceLoaders:
         return ReferenceLoaders(self._session, self._caller)
+
+    @cached_property
+    def reports(self) -> ReportLoaders:
+        return ReportLoaders(self._session, self._caller)
 
     @cached_property
     def settings(self) -> SettingsLoaders:

@@ -34,6 +34,8 @@ from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
 from schema.reference.mutations import ReferenceMutation
 from schema.reference.queries import ReferenceQuery
+from schema.reports.mutations import ReportMutation
+from schema.reports.queries import ReportQuery
 from schema.settings.mutations import SettingsMutation
 from schema.settings.queries import SettingsQuery
 from schema.validation.mutations import RulesMutation
@@ -71,6 +73,7 @@ Query = merge_types(
         DynamicQuery,
         CampaignQuery,
         DocumentQuery,
+        ReportQuery,
     ),
 )
 Mutation = merge_types(
@@ -87,6 +90,7 @@ Mutation = merge_types(
         DynamicMutation,
         CampaignMutation,
         DocumentMutation,
+        ReportMutation,
     ),
 )
 

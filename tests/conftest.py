@@ -174,9 +174,12 @@ def token_for(principal: Principal) -> str:
 
 
 @pytest.fixture
-def runner(sessions: async_sessionmaker[AsyncSession]) -> InProcess:
-    """The background steps of workflow requests: queued until a test calls `drain()`."""
-    return InProcess(sessions, SETTINGS.policy_limits, autostart=False)
+def runner(sessions: async_sessionmaker[AsyncSession], tmp_path: Any) -> InProcess:
+    """The background steps of workflow requests and exports: queued until a test calls
+    `drain()`; export files go to the test's own folder."""
+    return InProcess(
+        sessions, SETTINGS.policy_limits, autostart=False, exports_dir=tmp_path / "exports"
+    )
 
 
 @pytest.fixture

@@ -96,6 +96,7 @@ class Action(StrEnum):
     LETTER_TEMPLATE_APPROVE = "letterTemplateApprove"
     DOCUMENT_CREATE = "documentCreate"
     """Not a mutation: a document made by a producer (a certificate, an ID card, a letter)."""
+    EXPORT_CREATE = "exportCreate"
 
 
 @dataclass

@@ -34,6 +34,7 @@ _AREAS = (
     "domain.campaigns.reach",
     "domain.documents.reach",
     "domain.mail.reach",
+    "domain.reports.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

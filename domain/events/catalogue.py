@@ -228,6 +228,9 @@ SILENT[Action.ENROLLMENT_FILE_SUBMIT] = (
     "each row a file applies emits its own event (policy.enrolled, policy.member_added...); "
     "an enrollment_file.applied event of its own is still to come"
 )
+SILENT[Action.EXPORT_CREATE] = (
+    "an export is its requester's own file, read by query and downloaded: no one else is told"
+)
 """Actions that emit no event, each with the reason."""
 
 

@@ -140,7 +140,8 @@ class PolicyMember(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True)
     relationship: Relationship = Field(sa_type=enum_column(Relationship))
     start_date: date
-    end_date: date | None = None
+    end_date: date | None = Field(default=None, index=True)
+    """Indexed for the leavers of a range (domain.reports.membership): few rows end in one."""
 
 
 class PolicyAccountLink(SQLModel, table=True):

@@ -131,7 +131,8 @@ class WorkflowRequest(SQLModel, table=True):
     waits_on_server: bool = Field(default=False, index=True)
     """A server step (registration, a message) is due: a worker or the sweep takes it."""
     version: int = Field(default=1, sa_column=_request_version)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    """Indexed for the requests submitted in a range (domain.reports.workflow)."""
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     __mapper_args__: ClassVar = {"version_id_col": _request_version}

@@ -27,6 +27,8 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | templates:read  | admin, backoffice                                        |
 | templates:write | admin, backoffice                                        |
 | templates:approve | admin (not the template's author)                      |
+| reports:read    | admin, backoffice, group_manager, partner, reporting     |
+| reports:export  | admin, backoffice, group_manager, partner, reporting (AUDIT_EVENTS: admin) |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
 | (none: `me`)    | every role: who they are, and what of it is in their reach |
 
@@ -215,6 +217,10 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "letterTemplates":           (A,   A,         F,            F,       F,      F),      # templates:read
     "letterTemplateCreate":      (A,   A,         F,            F,       F,      F),      # templates:write
     "letterTemplateApprove":     (A,   F,         F,            F,       F,      F),      # templates:approve
+    "membershipStats":           (A,   A,         A,            F,       A,      A),      # reports:read
+    "workflowStats":             (A,   A,         A,            F,       A,      A),      # reports:read
+    "exports":                   (A,   A,         A,            F,       A,      A),      # reports:export
+    "exportCreate":              (A,   A,         A,            F,       A,      A),      # reports:export
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -639,6 +645,20 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "workflowRequests": Operation("query Run { workflowRequests { totalCount } }"),
     "enrollmentFiles": Operation("query Run { enrollmentFiles(first: 5) { totalCount } }"),
+    "membershipStats": Operation(
+        "query Run($asOf: Date!) { membershipStats(asOf: $asOf, groupBy: [GROUP_ACCOUNT]) "
+        "{ members } }",
+        lambda _: {"asOf": _today()},
+    ),
+    "workflowStats": Operation(
+        "query Run($from: Date!, $to: Date!) { workflowStats(from: $from, to: $to) { submitted } }",
+        lambda _: {"from": _today(), "to": _today()},
+    ),
+    "exports": Operation("query Run { exports(first: 5) { totalCount } }"),
+    "exportCreate": Operation(
+        _mutation("exportCreate", "ExportCreateInput", "export { state }"),
+        lambda _: {"input": {"kind": "POLICIES", "format": "CSV"}},
+    ),
     "enrollmentFileSubmit": Operation(
         _mutation("enrollmentFileSubmit", "EnrollmentFileSubmitInput", "enrollmentFile { state }"),
         lambda w: {"input": {"groupClientId": _client(w.root), "format": "CSV", "dryRun": True}},
