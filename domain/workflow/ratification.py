@@ -12,21 +12,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from authz.access import Actor
 from domain.core.errors import DomainError, ErrorCode
 from domain.policies import reversal
 from domain.workflow import progress
-from domain.workflow.engine import TaskKind
 from domain.workflow.models import (
     Decision,
     EventAction,
-    TaskState,
     WorkflowRequest,
-    WorkflowTask,
 )
 from domain.workflow.progress import SERVER
 
@@ -41,7 +36,8 @@ async def reverse(session: AsyncSession, request: WorkflowRequest, sender: Actor
     """The group's manager refused it: undo the registration exactly, as its `sender`."""
     if request.policy_id is None:
         raise DomainError.of("id", ErrorCode.NOT_FOUND, "Nothing was registered to undo.")
-    actor = replace(sender, decided_by=await _refuser(session, request))
+    refuser = await progress.last_decider(session, request.id, Decision.REJECT)  # type: ignore[arg-type]
+    actor = replace(sender, decided_by=refuser or SERVER)
     policy_id = request.policy_id
     if request.details.get("enrolment"):
         request.policy_id = None  # the policy it enrolled goes
@@ -58,19 +54,3 @@ async def reverse(session: AsyncSession, request: WorkflowRequest, sender: Actor
     said = f"Not ratified by {actor.decided_by}: what was registered is undone."
     progress.event(session, request, SERVER, EventAction.REVERSED, said)
     return {"reversed": True}
-
-
-async def _refuser(session: AsyncSession, request: WorkflowRequest) -> str:
-    """Who refused to ratify the request (the last to reject it in an inbox)."""
-    found = await session.scalar(
-        sa.select(col(WorkflowTask.completed_by))
-        .where(
-            col(WorkflowTask.request_id) == request.id,
-            col(WorkflowTask.kind) == TaskKind.APPROVAL,
-            col(WorkflowTask.state) == TaskState.COMPLETED,
-            col(WorkflowTask.decision) == Decision.REJECT,
-        )
-        .order_by(col(WorkflowTask.completed_at).desc(), col(WorkflowTask.id).desc())
-        .limit(1)
-    )
-    return found or SERVER

@@ -22,7 +22,7 @@ from domain.core.errors import DomainError, ErrorCode
 from domain.policies import reversal
 from domain.policies.limits import PolicyLimits
 from domain.workflow import engine, kinds, progress, ratification, scripts
-from domain.workflow.engine import ProcessError, ServiceOperation, TaskKind
+from domain.workflow.engine import ProcessError, ServiceOperation
 from domain.workflow.events import announce
 from domain.workflow.models import (
     FINAL_STATES,
@@ -103,17 +103,7 @@ async def requester(session: AsyncSession, request: WorkflowRequest) -> Actor:
     request sent before the sender's reach was kept reaches nothing, never everything.
     """
     scope = replace(RowScope.from_json(request.requester_scope), subject=request.submitted_by)
-    approver = await session.scalar(
-        sa.select(col(WorkflowTask.completed_by))
-        .where(
-            col(WorkflowTask.request_id) == request.id,
-            col(WorkflowTask.kind) == TaskKind.APPROVAL,
-            col(WorkflowTask.state) == TaskState.COMPLETED,
-            col(WorkflowTask.decision) == Decision.APPROVE,
-        )
-        .order_by(col(WorkflowTask.completed_at).desc(), col(WorkflowTask.id).desc())
-        .limit(1)
-    )
+    approver = await progress.last_decider(session, request.id, Decision.APPROVE)  # type: ignore[arg-type]
     return Actor(request.submitted_by, scope, decided_by=approver or SERVER)
 
 

@@ -57,6 +57,24 @@ async def _registered_at_once(cast: Cast, sender: GraphQLClient, **values: Any) 
     return await request(cast.admin, made["id"])
 
 
+def _removal(cast: Cast, channel: str = "EMPLOYEE") -> dict[str, Any]:
+    """Jane's cover to end in ten days."""
+    return {
+        "type": "DEPENDANT_REMOVAL",
+        "channel": channel,
+        "personId": _jane(cast),
+        "endDate": days(10),
+        "reason": "Divorce",
+    }
+
+
+async def _decided(cast: Cast, made: dict[str, Any], decision: str) -> dict[str, Any]:
+    """The request once ACME's manager decided on its ratification, and the server went on."""
+    ok(await complete(cast.manager, open_task(made)["id"], decision=decision))
+    await cast.runner.drain()
+    return await request(cast.admin, made["id"])
+
+
 def _actions(made: dict[str, Any]) -> list[str]:
     return [line["action"] for line in made["timeline"]]
 
@@ -70,19 +88,9 @@ async def test_a_removal_is_registered_at_once_and_stays_when_ratified(
 ) -> None:
     cast = after_the_fact
     # when John asks that Jane's cover end, and ACME's manager ratifies it afterwards
-    made = await _registered_at_once(
-        cast,
-        cast.employee,
-        type="DEPENDANT_REMOVAL",
-        channel="EMPLOYEE",
-        personId=_jane(cast),
-        endDate=days(10),
-        reason="Divorce",
-    )
+    made = await _registered_at_once(cast, cast.employee, **_removal(cast))
     removed = await _policy(cast)
-    ok(await complete(cast.manager, open_task(made)["id"], decision="APPROVE"))
-    await cast.runner.drain()
-    end = await request(cast.admin, made["id"])
+    end = await _decided(cast, made, "APPROVE")
     # then it was registered before anyone approved it, and stays
     assert made["process"] == {"key": "after_the_fact", "version": 1}
     assert (made["state"], open_task(made)["name"]) == ("PENDING_APPROVAL", "ratification")
@@ -101,18 +109,8 @@ async def test_a_refused_removal_is_undone_exactly_and_the_employee_told(
     cast = after_the_fact
     before = await _policy(cast)
     # when John's removal of Jane is registered, and ACME's manager refuses it
-    made = await _registered_at_once(
-        cast,
-        cast.employee,
-        type="DEPENDANT_REMOVAL",
-        channel="EMPLOYEE",
-        personId=_jane(cast),
-        endDate=days(10),
-        reason="Divorce",
-    )
-    ok(await complete(cast.manager, open_task(made)["id"], decision="REJECT", comment="No."))
-    await cast.runner.drain()
-    end = await request(cast.admin, made["id"])
+    made = await _registered_at_once(cast, cast.employee, **_removal(cast))
+    end = await _decided(cast, made, "REJECT")
     # then every row is as before, the timeline shows both steps, and John is told
     assert await _policy(cast) == before
     assert end["state"] == "REJECTED"
@@ -144,12 +142,11 @@ async def test_a_refused_enrolment_of_a_spouse_takes_her_off_again(after_the_fac
         eventDate=days(-3),
     )
     added = await _policy(cast)
-    ok(await complete(cast.manager, open_task(made)["id"], decision="REJECT"))
-    await cast.runner.drain()
+    end = await _decided(cast, made, "REJECT")
     # then Ann was on the policy until the refusal, and is gone after it
     assert len(added["members"]) == len(before["members"]) + 1
     assert await _policy(cast) == before
-    assert (await request(cast.admin, made["id"]))["state"] == "REJECTED"
+    assert end["state"] == "REJECTED"
 
 
 async def test_a_refused_data_change_gives_back_the_name_and_account(after_the_fact: Cast) -> None:
@@ -165,8 +162,7 @@ async def test_a_refused_data_change_gives_back_the_name_and_account(after_the_f
         refundIban="DE89 3704 0044 0532 0130 00",
     )
     changed = await _policy(cast)
-    ok(await complete(cast.manager, open_task(made)["id"], decision="REJECT"))
-    await cast.runner.drain()
+    await _decided(cast, made, "REJECT")
     john = next(m for m in changed["members"] if m["person"]["id"] == cast.holder_id)
     assert (john["person"]["familyName"], john["refundIban"]) == ("Smith", "DE89370400440532013000")
     assert await _policy(cast) == before
@@ -176,14 +172,6 @@ async def test_the_group_portal_is_not_asked_to_ratify_its_own_change(
     after_the_fact: Cast,
 ) -> None:
     cast = after_the_fact
-    made = await _registered_at_once(
-        cast,
-        cast.manager,
-        type="DEPENDANT_REMOVAL",
-        channel="GROUP_PORTAL",
-        personId=_jane(cast),
-        endDate=days(10),
-        reason="Divorce",
-    )
+    made = await _registered_at_once(cast, cast.manager, **_removal(cast, "GROUP_PORTAL"))
     assert made["state"] == "COMPLETED"
     assert made["tasks"] == []

@@ -31,6 +31,12 @@ def _member(cast: Cast, name: str) -> str:
     )
 
 
+def _removal(cast: Cast, channel: str, **values: Any) -> dict[str, Any]:
+    """Jane's cover to end in ten days, with `values` instead."""
+    given = {"endDate": days(10), "reason": "Divorce", "personId": _member(cast, "Jane")}
+    return {"type": "DEPENDANT_REMOVAL", "channel": channel, **given, **values}
+
+
 async def _members(client: GraphQLClient, cast: Cast, query: str = POLICY) -> dict[str, Any]:
     data = await client.query(query, {"id": cast.policy_id})
     return {m["person"]["id"]: m for m in data["node"]["members"]}
@@ -44,14 +50,7 @@ async def test_a_dependant_is_removed_by_request_from_every_channel(
     sender = cast.by_channel(channel)
     jane = _member(cast, "Jane")
     # when John's household asks that her cover end in ten days, and it runs its course
-    made = await submitted(
-        sender,
-        type="DEPENDANT_REMOVAL",
-        channel=channel,
-        personId=jane,
-        endDate=days(10),
-        reason="Divorce",
-    )
+    made = await submitted(sender, **_removal(cast, channel))
     end, path = await _run_to_end(cast, sender, made)
     # then it is registered, after the manager's approval for the employee's
     assert end["state"] == "COMPLETED", end["timeline"]
@@ -62,14 +61,7 @@ async def test_a_dependant_is_removed_by_request_from_every_channel(
 
 
 async def test_a_partner_cannot_send_a_dependant_removal(cast: Cast) -> None:
-    payload = await submit(
-        cast.partner,
-        type="DEPENDANT_REMOVAL",
-        channel="PARTNER",
-        personId=_member(cast, "Jane"),
-        endDate=days(10),
-        reason="Divorce",
-    )
+    payload = await submit(cast.partner, **_removal(cast, "PARTNER"))
     refused(payload, "NOT_ALLOWED", ["input", "channel"])
 
 
@@ -107,14 +99,7 @@ async def test_another_employers_manager_cannot_remove_a_dependant_they_cannot_s
     globex = await place(book, code="GLOBEX")
     await enrol(cast.admin, globex, subscriber={"person": person("Gil", nationalId="NID-GIL")})
     # when GLOBEX's manager names ACME's Jane
-    payload = await submit(
-        cast.stranger_manager,
-        type="DEPENDANT_REMOVAL",
-        channel="GROUP_PORTAL",
-        personId=_member(cast, "Jane"),
-        endDate=days(10),
-        reason="Divorce",
-    )
+    payload = await submit(cast.stranger_manager, **_removal(cast, "GROUP_PORTAL"))
     # then she reads as an unknown id
     refused(payload, "NOT_FOUND", ["input", "personId"])
 
