@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from authz.access import Actor
 from domain.core.errors import DomainError, ErrorCode
@@ -40,6 +42,7 @@ async def reverse(session: AsyncSession, request: WorkflowRequest, sender: Actor
     actor = replace(sender, decided_by=refuser or SERVER)
     policy_id = request.policy_id
     if request.details.get("enrolment"):
+        await _unused_elsewhere(session, request.id, policy_id)  # type: ignore[arg-type]
         request.policy_id = None  # the policy it enrolled goes
         await session.flush()
     gone = await reversal.reverse(
@@ -54,3 +57,18 @@ async def reverse(session: AsyncSession, request: WorkflowRequest, sender: Actor
     said = f"Not ratified by {actor.decided_by}: what was registered is undone."
     progress.event(session, request, SERVER, EventAction.REVERSED, said)
     return {"reversed": True}
+
+
+async def _unused_elsewhere(session: AsyncSession, request_id: int, policy_id: int) -> None:
+    """Refuse to take away a policy that other requests were sent about meanwhile."""
+    other = await session.scalar(
+        sa.select(col(WorkflowRequest.id))
+        .where(col(WorkflowRequest.policy_id) == policy_id, col(WorkflowRequest.id) != request_id)
+        .limit(1)
+    )
+    if other is not None:
+        raise DomainError.of(
+            "id",
+            ErrorCode.WRONG_STATUS,
+            "Other requests were sent about the policy it enrolled; the insurer must end it.",
+        )

@@ -7,6 +7,7 @@ may be terminated and reinstated meanwhile, and then the registration is undone.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from sqlmodel import col, select
 
 from domain.audit.service import snapshot
+from domain.core.errors import DomainError
 from domain.policies import enrolment, lifecycle, reversal
 from domain.policies.models import Person, Policy, PolicyMember, Relationship, TerminatedRow
 from domain.policies.persons import update_person
@@ -64,15 +66,16 @@ async def _register(
     async with reversal.recording(session) as seen:
         if removal is not None and family:
             policy = await session.get_one(Policy, policy_id)
-            await enrolment.remove_member(
-                session,
-                actor=ADMIN,
-                limits=LIMITS,
-                policy_id=policy_id,
-                version=policy.version,
-                person_id=family[removal[0] % len(family)],
-                end_date=_day(removal[1]),
-            )
+            with suppress(DomainError):  # refused (ended already): nothing to undo
+                await enrolment.remove_member(
+                    session,
+                    actor=ADMIN,
+                    limits=LIMITS,
+                    policy_id=policy_id,
+                    version=policy.version,
+                    person_id=family[removal[0] % len(family)],
+                    end_date=_day(removal[1]),
+                )
         if rename:
             person = await session.get_one(Person, holder)
             await update_person(

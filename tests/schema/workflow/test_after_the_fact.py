@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.audit.models import AuditEvent
 from domain.policies.models import TerminatedRow
 from domain.settings.models import Setting, SettingKind
+from schema.core.relay import global_id
 from tests.graphql import GraphQLClient, ok
-from tests.schema.policies.enrol import days, person, years_ago
+from tests.schema.policies.enrol import days, enrol_input, person, years_ago
 from tests.schema.workflow.conftest import Cast
 from tests.schema.workflow.requests import complete, open_task, request, submitted
 
@@ -22,6 +23,8 @@ query($id: ID!) { node(id: $id) { ... on Policy {
   members { person { id givenName familyName } startDate endDate refundIban }
 } } }
 """
+
+SEARCH = "{ policies { totalCount } }"
 
 
 @pytest.fixture
@@ -175,3 +178,44 @@ async def test_the_group_portal_is_not_asked_to_ratify_its_own_change(
     made = await _registered_at_once(cast, cast.manager, **_removal(cast, "GROUP_PORTAL"))
     assert made["state"] == "COMPLETED"
     assert made["tasks"] == []
+
+
+def _new_policy(cast: Cast) -> dict[str, Any]:
+    """Max's enrolment, a new policy P-NEW, sent by the partner."""
+    new = enrol_input(
+        cast.place,
+        subscriber={"person": person("Max", nationalId="NID-MAX")},
+        number="P-NEW",
+        dependants=[],
+    )["input"]
+    return {"type": "ENROLMENT", "channel": "PARTNER", "enrolment": new}
+
+
+async def test_a_refused_new_policy_is_taken_away_with_its_new_person(
+    after_the_fact: Cast,
+) -> None:
+    cast = after_the_fact
+    made = await _registered_at_once(cast, cast.partner, **_new_policy(cast))
+    policy_id = made["result"]["policyId"]
+    end = await _decided(cast, made, "REJECT")
+    # then the policy and Max are gone again
+    assert end["state"] == "REJECTED"
+    assert "policyId" not in end["result"]
+    found = await cast.admin.query(POLICY, {"id": global_id("Policy", policy_id)})
+    assert found == {"node": None}
+    assert (await cast.admin.query(SEARCH))["policies"]["totalCount"] == 1
+
+
+async def test_a_new_policy_others_asked_about_meanwhile_is_not_taken_away(
+    after_the_fact: Cast,
+) -> None:
+    cast = after_the_fact
+    made = await _registered_at_once(cast, cast.partner, **_new_policy(cast))
+    policy = global_id("Policy", made["result"]["policyId"])
+    await submitted(cast.back_office, type="CERTIFICATE", channel="BACK_OFFICE", policyId=policy)
+    end = await _decided(cast, made, "REJECT")
+    assert end["state"] == "FAILED"
+    assert end["timeline"][-1]["message"].startswith(
+        "The insurer could not undo it: Other requests were sent about the policy"
+    )
+    assert (await cast.admin.query(SEARCH))["policies"]["totalCount"] == 2
