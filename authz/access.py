@@ -262,3 +262,5 @@ PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")
 """A medical authorization's diagnosis and the like."""
+FINANCIAL_FIELDS = Need("field:financial", "read")
+"""A member's bank account for refunds: the insurer and the employee, not their employer."""

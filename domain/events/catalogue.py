@@ -158,7 +158,18 @@ EVENTS: dict[Action, EventType] = {
     Action.POLICY_EMPLOYMENT_UPDATE: _type(
         "policy.employment_changed", "Policy", "A policy's employment data changed."
     ),
+    Action.POLICY_REFUND_ACCOUNT_SET: _type(
+        "policy.refund_account_changed",
+        "Policy",
+        "The bank account a member's refunds are paid to changed (the account is not sent).",
+    ),
     Action.PERSON_UPDATE: _type("person.changed", "Person", "A person's details changed."),
+    Action.POLICY_CHANGE_REVERSE: _type(
+        "policy.change_reversed",
+        "Policy",
+        "A change registered before its ratification was undone: the group's manager refused it.",
+    ),
+    Action.PERSON_CHANGE_REVERSE: _type("person.changed", "Person", "A person's details changed."),
     Action.SETTING_SET: _type(
         "setting.set", "Setting", "A setting was set on a group level or policy."
     ),

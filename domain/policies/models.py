@@ -142,6 +142,9 @@ class PolicyMember(SQLModel, table=True):
     start_date: date
     end_date: date | None = Field(default=None, index=True)
     """Indexed for the leavers of a range (domain.reports.membership): few rows end in one."""
+    refund_iban: str | None = Field(default=None, max_length=34)
+    """Where the insurer pays this member's refunds under this policy (an IBAN, compact):
+    known to this employer's policy only, never on the shared person."""
 
 
 class PolicyAccountLink(SQLModel, table=True):
@@ -199,6 +202,10 @@ class RowKind(StrEnum):
     PRODUCT = "PRODUCT"
     SETTING = "SETTING"
     """A setting of a withdrawn enrolment product (deleting the product deletes it)."""
+    POLICY = "POLICY"
+    """The policy itself (a request's enrolment added it, or its change updated it)."""
+    PERSON = "PERSON"
+    """A person a request's registration added or changed."""
 
 
 class TerminatedRow(SQLModel, table=True):
@@ -206,6 +213,8 @@ class TerminatedRow(SQLModel, table=True):
 
     Kept so that reinstating gives back exactly the rows before the termination (see
     domain.policies.termination): an ended row's own end date, or a withdrawn row whole.
+    The same record keeps what a request registered before its ratification changed
+    (`request_id` set; see domain.policies.reversal), so that a refusal undoes it exactly.
     """
 
     __tablename__ = "policy_terminated_row"
@@ -219,3 +228,9 @@ class TerminatedRow(SQLModel, table=True):
     """An ended row's end date before the termination (None: it ran open-ended)."""
     withdrawn: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
     """A withdrawn row's columns, to insert again; None for a row that was only ended."""
+    request_id: int | None = Field(default=None, index=True)
+    """The request whose registration changed the row; None: the policy's termination."""
+    added: bool = False
+    """The change inserted the row: undoing it deletes the row."""
+    updated: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    """An updated row's columns before the change, to put back."""

@@ -107,7 +107,11 @@ async def restore_rows(session: AsyncSession, policy_id: int, rows: PolicyRows) 
     Returns the ids of the members whose recorded end was open (see
     lifecycle.reinstate_policy).
     """
-    stmt = sa.select(TerminatedRow).where(col(TerminatedRow.policy_id) == policy_id)
+    stmt = sa.select(TerminatedRow).where(
+        col(TerminatedRow.policy_id) == policy_id,
+        # A request's records wait for its ratification (domain.policies.reversal).
+        col(TerminatedRow.request_id).is_(None),
+    )
     records = (await session.scalars(stmt.order_by(col(TerminatedRow.id)))).all()
     reopened: set[int] = set()
     by_kind = dict(_lists(rows))
@@ -136,7 +140,7 @@ async def _insert_withdrawn(
         if not withdrawn:
             continue
         model = MODELS[kind]
-        taken = await _taken(session, model, [data["id"] for data in withdrawn])
+        taken = await taken_ids(session, model, [data["id"] for data in withdrawn])
         for data in withdrawn:
             if kind is RowKind.SETTING:
                 owner = product_ids[data["enrollment_product_id"]]
@@ -150,7 +154,7 @@ async def _insert_withdrawn(
         await session.flush()  # a product's settings follow it under its (maybe new) id
 
 
-async def _taken(session: AsyncSession, model: Any, ids: list[int]) -> set[int]:
+async def taken_ids(session: AsyncSession, model: Any, ids: list[int]) -> set[int]:
     """The ids, among these, that other rows hold now (SQLite hands them out again)."""
     stmt = sa.select(model.id).where(model.id.in_(ids))
     return set((await session.scalars(stmt)).all())

@@ -23,6 +23,7 @@ _TRIAL_DATA = {
     "approval": "MANAGER",
     "registration": "BACK_OFFICE",
     "request_id": 0,
+    "flow": "standard",
 }
 """What a process is started with to prove, before it is deployed, that it starts at all."""
 

@@ -55,6 +55,11 @@ from domain.workflow.scripts import (
 PROCESSES = Path(__file__).parent / "processes"
 DEFAULT_PROCESS = "standard"
 """The process a request follows when no `process flow` setting names another."""
+AFTER_THE_FACT = "after_the_fact"
+"""The shipped process under which an employee's enrolment, dependant removal or data change
+is registered at once and ratified by the group's manager afterwards (the decision table
+reads the process's key as `flow`); a group chooses it with its `process flow` setting."""
+SHIPPED = {DEFAULT_PROCESS: "Standard request", AFTER_THE_FACT: "Approval after the fact"}
 
 
 class ServiceOperation(StrEnum):
@@ -62,6 +67,12 @@ class ServiceOperation(StrEnum):
 
     REGISTER = "register"
     """Register the request through the policies services, as its sender."""
+    REGISTER_PROVISIONALLY = "register_provisionally"
+    """Register it as `register` does, keeping what it changed until it is ratified."""
+    CONFIRM = "confirm"
+    """The registration is ratified: forget what it changed."""
+    REVERSE = "reverse"
+    """The ratification was refused: undo the registration exactly."""
     NOTIFY = "notify"
     """Tell the employee how it ended."""
 
@@ -336,12 +347,17 @@ def definition_of(bpmn: str, dmn: list[str]) -> Definition:
     return _cached(bpmn, tuple(dmn))
 
 
-def shipped() -> tuple[str, list[str]]:
-    """The default process file and its decision tables, as shipped with the server."""
-    return (
-        (PROCESSES / f"{DEFAULT_PROCESS}.bpmn").read_text(),
-        [path.read_text() for path in sorted(PROCESSES.glob("*.dmn"))],
-    )
+def shipped(key: str = DEFAULT_PROCESS) -> tuple[str, list[str]]:
+    """A shipped process file and its decision tables; every shipped key is the standard
+    flow under its own id, its decision table telling them apart by `flow`."""
+    bpmn = (PROCESSES / f"{DEFAULT_PROCESS}.bpmn").read_text()
+    if key != DEFAULT_PROCESS:
+        bpmn = bpmn.replace(
+            f'id="{DEFAULT_PROCESS}" name="{SHIPPED[DEFAULT_PROCESS]}"',
+            f'id="{key}" name="{SHIPPED[key]}"',
+            1,
+        )
+    return bpmn, [path.read_text() for path in sorted(PROCESSES.glob("*.dmn"))]
 
 
 # --- Running --------------------------------------------------------------------------

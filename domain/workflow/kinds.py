@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -22,25 +21,17 @@ from authz.access import Actor
 from authz.principal import Role
 from domain.core import changes
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
-from domain.core.periods import in_force
-from domain.core.reach import visible
-from domain.groups.models import GroupAccount
 from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits
-from domain.policies.models import (
-    Gender,
-    Person,
-    Policy,
-    PolicyAccountLink,
-    PolicyMember,
-    Relationship,
-)
-from domain.policies.persons import PersonData, update_person
+from domain.policies.models import Gender, Policy, Relationship
+from domain.policies.persons import PersonData
 from domain.reference.models import CoverageTier, Product
+from domain.workflow import data_change, removal
 from domain.workflow.certificates import certificate
 from domain.workflow.models import Channel, RequestType
+from domain.workflow.naming import camel, under
 
 T = RequestType
 C = Channel
@@ -48,6 +39,7 @@ C = Channel
 CHANNELS: dict[RequestType, frozenset[Channel]] = {
     T.ENROLMENT: frozenset(C),
     T.TERMINATION: frozenset(C),
+    T.DEPENDANT_REMOVAL: frozenset({C.BACK_OFFICE, C.GROUP_PORTAL, C.EMPLOYEE}),
     T.DATA_CHANGE: frozenset(C),
     # A diagnosis is none of the employer's business: not from the group portal.
     T.MEDICAL_AUTHORIZATION: frozenset({C.BACK_OFFICE, C.EMPLOYEE, C.PARTNER}),
@@ -70,7 +62,8 @@ CHANNEL_ROLES: dict[Channel, frozenset[Role]] = {
 _FIELDS: dict[RequestType, tuple[frozenset[str], frozenset[str]]] = {
     T.ENROLMENT: (frozenset(), frozenset({"enrolment", "policy_id", "dependants"})),
     T.TERMINATION: (frozenset({"policy_id", "end_date"}), frozenset()),
-    T.DATA_CHANGE: (frozenset({"person_id", "contact"}), frozenset()),
+    T.DEPENDANT_REMOVAL: (removal.NEEDS, frozenset()),
+    T.DATA_CHANGE: (frozenset({"person_id"}), data_change.PARTS),
     T.MEDICAL_AUTHORIZATION: (frozenset({"person_id", "medical"}), frozenset()),
     T.PRODUCT_UPGRADE: (frozenset({"policy_id", "product"}), frozenset()),
     T.SERVICE_PURCHASE: (frozenset({"policy_id", "service_code"}), frozenset({"quantity"})),
@@ -78,23 +71,6 @@ _FIELDS: dict[RequestType, tuple[frozenset[str], frozenset[str]]] = {
     T.VIDEO_CONSULTATION: (frozenset({"person_id", "preferred_at"}), frozenset({"reason"})),
 }
 _ALWAYS = frozenset({"life_event", "event_date", "comment"})
-CONTACT_FIELDS = ("email", "phone", "address_line", "postal_code", "city", "country")
-
-
-def camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
-@dataclass(frozen=True)
-class Anchor:
-    """Where a request belongs: whose inbox and whose restrictions apply to it."""
-
-    group_account_id: int | None
-    policy_id: int | None
-    person_id: int | None
-    line_of_business_id: int | None
-    data_access_group_id: int | None
 
 
 def check_shape(type_: RequestType, channel: Channel, details: Mapping[str, Any]) -> None:
@@ -136,61 +112,9 @@ def check_shape(type_: RequestType, channel: Channel, details: Mapping[str, Any]
         problems.append(
             Problem(("eventDate",), ErrorCode.REQUIRED, "A life event needs the day it happened.")
         )
-    if type_ is T.DATA_CHANGE and not details.get("contact"):
-        problems.append(
-            Problem(("contact",), ErrorCode.REQUIRED, "Give at least one contact field to change.")
-        )
+    if type_ is T.DATA_CHANGE:
+        problems.extend(data_change.check(details))
     raise_if(problems)
-
-
-async def anchor(
-    session: AsyncSession,
-    actor: Actor,
-    type_: RequestType,
-    details: Mapping[str, Any],
-    *,
-    today: date,
-) -> Anchor:
-    """Find what the request is about, among what the submitter may see."""
-    if type_ is T.ENROLMENT and details.get("enrolment"):
-        account_id = details["enrolment"]["group_account_id"]
-        account = await changes.load(
-            session, actor, GroupAccount, account_id, field="enrolment.groupAccountId"
-        )
-        return Anchor(
-            account.id, None, None, account.line_of_business_id, account.data_access_group_id
-        )
-    if details.get("policy_id") is not None:
-        policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
-        return await _of_policy(session, policy, policy.subscriber_id)
-    person = await changes.load(session, actor, Person, details["person_id"], field="personId")
-    policy_id = await session.scalar(
-        sa.select(col(PolicyMember.policy_id))
-        .where(
-            col(PolicyMember.person_id) == person.id,
-            in_force(PolicyMember, today),
-            # A person insured by several employers: the policy the sender reaches.
-            visible(actor.scope, PolicyMember),
-        )
-        .order_by(col(PolicyMember.start_date).desc())
-        .limit(1)
-    )
-    if policy_id is None:
-        raise DomainError.of("personId", ErrorCode.NOT_ALLOWED, "This person is not insured today.")
-    policy = await session.get_one(Policy, policy_id)
-    return await _of_policy(session, policy, person.id)  # type: ignore[arg-type]
-
-
-async def _of_policy(session: AsyncSession, policy: Policy, person_id: int) -> Anchor:
-    account_id = await session.scalar(
-        sa.select(col(PolicyAccountLink.group_account_id))
-        .where(col(PolicyAccountLink.policy_id) == policy.id)
-        .order_by(col(PolicyAccountLink.start_date).desc())
-        .limit(1)
-    )
-    return Anchor(
-        account_id, policy.id, person_id, policy.line_of_business_id, policy.data_access_group_id
-    )
 
 
 async def check_references(
@@ -208,7 +132,7 @@ async def check_references(
             )
 
 
-AUTOMATIC = frozenset({T.ENROLMENT, T.TERMINATION, T.DATA_CHANGE})
+AUTOMATIC = frozenset({T.ENROLMENT, T.TERMINATION, T.DEPENDANT_REMOVAL, T.DATA_CHANGE})
 """Types whose registration changes policies: tried out when submitted, then undone."""
 
 
@@ -238,20 +162,10 @@ async def register(
             end_date=date.fromisoformat(details["end_date"]),
         )
         return {"policyNumber": policy.number, "endDate": details["end_date"]}
+    if type_ is T.DEPENDANT_REMOVAL:
+        return await removal.register(session, actor, limits, details)
     if type_ is T.DATA_CHANGE:
-        person = await changes.load(session, actor, Person, details["person_id"], field="personId")
-        try:
-            await update_person(
-                session,
-                actor=actor,
-                limits=limits,
-                person_id=person.id,  # type: ignore[arg-type]
-                version=person.version,
-                changes=dict(details["contact"]),
-            )
-        except DomainError as error:
-            raise DomainError(*_under(error, ("contact",))) from error
-        return {"changed": sorted(camel(k) for k in details["contact"])}
+        return await data_change.register(session, actor, limits, details)
     if type_ is T.CERTIFICATE:
         return await certificate(session, actor, details, limits.today())
     if type_ is T.MEDICAL_AUTHORIZATION:
@@ -296,18 +210,12 @@ async def _enrol(
                     member=member_spec(dependant),
                 )
             except DomainError as error:
-                raise DomainError(*_under(error, ("dependants", str(i)))) from error
+                raise DomainError(*under(error, ("dependants", str(i)))) from error
         return {"policyId": policy.id, "policyNumber": policy.number}
     except DomainError as error:
         if new:
-            raise DomainError(*_under(error, ("enrolment",))) from error
+            raise DomainError(*under(error, ("enrolment",))) from error
         raise
-
-
-def _under(error: DomainError, prefix: tuple[str, ...]) -> list[Problem]:
-    return [
-        Problem((*prefix, *(camel(f) for f in p.field)), p.code, p.message) for p in error.problems
-    ]
 
 
 def member_spec(given: Mapping[str, Any], relationship: Relationship | None = None) -> MemberSpec:

@@ -18,6 +18,7 @@ class RequestType(StrEnum):
 
     ENROLMENT = "ENROLMENT"
     TERMINATION = "TERMINATION"
+    DEPENDANT_REMOVAL = "DEPENDANT_REMOVAL"
     DATA_CHANGE = "DATA_CHANGE"
     MEDICAL_AUTHORIZATION = "MEDICAL_AUTHORIZATION"
     PRODUCT_UPGRADE = "PRODUCT_UPGRADE"
@@ -77,6 +78,8 @@ class EventAction(StrEnum):
     """The back office did the insurer's part by hand."""
     REGISTERED = "REGISTERED"
     """The server registered it through the policies services."""
+    REVERSED = "REVERSED"
+    """Its ratification was refused: the server undid the registration exactly."""
     NOTIFIED = "NOTIFIED"
     ESCALATED = "ESCALATED"
     CANCELLED = "CANCELLED"

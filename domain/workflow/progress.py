@@ -21,6 +21,7 @@ from domain.workflow import engine
 from domain.workflow.engine import TaskKind
 from domain.workflow.events import announce
 from domain.workflow.models import (
+    Decision,
     EventAction,
     RequestState,
     TaskState,
@@ -133,6 +134,21 @@ async def close_tasks(session: AsyncSession, request_id: int, keep: list[str]) -
         )
         .values(state=TaskState.CANCELLED)
         .execution_options(synchronize_session=False)
+    )
+
+
+async def last_decider(session: AsyncSession, request_id: int, decision: Decision) -> str | None:
+    """Who last decided `decision` on an approval of the request in an inbox, if anyone."""
+    return await session.scalar(
+        sa.select(col(WorkflowTask.completed_by))
+        .where(
+            col(WorkflowTask.request_id) == request_id,
+            col(WorkflowTask.kind) == TaskKind.APPROVAL,
+            col(WorkflowTask.state) == TaskState.COMPLETED,
+            col(WorkflowTask.decision) == decision,
+        )
+        .order_by(col(WorkflowTask.completed_at).desc(), col(WorkflowTask.id).desc())
+        .limit(1)
     )
 
 

@@ -19,9 +19,10 @@ from authz.access import Actor, RowScope
 from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode
+from domain.policies import reversal
 from domain.policies.limits import PolicyLimits
-from domain.workflow import engine, kinds, progress, scripts
-from domain.workflow.engine import ProcessError, ServiceOperation, TaskKind
+from domain.workflow import engine, kinds, progress, ratification, scripts
+from domain.workflow.engine import ProcessError, ServiceOperation
 from domain.workflow.events import announce
 from domain.workflow.models import (
     FINAL_STATES,
@@ -59,18 +60,33 @@ async def server_step(session: AsyncSession, request_id: int, limits: PolicyLimi
         request.waits_on_server = False
         return False
     try:
-        if step.service is ServiceOperation.REGISTER:
-            result = await _register(session, request, limits)
-        else:
-            result = _notify(session, request)
+        result = await _do(session, request, limits, step.service)
         await scripts.bounded(engine.complete, workflow, step.id, {f"{step.name}_result": result})
     except DomainError as error:
         reasons = "; ".join(p.message for p in error.problems)
-        return await _stop(session, request, f"The insurer could not register it: {reasons}")
+        what = "undo" if step.service is ServiceOperation.REVERSE else "register"
+        return await _stop(session, request, f"The insurer could not {what} it: {reasons}")
     except ProcessError as error:
         return await _stop(session, request, f"The process stopped: {error}")
     await progress.sync(session, request, workflow, utcnow())
     return request.waits_on_server
+
+
+async def _do(
+    session: AsyncSession,
+    request: WorkflowRequest,
+    limits: PolicyLimits,
+    operation: ServiceOperation | None,
+) -> dict[str, Any]:
+    """Do one server step of the request; the result goes into the process data."""
+    if operation in (ServiceOperation.REGISTER, ServiceOperation.REGISTER_PROVISIONALLY):
+        keep = operation is ServiceOperation.REGISTER_PROVISIONALLY
+        return await _register(session, request, limits, provisionally=keep)
+    if operation is ServiceOperation.CONFIRM:
+        return await ratification.confirm(session, request)
+    if operation is ServiceOperation.REVERSE:
+        return await ratification.reverse(session, request, await requester(session, request))
+    return _notify(session, request)
 
 
 async def _stop(session: AsyncSession, request: WorkflowRequest, message: str) -> bool:
@@ -87,24 +103,18 @@ async def requester(session: AsyncSession, request: WorkflowRequest) -> Actor:
     request sent before the sender's reach was kept reaches nothing, never everything.
     """
     scope = replace(RowScope.from_json(request.requester_scope), subject=request.submitted_by)
-    approver = await session.scalar(
-        sa.select(col(WorkflowTask.completed_by))
-        .where(
-            col(WorkflowTask.request_id) == request.id,
-            col(WorkflowTask.kind) == TaskKind.APPROVAL,
-            col(WorkflowTask.state) == TaskState.COMPLETED,
-            col(WorkflowTask.decision) == Decision.APPROVE,
-        )
-        .order_by(col(WorkflowTask.completed_at).desc(), col(WorkflowTask.id).desc())
-        .limit(1)
-    )
+    approver = await progress.last_decider(session, request.id, Decision.APPROVE)  # type: ignore[arg-type]
     return Actor(request.submitted_by, scope, decided_by=approver or SERVER)
 
 
 async def _register(
-    session: AsyncSession, request: WorkflowRequest, limits: PolicyLimits
+    session: AsyncSession, request: WorkflowRequest, limits: PolicyLimits, *, provisionally: bool
 ) -> dict[str, Any]:
-    """Register the request through the policies services, as its sender would."""
+    """Register the request through the policies services, as its sender would.
+
+    `provisionally`: it is ratified afterwards, so what it changes is written down to be
+    undone exactly if that is refused (domain.workflow.ratification).
+    """
     if request.requester_scope is None:
         raise DomainError.of(
             "id",
@@ -122,9 +132,10 @@ async def _register(
     ):
         savepoint = await session.begin_nested()
         try:
-            result = await kinds.register(
-                session, actor=actor, limits=limits, type_=request.type, details=request.details
-            )
+            async with reversal.recording(session) as seen:
+                result = await kinds.register(
+                    session, actor=actor, limits=limits, type_=request.type, details=request.details
+                )
         except BaseException:
             await savepoint.rollback()
             raise
@@ -133,6 +144,9 @@ async def _register(
             request.policy_id = result["policyId"]
         request.result = {**(request.result or {}), **result}
         said = "Registered at the insurer."
+        if provisionally and request.policy_id is not None:
+            reversal.keep(session, seen, request_id=request.id, policy_id=request.policy_id)  # type: ignore[arg-type]
+            said = "Registered at the insurer at once; the group's manager ratifies it."
         progress.event(session, request, SERVER, EventAction.REGISTERED, said)
     return result
 
@@ -140,6 +154,8 @@ async def _register(
 def _notify(session: AsyncSession, request: WorkflowRequest) -> dict[str, Any]:
     """Tell the employee: they hear of it through their requests and subscriptions."""
     outcome = "rejected" if request.state is RequestState.REJECTED else "done"
+    if (request.result or {}).get("reversed"):
+        outcome = "not ratified and undone"
     said = f"The employee was told the request is {outcome}."
     progress.event(session, request, SERVER, EventAction.NOTIFIED, said)
     return {"notified": True}

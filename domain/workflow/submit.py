@@ -26,7 +26,7 @@ from domain.policies.limits import PolicyLimits
 from domain.settings.chains import chains_for
 from domain.settings.effective import choose
 from domain.settings.models import SettingKind, SettingLevel
-from domain.workflow import definitions, engine, kinds, progress, scripts
+from domain.workflow import anchors, definitions, engine, kinds, progress, scripts
 from domain.workflow.engine import ProcessError
 from domain.workflow.models import (
     Channel,
@@ -71,7 +71,7 @@ async def submit(
     _check_sender(submission, roles)
     today = limits.today()
     kinds.check_shape(submission.type, submission.channel, details)
-    anchor = await kinds.anchor(session, actor, submission.type, details, today=today)
+    anchor = await anchors.anchor(session, actor, submission.type, details, today=today)
     await kinds.check_references(session, submission.type, details)
     if submission.type in kinds.AUTOMATIC:
         await _try_out(session, actor, limits, submission.type, details)
@@ -132,7 +132,7 @@ def _check_sender(submission: Submission, roles: frozenset[Role]) -> None:
 
 
 def _request(
-    actor: Actor, submission: Submission, anchor: kinds.Anchor, definition: ProcessDefinition
+    actor: Actor, submission: Submission, anchor: anchors.Anchor, definition: ProcessDefinition
 ) -> WorkflowRequest:
     return WorkflowRequest(
         type=submission.type,
@@ -160,7 +160,7 @@ async def _start(
         workflow = await scripts.bounded(
             engine.start,
             engine.definition_of(definition.bpmn, definition.dmn),
-            _process_data(request, today),
+            _process_data(request, definition.key, today),
         )
     except ProcessError as error:
         progress.fail(session, request, f"The process stopped: {error}")
@@ -184,11 +184,12 @@ async def _try_out(
         await savepoint.rollback()
 
 
-def _process_data(request: WorkflowRequest, today: date) -> dict[str, Any]:
+def _process_data(request: WorkflowRequest, flow: str, today: date) -> dict[str, Any]:
     """What the process and its decision tables see: never the personal details."""
     event_date = request.details.get("event_date")
     return {
         "request_id": request.id,
+        "flow": flow,
         "type": request.type.value,
         "channel": request.channel.value,
         "life_event": request.details.get("life_event"),
@@ -200,7 +201,7 @@ def _process_data(request: WorkflowRequest, today: date) -> dict[str, Any]:
 
 
 async def _process_for(
-    session: AsyncSession, anchor: kinds.Anchor, today: date
+    session: AsyncSession, anchor: anchors.Anchor, today: date
 ) -> ProcessDefinition:
     """The newest version of the effective `process flow` (policy, then group client)."""
     key = engine.DEFAULT_PROCESS
@@ -215,8 +216,8 @@ async def _process_for(
         if chosen is not None and chosen.setting.value_text:
             key = chosen.setting.value_text
     found = await definitions.latest(session, key)
-    if found is None and key == engine.DEFAULT_PROCESS:
-        bpmn, dmn = engine.shipped()
+    if found is None and key in engine.SHIPPED:
+        bpmn, dmn = engine.shipped(key)
         # The shipped process, deployed by the server itself on first use.
         found = await definitions.deploy(session, actor=Actor(SERVER, NOTHING), bpmn=bpmn, dmn=dmn)
     if found is None:

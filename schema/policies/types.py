@@ -13,7 +13,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
-from authz.access import PERSONAL_FIELDS
+from authz.access import FINANCIAL_FIELDS, PERSONAL_FIELDS
 from domain.core.periods import as_of, of
 from domain.policies import models
 from domain.policies.ages import age_limit_end
@@ -136,6 +136,16 @@ class PolicyMember:
             person=Person.from_model(person) if person is not None else None,
             row=row,
         )
+
+    @strawberry.field(
+        **guarded(
+            FINANCIAL_FIELDS,
+            "The IBAN the insurer pays this member's refunds under this policy to; known to "
+            "this policy only, not to the member's other employers.",
+        )
+    )
+    def refund_iban(self) -> str | None:
+        return self.row.refund_iban
 
     @strawberry.field(
         **guarded(

@@ -14,7 +14,7 @@ from strawberry.scalars import JSON
 from domain.core.errors import DomainError, ErrorCode
 from domain.policies.employment import EmploymentData
 from domain.policies.persons import PersonData
-from domain.workflow.kinds import CONTACT_FIELDS
+from domain.workflow.data_change import CONTACT_FIELDS
 from schema.core.relay import optional_id, require_id
 from schema.policies.inputs import (
     EnrollmentProductInput,
@@ -53,6 +53,18 @@ class ContactChangeInput:
     country: str | None = strawberry.field(default=strawberry.UNSET, description="null clears it.")
 
 
+@strawberry.input(
+    description="A new name, with the reference of the document that shows it (e.g. a "
+    "marriage certificate's number); a name left out keeps its value."
+)
+class NameChangeInput:
+    given_name: str | None = strawberry.field(default=None, description="The new given name.")
+    family_name: str | None = strawberry.field(default=None, description="The new family name.")
+    evidence_reference: str = strawberry.field(
+        description="The reference of the evidence document, up to 200 characters."
+    )
+
+
 @strawberry.input(description="A medical service to authorize; seen only with field:medical.")
 class MedicalAuthorizationInput:
     service_code: str = strawberry.field(description="The service, e.g. a procedure code.")
@@ -64,7 +76,8 @@ class MedicalAuthorizationInput:
 @strawberry.input(
     description="A request from any channel. Give `type`, `channel` and what that type needs: "
     "ENROLMENT `enrolment` (a new policy) or `policyId` + `dependants` (family to add); "
-    "TERMINATION `policyId` + `endDate`; DATA_CHANGE `personId` + `contact`; "
+    "TERMINATION `policyId` + `endDate`; DEPENDANT_REMOVAL `personId` + `endDate` + `reason`; "
+    "DATA_CHANGE `personId` + any of `contact`, `name`, `refundIban`, `birthDate`; "
     "MEDICAL_AUTHORIZATION `personId` + `medical`; PRODUCT_UPGRADE `policyId` + `product`; "
     "SERVICE_PURCHASE `policyId` + `serviceCode` (+ `quantity`); CERTIFICATE `policyId` "
     "(+ `asOf`); VIDEO_CONSULTATION `personId` + `preferredAt` (+ `reason`)."
@@ -97,7 +110,18 @@ class WorkflowRequestSubmitInput:
     )
     end_date: date | None = strawberry.field(default=None, description="The last day covered.")
     contact: ContactChangeInput | None = strawberry.field(
-        default=None, description="Contact data to change."
+        default=None, description="Contact data and home address to change."
+    )
+    name: NameChangeInput | None = strawberry.field(
+        default=None, description="A new name, with its evidence."
+    )
+    refund_iban: str | None = strawberry.field(
+        default=None,
+        description="The IBAN the member's refunds under this policy are paid to; spaces allowed.",
+    )
+    birth_date: date | None = strawberry.field(
+        default=None,
+        description="A corrected birth date; the age rules are checked again (AGE_LIMIT).",
     )
     medical: MedicalAuthorizationInput | None = strawberry.field(
         default=None, description="What to authorize."
@@ -184,6 +208,8 @@ def details(given: WorkflowRequestSubmitInput) -> dict[str, Any]:
         "as_of": given.as_of,
         "preferred_at": given.preferred_at,
         "reason": _text(given.reason, "reason", 2000),
+        "refund_iban": _text(given.refund_iban, "refundIban", 64),
+        "birth_date": given.birth_date,
         "comment": _text(given.comment, "comment", 2000),
     }
     if given.enrolment is not None:
@@ -197,6 +223,14 @@ def details(given: WorkflowRequestSubmitInput) -> dict[str, Any]:
             name: getattr(given.contact, name)
             for name in CONTACT_FIELDS
             if getattr(given.contact, name) is not strawberry.UNSET
+        }
+    if given.name is not None:
+        found["name"] = {
+            "given_name": _text(given.name.given_name, "name.givenName", 100),
+            "family_name": _text(given.name.family_name, "name.familyName", 100),
+            "evidence_reference": _text(
+                given.name.evidence_reference, "name.evidenceReference", required=True
+            ),
         }
     if given.medical is not None:
         found["medical"] = {

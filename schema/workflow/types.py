@@ -9,10 +9,10 @@ import strawberry
 from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
-from authz.access import MEDICAL_FIELDS, PERSONAL_FIELDS
+from authz.access import FINANCIAL_FIELDS, MEDICAL_FIELDS, PERSONAL_FIELDS
 from domain.core.columns import utcnow
 from domain.workflow import engine, models
-from domain.workflow.kinds import camel
+from domain.workflow.naming import camel
 from schema.core.context import Info
 from schema.core.cost import bound
 from schema.core.permissions import guarded
@@ -175,8 +175,14 @@ class WorkflowRequest(RowNode):
         )
     )
     def details(self) -> JSON | None:
-        shown = {key: value for key, value in self.row.details.items() if key != "medical"}
+        shown = {k: v for k, v in self.row.details.items() if k not in _DETAILS_ELSEWHERE}
         return _camel_keys(shown)  # type: ignore[no-any-return]
+
+    @strawberry.field(
+        **guarded(FINANCIAL_FIELDS, "The refund bank account a DATA_CHANGE asked for, as sent.")
+    )
+    def refund_iban(self) -> str | None:
+        return self.row.details.get("refund_iban")  # type: ignore[no-any-return]
 
     @strawberry.field(
         **guarded(
@@ -229,6 +235,10 @@ class WorkflowRequest(RowNode):
             return None
         row = await info.context.loaders.policies.person_by_id.load(self.row.person_id)
         return Person.from_model(row) if row else None
+
+
+_DETAILS_ELSEWHERE = frozenset({"medical", "refund_iban"})
+"""Details shown by fields of their own, under their own field rules."""
 
 
 def _camel_keys(value: Any) -> Any:

@@ -19,6 +19,7 @@ def _start(**data: Any) -> Any:
         "approval": "MANAGER",
         "registration": "BACK_OFFICE",
         "request_id": 1,
+        "flow": "standard",
     }
     return engine.start(engine.parse(BPMN, DMN), {**defaults, **data})
 
@@ -34,12 +35,46 @@ def _start(**data: Any) -> Any:
         ("MEDICAL_AUTHORIZATION", "EMPLOYEE", None, None, "review"),
         ("PRODUCT_UPGRADE", "BACK_OFFICE", None, None, "registration"),
         ("CERTIFICATE", "EMPLOYEE", None, None, "register_automatically"),
+        ("DEPENDANT_REMOVAL", "EMPLOYEE", None, None, "manager_approval"),
+        ("DEPENDANT_REMOVAL", "GROUP_PORTAL", None, None, "register_automatically"),
     ],
 )
 def test_the_decision_table_routes_each_request(
     type_: str, channel: str, event: str | None, days: int | None, first: str
 ) -> None:
     workflow = _start(type=type_, channel=channel, life_event=event, days_since_event=days)
+    assert [w.name for w in engine.waiting(workflow)] == [first]
+
+
+@pytest.mark.parametrize(
+    ("type_", "channel", "event", "days", "first"),
+    [
+        ("ENROLMENT", "EMPLOYEE", None, None, "register_now"),
+        ("ENROLMENT", "EMPLOYEE", "BIRTH", 30, "register_automatically"),
+        ("ENROLMENT", "EMPLOYEE", "BIRTH", 31, "register_now"),
+        ("ENROLMENT", "GROUP_PORTAL", None, None, "register_automatically"),
+        ("DEPENDANT_REMOVAL", "EMPLOYEE", None, None, "register_now"),
+        ("DEPENDANT_REMOVAL", "BACK_OFFICE", None, None, "register_automatically"),
+        ("DATA_CHANGE", "EMPLOYEE", None, None, "register_now"),
+        ("DATA_CHANGE", "GROUP_PORTAL", None, None, "register_automatically"),
+        ("TERMINATION", "EMPLOYEE", None, None, "manager_approval"),
+    ],
+)
+def test_after_the_fact_an_employees_change_is_registered_before_it_is_ratified(
+    type_: str, channel: str, event: str | None, days: int | None, first: str
+) -> None:
+    bpmn, dmn = engine.shipped(engine.AFTER_THE_FACT)
+    data = {"type": type_, "channel": channel, "life_event": event, "days_since_event": days}
+    workflow = engine.start(
+        engine.parse(bpmn, dmn),
+        {
+            "approval": "MANAGER",
+            "registration": "BACK_OFFICE",
+            "request_id": 1,
+            **data,
+            "flow": engine.AFTER_THE_FACT,
+        },
+    )
     assert [w.name for w in engine.waiting(workflow)] == [first]
 
 

@@ -14,7 +14,7 @@ from domain.workflow.scripts import ScriptLimits
 from tests.domain.workflow.test_engine import _scripted
 
 BPMN, DMN = engine.shipped()
-DATA = {"type": "CERTIFICATE", "channel": "EMPLOYEE", "request_id": 1}
+DATA = {"type": "CERTIFICATE", "channel": "EMPLOYEE", "request_id": 1, "flow": "standard"}
 FOREVER = "while True:\n    x = 1"
 
 
