@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 from strawberry.http.websocket_origin import normalize_origin
 
+from api.parties import x12_parties
+from domain.exports.x12 import Parties
 from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
 from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
@@ -92,6 +94,8 @@ class Settings:
     limit_concurrency). 0: no limit."""
     max_header_bytes: int = 16_384
     """The largest request head (line and headers) h11 reads; a larger one gets 400."""
+    x12_parties: Parties = field(default_factory=Parties)
+    """Who the 834 files we export are from and to (see api.parties)."""
 
     @property
     def production(self) -> bool:
@@ -126,6 +130,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
         oidc=_oidc(environ),
         trusted_documents_only=_flag(environ, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"),
+        x12_parties=x12_parties(environ, SettingsError),
         **_limits(environ),
     )
 
