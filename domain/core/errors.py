@@ -31,6 +31,7 @@ class ErrorCode(StrEnum):
     TOO_FAR_BACK = "TOO_FAR_BACK"
     WRONG_STATUS = "WRONG_STATUS"
     IN_USE = "IN_USE"
+    TIER_MISMATCH = "TIER_MISMATCH"  # the family no longer fits a product's coverage tier
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,10 @@ CHANNEL_ROLES: dict[Channel, frozenset[Role]] = {
 
 # type -> (the details it needs, the details it may have besides)
 _FIELDS: dict[RequestType, tuple[frozenset[str], frozenset[str]]] = {
-    T.ENROLMENT: (frozenset(), frozenset({"enrolment", "policy_id", "dependants"})),
+    T.ENROLMENT: (
+        frozenset(),
+        frozenset({"enrolment", "policy_id", "dependants", "coverage_tier"}),
+    ),
     T.TERMINATION: (frozenset({"policy_id", "end_date"}), frozenset()),
     T.DATA_CHANGE: (frozenset({"person_id", "contact"}), frozenset()),
     T.MEDICAL_AUTHORIZATION: (frozenset({"person_id", "medical"}), frozenset()),
@@ -130,6 +133,15 @@ def check_shape(type_: RequestType, channel: Channel, details: Mapping[str, Any]
                     ErrorCode.REQUIRED,
                     "An ENROLMENT request needs either `enrolment` (a new policy) or "
                     "`policyId` and `dependants` (family to add to it).",
+                )
+            )
+        if new and "coverage_tier" in given:
+            problems.append(
+                Problem(
+                    ("coverageTier",),
+                    ErrorCode.NOT_ALLOWED,
+                    "A new policy's products name their own tiers; `coverageTier` is for "
+                    "family added to a policy.",
                 )
             )
     if details.get("life_event") and not details.get("event_date"):
@@ -285,6 +297,7 @@ async def _enrol(
             )
             return {"policyId": policy.id, "policyNumber": policy.number}
         policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
+        tier = details.get("coverage_tier")
         for i, dependant in enumerate(details["dependants"]):
             try:
                 policy = await enrolment.add_member(
@@ -294,6 +307,7 @@ async def _enrol(
                     policy_id=policy.id,  # type: ignore[arg-type]
                     version=policy.version,
                     member=member_spec(dependant),
+                    coverage_tier=CoverageTier(tier) if tier else None,
                 )
             except DomainError as error:
                 raise DomainError(*_under(error, ("dependants", str(i)))) from error
@@ -305,8 +319,17 @@ async def _enrol(
 
 
 def _under(error: DomainError, prefix: tuple[str, ...]) -> list[Problem]:
+    """The problems, each under the input it names; a tier mismatch names the request's own
+    `coverageTier`, the input that would settle it."""
     return [
-        Problem((*prefix, *(camel(f) for f in p.field)), p.code, p.message) for p in error.problems
+        Problem(
+            ("coverageTier",)
+            if p.code == ErrorCode.TIER_MISMATCH and p.field[:1] != ("products",)
+            else (*prefix, *(camel(f) for f in p.field)),
+            p.code,
+            p.message,
+        )
+        for p in error.problems
     ]
 
 

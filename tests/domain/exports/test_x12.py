@@ -227,6 +227,7 @@ async def test_the_changes_since_a_day_are_adds_terminations_and_changes(
         session, actor=ADMIN, limits=LIMITS, policy_id=e4.id, version=e4.version,  # type: ignore[arg-type]
         member=MemberSpec(relationship=R.CHILD, person=_person("Jo", 2020, Gender.MALE),
                           start_date=TODAY),
+        coverage_tier=CoverageTier.FAMILY,
     )  # fmt: skip
     await session.commit()
     # when
