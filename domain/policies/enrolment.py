@@ -43,7 +43,7 @@ from domain.policies.specs import (
     policy_number,
 )
 from domain.policies.state import facts_for, rows_of, settle, tier_facts
-from domain.policies.tiers import NAMED, check_tiers, retier
+from domain.policies.tiers import NAMED, check_tiers, family_on, retier
 from domain.reference.models import CoverageTier
 
 Dated = TypeVar("Dated", PolicyMember, PolicyAccountLink, PolicyClassLink, EnrollmentProduct)
@@ -100,7 +100,9 @@ async def enroll_policy(
         facts = await facts_for(
             session, rows, limits=limits, scope=actor.scope, policy_id=None, persons=persons
         )
-        raise_if(check_policy(rows, facts, blame) or check_tiers(rows, facts, blame, start_date))
+        # The family enrolled is the one once every dependant given has joined.
+        whole = max(m.start_date for m in rows.members)
+        raise_if(check_policy(rows, facts, blame) or check_tiers(rows, facts, blame, whole))
         policy = change.add(
             Policy(
                 number=number,
@@ -177,6 +179,7 @@ async def add_member(
         raise_if(problems)
         blame = Blame()
         row = blame.made(member_row(person, member, start, limits=limits), ())  # type: ignore[arg-type]
+        before = family_on(rows, start)
         rows.members.append(row)
         facts = await facts_for(
             session,
@@ -187,7 +190,7 @@ async def add_member(
             persons=[person],  # type: ignore[list-item]
         )
         made = retier(rows, facts, blame, start, coverage_tier) if coverage_tier else []
-        raise_if(check_policy(rows, facts, blame) or check_tiers(rows, facts, blame, start))
+        raise_if(check_policy(rows, facts, blame) or check_tiers(rows, facts, blame, start, before))
         _attach(session, change.row, PolicyRows(members=[row], products=made))
         await settle(change, rows)
     return change.row
@@ -226,8 +229,9 @@ async def remove_member(
             ]
             problems.extend(_removable(theirs, end_date))
         raise_if(problems)
+        before = family_on(rows, day_after(end_date))
         await end_rows(session, rows.members, theirs, end_date)
-        await _follow_tier(session, change, rows, day_after(end_date), coverage_tier)
+        await _follow_tier(session, change, rows, (day_after(end_date), before), coverage_tier)
         await settle(change, rows)
     return change.row
 
@@ -236,15 +240,17 @@ async def _follow_tier(
     session: AsyncSession,
     change: Change[Policy],
     rows: PolicyRows,
-    day: date,
+    when: tuple[date, list[Relationship]],
     tier: CoverageTier | None,
 ) -> None:
-    """Refuse a family left out of its products' tiers on `day`, unless `tier` is named: then
-    move them to it (if it is sold and fits)."""
+    """Refuse a family the change leaves out of its products' tiers on the day (the family of
+    that day before the change given), unless `tier` is named: then move them to it (if it is
+    sold and fits)."""
+    day, before = when
     facts = await tier_facts(session, rows)
     blame = Blame()
     made = retier(rows, facts, blame, day, tier) if tier else []
-    problems = check_tiers(rows, facts, blame, day)
+    problems = check_tiers(rows, facts, blame, day, before)
     problems += [
         errors.not_offered(NAMED, f"The product is not sold in the tier {tier}.")
         for product in rows.products

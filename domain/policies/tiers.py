@@ -12,10 +12,12 @@ A product's tier says whom besides the employee it covers:
 
 A change that makes a family (the members in force on the day it takes effect) stop fitting
 the tier of a product in force that day is refused with TIER_MISMATCH, unless it names the new
-tier: then each such product runs in the named tier from that day. Only the day the change
-takes effect is checked, so a child ageing out later, or a history that never fitted, does not
-make every later change wrong. A product sold in one tier only (term life, employee only)
-follows no family: its tier says what it covers, whoever else is on the policy.
+tier: then each such product runs in the named tier from that day, and must fit. Only the day
+the change takes effect is checked, and only what the change breaks, so a child ageing out
+later, or a history that never fitted, does not make every later change wrong. An enrolment
+names every tier itself: the family it enrols must fit them. A product sold in one tier only
+(term life, employee only) follows no family: its tier says what it covers, whoever else is on
+the policy.
 """
 
 from __future__ import annotations
@@ -53,9 +55,19 @@ def family_on(rows: PolicyRows, day: date) -> list[Relationship]:
     return [m.relationship for m in rows.members if _holds(m, day)]
 
 
-def check_tiers(rows: PolicyRows, facts: Facts, blame: Blame, day: date) -> list[Problem]:
+def check_tiers(
+    rows: PolicyRows,
+    facts: Facts,
+    blame: Blame,
+    day: date,
+    before: list[Relationship] | None = None,
+) -> list[Problem]:
     """Every product in force on `day` (sold in more than one tier) whose tier the family of
-    that day does not fit, reported on the input the product or the new tier came from."""
+    that day does not fit, reported on the input the product or the new tier came from.
+
+    With `before` (the family of that day before the change), only the products whose tier it
+    fitted: a change is refused for what it breaks, not for what was already so.
+    """
     family = family_on(rows, day)
     return [
         Problem(
@@ -67,6 +79,7 @@ def check_tiers(rows: PolicyRows, facts: Facts, blame: Blame, day: date) -> list
         )
         for product in _tiered(rows, facts, day)
         if not fits(product.coverage_tier, family)
+        and (before is None or id(product) in blame.paths or fits(product.coverage_tier, before))
     ]
 
 
