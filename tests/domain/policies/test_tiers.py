@@ -89,6 +89,12 @@ def _on(row: object, day: date) -> bool:
     return row.start_date <= day and (end is None or end >= day)  # type: ignore[attr-defined,no-any-return]
 
 
+def _covered(rows: PolicyRows) -> set[tuple[int, date]]:
+    """Each (product, day) the policy's products cover."""
+    every = [DAY0 + timedelta(days=n) for n in range(150)]
+    return {(p.product_id, day) for p in rows.products for day in every if _on(p, day)}
+
+
 @settings(deadline=None)  # pure, but the shared machine's load makes a deadline flaky
 @given(policies())
 def test_a_change_is_refused_for_each_product_of_the_day_the_family_does_not_fit(
@@ -129,12 +135,7 @@ def test_naming_a_fitting_tier_settles_the_family_and_keeps_every_day_covered(
     family = [m.relationship for m in rows.members if _on(m, day)]
     tier = next(t for t in (T.EMPLOYEE_ONLY, T.EMPLOYEE_SPOUSE, T.EMPLOYEE_CHILDREN, T.FAMILY)
                 if fits(t, family))  # fmt: skip
-    covered = {
-        (p.product_id, DAY0 + timedelta(days=n))
-        for p in rows.products
-        for n in range(150)
-        if _on(p, DAY0 + timedelta(days=n))
-    }
+    covered = _covered(rows)
     before = {id(p): (p.coverage_tier, p.start_date) for p in rows.products}
     # when the change names it
     blame = Blame()
@@ -142,13 +143,7 @@ def test_naming_a_fitting_tier_settles_the_family_and_keeps_every_day_covered(
     # then nothing is left to refuse, the same days are covered, and before the day nothing
     # changed tier
     assert check_tiers(rows, FACTS, blame, day) == []
-    after = {
-        (p.product_id, DAY0 + timedelta(days=n))
-        for p in rows.products
-        for n in range(150)
-        if _on(p, DAY0 + timedelta(days=n))
-    }
-    assert after == covered
+    assert _covered(rows) == covered
     for product in rows.products:
         if id(product) in before and product.start_date < day:
             assert product.coverage_tier == before[id(product)][0]
