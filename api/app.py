@@ -83,6 +83,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
         self.database_url = settings.database_url
+        self.x12_parties = settings.x12_parties
         self.runner = runner
         self.documents = TrustedDocuments(only=settings.trusted_documents_only)
         self.max_tokens = settings.query_limits.max_tokens
@@ -190,6 +191,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             policy_limits=self.policy_limits,
             runner=self.runner,
             database_url=self.database_url,
+            x12_parties=self.x12_parties,
         )
 
 

@@ -1,5 +1,5 @@
-"""The `groupcover` command: serve, worker, migrate, demo, reference load, export-fhir, token,
-export-schema, documents, intake, claims."""
+"""The `groupcover` command: serve, worker, migrate, demo, reference load, export-fhir,
+export-834, token, export-schema, documents, intake, claims."""
 
 from __future__ import annotations
 
@@ -72,6 +72,21 @@ def _export_fhir(args: argparse.Namespace) -> None:
 
     settings = load_settings()
     sys.exit(export_fhir(args.group, args.as_of, database_url=settings.database_url))
+
+
+def _export_834(args: argparse.Namespace) -> None:
+    from api.exports import export_834
+
+    settings = load_settings()
+    sys.exit(
+        export_834(
+            args.group,
+            args.as_of,
+            args.changes_since,
+            database_url=settings.database_url,
+            parties=settings.x12_parties,
+        )
+    )
 
 
 def _token(args: argparse.Namespace) -> None:
@@ -243,6 +258,16 @@ def parser() -> argparse.ArgumentParser:
     fhir.add_argument("--group", required=True, metavar="CODE", help="the group client's code")
     fhir.add_argument("--as-of", required=True, metavar="DATE", help="the day, YYYY-MM-DD")
     fhir.set_defaults(run=_export_fhir)
+
+    x12 = commands.add_parser(
+        "export-834", help="print a group's members as an X12 834 file (GROUPCOVER_X12_*)"
+    )
+    x12.add_argument("--group", required=True, metavar="CODE", help="the group client's code")
+    x12.add_argument("--as-of", required=True, metavar="DATE", help="the day, YYYY-MM-DD")
+    x12.add_argument(
+        "--changes-since", metavar="DATE", help="only the changes since this day (default: all)"
+    )
+    x12.set_defaults(run=_export_834)
 
     token = commands.add_parser("token", help="print a signed token (development and tests)")
     token.add_argument("--subject", required=True, help="who the token is for")

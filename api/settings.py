@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 from strawberry.http.websocket_origin import normalize_origin
 
 from api.mailer import MailSettings
+from api.parties import x12_parties
 from domain.documents.kinds import Retention
+from domain.exports.x12 import Parties
 from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
 from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
@@ -101,6 +103,8 @@ class Settings:
     exports_dir: str = DEFAULT_EXPORTS_DIR
     """The folder export files are written to and downloaded from (GROUPCOVER_EXPORTS_DIR);
     with several workers and servers, one folder they all share."""
+    x12_parties: Parties = field(default_factory=Parties)
+    """Who the 834 files we export are from and to (see api.parties)."""
 
     @property
     def production(self) -> bool:
@@ -143,6 +147,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             }
         ),
         exports_dir=environ.get("GROUPCOVER_EXPORTS_DIR", DEFAULT_EXPORTS_DIR),
+        x12_parties=x12_parties(environ, SettingsError),
         **_limits(environ),
     )
 

@@ -24,6 +24,7 @@ from domain.policies.models import (
     EnrollmentProduct,
     Person,
     Policy,
+    PolicyMember,
     PolicyStatus,
 )
 from domain.reference.models import Product
@@ -146,10 +147,18 @@ async def _details(session: AsyncSession, i: int, policy: Policy, holder: Person
             "preferred_at": f"{today + timedelta(days=2)}T09:00:00+00:00",
         }
     born = today - timedelta(days=6)
+    partner = await session.scalar(
+        sa.select(col(PolicyMember.id)).where(
+            col(PolicyMember.policy_id) == policy.id,
+            col(PolicyMember.relationship).in_(["SPOUSE", "DOMESTIC_PARTNER"]),
+        )
+    )
     return {
         "policy_id": policy.id,
         "life_event": "BIRTH",
         "event_date": born.isoformat(),
+        # the newborn's family may need a new tier: name the one it then fits
+        "coverage_tier": "FAMILY" if partner else "EMPLOYEE_CHILDREN",
         "dependants": [
             {
                 "relationship": "CHILD",

@@ -33,6 +33,7 @@ class ErrorCode(StrEnum):
     IN_USE = "IN_USE"
     DOES_NOT_COMPILE = "DOES_NOT_COMPILE"
     FIELD_NOT_GIVEN = "FIELD_NOT_GIVEN"
+    TIER_MISMATCH = "TIER_MISMATCH"  # the family no longer fits a product's coverage tier
 
 
 @dataclass(frozen=True)

@@ -155,6 +155,7 @@ class _Member:
             )  # fmt: skip
         row.action = action or RowAction.ADD
         row.account_code = _at(s.get("REF*1L"), 2)
+        row.class_code = _at(s.get("REF*17"), 2) or None  # the insurable class, as exported
         row.product_code = _at(s.get("HD"), 4) or None
         row.coverage_tier = _TIER.get(_at(s.get("HD"), 5))
         row.start_date = _day(s.get("DTP*348") or s.get("DTP*356"), problems)

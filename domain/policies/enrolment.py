@@ -21,7 +21,7 @@ from domain.groups.models import GroupAccount
 from domain.policies import errors
 from domain.policies.checks import Blame, PolicyRows, check_policy
 from domain.policies.employment import EmploymentData, clean_employment, employment_columns
-from domain.policies.limits import PolicyLimits, check_day, check_effective
+from domain.policies.limits import PolicyLimits, check_day, check_effective, day_after
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -42,7 +42,9 @@ from domain.policies.specs import (
     person_of,
     policy_number,
 )
-from domain.policies.state import facts_for, rows_of, settle
+from domain.policies.state import facts_for, rows_of, settle, tier_facts
+from domain.policies.tiers import NAMED, check_tiers, family_on, retier
+from domain.reference.models import CoverageTier
 
 Dated = TypeVar("Dated", PolicyMember, PolicyAccountLink, PolicyClassLink, EnrollmentProduct)
 
@@ -98,7 +100,9 @@ async def enroll_policy(
         facts = await facts_for(
             session, rows, limits=limits, scope=actor.scope, policy_id=None, persons=persons
         )
-        raise_if(check_policy(rows, facts, blame))
+        # The family enrolled is the one once every dependant given has joined.
+        whole = max(m.start_date for m in rows.members)
+        raise_if(check_policy(rows, facts, blame) or check_tiers(rows, facts, blame, whole))
         policy = change.add(
             Policy(
                 number=number,
@@ -145,8 +149,10 @@ async def add_member(
     policy_id: int,
     version: int,
     member: MemberSpec,
+    coverage_tier: CoverageTier | None = None,
 ) -> Policy:
-    """Insure one more person on an active policy, from a date."""
+    """Insure one more person on an active policy, from a date; the products then move to
+    `coverage_tier`, if given (see domain.policies.tiers)."""
     async with changing(
         session,
         actor,
@@ -173,6 +179,7 @@ async def add_member(
         raise_if(problems)
         blame = Blame()
         row = blame.made(member_row(person, member, start, limits=limits), ())  # type: ignore[arg-type]
+        before = family_on(rows, start)
         rows.members.append(row)
         facts = await facts_for(
             session,
@@ -182,8 +189,9 @@ async def add_member(
             policy_id=policy_id,
             persons=[person],  # type: ignore[list-item]
         )
-        raise_if(check_policy(rows, facts, blame))
-        _attach(session, change.row, PolicyRows(members=[row]))
+        made = retier(rows, facts, blame, start, coverage_tier) if coverage_tier else []
+        raise_if(check_policy(rows, facts, blame) or check_tiers(rows, facts, blame, start, before))
+        _attach(session, change.row, PolicyRows(members=[row], products=made))
         await settle(change, rows)
     return change.row
 
@@ -197,8 +205,10 @@ async def remove_member(
     version: int,
     person_id: int,
     end_date: date,
+    coverage_tier: CoverageTier | None = None,
 ) -> Policy:
-    """End a dependant's coverage on `end_date`, the last day covered."""
+    """End a dependant's coverage on `end_date`, the last day covered; the products then move
+    to `coverage_tier`, if given (see domain.policies.tiers)."""
     async with changing(
         session,
         actor,
@@ -219,9 +229,36 @@ async def remove_member(
             ]
             problems.extend(_removable(theirs, end_date))
         raise_if(problems)
+        before = family_on(rows, day_after(end_date))
         await end_rows(session, rows.members, theirs, end_date)
+        await _follow_tier(session, change, rows, (day_after(end_date), before), coverage_tier)
         await settle(change, rows)
     return change.row
+
+
+async def _follow_tier(
+    session: AsyncSession,
+    change: Change[Policy],
+    rows: PolicyRows,
+    when: tuple[date, list[Relationship]],
+    tier: CoverageTier | None,
+) -> None:
+    """Refuse a family the change leaves out of its products' tiers on the day (the family of
+    that day before the change given), unless `tier` is named: then move them to it (if it is
+    sold and fits)."""
+    day, before = when
+    facts = await tier_facts(session, rows)
+    blame = Blame()
+    made = retier(rows, facts, blame, day, tier) if tier else []
+    problems = check_tiers(rows, facts, blame, day, before)
+    problems += [
+        errors.not_offered(NAMED, f"The product is not sold in the tier {tier}.")
+        for product in rows.products
+        if id(product) in blame.paths
+        and product.coverage_tier not in facts.tiers.get(product.product_id, frozenset())
+    ]
+    raise_if(problems)
+    _attach(session, change.row, PolicyRows(products=made))
 
 
 def _removable(theirs: list[PolicyMember], end_date: date) -> list[Problem]:

@@ -103,6 +103,19 @@ async def facts_for(
     )
 
 
+async def tier_facts(session: AsyncSession, rows: PolicyRows) -> Facts:
+    """Only what the tier rule needs: the tiers each product is sold in, and its code."""
+    product_ids = {p.product_id for p in rows.products}
+    return Facts(
+        birth_dates={},
+        class_account={},
+        offers={},
+        tiers=await _tiers(session, product_ids),
+        product_codes=await _codes(session, product_ids),
+        account_ends={},
+    )
+
+
 def seen(scope: RowScope, model: type) -> Any:
     """A column telling whether the scope reaches the row: one statement, no row checked alone."""
     return sa.case((visible(scope, model), sa.literal(1)), else_=sa.literal(0)).label("seen")

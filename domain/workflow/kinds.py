@@ -60,7 +60,10 @@ CHANNEL_ROLES: dict[Channel, frozenset[Role]] = {
 
 # type -> (the details it needs, the details it may have besides)
 _FIELDS: dict[RequestType, tuple[frozenset[str], frozenset[str]]] = {
-    T.ENROLMENT: (frozenset(), frozenset({"enrolment", "policy_id", "dependants"})),
+    T.ENROLMENT: (
+        frozenset(),
+        frozenset({"enrolment", "policy_id", "dependants", "coverage_tier"}),
+    ),
     T.TERMINATION: (frozenset({"policy_id", "end_date"}), frozenset()),
     T.DEPENDANT_REMOVAL: (removal.NEEDS, frozenset()),
     T.DATA_CHANGE: (frozenset({"person_id"}), data_change.PARTS),
@@ -106,6 +109,15 @@ def check_shape(type_: RequestType, channel: Channel, details: Mapping[str, Any]
                     ErrorCode.REQUIRED,
                     "An ENROLMENT request needs either `enrolment` (a new policy) or "
                     "`policyId` and `dependants` (family to add to it).",
+                )
+            )
+        if new and "coverage_tier" in given:
+            problems.append(
+                Problem(
+                    ("coverageTier",),
+                    ErrorCode.NOT_ALLOWED,
+                    "A new policy's products name their own tiers; `coverageTier` is for "
+                    "family added to a policy.",
                 )
             )
     if details.get("life_event") and not details.get("event_date"):
@@ -199,6 +211,7 @@ async def _enrol(
             )
             return {"policyId": policy.id, "policyNumber": policy.number}
         policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
+        tier = details.get("coverage_tier")
         for i, dependant in enumerate(details["dependants"]):
             try:
                 policy = await enrolment.add_member(
@@ -208,14 +221,30 @@ async def _enrol(
                     policy_id=policy.id,  # type: ignore[arg-type]
                     version=policy.version,
                     member=member_spec(dependant),
+                    coverage_tier=CoverageTier(tier) if tier else None,
                 )
             except DomainError as error:
-                raise DomainError(*under(error, ("dependants", str(i)))) from error
+                raise DomainError(*_dependant_problems(error, ("dependants", str(i)))) from error
         return {"policyId": policy.id, "policyNumber": policy.number}
     except DomainError as error:
         if new:
             raise DomainError(*under(error, ("enrolment",))) from error
         raise
+
+
+def _dependant_problems(error: DomainError, prefix: tuple[str, ...]) -> list[Problem]:
+    """The problems, each under the input it names; a tier mismatch names the request's own
+    `coverageTier`, the input that would settle it."""
+    tier = [
+        p
+        for p in error.problems
+        if p.code == ErrorCode.TIER_MISMATCH and p.field[:1] != ("products",)
+    ]
+    rest = [p for p in error.problems if p not in tier]
+    return [
+        *(Problem(("coverageTier",), p.code, p.message) for p in tier),
+        *under(DomainError(*rest), prefix),
+    ]
 
 
 def member_spec(given: Mapping[str, Any], relationship: Relationship | None = None) -> MemberSpec:

@@ -12,6 +12,7 @@ from strawberry.extensions import SchemaExtension
 
 from authz.access import Access, Actor
 from authz.principal import Principal
+from domain.exports.x12 import Parties
 from domain.policies.limits import PolicyLimits
 from domain.workflow.steps import Runner
 
@@ -31,6 +32,8 @@ class Context:
     """Where the server steps of a workflow request go once its change is committed."""
     database_url: str = ""
     """For subscriptions, which listen on the database for changes made anywhere."""
+    x12_parties: Parties = field(default_factory=Parties)
+    """Who the 834 files the API exports are from and to."""
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
     actor: Actor | None = field(init=False, default=None)

@@ -13,6 +13,13 @@ from schema.reference.types import CoverageTier
 
 _VERSION = "The policy's version you read; refused if stale."
 
+_NEW_TIER = (
+    "The tier the policy's products move to from the day the family changes. Required when "
+    "the family would no longer fit their tier (a spouse added to EMPLOYEE_ONLY, the last "
+    "dependant removed from FAMILY...): the change is refused with TIER_MISMATCH otherwise. "
+    "Products sold in one tier only keep theirs."
+)
+
 
 @strawberry.input(description="Which policies to list; every given criterion must hold.")
 class PolicyFilter:
@@ -156,6 +163,7 @@ class PolicyMemberAddInput:
     end_date: date | None = strawberry.field(
         default=None, description="The last day; for a child the day before the age limit."
     )
+    coverage_tier: CoverageTier | None = strawberry.field(default=None, description=_NEW_TIER)
 
 
 @strawberry.input(description="A dependant whose coverage ends.")
@@ -166,6 +174,7 @@ class PolicyMemberRemoveInput:
     end_date: date = strawberry.field(
         description="The last day covered; coverage that would start later is withdrawn."
     )
+    coverage_tier: CoverageTier | None = strawberry.field(default=None, description=_NEW_TIER)
 
 
 @strawberry.input(description="A policy to end, with everyone and everything on it.")

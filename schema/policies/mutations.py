@@ -140,6 +140,7 @@ class PolicyMutation:
             policy_id=_policy_id(input.policy_id),
             version=input.version,
             member=_member(input, input.relationship),
+            coverage_tier=input.coverage_tier,
         )
         return _payload(row)
 
@@ -155,6 +156,7 @@ class PolicyMutation:
             version=input.version,
             person_id=require_id(input.person_id, "Person", field="person_id"),
             end_date=input.end_date,
+            coverage_tier=input.coverage_tier,
         )
         return _payload(row)
 

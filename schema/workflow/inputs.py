@@ -22,6 +22,7 @@ from schema.policies.inputs import (
     PolicyEnrollInput,
     PolicyMemberInput,
 )
+from schema.reference.types import CoverageTier
 from schema.workflow.types import Channel, Decision, RequestState, RequestType, TaskState
 
 
@@ -101,6 +102,11 @@ class WorkflowRequestSubmitInput:
     )
     dependants: list[PolicyMemberInput] | None = strawberry.field(
         default=None, description="Family to add to `policyId`."
+    )
+    coverage_tier: CoverageTier | None = strawberry.field(
+        default=None,
+        description="With `dependants`: the tier the policy's products move to when the "
+        "family added no longer fits theirs (else TIER_MISMATCH).",
     )
     life_event: LifeEvent | None = strawberry.field(
         default=None, description="Why the family changes."
@@ -201,6 +207,7 @@ def details(given: WorkflowRequestSubmitInput) -> dict[str, Any]:
         "policy_id": optional_id(given.policy_id, "Policy", field="policyId"),
         "person_id": optional_id(given.person_id, "Person", field="personId"),
         "life_event": given.life_event,
+        "coverage_tier": given.coverage_tier,
         "event_date": given.event_date,
         "end_date": given.end_date,
         "service_code": _text(given.service_code, "serviceCode"),

@@ -60,7 +60,8 @@ def person(given: str, *, born: str | None = None, **more: Any) -> dict[str, Any
 
 
 def enrol_input(where: Place, **changes: Any) -> dict[str, Any]:
-    """The input of a family's enrolment in `where`'s account, class STAFF, medical FAMILY."""
+    """The input of a family's enrolment in `where`'s account, class STAFF, medical in the tier
+    that fits the family (FAMILY for the default one)."""
     values = {
         "groupAccountId": global_id("GroupAccount", where.account.id),  # type: ignore[arg-type]
         "insurableClassId": global_id("InsurableClass", where.staff.id),  # type: ignore[arg-type]
@@ -70,9 +71,22 @@ def enrol_input(where: Place, **changes: Any) -> dict[str, Any]:
             {"person": person("Jane"), "relationship": "SPOUSE"},
             {"person": person("Jim", born=years_ago(10)), "relationship": "CHILD"},
         ],
-        "products": [{"productCode": "MED-PPO", "coverageTier": "FAMILY"}],
     }
-    return {"input": {**values, **changes}}
+    given = {**values, **changes}
+    given.setdefault(
+        "products", [{"productCode": "MED-PPO", "coverageTier": tier_for(given["dependants"])}]
+    )
+    return {"input": given}
+
+
+def tier_for(dependants: list[dict[str, Any]]) -> str:
+    """The tier that fits a family of these dependants (FAMILY for the default family)."""
+    kinds = {d["relationship"] in ("SPOUSE", "DOMESTIC_PARTNER") for d in dependants}
+    return {
+        frozenset(): "EMPLOYEE_ONLY",
+        frozenset({True}): "EMPLOYEE_SPOUSE",
+        frozenset({False}): "EMPLOYEE_CHILDREN",
+    }.get(frozenset(kinds), "FAMILY")
 
 
 async def enrol(client: GraphQLClient, where: Place, **changes: Any) -> dict[str, Any]:

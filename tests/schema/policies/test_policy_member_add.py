@@ -29,7 +29,18 @@ def _input(policy: dict[str, Any], **changes: Any) -> dict[str, Any]:
         "relationship": "CHILD",
         "startDate": days(-3),
     }
-    return {"input": {**values, **changes}}
+    given = {**values, **changes}
+    # The policies here are the subscriber's alone: the one added brings the tier they fit.
+    given.setdefault("coverageTier", _TIERS.get(given["relationship"]))
+    return {"input": given}
+
+
+_TIERS = {
+    "SPOUSE": "EMPLOYEE_SPOUSE",
+    "DOMESTIC_PARTNER": "EMPLOYEE_SPOUSE",
+    "CHILD": "EMPLOYEE_CHILDREN",
+    "OTHER_DEPENDANT": "EMPLOYEE_CHILDREN",
+}
 
 
 async def test_adds_a_newborn_from_birth_until_the_age_limit(
