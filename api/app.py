@@ -30,6 +30,7 @@ from api.authentication import (
     PrincipalUser,
     with_stored_grants,
 )
+from api.deliveries import LocalDeliveries
 from api.documents import Refused, TrustedDocuments, TrustedSubscriptions
 from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
 from api.outages import DatabaseUnreachable, Unavailable
@@ -80,6 +81,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
         self.database_url = settings.database_url
+        self.webhook_rules = settings.webhooks.rules
         self.runner = runner
         self.documents = TrustedDocuments(only=settings.trusted_documents_only)
         self.max_tokens = settings.query_limits.max_tokens
@@ -187,6 +189,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             policy_limits=self.policy_limits,
             runner=self.runner,
             database_url=self.database_url,
+            webhook_rules=self.webhook_rules,
         )
 
 
@@ -276,14 +279,17 @@ def _background(
 
         return queued, with_queue
     local = jobs.InProcess(sessions, settings.policy_limits)
+    webhooks = LocalDeliveries(sessions, settings.webhooks)
 
     @asynccontextmanager
     async def with_sweeps(_app: Starlette) -> AsyncIterator[None]:
         sweeping = asyncio.create_task(local.run_sweeps())
+        sending = asyncio.create_task(webhooks.run())
         try:
             yield
         finally:
             sweeping.cancel()
+            sending.cancel()
 
     return local, with_sweeps
 

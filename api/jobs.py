@@ -176,7 +176,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow",)
+QUEUES = ("workflow", "webhooks")
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
 """A worker writes a heartbeat every 10 s (procrastinate's default); one silent for a minute
@@ -188,9 +188,13 @@ async def retry_stalled(app: procrastinate.App) -> list[int]:
 
     A stalled job whose twin (same queueing lock) is already waiting is closed as aborted
     instead: the twin does the same work, once."""
-    stalled = await app.job_manager.get_stalled_jobs(
-        queue=QUEUES[0], seconds_since_heartbeat=STALLED_AFTER_SECONDS
-    )
+    stalled = [
+        job
+        for queue in QUEUES
+        for job in await app.job_manager.get_stalled_jobs(
+            queue=queue, seconds_since_heartbeat=STALLED_AFTER_SECONDS
+        )
+    ]
     retried = []
     for job in stalled:
         assert job.id is not None

@@ -11,7 +11,10 @@ from urllib.parse import urlsplit
 
 from strawberry.http.websocket_origin import normalize_origin
 
+from api.webhooks import WebhookSettings
 from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
+from domain.webhooks.addresses import AddressRules
+from domain.webhooks.delivery import RetryPolicy
 from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
 
@@ -92,6 +95,7 @@ class Settings:
     limit_concurrency). 0: no limit."""
     max_header_bytes: int = 16_384
     """The largest request head (line and headers) h11 reads; a larger one gets 400."""
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @property
     def production(self) -> bool:
@@ -126,7 +130,31 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
         oidc=_oidc(environ),
         trusted_documents_only=_flag(environ, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"),
+        webhooks=_webhooks(environ, production=env == "production"),
         **_limits(environ),
+    )
+
+
+def _webhooks(environ: dict[str, str], *, production: bool) -> WebhookSettings:
+    """How webhooks are sent: private addresses are refused unless allowed (by default they
+    are, outside production, for receivers on the developer's machine)."""
+    allow = environ.get("GROUPCOVER_WEBHOOKS_ALLOW_PRIVATE", "").strip()
+    return WebhookSettings(
+        rules=AddressRules(
+            https_only=production,
+            allow_private=_flag(environ, "GROUPCOVER_WEBHOOKS_ALLOW_PRIVATE")
+            if allow
+            else not production,
+        ),
+        retry=RetryPolicy(
+            max_attempts=_whole_number(environ, "GROUPCOVER_WEBHOOKS_MAX_ATTEMPTS", 8, 1, 50),
+            backoff_seconds=_whole_number(
+                environ, "GROUPCOVER_WEBHOOKS_BACKOFF_MS", 2000, 0, 3_600_000
+            )
+            / 1000,
+        ),
+        timeout_seconds=_whole_number(environ, "GROUPCOVER_WEBHOOKS_TIMEOUT_SECONDS", 5, 1, 60),
+        poll_seconds=_whole_number(environ, "GROUPCOVER_WEBHOOKS_POLL_MS", 250, 10, 60_000) / 1000,
     )
 
 

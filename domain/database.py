@@ -234,6 +234,7 @@ _MODELS = (
     "domain.reference.models",
     "domain.settings.models",
     "domain.validation.models",
+    "domain.webhooks.models",
     "domain.workflow.models",
 )
 

@@ -32,6 +32,8 @@ from schema.settings.mutations import SettingsMutation
 from schema.settings.queries import SettingsQuery
 from schema.validation.mutations import RulesMutation
 from schema.validation.queries import RulesQuery
+from schema.webhooks.mutations import WebhookMutation
+from schema.webhooks.queries import WebhookQuery
 from schema.workflow.mutations import WorkflowMutation
 from schema.workflow.queries import WorkflowQuery
 from schema.workflow.subscriptions import WorkflowSubscription
@@ -62,6 +64,7 @@ Query = merge_types(
         AccessQuery,
         ExportQuery,
         IntakeQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -75,6 +78,7 @@ Mutation = merge_types(
         WorkflowMutation,
         AccessMutation,
         IntakeMutation,
+        WebhookMutation,
     ),
 )
 

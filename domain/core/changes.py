@@ -83,6 +83,11 @@ class Action(StrEnum):
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
+    WEBHOOK_ENDPOINT_CREATE = "webhookEndpointCreate"
+    WEBHOOK_ENDPOINT_UPDATE = "webhookEndpointUpdate"
+    WEBHOOK_ENDPOINT_DISABLE = "webhookEndpointDisable"
+    """Also the server's, as the endpoint's owner, when the receiver answers 410 Gone."""
+    WEBHOOK_DELIVERY_RETRY = "webhookDeliveryRetry"
 
 
 @dataclass

@@ -13,6 +13,7 @@ from strawberry.extensions import SchemaExtension
 from authz.access import Access, Actor
 from authz.principal import Principal
 from domain.policies.limits import PolicyLimits
+from domain.webhooks.addresses import AddressRules
 from domain.workflow.steps import Runner
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ class Context:
     """Where the server steps of a workflow request go once its change is committed."""
     database_url: str = ""
     """For subscriptions, which listen on the database for changes made anywhere."""
+    webhook_rules: AddressRules = field(default_factory=AddressRules)
+    """Which URLs a webhook endpoint may have here (https only, no private address)."""
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
     actor: Actor | None = field(init=False, default=None)

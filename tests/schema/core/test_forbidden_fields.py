@@ -44,6 +44,7 @@ ARGUMENTS: dict[tuple[str, str], Any] = {
     ("Query", "groupClient"): lambda w: {"code": w.root.code},
     ("Query", "groupAccount"): lambda w: {"code": w.account.code},
     ("Query", "policy"): lambda w: {"number": w.policy.number},
+    ("Query", "webhookDeliveries"): lambda w: {"endpointId": global_id("WebhookEndpoint", 1)},
 }
 """The arguments the walk passes to a field that needs some to answer (seeded rows); a field
 with a required argument not given here is not walked through."""
@@ -141,8 +142,12 @@ def _query(access: Access, world: World) -> tuple[str, set[Path]]:
         for name, arguments in way:
             node = node.below.setdefault(name, Selection(arguments))
         for name in refused:
-            leaf = is_leaf_type(get_named_type(graphql_type.fields[name].type))
-            node.below[name] = Selection(below={} if leaf else {"__typename": Selection()})
+            refused_field = graphql_type.fields[name]
+            leaf = is_leaf_type(get_named_type(refused_field.type))
+            node.below[name] = Selection(
+                _arguments(type_name, name, refused_field, world) or {},
+                below={} if leaf else {"__typename": Selection()},
+            )
             asked.add((*(n for n, _ in way), name))
     return root.render(), asked
 
