@@ -4,6 +4,7 @@ signature with the standardwebhooks package and answers as the test scripts it."
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ class Received:
 
     message_id: str
     body: dict[str, Any]
+    at: float = field(default_factory=time.time)
+    """When it arrived (the epoch's seconds): what bench.events measures latency to."""
 
     @property
     def subject(self) -> tuple[str, int]:
