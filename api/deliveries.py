@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -23,7 +22,7 @@ import procrastinate
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api import webhooks
-from api.jobs import jobs
+from api.jobs import jobs, maybe_crash
 from api.webhooks import WebhookSettings
 from domain.core.columns import utcnow
 from domain.core.transactions import atomic
@@ -53,22 +52,9 @@ async def work(
         if not isinstance(due, delivery.Attempt):
             return due
         answer = await webhooks.send(http, due, settings)
-        _maybe_crash()
+        maybe_crash(CRASH_AFTER_SENDS)  # the receiver has it; its answer is not recorded
         async with sessions() as session, atomic(session):
             await delivery.settle(session, due.delivery_id, answer, utcnow(), settings.retry)
-
-
-_sent = 0
-
-
-def _maybe_crash() -> None:
-    """Die like a killed process, the receiver's answer unrecorded."""
-    global _sent
-    limit = os.environ.get(CRASH_AFTER_SENDS)
-    if limit:
-        _sent += 1
-        if _sent >= int(limit):
-            os._exit(17)
 
 
 async def dispatch(sessions: Sessions, defer: Defer, *, sweep: bool) -> int:

@@ -82,9 +82,7 @@ async def create_endpoint(
     checked = await _checked(session, actor, given, rules)
     secret = new_secret()
     latest = await session.scalar(sa.select(sa.func.max(col(DomainEvent.id))))
-    async with changing(
-        session, actor, Action.WEBHOOK_ENDPOINT_CREATE, WebhookEndpoint, marks_changed=False
-    ) as change:
+    async with changing(session, actor, Action.WEBHOOK_ENDPOINT_CREATE, WebhookEndpoint) as change:
         endpoint = change.add(
             WebhookEndpoint(
                 url=checked.url or "",
@@ -110,9 +108,8 @@ async def update_endpoint(
 ) -> WebhookEndpoint:
     """Change what an endpoint hears and where; `enable` turns a disabled one back on."""
     async with changing(
-        session, actor, Action.WEBHOOK_ENDPOINT_UPDATE, WebhookEndpoint, endpoint_id,
-        marks_changed=False,
-    ) as change:  # fmt: skip
+        session, actor, Action.WEBHOOK_ENDPOINT_UPDATE, WebhookEndpoint, endpoint_id
+    ) as change:
         checked = await _checked(session, actor, given, rules)
         row = change.row
         row.url = checked.url if checked.url is not None else row.url
@@ -130,9 +127,8 @@ async def disable_endpoint(
 ) -> WebhookEndpoint:
     """Stop sending to an endpoint; what is pending waits until it is enabled again."""
     async with changing(
-        session, actor, Action.WEBHOOK_ENDPOINT_DISABLE, WebhookEndpoint, endpoint_id,
-        marks_changed=False,
-    ) as change:  # fmt: skip
+        session, actor, Action.WEBHOOK_ENDPOINT_DISABLE, WebhookEndpoint, endpoint_id
+    ) as change:
         if not change.row.enabled:
             raise DomainError.of("id", ErrorCode.WRONG_STATUS, "This endpoint is disabled already.")
         change.row.enabled, change.row.disabled_reason = False, reason[:200]
@@ -144,9 +140,8 @@ async def retry_delivery(
 ) -> WebhookDelivery:
     """Send a DEAD delivery again, with a fresh count of attempts."""
     async with changing(
-        session, actor, Action.WEBHOOK_DELIVERY_RETRY, WebhookDelivery, delivery_id,
-        marks_changed=False,
-    ) as change:  # fmt: skip
+        session, actor, Action.WEBHOOK_DELIVERY_RETRY, WebhookDelivery, delivery_id
+    ) as change:
         row = change.row
         if row.status is not DeliveryStatus.DEAD:
             raise DomainError.of(
