@@ -31,6 +31,7 @@ from api.authentication import (
     PrincipalUser,
     with_stored_grants,
 )
+from api.deliveries import LocalDeliveries
 from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_nesting
 from api.outages import DatabaseUnreachable, Unavailable
 from api.persisted import Refused, TrustedDocuments, TrustedSubscriptions
@@ -84,6 +85,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         self.policy_limits = settings.policy_limits
         self.database_url = settings.database_url
         self.x12_parties = settings.x12_parties
+        self.webhook_rules = settings.webhooks.rules
         self.runner = runner
         self.documents = TrustedDocuments(only=settings.trusted_documents_only)
         self.max_tokens = settings.query_limits.max_tokens
@@ -192,6 +194,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             runner=self.runner,
             database_url=self.database_url,
             x12_parties=self.x12_parties,
+            webhook_rules=self.webhook_rules,
         )
 
 
@@ -284,14 +287,19 @@ def _background(
     local = jobs.InProcess(sessions, settings.policy_limits, exports_dir=Path(settings.exports_dir))
     sender = mailer.Mailer(sessions, settings.mail)
     on_queued(sender.deliver_logged)
+    webhooks = LocalDeliveries(sessions, settings.webhooks)
 
     @asynccontextmanager
     async def with_sweeps(_app: Starlette) -> AsyncIterator[None]:
-        sweeping = [asyncio.create_task(work.run_sweeps()) for work in (local, sender)]
+        running = [
+            asyncio.create_task(local.run_sweeps()),
+            asyncio.create_task(sender.run_sweeps()),
+            asyncio.create_task(webhooks.run()),
+        ]
         try:
             yield
         finally:
-            for task in sweeping:
+            for task in running:
                 task.cancel()
 
     return local, with_sweeps

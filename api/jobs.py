@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections import Counter
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -44,7 +45,7 @@ async def drive(
         async with sessions() as session, atomic(session):
             more = await steps.server_step(session, request_id, limits)
         done += 1
-        _maybe_crash()
+        maybe_crash()
         if not more:
             return done
 
@@ -59,16 +60,16 @@ async def sweep(
         return escalated, await steps.waiting_on_server(session)
 
 
-_steps_done = 0
+_done: Counter[str] = Counter()
 
 
-def _maybe_crash() -> None:
-    """Die like a killed process (no cleanup, no rollback of what is committed)."""
-    global _steps_done
-    limit = os.environ.get(CRASH_AFTER)
+def maybe_crash(variable: str = CRASH_AFTER) -> None:
+    """Tests only: die like a killed process (no cleanup, no rollback of what is committed) at
+    the call that makes as many as the environment `variable` says."""
+    limit = os.environ.get(variable)
     if limit:
-        _steps_done += 1
-        if _steps_done >= int(limit):
+        _done[variable] += 1
+        if _done[variable] >= int(limit):
             os._exit(17)
 
 
@@ -203,7 +204,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow", "mail", "exports")
+QUEUES = ("workflow", "mail", "exports", "webhooks")
 """The queues a worker takes jobs from (and whose stalled jobs it retries)."""
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60

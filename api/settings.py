@@ -13,9 +13,12 @@ from strawberry.http.websocket_origin import normalize_origin
 
 from api.mailer import MailSettings
 from api.parties import x12_parties
+from api.webhooks import WebhookSettings
 from domain.documents.kinds import Retention
 from domain.exports.x12 import Parties
 from domain.policies.limits import DEFAULT_CHILD_MAX_AGE, DEFAULT_RETRO_DAYS, PolicyLimits
+from domain.webhooks.addresses import AddressRules
+from domain.webhooks.delivery import RetryPolicy
 from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
 
@@ -105,6 +108,7 @@ class Settings:
     with several workers and servers, one folder they all share."""
     x12_parties: Parties = field(default_factory=Parties)
     """Who the 834 files we export are from and to (see api.parties)."""
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @property
     def production(self) -> bool:
@@ -148,6 +152,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         ),
         exports_dir=environ.get("GROUPCOVER_EXPORTS_DIR", DEFAULT_EXPORTS_DIR),
         x12_parties=x12_parties(environ, SettingsError),
+        webhooks=_webhooks(environ, production=env == "production"),
         **_limits(environ),
     )
 
@@ -163,6 +168,29 @@ def _mail(environ: dict[str, str]) -> MailSettings:
         smtp_url=url,
         folder=Path(environ.get("GROUPCOVER_MAIL_FOLDER", "").strip() or "mail-outbox"),
         sender=environ.get("GROUPCOVER_MAIL_FROM", "").strip() or MailSettings.sender,
+    )
+
+
+def _webhooks(environ: dict[str, str], *, production: bool) -> WebhookSettings:
+    """How webhooks are sent: private addresses are refused unless allowed (by default they
+    are, outside production, for receivers on the developer's machine)."""
+    allow = environ.get("GROUPCOVER_WEBHOOKS_ALLOW_PRIVATE", "").strip()
+    return WebhookSettings(
+        rules=AddressRules(
+            https_only=production,
+            allow_private=_flag(environ, "GROUPCOVER_WEBHOOKS_ALLOW_PRIVATE")
+            if allow
+            else not production,
+        ),
+        retry=RetryPolicy(
+            max_attempts=_whole_number(environ, "GROUPCOVER_WEBHOOKS_MAX_ATTEMPTS", 8, 1, 50),
+            backoff_seconds=_whole_number(
+                environ, "GROUPCOVER_WEBHOOKS_BACKOFF_MS", 2000, 0, 3_600_000
+            )
+            / 1000,
+        ),
+        timeout_seconds=_whole_number(environ, "GROUPCOVER_WEBHOOKS_TIMEOUT_SECONDS", 5, 1, 60),
+        poll_seconds=_whole_number(environ, "GROUPCOVER_WEBHOOKS_POLL_MS", 250, 10, 60_000) / 1000,
     )
 
 

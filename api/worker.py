@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import time
 from pathlib import Path
 from typing import Any
 
-from api import jobs, mailer
+from api import deliveries, jobs, mailer
 from api.settings import Settings
 from domain.database import create_engine, session_factory
 from domain.documents import kinds
@@ -44,6 +45,7 @@ async def run(settings: Settings, *, concurrency: int, once: bool, on_start: Any
     sessions = session_factory(engine)
     jobs.configure_worker(sessions, settings.policy_limits, Path(settings.exports_dir))
     mailer.configure_worker(mailer.Mailer(sessions, settings.mail))
+    deliveries.configure_worker(sessions, settings.webhooks)
     scripts.configure(settings.script_limits)
     kinds.configure(settings.retention)
     stopping = asyncio.Event()
@@ -100,13 +102,25 @@ async def _work(
         _escalated, due = await jobs.sweep(sessions)
         for request_id in due:
             await jobs.defer_advance(queue, request_id)
-        await queue.run_worker_async(
-            queues=list(jobs.QUEUES),
-            concurrency=concurrency,
-            wait=not once,
-            # Ours (see _on_signals): procrastinate's would end only the current attempt.
-            install_signal_handlers=False,
+        # New events become deliveries here, on every worker (each endpoint taken by one).
+        defer = functools.partial(deliveries.defer_delivery, queue)
+        await deliveries.dispatch(sessions, defer, sweep=True)
+        dispatching = (
+            None
+            if once
+            else asyncio.create_task(deliveries.run_dispatcher(sessions, defer, settings.webhooks))
         )
+        try:
+            await queue.run_worker_async(
+                queues=list(jobs.QUEUES),
+                concurrency=concurrency,
+                wait=not once,
+                # Ours (see _on_signals): procrastinate's would end only the current attempt.
+                install_signal_handlers=False,
+            )
+        finally:
+            if dispatching is not None:
+                dispatching.cancel()
 
 
 def _on_signals(stopping: asyncio.Event, working: list[asyncio.Task[None]]) -> None:

@@ -227,6 +227,9 @@ REFERENCE_WRITE = Need("reference", "write")
 AUDIT_READ = Need("audit", "read")
 EVENTS_READ = Need("events", "read")
 """Read the change feed: the events about rows the caller reaches."""
+WEBHOOKS_READ = Need("webhooks", "read")
+WEBHOOKS_WRITE = Need("webhooks", "write")
+"""Make and change webhook endpoints: the events they receive are those their owner reaches."""
 ACCESS_READ = Need("access", "read")
 ACCESS_WRITE = Need("access", "write")
 WORKFLOW_SUBMIT = Need("workflow", "submit")

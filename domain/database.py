@@ -237,6 +237,7 @@ _MODELS = (
     "domain.reports.models",
     "domain.settings.models",
     "domain.validation.models",
+    "domain.webhooks.models",
     "domain.workflow.models",
 )
 

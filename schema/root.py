@@ -40,6 +40,8 @@ from schema.settings.mutations import SettingsMutation
 from schema.settings.queries import SettingsQuery
 from schema.validation.mutations import RulesMutation
 from schema.validation.queries import RulesQuery
+from schema.webhooks.mutations import WebhookMutation
+from schema.webhooks.queries import WebhookQuery
 from schema.workflow.mutations import WorkflowMutation
 from schema.workflow.queries import WorkflowQuery
 from schema.workflow.subscriptions import WorkflowSubscription
@@ -74,6 +76,7 @@ Query = merge_types(
         CampaignQuery,
         DocumentQuery,
         ReportQuery,
+        WebhookQuery,
     ),
 )
 Mutation = merge_types(
@@ -91,6 +94,7 @@ Mutation = merge_types(
         CampaignMutation,
         DocumentMutation,
         ReportMutation,
+        WebhookMutation,
     ),
 )
 

@@ -19,8 +19,10 @@ from api import tokens
 from api.app import create_app
 from api.jobs import InProcess
 from api.settings import Settings
+from api.webhooks import WebhookSettings
 from authz.principal import Principal, Role
 from domain.database import SharedSession, create_engine
+from domain.webhooks.addresses import AddressRules
 from migrations.runner import upgrade
 from schema.core.limits import QueryLimits
 from tests.graphql import GraphQLClient
@@ -36,6 +38,8 @@ SETTINGS = Settings(
     env="development",
     rate_per_minute=0,
     query_limits=QueryLimits(max_aliases=1000),
+    # Webhook receivers in tests listen on 127.0.0.1 over http.
+    webhooks=WebhookSettings(rules=AddressRules(https_only=False, allow_private=True)),
 )
 
 

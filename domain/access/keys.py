@@ -167,6 +167,13 @@ async def _client_codes(
                 "Name at least one group client the key may reach.",
             )
         )
+    return await reached_codes(session, scope, codes, problems)
+
+
+async def reached_codes(
+    session: AsyncSession, scope: RowScope, codes: Sequence[str], problems: list[Problem]
+) -> list[str]:
+    """The codes of these group clients, each once, recording NOT_FOUND for one out of reach."""
     found: list[str] = []
     for index, code in enumerate(codes):
         client = await client_by_code(session, code, scope=scope)

@@ -103,6 +103,11 @@ class Action(StrEnum):
     DOCUMENT_CREATE = "documentCreate"
     """Not a mutation: a document made by a producer (a certificate, an ID card, a letter)."""
     EXPORT_CREATE = "exportCreate"
+    WEBHOOK_ENDPOINT_CREATE = "webhookEndpointCreate"
+    WEBHOOK_ENDPOINT_UPDATE = "webhookEndpointUpdate"
+    WEBHOOK_ENDPOINT_DISABLE = "webhookEndpointDisable"
+    """Also the server's, as the endpoint's owner, when the receiver answers 410 Gone."""
+    WEBHOOK_DELIVERY_RETRY = "webhookDeliveryRetry"
 
 
 @dataclass

@@ -35,6 +35,7 @@ _AREAS = (
     "domain.documents.reach",
     "domain.mail.reach",
     "domain.reports.reach",
+    "domain.webhooks.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

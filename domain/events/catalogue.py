@@ -27,6 +27,12 @@ class Payload:
         return tuple(name for name, _ in chosen)
 
 
+def shown(subject: str, payload: dict[str, Any], *, personal: bool) -> dict[str, Any]:
+    """An event's payload as a reader sees it: the feed's and a webhook's alike."""
+    names = PAYLOADS[subject].names(personal=personal)
+    return {key: value for key, value in payload.items() if key in names}
+
+
 _TEXT, _DATE, _OPTIONAL_DATE = "string", "date", "date?"
 
 PAYLOADS: dict[str, Payload] = {
@@ -228,6 +234,10 @@ SILENT: dict[Action, str] = {
         Action.MARKET_EVENT_RECORD,
         Action.LETTER_TEMPLATE_CREATE,
         Action.LETTER_TEMPLATE_APPROVE,
+        Action.WEBHOOK_ENDPOINT_CREATE,
+        Action.WEBHOOK_ENDPOINT_UPDATE,
+        Action.WEBHOOK_ENDPOINT_DISABLE,
+        Action.WEBHOOK_DELIVERY_RETRY,
     )
 }
 SILENT[Action.CLAIMS_SUMMARY_LOAD] = "medical data: never pushed, read only with the claims grant"

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.core.changes import Change
+from domain.core.columns import utcnow
 from domain.core.reach import Entity
 from domain.events.catalogue import EVENTS, PAYLOADS
 from domain.events.models import DomainEvent, DomainEventGroupClient
@@ -37,32 +38,58 @@ async def record(change: Change[Any], declared: Entity, state: dict[str, Any]) -
     groups = set(change.concerns)
     if declared.concerns is not None and not change.deleted:
         groups |= await declared.concerns(session, row)
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(COMMIT_ORDER_LOCK)))
     subject = change.model.__name__
-    event = DomainEvent(
+    event_id = await _insert(
+        session,
         type=event_type.name,
         actor=change.actor.subject,
         subject_type=subject,
         subject_id=row.id,
-        sequence=await _next_sequence(session, subject, row.id),
         payload={name: state[name] for name in payload.names(personal=True) if name in state},
     )
-    session.add(event)
-    await session.flush()
-    for group_client_id in sorted(i for i in groups if i is not None):
-        session.add(
-            DomainEventGroupClient(event_id=event.id, group_client_id=group_client_id)  # type: ignore[arg-type]
-        )
-
-
-async def _next_sequence(session: AsyncSession, subject: str, subject_id: int) -> int:
-    """One more than the subject's last event's number. The change's target row is locked
-    (its UPDATE, version checked) until commit, so a second writer of it waits or fails;
-    the unique constraint refuses a duplicate should two ever race all the same."""
-    last = await session.scalar(
-        sa.select(sa.func.max(col(DomainEvent.sequence))).where(
-            col(DomainEvent.subject_type) == subject, col(DomainEvent.subject_id) == subject_id
-        )
+    session.add_all(
+        DomainEventGroupClient(event_id=event_id, group_client_id=group_client_id)
+        for group_client_id in sorted(i for i in groups if i is not None)
     )
-    return int(last or 0) + 1
+
+
+async def _insert(session: AsyncSession, **values: Any) -> int:
+    """Insert the event numbered one more than its subject's last, in one statement; return
+    its id. On PostgreSQL the same statement first takes COMMIT_ORDER_LOCK, before the id.
+
+    One round trip instead of three (lock, last number, insert): bench.events measured the
+    event's cost to a rename at 23% of it with three. The number is safe without the lock:
+    the change's target row is locked (its UPDATE, version checked) until commit, so a second
+    writer of it waits or fails; the unique constraint refuses a duplicate all the same."""
+    last = (
+        sa.select(sa.func.coalesce(sa.func.max(col(DomainEvent.sequence)), 0) + 1)
+        .where(
+            col(DomainEvent.subject_type) == values["subject_type"],
+            col(DomainEvent.subject_id) == values["subject_id"],
+        )
+        .scalar_subquery()
+    )
+    columns = {**values, "occurred_at": utcnow()}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    # PostgreSQL types a select's parameters as text unless cast; SQLite's CAST AS JSON would
+    # turn the text into a number, and it needs none.
+    typed = (sa.literal(v, _TYPES[k]) for k, v in columns.items())
+    source = sa.select(*(sa.cast(v, v.type) if postgresql else v for v in typed), last)
+    if postgresql:
+        # The lock is the row this select reads from: taken before the INSERT draws the id.
+        locked = sa.select(sa.func.pg_advisory_xact_lock(COMMIT_ORDER_LOCK).label("l")).cte()
+        source = source.select_from(locked)
+    stmt = (
+        sa.insert(DomainEvent)
+        .from_select([*columns, "sequence"], source)
+        .returning(col(DomainEvent.id))
+    )
+    event_id = (await session.execute(stmt)).scalar_one()
+    assert event_id is not None
+    return event_id
+
+
+_TYPES: dict[str, Any] = {
+    name: DomainEvent.__table__.c[name].type  # type: ignore[attr-defined]
+    for name in ("type", "actor", "subject_type", "subject_id", "payload", "occurred_at")
+}

@@ -14,6 +14,7 @@ from authz.access import Access, Actor
 from authz.principal import Principal
 from domain.exports.x12 import Parties
 from domain.policies.limits import PolicyLimits
+from domain.webhooks.addresses import AddressRules
 from domain.workflow.steps import Runner
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ class Context:
     """For subscriptions, which listen on the database for changes made anywhere."""
     x12_parties: Parties = field(default_factory=Parties)
     """Who the 834 files the API exports are from and to."""
+    webhook_rules: AddressRules = field(default_factory=AddressRules)
+    """Which URLs a webhook endpoint may have here (https only, no private address)."""
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
     actor: Actor | None = field(init=False, default=None)

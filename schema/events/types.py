@@ -9,7 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from domain.events import models
-from domain.events.catalogue import PAYLOADS
+from domain.events.catalogue import shown
 from schema.core.relay import CountedConnection, global_id
 
 
@@ -37,7 +37,6 @@ class Event:
 
     @classmethod
     def from_model(cls, row: models.DomainEvent, *, personal: bool) -> Self:
-        shown = PAYLOADS[row.subject_type].names(personal=personal)
         return cls(
             id=strawberry.ID(str(row.id)),
             type=row.type,
@@ -46,7 +45,7 @@ class Event:
             subject_type=row.subject_type,
             subject_id=strawberry.ID(global_id(row.subject_type, row.subject_id)),
             sequence=row.sequence,
-            payload=JSON({key: value for key, value in row.payload.items() if key in shown}),
+            payload=JSON(shown(row.subject_type, row.payload, personal=personal)),
         )
 
 

@@ -60,6 +60,7 @@ from domain.audit.models import AuditEvent
 from domain.campaigns.models import AccountTeam, Drug
 from domain.documents.models import DocumentKind, LetterTemplate
 from domain.dynamic.models import DynamicField, FieldTarget, FieldType
+from domain.events.models import DomainEvent
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
@@ -100,6 +101,8 @@ from domain.settings.models import (
     SettingKind,
 )
 from domain.validation.models import RuleLevel, Severity, ValidationRule
+from domain.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from domain.webhooks.service import new_secret, owner_json
 from domain.workflow import definitions
 from domain.workflow import submit as workflow
 from domain.workflow.engine import shipped
@@ -162,6 +165,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "policies":                  (A,   A,         A,            A,       A,      A),      # policies:read
     "person":                    (A,   A,         A,            A,       A,      A),      # policies:read
     "groupClientFhirBundle":     (A,   A,         A,            H,       A,      A),      # policies:read
+    "groupClientX12File":        (A,   A,         A,            H,       A,      A),      # policies:read
     "policyEnroll":              (A,   A,         A,            F,       F,      F),      # policies:write
     "policyMemberAdd":           (A,   A,         A,            F,       F,      F),      # policies:write
     "policyMemberRemove":        (A,   A,         A,            F,       F,      F),      # policies:write
@@ -212,6 +216,12 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "accountTeamAssign":         (A,   A,         F,            F,       F,      F),      # groups:write
     "claimsSummaryLoad":         (A,   A,         F,            F,       F,      F),      # claims:write
     "marketEventRecord":         (A,   A,         F,            F,       F,      F),      # campaigns:write
+    "webhookEndpoints":          (A,   F,         F,            F,       A,      F),      # webhooks:read
+    "webhookDeliveries":         (A,   F,         F,            F,       A,      F),      # webhooks:read
+    "webhookEndpointCreate":     (A,   F,         F,            F,       A,      F),      # webhooks:write
+    "webhookEndpointUpdate":     (A,   F,         F,            F,       A,      F),      # webhooks:write
+    "webhookEndpointDisable":    (A,   F,         F,            F,       A,      F),      # webhooks:write
+    "webhookDeliveryRetry":      (A,   F,         F,            F,       A,      F),      # webhooks:write
     "documents":                 (A,   A,         A,            A,       F,      F),      # documents:read
     "policyIdCardIssue":         (A,   A,         A,            A,       F,      F),      # documents:issue
     "letterTemplates":           (A,   A,         F,            F,       F,      F),      # templates:read
@@ -289,6 +299,10 @@ class World:
     field: DynamicField
     """A dynamic field on policies (`region`)."""
     template: LetterTemplate
+    endpoint: WebhookEndpoint
+    """The partner's webhook endpoint for ROOT."""
+    delivery: WebhookDelivery
+    """A delivery to it that gave up (DEAD)."""
     """A draft letter template the back office wrote."""
 
 
@@ -482,6 +496,10 @@ OPERATIONS: dict[str, Operation] = {
         'query Run { policy(number: "P-ROOT") { number } }',
     ),
     "policies": Operation("query Run { policies { totalCount } }"),
+    "groupClientX12File": Operation(
+        "query Run($code: String!, $day: Date!) { groupClientX12File(code: $code, asOf: $day) }",
+        lambda _: {"code": ROOT, "day": date.today().isoformat()},
+    ),
     "groupClientFhirBundle": Operation(
         "query Run($code: String!, $day: Date!) { groupClientFhirBundle(code: $code, asOf: $day) }",
         lambda _: {"code": ROOT, "day": date.today().isoformat()},
@@ -744,6 +762,29 @@ OPERATIONS: dict[str, Operation] = {
         ),
         lambda w: {"input": {"id": _id("LetterTemplate", w.template)}},
     ),
+    "webhookEndpoints": Operation("query Run { webhookEndpoints { totalCount } }"),
+    "webhookDeliveries": Operation(
+        "query Run($id: ID!) { webhookDeliveries(endpointId: $id) { totalCount } }",
+        lambda w: {"id": _id("WebhookEndpoint", w.endpoint)},
+    ),
+    "webhookEndpointCreate": Operation(
+        _mutation("webhookEndpointCreate", "WebhookEndpointCreateInput", "secret"),
+        lambda _: {"input": {"url": "http://127.0.0.1:9/hook", "groupClientCodes": [ROOT]}},
+    ),
+    "webhookEndpointUpdate": Operation(
+        _mutation("webhookEndpointUpdate", "WebhookEndpointUpdateInput", "webhookEndpoint { id }"),
+        lambda w: {"input": {"id": _id("WebhookEndpoint", w.endpoint), "eventTypes": []}},
+    ),
+    "webhookEndpointDisable": Operation(
+        _mutation(
+            "webhookEndpointDisable", "WebhookEndpointDisableInput", "webhookEndpoint { id }"
+        ),
+        lambda w: {"input": {"id": _id("WebhookEndpoint", w.endpoint)}},
+    ),
+    "webhookDeliveryRetry": Operation(
+        _mutation("webhookDeliveryRetry", "WebhookDeliveryRetryInput", "webhookDelivery { id }"),
+        lambda w: {"input": {"id": _id("WebhookDelivery", w.delivery)}},
+    ),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -944,6 +985,7 @@ async def world(session: AsyncSession) -> World:
         book.dental,
         await _dynamic_field(session),
         await _template(session),
+        *await _webhook(session, root),
     )
 
 
@@ -954,6 +996,32 @@ async def _dynamic_field(session: AsyncSession) -> DynamicField:
     session.add(row)
     await session.commit()
     return row
+
+
+async def _webhook(
+    session: AsyncSession, root: GroupClient
+) -> tuple[WebhookEndpoint, WebhookDelivery]:
+    endpoint = WebhookEndpoint(
+        url="http://127.0.0.1:9/hook",
+        group_client_codes=[ROOT],
+        owner="partner-1",
+        principal=owner_json(PRINCIPALS["partner"]),
+        secret=new_secret(),
+    )
+    event = DomainEvent(
+        type="group_client.changed", actor="admin-1", subject_type="GroupClient",
+        subject_id=root.id, sequence=1, payload={},
+    )  # fmt: skip
+    session.add_all([endpoint, event])
+    await session.flush()
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint.id, event_id=event.id, event_type=event.type,
+        subject_type="GroupClient", subject_id=root.id, body="{}", status=DeliveryStatus.DEAD,
+        attempts=8,
+    )  # fmt: skip
+    session.add(delivery)
+    await session.commit()
+    return endpoint, delivery
 
 
 async def _template(session: AsyncSession) -> LetterTemplate:
