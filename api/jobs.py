@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
 from domain.policies.limits import PolicyLimits
+from domain.premiums import runs
 from domain.workflow import steps
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,24 @@ async def sweep(
         return escalated, await steps.waiting_on_server(session)
 
 
+async def drive_premium_run(sessions: async_sessionmaker[AsyncSession], run_id: int) -> None:
+    """Work a premium run: list its policies, then each batch in a transaction of its own
+    (its progress visible as it goes), then close it; FAILED when a step raised."""
+    try:
+        async with sessions() as session, atomic(session):
+            batches = await runs.prepare(session, run_id)
+        for batch in batches:
+            async with sessions() as session, atomic(session):
+                await runs.charge(session, run_id, batch)
+    except Exception:
+        logger.exception("premium run %s failed", run_id)
+        async with sessions() as session, atomic(session):
+            await runs.finish(session, run_id, failed=True)
+        return
+    async with sessions() as session, atomic(session):
+        await runs.finish(session, run_id)
+
+
 _steps_done = 0
 
 
@@ -87,6 +106,7 @@ class InProcess:
         self.limits = limits
         self.autostart = autostart
         self._queued: list[int] = []
+        self._premium_runs: list[int] = []
         self._running: set[asyncio.Task[Any]] = set()
 
     async def kick(self, request_id: int) -> None:
@@ -94,6 +114,12 @@ class InProcess:
             self._spawn(self._drive_logged(request_id))
         else:
             self._queued.append(request_id)
+
+    async def run_premiums(self, run_id: int) -> None:
+        if self.autostart:
+            self._spawn(drive_premium_run(self.sessions, run_id))
+        else:
+            self._premium_runs.append(run_id)
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(work)
@@ -108,6 +134,8 @@ class InProcess:
 
     async def drain(self) -> None:
         """Run every queued step, and the steps they make due, to the end."""
+        while self._premium_runs:
+            await drive_premium_run(self.sessions, self._premium_runs.pop(0))
         while self._queued or self._running:
             if self._queued:
                 await drive(self.sessions, self.limits, self._queued.pop(0))
@@ -154,6 +182,12 @@ async def advance(request_id: int) -> None:
     await drive(_worker_state["sessions"], _worker_state["limits"], request_id)
 
 
+@jobs.task(name="premiums.run", queue="premiums")
+async def premium_run(run_id: int) -> None:
+    """Work a premium run to its end (a run done again adds nothing it added before)."""
+    await drive_premium_run(_worker_state["sessions"], run_id)
+
+
 @jobs.periodic(cron="* * * * *", periodic_id="workflow-sweep")
 @jobs.task(
     name="workflow.sweep", queue="workflow", queueing_lock="workflow-sweep", pass_context=True
@@ -176,7 +210,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow",)
+QUEUES = ("workflow", "premiums")
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
 """A worker writes a heartbeat every 10 s (procrastinate's default); one silent for a minute
@@ -229,6 +263,9 @@ class Queued:
 
     async def kick(self, request_id: int) -> None:
         await defer_advance(self.app, request_id)
+
+    async def run_premiums(self, run_id: int) -> None:
+        await self.app.configure_task("premiums.run").defer_async(run_id=run_id)
 
 
 def conninfo(database_url: str) -> str:

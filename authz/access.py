@@ -233,6 +233,10 @@ WORKFLOW_ACT = Need("workflow", "act")
 """Decide on or fulfil a task of someone else's request."""
 WORKFLOW_DEPLOY = Need("workflow", "deploy")
 """Deploy a new version of a process flow."""
+PREMIUMS_READ = Need("premiums", "read")
+"""Read what policies cost, who pays it, premium runs, charges and bills."""
+PREMIUMS_RUN = Need("premiums", "run")
+"""Start a premium run and set a premium schedule's rates."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

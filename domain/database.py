@@ -231,6 +231,7 @@ _MODELS = (
     "domain.events.models",
     "domain.groups.models",
     "domain.policies.models",
+    "domain.premiums.models",
     "domain.reference.models",
     "domain.settings.models",
     "domain.validation.models",

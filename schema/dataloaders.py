@@ -10,6 +10,7 @@ from authz.access import Access
 from schema.groups.dataloaders import GroupLoaders
 from schema.intake.dataloaders import IntakeLoaders
 from schema.policies.dataloaders import PolicyLoaders
+from schema.premiums.dataloaders import PremiumLoaders
 from schema.reference.dataloaders import ReferenceLoaders
 from schema.settings.dataloaders import SettingsLoaders
 from schema.workflow.dataloaders import WorkflowLoaders
@@ -33,6 +34,10 @@ class Loaders:
     @cached_property
     def policies(self) -> PolicyLoaders:
         return PolicyLoaders(self._session, self._caller)
+
+    @cached_property
+    def premiums(self) -> PremiumLoaders:
+        return PremiumLoaders(self._session, self._caller)
 
     @cached_property
     def reference(self) -> ReferenceLoaders:

@@ -26,6 +26,8 @@ from schema.intake.queries import IntakeQuery
 from schema.me.queries import MeQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
+from schema.premiums.mutations import PremiumMutation
+from schema.premiums.queries import PremiumQuery
 from schema.reference.mutations import ReferenceMutation
 from schema.reference.queries import ReferenceQuery
 from schema.settings.mutations import SettingsMutation
@@ -53,6 +55,7 @@ Query = merge_types(
         MeQuery,
         GroupQuery,
         PolicyQuery,
+        PremiumQuery,
         ReferenceQuery,
         SettingsQuery,
         RulesQuery,
@@ -69,6 +72,7 @@ Mutation = merge_types(
     (
         GroupMutation,
         PolicyMutation,
+        PremiumMutation,
         ReferenceMutation,
         SettingsMutation,
         RulesMutation,

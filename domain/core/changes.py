@@ -83,6 +83,13 @@ class Action(StrEnum):
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
+    PREMIUM_SCHEDULE_RATE_SET = "premiumScheduleRateSet"
+    PREMIUM_RUN_START = "premiumRunStart"
+    PREMIUM_RUN_CHARGE = "premiumRunCharge"
+    """Not a mutation: a premium run's background step writing a batch of its charges, as
+    the actor who started the run."""
+    PREMIUM_RUN_FINISH = "premiumRunFinish"
+    """Not a mutation: a premium run's background step closing it with its outcome."""
 
 
 @dataclass

@@ -31,6 +31,9 @@ class ErrorCode(StrEnum):
     TOO_FAR_BACK = "TOO_FAR_BACK"
     WRONG_STATUS = "WRONG_STATUS"
     IN_USE = "IN_USE"
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    MISSING_RATE = "MISSING_RATE"
+    NO_SCHEDULE = "NO_SCHEDULE"
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ _AREAS = (
     "domain.documents.reach",
     "domain.intake.reach",
     "domain.events.reach",
+    "domain.premiums.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""
