@@ -9,7 +9,7 @@ this time keep the charges they have.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -85,6 +85,17 @@ def _plus(before: Target | None, more: Target) -> Target:
         before.employer_amount + more.employer_amount,
         before.employee_amount + more.employee_amount,
     )
+
+
+def in_force(charges: Iterable[PremiumCharge]) -> dict[Key, PremiumCharge]:
+    """The charges neither reversed nor reversals, by key (one each: runs keep it so)."""
+    rows = list(charges)
+    reversed_ids = {c.reverses_id for c in rows if c.reverses_id is not None}
+    return {
+        (c.policy_id, c.product_id, c.group_account_id): c
+        for c in rows
+        if c.reverses_id is None and c.id not in reversed_ids
+    }
 
 
 def differences(

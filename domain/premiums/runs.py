@@ -24,11 +24,12 @@ from domain.core.changes import Action, changing, load
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.reach import visible
+from domain.database import among
 from domain.groups.models import GroupAccount, GroupClient, GroupStatus
 from domain.groups.queries import subtree_ids
 from domain.policies.models import Policy, PolicyAccountLink
 from domain.premiums.calculation import month
-from domain.premiums.charges import differences, targets
+from domain.premiums.charges import differences, in_force, targets
 from domain.premiums.loading import premiums_of
 from domain.premiums.models import ERRORS_KEPT, PremiumCharge, PremiumRun, RunStatus
 
@@ -127,8 +128,12 @@ async def charge(session: AsyncSession, run_id: int, policy_ids: Sequence[int]) 
     live = await _live(session, policy_ids, run.period)
     added = differences(run, wanted, live, problems)
     async with _progress(session, run, Action.PREMIUM_RUN_CHARGE) as row:
-        if not run.dry_run:
-            session.add_all(added)
+        if added and not run.dry_run:
+            # One executemany: the ORM inserts rows of a table that refers to itself
+            # (reverses_id) one statement each.
+            await session.execute(
+                sa.insert(PremiumCharge), [c.model_dump(exclude={"id"}) for c in added]
+            )
         row.policies_done += len(policy_ids)
         row.charges_added += len(added)
         row.amount_added += sum((c.amount for c in added), Decimal(0))
@@ -150,20 +155,11 @@ async def _live(
     session: AsyncSession, policy_ids: Sequence[int], period: str
 ) -> dict[tuple[int, int, int], PremiumCharge]:
     """The charges in force of these policies for the month, by (policy, product, account)."""
-    rows = (
-        await session.scalars(
-            sa.select(PremiumCharge).where(
-                col(PremiumCharge.policy_id).in_(list(policy_ids)),
-                col(PremiumCharge.period) == period,
-            )
-        )
-    ).all()
-    reversed_ids = {c.reverses_id for c in rows if c.reverses_id is not None}
-    return {
-        (c.policy_id, c.product_id, c.group_account_id): c
-        for c in rows
-        if c.reverses_id is None and c.id not in reversed_ids
-    }
+    stmt = sa.select(PremiumCharge).where(
+        among(session, col(PremiumCharge.policy_id), policy_ids),
+        col(PremiumCharge.period) == period,
+    )
+    return in_force((await session.scalars(stmt)).all())
 
 
 @asynccontextmanager
