@@ -3,10 +3,13 @@ source of every setting used."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from domain.premiums.calculation import days, month
 from tests.graphql import GraphQLClient
-from tests.schema.premiums.conftest import Group, premium, set_
+from tests.schema.policies.enrol import enrol, person
+from tests.schema.premiums.conftest import NEXT_MONTH, Group, premium, set_
 
 
 async def test_the_group_clients_schedule_prices_the_policy(
@@ -87,8 +90,6 @@ async def test_a_policy_without_a_schedule_says_so(admin: GraphQLClient, group: 
 
 
 async def _period(admin: GraphQLClient, group: Group, rule: str, value: str) -> Any:
-    from tests.schema.premiums.conftest import NEXT_MONTH
-
     payload = await admin.mutate(
         """mutation($input: AdjustmentPeriodAddInput!) {
              adjustmentPeriodAdd(input: $input) { errors { code message } } }""",
@@ -102,3 +103,26 @@ async def _period(admin: GraphQLClient, group: Group, rule: str, value: str) -> 
         },
     )
     assert payload["errors"] == []
+
+
+async def test_a_policy_starting_inside_the_month_pays_its_days(
+    admin: GraphQLClient, group: Group
+) -> None:
+    # given a second family enrolled from the 11th of the month
+
+    await set_(admin, group.client, "PREMIUM_SCHEDULE", premiumSchedule="PS-STD")
+    late = await enrol(
+        admin,
+        group.where,
+        startDate=f"{NEXT_MONTH}-11",
+        subscriber={"person": person("Laura", nationalId="NID-LAURA")},
+        dependants=[],
+    )
+    # when
+    found = await premium(admin, late["id"])
+    # then
+    total = days(month(NEXT_MONTH))
+    (line,) = found["lines"]
+    assert (line["days"], line["periodDays"]) == (total - 10, total)
+    expected = (Decimal(100) * (total - 10) / total).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+    assert found["total"] == str(expected)
