@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from domain.core.periods import Period, of
+from domain.core.periods import Period, meets, of
 from domain.database import among
 from domain.groups.models import GroupAccount
 from domain.policies.models import (
@@ -36,14 +36,6 @@ from domain.settings.models import (
     SettingKind,
     SettingLevel,
 )
-
-
-def _overlapping(table: Any, window: Period) -> Any:
-    assert window.end is not None
-    return sa.and_(
-        col(table.start_date) <= window.end,
-        sa.or_(col(table.end_date).is_(None), col(table.end_date) >= window.start),
-    )
 
 
 async def _rows(session: AsyncSession, stmt: Any) -> list[Any]:
@@ -71,7 +63,7 @@ async def segments_of(
     products = await _rows(
         session,
         sa.select(E.id, E.policy_id, E.product_id, E.coverage_tier, E.start_date, E.end_date).where(  # type: ignore[call-overload]
-            among(session, col(E.policy_id), ids), _overlapping(E, window)
+            among(session, col(E.policy_id), ids), meets(E, window)
         ),
     )
     M = PolicyMember
@@ -82,7 +74,7 @@ async def segments_of(
         .where(
             among(session, col(PolicyMember.policy_id), ids),
             col(PolicyMember.relationship) == Relationship.SUBSCRIBER,
-            _overlapping(PolicyMember, window),
+            meets(PolicyMember, window),
         ),
     )
     links = await _rows(
@@ -97,7 +89,7 @@ async def segments_of(
         .join(GroupAccount, col(GroupAccount.id) == col(PolicyAccountLink.group_account_id))
         .where(
             among(session, col(PolicyAccountLink.policy_id), ids),
-            _overlapping(PolicyAccountLink, window),
+            meets(PolicyAccountLink, window),
         ),
     )
     return _cut(window, policies, products, members, links)

@@ -23,6 +23,7 @@ from authz.access import Actor, RowScope
 from domain.core.changes import Action, changing, load
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode
+from domain.core.periods import meets
 from domain.core.reach import visible
 from domain.database import among
 from domain.groups.models import GroupAccount, GroupClient, GroupStatus
@@ -82,7 +83,6 @@ async def prepare(session: AsyncSession, run_id: int) -> list[list[int]]:
     ).all()
     approved = [i for i, _, status in clients if status is GroupStatus.APPROVED]
     window = month(run.period)
-    assert window.end is not None
     policy_ids: list[int] = list(
         await session.scalars(  # type: ignore[arg-type]
             sa.select(col(PolicyAccountLink.policy_id))
@@ -90,11 +90,7 @@ async def prepare(session: AsyncSession, run_id: int) -> list[list[int]]:
             .join(Policy, col(Policy.id) == col(PolicyAccountLink.policy_id))
             .where(
                 col(GroupAccount.group_client_id).in_(approved),
-                col(PolicyAccountLink.start_date) <= window.end,
-                sa.or_(
-                    col(PolicyAccountLink.end_date).is_(None),
-                    col(PolicyAccountLink.end_date) >= window.start,
-                ),
+                meets(PolicyAccountLink, window),
                 visible(actor.scope, Policy),
             )
             .distinct()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from itertools import count
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.premiums.charges import Key, Target, differences, in_force
@@ -39,6 +39,8 @@ def _run(
     return len(added)
 
 
+# No deadline: the machine is shared, and a slow example is no failure here.
+@settings(deadline=None)
 @given(st.lists(states, min_size=1, max_size=6))
 def test_charges_after_any_sequence_of_changes_sum_to_a_fresh_calculation(
     sequence: list[dict[Key, Target]],
