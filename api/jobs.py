@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
 from domain.policies.limits import PolicyLimits
+from domain.premiums import runs
 from domain.reports.exporting import run_export
 from domain.workflow import steps
 
@@ -58,6 +59,24 @@ async def sweep(
         escalated = await steps.escalate_overdue(session, now)
     async with sessions() as session:
         return escalated, await steps.waiting_on_server(session)
+
+
+async def drive_premium_run(sessions: async_sessionmaker[AsyncSession], run_id: int) -> None:
+    """Work a premium run: list its policies, then each batch in a transaction of its own
+    (its progress visible as it goes), then close it; FAILED when a step raised."""
+    try:
+        async with sessions() as session, atomic(session):
+            batches = await runs.prepare(session, run_id)
+        for batch in batches:
+            async with sessions() as session, atomic(session):
+                await runs.charge(session, run_id, batch)
+    except Exception:
+        logger.exception("premium run %s failed", run_id)
+        async with sessions() as session, atomic(session):
+            await runs.finish(session, run_id, failed=True)
+        return
+    async with sessions() as session, atomic(session):
+        await runs.finish(session, run_id)
 
 
 _done: Counter[str] = Counter()
@@ -93,6 +112,7 @@ class InProcess:
         self.exports_dir = exports_dir
         self._queued: list[int] = []
         self._exports: list[int] = []
+        self._premium_runs: list[int] = []
         self._running: set[asyncio.Task[Any]] = set()
 
     async def kick(self, request_id: int) -> None:
@@ -100,6 +120,12 @@ class InProcess:
             self._spawn(self._drive_logged(request_id))
         else:
             self._queued.append(request_id)
+
+    async def run_premiums(self, run_id: int) -> None:
+        if self.autostart:
+            self._spawn(drive_premium_run(self.sessions, run_id))
+        else:
+            self._premium_runs.append(run_id)
 
     def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.create_task(work)
@@ -120,6 +146,8 @@ class InProcess:
 
     async def drain(self) -> None:
         """Run every queued step, and the steps they make due, to the end."""
+        while self._premium_runs:
+            await drive_premium_run(self.sessions, self._premium_runs.pop(0))
         while self._queued or self._exports or self._running:
             if self._queued:
                 await drive(self.sessions, self.limits, self._queued.pop(0))
@@ -182,6 +210,12 @@ async def export_job(export_id: int) -> None:
     await run_export(_worker_state["sessions"], export_id, _worker_state["exports_dir"])
 
 
+@jobs.task(name="premiums.run", queue="premiums")
+async def premium_run(run_id: int) -> None:
+    """Work a premium run to its end (a run done again adds nothing it added before)."""
+    await drive_premium_run(_worker_state["sessions"], run_id)
+
+
 @jobs.periodic(cron="* * * * *", periodic_id="workflow-sweep")
 @jobs.task(
     name="workflow.sweep", queue="workflow", queueing_lock="workflow-sweep", pass_context=True
@@ -204,7 +238,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow", "mail", "exports", "webhooks")
+QUEUES = ("workflow", "mail", "exports", "webhooks", "premiums")
 """The queues a worker takes jobs from (and whose stalled jobs it retries)."""
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
@@ -265,6 +299,9 @@ class Queued:
 
     async def export(self, export_id: int) -> None:
         await self.app.configure_task("reports.export").defer_async(export_id=export_id)
+
+    async def run_premiums(self, run_id: int) -> None:
+        await self.app.configure_task("premiums.run").defer_async(run_id=run_id)
 
 
 def conninfo(database_url: str) -> str:

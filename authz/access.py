@@ -261,6 +261,10 @@ REPORTS_READ = Need("reports", "read")
 """Read figures (membership, workflow service levels) over the rows one reaches."""
 REPORTS_EXPORT = Need("reports", "export")
 """Export the rows one reaches to a file, and download one's exports."""
+PREMIUMS_READ = Need("premiums", "read")
+"""Read what policies cost, who pays it, premium runs, charges and bills."""
+PREMIUMS_RUN = Need("premiums", "run")
+"""Start a premium run and set a premium schedule's rates."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

@@ -233,6 +233,7 @@ _MODELS = (
     "domain.events.models",
     "domain.groups.models",
     "domain.policies.models",
+    "domain.premiums.models",
     "domain.reference.models",
     "domain.reports.models",
     "domain.settings.models",

@@ -13,6 +13,7 @@ from schema.dynamic.dataloaders import DynamicLoaders
 from schema.groups.dataloaders import GroupLoaders
 from schema.intake.dataloaders import IntakeLoaders
 from schema.policies.dataloaders import PolicyLoaders
+from schema.premiums.dataloaders import PremiumLoaders
 from schema.reference.dataloaders import ReferenceLoaders
 from schema.reports.dataloaders import ReportLoaders
 from schema.settings.dataloaders import SettingsLoaders
@@ -37,6 +38,10 @@ class Loaders:
     @cached_property
     def policies(self) -> PolicyLoaders:
         return PolicyLoaders(self._session, self._caller)
+
+    @cached_property
+    def premiums(self) -> PremiumLoaders:
+        return PremiumLoaders(self._session, self._caller)
 
     @cached_property
     def reference(self) -> ReferenceLoaders:

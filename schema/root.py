@@ -32,6 +32,8 @@ from schema.intake.queries import IntakeQuery
 from schema.me.queries import MeQuery
 from schema.policies.mutations import PolicyMutation
 from schema.policies.queries import PolicyQuery
+from schema.premiums.mutations import PremiumMutation
+from schema.premiums.queries import PremiumQuery
 from schema.reference.mutations import ReferenceMutation
 from schema.reference.queries import ReferenceQuery
 from schema.reports.mutations import ReportMutation
@@ -63,6 +65,7 @@ Query = merge_types(
         MeQuery,
         GroupQuery,
         PolicyQuery,
+        PremiumQuery,
         ReferenceQuery,
         SettingsQuery,
         RulesQuery,
@@ -84,6 +87,7 @@ Mutation = merge_types(
     (
         GroupMutation,
         PolicyMutation,
+        PremiumMutation,
         ReferenceMutation,
         SettingsMutation,
         RulesMutation,

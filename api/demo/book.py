@@ -10,6 +10,7 @@ from sqlmodel import col
 
 from api.demo import data
 from api.demo.families import DEMO_FAMILIES, load_members
+from api.demo.premiums import load_premiums
 from api.demo.requests import load_requests
 from api.demo.settings import load_settings
 from authz.access import EVERYTHING, Actor
@@ -43,6 +44,7 @@ KINDS = (
     "settings",
     "validation rules",
     "workflow requests",
+    "premium charges",
 )
 
 Added = dict[str, int]
@@ -65,6 +67,7 @@ async def load_demo_book(session: AsyncSession, *, families: int = DEMO_FAMILIES
     await load_members(session, added, families=families)
     await load_settings(session, added)
     await load_requests(session, added)
+    await load_premiums(session, added)
     await session.commit()
     return added
 

@@ -108,6 +108,13 @@ class Action(StrEnum):
     WEBHOOK_ENDPOINT_DISABLE = "webhookEndpointDisable"
     """Also the server's, as the endpoint's owner, when the receiver answers 410 Gone."""
     WEBHOOK_DELIVERY_RETRY = "webhookDeliveryRetry"
+    PREMIUM_SCHEDULE_RATE_SET = "premiumScheduleRateSet"
+    PREMIUM_RUN_START = "premiumRunStart"
+    PREMIUM_RUN_CHARGE = "premiumRunCharge"
+    """Not a mutation: a premium run's background step writing a batch of its charges, as
+    the actor who started the run."""
+    PREMIUM_RUN_FINISH = "premiumRunFinish"
+    """Not a mutation: a premium run's background step closing it with its outcome."""
 
 
 @dataclass

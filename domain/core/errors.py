@@ -34,6 +34,9 @@ class ErrorCode(StrEnum):
     DOES_NOT_COMPILE = "DOES_NOT_COMPILE"
     FIELD_NOT_GIVEN = "FIELD_NOT_GIVEN"
     TIER_MISMATCH = "TIER_MISMATCH"  # the family no longer fits a product's coverage tier
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"
+    MISSING_RATE = "MISSING_RATE"
+    NO_SCHEDULE = "NO_SCHEDULE"
 
 
 @dataclass(frozen=True)

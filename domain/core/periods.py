@@ -90,3 +90,10 @@ def in_force(table: Any, day: date) -> Any:
     """The SQL predicate of the rows of a dated table in force on `day` (the start is
     required: every dated table filtered in SQL has one)."""
     return sa.and_(table.start_date <= day, sa.or_(table.end_date.is_(None), table.end_date >= day))
+
+
+def meets(table: Any, window: Period) -> Any:
+    """The SQL predicate of the rows of a dated table that share a day with `window` (the
+    start is required, as for `in_force`)."""
+    later = sa.true() if window.end is None else table.start_date <= window.end
+    return sa.and_(later, sa.or_(table.end_date.is_(None), table.end_date >= window.start))

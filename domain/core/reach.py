@@ -36,6 +36,7 @@ _AREAS = (
     "domain.mail.reach",
     "domain.reports.reach",
     "domain.webhooks.reach",
+    "domain.premiums.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

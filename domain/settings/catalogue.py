@@ -39,12 +39,15 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 @dataclass(frozen=True)
 class RateSpec:
-    """One premium rate: an age band (inclusive), a tier and a monthly amount."""
+    """One premium rate: an age band (inclusive), a tier and a monthly amount; optionally
+    only where a product parameter has a value."""
 
     age_from: int
     age_to: int
     coverage_tier: CoverageTier
     amount: Decimal
+    parameter_name: str | None = None
+    parameter_value: str | None = None
 
 
 _CODED: dict[Any, Action] = {
@@ -120,7 +123,7 @@ async def create_premium_schedule(
         code = await _unique_code(session, PremiumSchedule, code, problems)
         name = check_name("name", name, problems)
         currency = _currency("currency", currency, problems) or ""
-        problems.extend(_rate_problems(rates))
+        problems.extend(rate_problems(rates))
         raise_if(problems)
         schedule = change.add(PremiumSchedule(code=code, name=name, currency=currency))
         await session.flush()
@@ -131,7 +134,7 @@ async def create_premium_schedule(
     return schedule
 
 
-def _rate_problems(rates: Sequence[RateSpec]) -> list[Problem]:
+def rate_problems(rates: Sequence[RateSpec]) -> list[Problem]:
     """What is wrong with a schedule's rates: none, a band, an amount, overlapping bands."""
     problems: list[Problem] = []
     if not rates:
@@ -149,9 +152,9 @@ def _rate_problems(rates: Sequence[RateSpec]) -> list[Problem]:
 
 
 def _band_overlaps(rates: Sequence[RateSpec]) -> list[Problem]:
-    by_tier: dict[CoverageTier, list[tuple[int, RateSpec]]] = defaultdict(list)
+    by_tier: dict[tuple[Any, ...], list[tuple[int, RateSpec]]] = defaultdict(list)
     for i, rate in enumerate(rates):
-        by_tier[rate.coverage_tier].append((i, rate))
+        by_tier[(rate.coverage_tier, rate.parameter_name, rate.parameter_value)].append((i, rate))
     problems = []
     for bands in by_tier.values():
         ordered = sorted(bands, key=lambda band: band[1].age_from)

@@ -15,6 +15,7 @@ The priority table (most specific first) is the insurer's, after Oracle Health I
 | process flow            | policy, group client                                         |
 | assigned provider group | group account product, enrolment                             |
 | parameter value         | group account product, enrolment (per parameter name)        |
+| employer contribution   | group account, group client, parents up the tree             |
 
 A group account's adjustment period overrides a rule's value for its dates.
 """
@@ -49,6 +50,9 @@ PRIORITY: dict[SettingKind, tuple[SettingLevel, ...]] = {
     SettingKind.PROCESS_FLOW: (L.POLICY, L.GROUP_CLIENT),
     SettingKind.ASSIGNED_PROVIDER_GROUP: (L.GROUP_ACCOUNT_PRODUCT, L.ENROLLMENT_PRODUCT),
     SettingKind.PARAMETER_VALUE: (L.GROUP_ACCOUNT_PRODUCT, L.ENROLLMENT_PRODUCT),
+    # The employer's share of the premium, a percentage: a company sets it for its whole
+    # tree, a subsidiary or an account may differ (domain.premiums splits each line by it).
+    SettingKind.EMPLOYER_CONTRIBUTION: (L.GROUP_ACCOUNT, L.GROUP_CLIENT, L.PARENT_GROUP_CLIENT),
 }
 ADJUSTMENT_GROUP_LEVELS = (L.GROUP_ACCOUNT_PRODUCT, L.GROUP_ACCOUNT, L.GROUP_CLIENT)
 SINGLE = tuple(kind for kind in PRIORITY if kind is not SettingKind.PARAMETER_VALUE)

@@ -31,6 +31,8 @@ class SettingKind(StrEnum):
     PROCESS_FLOW = "PROCESS_FLOW"
     ASSIGNED_PROVIDER_GROUP = "ASSIGNED_PROVIDER_GROUP"
     PARAMETER_VALUE = "PARAMETER_VALUE"
+    EMPLOYER_CONTRIBUTION = "EMPLOYER_CONTRIBUTION"
+    """The percentage of the premium the employer pays; the employee pays the rest."""
 
 
 class SettingLevel(StrEnum):
@@ -57,6 +59,9 @@ class BillAllocation(StrEnum):
     SINGLE_BILL = "SINGLE_BILL"
     PER_GROUP_ACCOUNT = "PER_GROUP_ACCOUNT"
     PER_INSURABLE_CLASS = "PER_INSURABLE_CLASS"
+    """Not yet split by class: domain.premiums.bills bills it per group account."""
+    PER_EMPLOYEE = "PER_EMPLOYEE"
+    """An invoice per policy (each employee's family)."""
 
 
 class AdjustmentKind(StrEnum):
@@ -78,10 +83,17 @@ class PremiumSchedule(SQLModel, table=True):
 
 
 class PremiumRate(SQLModel, table=True):
-    """The monthly premium of an age band (inclusive) in a coverage tier."""
+    """The monthly premium of an age band (inclusive) in a coverage tier, for a period, and
+    optionally only where a product parameter has a value."""
 
     __tablename__ = "premium_rate"
-    __table_args__ = (sa.CheckConstraint("age_to >= age_from", name="age_band"),)
+    __table_args__ = (
+        sa.CheckConstraint("age_to >= age_from", name="age_band"),
+        sa.CheckConstraint(
+            "start_date IS NULL OR end_date IS NULL OR end_date >= start_date",
+            name="end_after_start",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     premium_schedule_id: int = Field(foreign_key="premium_schedule.id", index=True)
@@ -89,6 +101,12 @@ class PremiumRate(SQLModel, table=True):
     age_to: int
     coverage_tier: CoverageTier = Field(sa_type=enum_column(CoverageTier))
     amount: Decimal = Field(sa_type=sa.Numeric(12, 2))
+    start_date: date | None = None
+    """From when the rate holds; None: since always (rates of premiumScheduleCreate)."""
+    end_date: date | None = None
+    parameter_name: str | None = Field(default=None, max_length=50)
+    """With `parameter_value`: the rate holds only where the product parameter has it."""
+    parameter_value: str | None = Field(default=None, max_length=100)
 
 
 class AdjustmentRule(SQLModel, table=True):

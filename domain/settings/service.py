@@ -57,6 +57,7 @@ class SettingValue:
     group_commission_rate: Decimal | None = None
     process_flow: str | None = None
     parameter_value: str | None = None
+    employer_contribution: Decimal | None = None
 
 
 # kind -> (the value field it uses, the reference table its code names, the setting column)
@@ -71,6 +72,7 @@ _VALUES: dict[SettingKind, tuple[str, Any, str]] = {
     K.GROUP_COMMISSION_RATE: ("group_commission_rate", None, "value_decimal"),
     K.PROCESS_FLOW: ("process_flow", None, "value_text"),
     K.PARAMETER_VALUE: ("parameter_value", None, "value_text"),
+    K.EMPLOYER_CONTRIBUTION: ("employer_contribution", None, "value_decimal"),
 }
 _OWNERS: dict[SettingLevel, Any] = {
     L.GROUP_CLIENT: GroupClient,

@@ -37,9 +37,13 @@ from domain.workflow.progress import SERVER
 
 
 class Runner(Protocol):
-    """Where a request's server steps go once the step that made them due has committed."""
+    """Where a request's server steps, and premium runs, go once the change that made them
+    due has committed."""
 
     async def kick(self, request_id: int) -> None: ...
+
+    async def run_premiums(self, run_id: int) -> None:
+        """Work a premium run (domain.premiums.runs) in the background."""
 
 
 async def server_step(session: AsyncSession, request_id: int, limits: PolicyLimits) -> bool:

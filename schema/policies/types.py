@@ -13,7 +13,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types.nodes import SelectedField
 
-from authz.access import FINANCIAL_FIELDS, PERSONAL_FIELDS
+from authz.access import FINANCIAL_FIELDS, PERSONAL_FIELDS, PREMIUMS_READ
 from domain.core.periods import as_of, of
 from domain.policies import models
 from domain.policies.ages import age_limit_end
@@ -26,6 +26,8 @@ from schema.core.relay import CountedConnection, RowNode
 from schema.dynamic.types import DYNAMIC_FIELDS, DynamicFieldValue, FieldTarget, dynamic_values
 from schema.groups.types import GroupAccount, InsurableClass
 from schema.policies.coverage import Coverage
+from schema.premiums.types import PolicyPremium
+from schema.premiums.types import window as premium_window
 from schema.reference.types import CoverageTier, DataAccessGroup, LineOfBusiness, Product
 from schema.settings.types import EffectiveSettings, effective_field, load_effective
 
@@ -420,6 +422,20 @@ class Policy(RowNode):
         self, info: Info, as_of: date | None = None
     ) -> EffectiveSettings | None:
         return await load_effective(info, SettingLevel.POLICY, self.id, as_of)
+
+    @strawberry.field(
+        **guarded(
+            PREMIUMS_READ,
+            "What the policy costs for a month (`period`, YYYY-MM; or the month holding "
+            "`asOf`; this month when both are left out), line by line: rate, adjustments, "
+            "proration by day, who pays, and where every setting used came from.",
+        )
+    )
+    async def premium(
+        self, info: Info, period: str | None = None, as_of: date | None = None
+    ) -> PolicyPremium | None:
+        asked = premium_window(period, as_of, info.context.policy_limits.today())
+        return await PolicyPremium.load(info, self.id, asked)
 
     @strawberry.field(description="The policy's own line of business (not its group's).")
     async def line_of_business(self, info: Info) -> LineOfBusiness:

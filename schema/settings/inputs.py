@@ -60,6 +60,11 @@ class SettingSetInput:
     parameter_value: str | None = strawberry.field(
         default=None, description="Its value; only for PARAMETER_VALUE."
     )
+    employer_contribution: Decimal | None = strawberry.field(
+        default=None,
+        description="The employer's share of the premium, a percentage from 0 to 100; only "
+        "for EMPLOYER_CONTRIBUTION.",
+    )
 
 
 @strawberry.input(description="A setting to remove; the next level down then decides.")

@@ -264,6 +264,14 @@ class EffectiveSettings:
         value = chosen.setting.value_decimal if chosen else None
         return EffectiveDecimal(value=value, source=SettingSource.of(chosen, self.hidden))
 
+    @strawberry.field(
+        description="The employer's share of the premium, a percentage; the employee pays the rest."
+    )
+    def employer_contribution(self) -> EffectiveDecimal:
+        chosen = self._chosen(K.EMPLOYER_CONTRIBUTION)
+        value = chosen.setting.value_decimal if chosen else None
+        return EffectiveDecimal(value=value, source=SettingSource.of(chosen, self.hidden))
+
     @strawberry.field(description="The process flow requests follow.")
     def process_flow(self) -> EffectiveText:
         chosen = self._chosen(K.PROCESS_FLOW)

@@ -29,6 +29,8 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | templates:approve | admin (not the template's author)                      |
 | reports:read    | admin, backoffice, group_manager, partner, reporting     |
 | reports:export  | admin, backoffice, group_manager, partner, reporting (AUDIT_EVENTS: admin) |
+| premiums:read   | every role (employee: own policy's premium and charges)  |
+| premiums:run    | admin, backoffice                                        |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
 | (none: `me`)    | every role: who they are, and what of it is in their reach |
 
@@ -80,6 +82,7 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
+from domain.premiums.models import PremiumCharge, PremiumRun
 from domain.reference.models import (
     CoverageTier,
     DataAccessGroup,
@@ -231,6 +234,10 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "workflowStats":             (A,   A,         A,            F,       A,      A),      # reports:read
     "exports":                   (A,   A,         A,            F,       A,      A),      # reports:export
     "exportCreate":              (A,   A,         A,            F,       A,      A),      # reports:export
+    "premiumScheduleRateSet":    (A,   A,         F,            F,       F,      F),      # premiums:run
+    "premiumRunStart":           (A,   A,         F,            F,       F,      F),      # premiums:run
+    "premiumRuns":               (A,   A,         A,            A,       A,      A),      # premiums:read
+    "bills":                     (A,   A,         A,            A,       A,      A),      # premiums:read
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -785,6 +792,27 @@ OPERATIONS: dict[str, Operation] = {
         _mutation("webhookDeliveryRetry", "WebhookDeliveryRetryInput", "webhookDelivery { id }"),
         lambda w: {"input": {"id": _id("WebhookDelivery", w.delivery)}},
     ),
+    "premiumScheduleRateSet": Operation(
+        _mutation("premiumScheduleRateSet", "PremiumScheduleRateSetInput", "premiumSchedule"),
+        lambda _: {
+            "input": {
+                "premiumSchedule": "PS-W",
+                "currency": "EUR",
+                "startDate": _today(),
+                "rates": [
+                    {"ageFrom": 0, "ageTo": 99, "coverageTier": "FAMILY", "amount": "100.00"}
+                ],
+            }
+        },
+    ),
+    "premiumRunStart": Operation(
+        _mutation("premiumRunStart", "PremiumRunStartInput", "premiumRun { status }"),
+        lambda w: {
+            "input": {"period": _today()[:7], "groupClientId": _client(w.root), "dryRun": True}
+        },
+    ),
+    "premiumRuns": Operation("query Run { premiumRuns(first: 5) { totalCount } }"),
+    "bills": Operation(f'query Run {{ bills(filter: {{period: "{_today()[:7]}"}}) {{ total }} }}'),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -1092,6 +1120,7 @@ async def _validation_rule(book: Book) -> ValidationRule:
     book.session.add(
         AdjustmentRule(code="ADJ-W", name="World", kind=AdjustmentKind.PERCENTAGE, value=-5)
     )
+    book.session.add(PremiumSchedule(code="PS-W", name="World", currency="EUR"))
     rule = ValidationRule(**{**_rule("R-OLD"), "level": RuleLevel.GROUP_CLIENT})
     rule.severity = Severity.ERROR
     book.session.add(rule)
@@ -1217,6 +1246,8 @@ _TABLES = [
     ProviderGroup,
     PremiumSchedule,
     PremiumRate,
+    PremiumRun,
+    PremiumCharge,
     ProductParameter,
     ProcessDefinition,
     WorkflowRequest,

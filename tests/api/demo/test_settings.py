@@ -27,7 +27,9 @@ async def test_the_demo_settings_show_each_source_and_the_rules_find_something(
     # then
     settings = await session.scalar(sa.select(sa.func.count()).select_from(Setting))
     rules = await session.scalar(sa.select(sa.func.count()).select_from(ValidationRule))
-    assert (added["settings"], added["validation rules"]) == (settings, rules) == (15, 4)
+    # 15 of the settings' own, and the premiums' (a schedule on each client that lacks one,
+    # 3 employers' contributions: api.demo.premiums)
+    assert (added["settings"], added["validation rules"]) == (settings, rules) == (15 + 23, 4)
     assert (again["settings"], again["validation rules"]) == (0, 0)
     # a direct-billed policy in a group-billed group, and a group that inherits
     policy = await session.scalar(sa.select(Policy).where(col(Policy.number) == "P-DEMO-000001"))

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.core.periods import Period, as_of, holds, in_force, of, overlapping
+from domain.core.periods import Period, as_of, holds, in_force, meets, of, overlapping
 
 ORIGIN = date(2026, 1, 1)
 HORIZON = 60  # days after ORIGIN that every period here is looked at through
@@ -88,8 +89,8 @@ def test_overlapping_names_every_two_rows_that_share_a_day_once(found: list[Peri
     assert all(found[earlier].start <= found[later].start for earlier, later in pairs)
 
 
-async def test_in_force_in_sql_keeps_the_rows_that_hold_the_day(session: AsyncSession) -> None:
-    # given every period within a week, as rows of a table
+def _week() -> tuple[list[Period], Any]:
+    """Every period within a week, and the same as rows of a table."""
     found = [
         Period(_day(start), None if end is None else _day(end))
         for start in range(4)
@@ -105,9 +106,30 @@ async def test_in_force_in_sql_keeps_the_rows_that_hold_the_day(session: AsyncSe
             for i, p in enumerate(found)
         )
     ).subquery("dated")
+    return found, table
+
+
+async def test_in_force_in_sql_keeps_the_rows_that_hold_the_day(session: AsyncSession) -> None:
+    # given every period within a week, as rows of a table
+    found, table = _week()
     for n in range(-1, 7):
         # when
         stmt = sa.select(table.c.n).where(in_force(table.c, _day(n)))
         in_sql = set((await session.scalars(stmt)).all())
         # then
         assert in_sql == {i for i, p in enumerate(found) if p.covers(_day(n))}, n
+
+
+async def test_meets_in_sql_keeps_the_rows_that_share_a_day_with_the_window(
+    session: AsyncSession,
+) -> None:
+    # given every period within a week, as rows of a table, and every window over it
+    found, table = _week()
+    windows = [Period(_day(a), None if b is None else _day(b)) for a, b in
+               [(-2, -1), (-1, 0), (0, 0), (1, 3), (4, 9), (5, 6), (2, None), (6, None)]]  # fmt: skip
+    for window in windows:
+        # when
+        stmt = sa.select(table.c.n).where(meets(table.c, window))
+        in_sql = set((await session.scalars(stmt)).all())
+        # then
+        assert in_sql == {i for i, p in enumerate(found) if p.overlaps(window)}, window

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from hypothesis import given
+from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_
 from hypothesis import strategies as st
 
@@ -27,6 +27,7 @@ TABLE = {
     K.GROUP_COMMISSION_RATE: [L.GROUP_ACCOUNT, L.GROUP_CLIENT],
     K.PROCESS_FLOW: [L.POLICY, L.GROUP_CLIENT],
     K.ASSIGNED_PROVIDER_GROUP: [L.GROUP_ACCOUNT_PRODUCT, L.ENROLLMENT_PRODUCT],
+    K.EMPLOYER_CONTRIBUTION: [L.GROUP_ACCOUNT, L.GROUP_CLIENT, L.PARENT_GROUP_CLIENT],
 }  # fmt: skip
 PARAMETER_LEVELS = [L.GROUP_ACCOUNT_PRODUCT, L.ENROLLMENT_PRODUCT]
 ADJUSTMENT_GROUP = [L.GROUP_ACCOUNT_PRODUCT, L.GROUP_ACCOUNT, L.GROUP_CLIENT]
@@ -148,7 +149,9 @@ def reference(chain: Chain, day: date) -> dict[str, object]:
     return answer
 
 
-@settings_(max_examples=300)
+# A chain draws a row per kind and level: at a load average of 20 (a shared machine) drawing
+# took over hypothesis's second and failed the too_slow check with nothing wrong.
+@settings_(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(chains(), st.integers(-1, 32))
 def test_every_effective_value_and_its_source_match_the_reference(chain: Chain, n: int) -> None:
     # given
