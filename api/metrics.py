@@ -138,10 +138,16 @@ class JobQueue(Collector):
             "Seconds since the oldest job due and not yet done was deferred",
             labels=["queue", "status"],
         )
+        from api.jobs import QUEUES
+
+        # Every queue is shown, empty ones as 0: an alert on a series needs it to exist.
+        found = {(queue, status): (0, 0.0) for queue in QUEUES for status in ("todo", "doing")}
         with psycopg.connect(self.conninfo, connect_timeout=5) as connection:
             for queue, status, count, oldest in connection.execute(self.QUERY):
-                depth.add_metric([queue, status], count)
-                age.add_metric([queue, status], float(oldest))
+                found[queue, status] = (count, float(oldest))
+        for (queue, status), (count, oldest) in found.items():
+            depth.add_metric([queue, status], count)
+            age.add_metric([queue, status], oldest)
         yield depth
         yield age
 
