@@ -1,15 +1,18 @@
-"""docs/operations.md lists every setting the code reads, so an operator finds each one there."""
+"""docs/operations.md and the README list every setting the code reads, so an operator finds each one there."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_every_groupcover_setting_the_code_reads_is_documented() -> None:
-    doc = (ROOT / "docs" / "operations.md").read_text()
+@pytest.mark.parametrize("doc_path", ["docs/operations.md", "README.md"])
+def test_every_groupcover_setting_the_code_reads_is_documented(doc_path: str) -> None:
+    doc = (ROOT / doc_path).read_text()
     # `_AUDIENCE` after `GROUPCOVER_OIDC_ISSUER,` in one row stands for its full name.
     documented = set(re.findall(r"GROUPCOVER_[A-Z_]+", doc)) | {
         f"GROUPCOVER_OIDC{short}" for short in re.findall(r"`(_[A-Z_]+)`", doc)

@@ -68,6 +68,20 @@ async def _until(check: object, seconds: float = 60) -> None:
     raise AssertionError("not reached in time")
 
 
+async def _gauges(base: str) -> tuple[float, float]:
+    """The open sockets and subscriptions a server's /metrics show."""
+    async with httpx.AsyncClient() as http:
+        response = await http.get(
+            f"http://{base}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+    found = samples(response.text)
+    return found[("groupcover_open_sockets", ())], found[("groupcover_open_subscriptions", ())]
+
+
+async def _closed(base: str) -> bool:
+    return await _gauges(base) == (0, 0)
+
+
 async def test_two_servers_and_two_workers_share_requests_subscriptions_and_jobs(
     live: Live,
 ) -> None:
@@ -85,6 +99,7 @@ async def test_two_servers_and_two_workers_share_requests_subscriptions_and_jobs
         assert (await ws.received(socket, 30))["payload"]["data"]["workflowRequestUpdated"] == {
             "state": "PENDING_APPROVAL"
         }
+        assert await _gauges(first) == (1, 1)  # a socket, a subscription on it
         # when the manager approves it through the second server
         (edge,) = (await _post(second, manager, INBOX))["workflowTasks"]["edges"]
         await _post(second, manager, APPROVE, id=edge["node"]["id"])
@@ -95,6 +110,7 @@ async def test_two_servers_and_two_workers_share_requests_subscriptions_and_jobs
             message = await ws.received(socket, 60)
             heard.append(message["payload"]["data"]["workflowRequestUpdated"]["state"])
         await socket.close()
+        await _until(lambda: _closed(first))
         # and jobs deferred at once are each run once, by the two workers together
         made = [
             await _submit(
