@@ -84,8 +84,8 @@ def trace_id() -> str | None:
 
 
 class Traced(SchemaExtension):
-    """Span the GraphQL operation and each async resolver; in development, the trace id in
-    the response's `extensions` (`traceId`)."""
+    """Span the GraphQL operation and each async resolver outside lists; in development, the
+    trace id in the response's `extensions` (`traceId`)."""
 
     def __init__(self, *, production: bool = True, **rest: Any) -> None:
         super().__init__(**rest)
@@ -112,6 +112,10 @@ class Traced(SchemaExtension):
         tracer = _tracer.get()
         if tracer is None or not isawaitable(result):
             return result  # a sync field reads a loaded row: no span, no cost
+        if _in_a_list(info.path):
+            # One row's field waits on its loader's batch: a span per row would make the trace
+            # grow with the page; the batch's statement has its own span.
+            return result
         return _spanned(tracer, result, f"{info.parent_type.name}.{info.field_name}")
 
     def get_results(self) -> dict[str, Any]:
@@ -127,6 +131,14 @@ def operation_type(context: Any) -> str:
         return str(context.operation_type.value)
     except RuntimeError:  # no such operation in the document
         return "-"
+
+
+def _in_a_list(path: Any) -> bool:
+    while path is not None:
+        if isinstance(path.key, int):
+            return True
+        path = path.prev
+    return False
 
 
 async def _spanned(tracer: Tracer, result: Awaitable[Any], name: str) -> Any:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.live import GROUPCOVER, ROOT, SECRET, _started, free_port
+from tests.live import GROUPCOVER, ROOT, _started, environment, free_port, live_database
 
 
 async def test_production_writes_one_json_line_per_request_and_no_access_log(
@@ -18,19 +18,15 @@ async def test_production_writes_one_json_line_per_request_and_no_access_log(
     # given a production server whose standard error goes to a file
     port = free_port()
     log = tmp_path / "serve.log"
-    env = {
-        "PATH": str(Path(GROUPCOVER).parent),
-        "GROUPCOVER_ENV": "production",
-        "GROUPCOVER_SECRET_KEY": SECRET,
-        "GROUPCOVER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}",
-    }
+    async with live_database("sqlite", tmp_path) as live:
+        env = environment(live, GROUPCOVER_ENV="production")
     with log.open("wb") as err:
         process = await asyncio.create_subprocess_exec(
             GROUPCOVER, "serve", "--port", str(port), env=env, cwd=ROOT, stderr=err
         )
         try:
             await _started(f"http://127.0.0.1:{port}/healthz")
-            # when two requests arrive (without a token: no migrated database is needed)
+            # when two requests arrive, without a token
             async with httpx.AsyncClient() as http:
                 for n in range(2):
                     await http.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -12,7 +13,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.api.observed import client, request_lines
-from tests.factories import Book, place
+from tests.factories import Book, families, place
 from tests.schema.policies.enrol import ENROLL, enrol_input, person
 
 PAGE = "query Page { policies(first: 5) { edges { node { number subscriber { givenName } } } } }"
@@ -56,6 +57,29 @@ async def test_a_request_is_one_trace_of_request_operation_resolvers_and_stateme
     trace_id = format(request.context.trace_id, "032x")
     assert body["extensions"]["traceId"] == trace_id  # in development
     assert json.loads(lines[0])["trace_id"] == trace_id
+
+
+async def test_the_spans_of_a_page_do_not_grow_with_its_rows(
+    sessions: async_sessionmaker[AsyncSession],
+    session: AsyncSession,
+    exporter: tuple[TracerProvider, InMemorySpanExporter],
+) -> None:
+    # given one family, then five more
+    provider, spans = exporter
+    book = await Book(session).setup()
+    acme = await place(book)
+    counted = []
+    for more in (1, 5):
+        await families(book, acme, more, since=date(2024, 1, 1))
+        async with client(sessions, app_options={"tracer_provider": provider}) as http:
+            # when a page asks each policy's subscriber (a loader per row)
+            body = (await http.post("/graphql", json={"query": PAGE})).json()
+        counted.append((len(body["data"]["policies"]["edges"]), len(spans.get_finished_spans())))
+        spans.clear()
+    # then
+    (one, few), (five, many) = counted
+    assert (one, five) == (1, 5)  # a page of five
+    assert few == many
 
 
 async def test_a_caller_s_trace_is_continued(
