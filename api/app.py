@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from cross_web import HTTPException
 from graphql import GraphQLError, OperationType, get_operation_ast, parse
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware import Middleware
@@ -24,7 +24,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from api import downloads, jobs, mailer
+from api import downloads, jobs, mailer, metrics, observe, traces
 from api.authentication import (
     Authentication,
     BearerTokenBackend,
@@ -67,9 +67,14 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         runner: Runner | None = None,
         backend: BearerTokenBackend | None = None,
         sockets: Sockets | None = None,
+        tracing: traces.Tracing | None = None,
     ) -> None:
         super().__init__(
-            build_schema(production=settings.production, limits=settings.query_limits),
+            build_schema(
+                production=settings.production,
+                limits=settings.query_limits,
+                observers=_observers(settings, tracing),
+            ),
             graphql_ide=None if settings.production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             # A browser sends no CORS preflight before a WebSocket: strawberry checks `Origin`.
@@ -165,6 +170,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: Any) -> Any:
         if any(_code(error) == UNREACHABLE for error in getattr(result, "errors", None) or ()):
             raise DatabaseUnreachable  # the whole request gets 503 (api.outages)
+        observe.record_errors(getattr(result, "errors", None))
         data = await super().process_result(request, result)
         sub_response = getattr(request.state, "sub_response", None)
         if sub_response is not None and _never_ran(result):
@@ -186,6 +192,9 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         principal = user.principal if isinstance(user, PrincipalUser) else ANONYMOUS
         session = request.state.session
         principal = await with_stored_grants(session, principal)
+        record = observe.current()
+        if record is not None:
+            record.subject = principal.subject
         return Context(
             session=session,
             principal=principal,
@@ -196,6 +205,14 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             x12_parties=self.x12_parties,
             webhook_rules=self.webhook_rules,
         )
+
+
+def _observers(settings: Settings, tracing: traces.Tracing | None) -> list[Any]:
+    """The extensions that record each operation for the request's log line, and trace it."""
+    observers: list[Any] = [observe.Recorded]
+    if tracing is not None and tracing.tracer is not None:
+        observers.append(lambda: traces.Traced(production=settings.production))
+    return observers
 
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -305,19 +322,41 @@ def _background(
     return local, with_sweeps
 
 
+def _watch(sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    """Count statements (and span them) on the requests' engine; follow its pool."""
+    bind = sessions.kw.get("bind")
+    engine = bind.engine if isinstance(bind, AsyncConnection) else bind  # tests bind one
+    if isinstance(engine, AsyncEngine):
+        observe.watch_statements(engine)
+        if settings.metrics.enabled:
+            metrics.watch_pool(engine)
+
+
+def _metrics_route(settings: Settings) -> list[Route]:
+    """/metrics on this port when it is read with a token (api.metrics)."""
+    if settings.metrics.mode != "token":
+        return []
+    return [Route("/metrics", metrics.endpoint(settings.metrics.token, settings.database_url))]
+
+
 def create_app(
     settings: Settings,
     *,
     engine: AsyncEngine | None = None,
     sessions: async_sessionmaker[AsyncSession] | None = None,
     runner: Runner | None = None,
+    tracer_provider: Any = None,
 ) -> Starlette:
-    """Build the application; tests pass their own session factory and runner."""
+    """Build the application; tests pass their own session factory, runner and tracer."""
     if sessions is None:
         engine = engine or create_engine(
             settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
         )
         sessions = request_sessions(engine)
+    if tracer_provider is None and settings.otlp_endpoint:
+        tracer_provider = traces.otlp_provider()
+    tracing = traces.Tracing(tracer_provider)
+    _watch(sessions, settings)
     scripts.configure(settings.script_limits)
     kinds.configure(settings.retention)
     runner, lifespan = _background(settings, sessions, runner)
@@ -325,17 +364,21 @@ def create_app(
     # One table of rate buckets for HTTP requests and WebSocket messages alike.
     buckets = RateBuckets(settings.rate_per_minute)
     sockets = Sockets(settings.socket_limits, buckets, sessions)
-    graphql = GroupcoverGraphQL(sessions, settings, runner, backend, sockets)
-    protected = Unavailable(
-        BodyLimit(
-            Authentication(
-                RateLimit(SessionMiddleware(graphql, sessions), buckets),
-                backend=backend,
-                failures_per_minute=settings.auth_failures_per_minute,
-            ),
-            settings.max_body_bytes,
-            settings.max_file_bytes,
-        )
+    graphql = GroupcoverGraphQL(sessions, settings, runner, backend, sockets, tracing)
+    protected = observe.Observed(
+        Unavailable(
+            BodyLimit(
+                Authentication(
+                    RateLimit(SessionMiddleware(graphql, sessions), buckets),
+                    backend=backend,
+                    failures_per_minute=settings.auth_failures_per_minute,
+                ),
+                settings.max_body_bytes,
+                settings.max_file_bytes,
+            )
+        ),
+        tracing=tracing,
+        count=settings.metrics.enabled,
     )
 
     def download(handler: Callable[[Request], Awaitable[Response]]) -> ASGIApp:
@@ -357,6 +400,7 @@ def create_app(
             Route("/exports/{export_id:int}", download(downloads.export), methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", _readyz(sessions)),
+            *_metrics_route(settings),
         ],
         # Outside authentication, so that a preflight needs no token and a 401 is readable.
         middleware=[Middleware(Cors, **cors_options(settings.cors_origins))],

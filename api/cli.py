@@ -25,15 +25,39 @@ def _serve(args: argparse.Namespace) -> None:
     settings = load_settings()
     if settings.production is False:
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql (send a token as a header)")
+    if settings.metrics.enabled:
+        _metrics_across_processes(settings, args.host)
     uvicorn.run(
         "api.main:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level="info",
+        # In production each request's JSON line (api.observe) replaces uvicorn's access log.
+        access_log=not settings.production,
         proxy_headers=True,
         **uvicorn_options(settings),
     )
+
+
+def _metrics_across_processes(settings: Any, host: str) -> None:
+    """Keep every process's metric values in one folder (before prometheus_client is first
+    imported: it picks its storage then), emptied of a past run's; serve them on their own
+    port if so set."""
+    import tempfile
+
+    folder = Path(os.environ.get(MULTIPROC_DIR) or tempfile.mkdtemp(prefix="groupcover-metrics-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ[MULTIPROC_DIR] = str(folder)
+    if settings.metrics.mode == "port":
+        from api.metrics import serve_port
+
+        serve_port(host, settings.metrics.port, settings.database_url)
+
+
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _migrate(_args: argparse.Namespace) -> None:

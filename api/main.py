@@ -3,9 +3,12 @@
 import gc
 
 from api.app import create_app
+from api.observe import configure_logging
 from api.settings import load_settings
 
-app = create_app(load_settings())
+settings = load_settings()
+configure_logging(settings.log_format)
+app = create_app(settings)
 
 # A large answer builds tens of thousands of short-lived objects (rows, GraphQL values). With
 # Python's default threshold of 700 allocations the cycle collector ran dozens of times in one

@@ -47,6 +47,20 @@ class SocketLimits:
     revoked or expired, closes its socket (4401) within this many seconds."""
 
 
+@dataclass(frozen=True)
+class MetricsSettings:
+    """Whether and where /metrics is served (see api.metrics)."""
+
+    mode: str = "off"
+    """`off`; `token`: /metrics on the API's port for a bearer token; `port`: on its own port."""
+    token: str = ""
+    port: int = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "off"
+
+
 class SettingsError(RuntimeError):
     """The environment does not describe a runnable server."""
 
@@ -109,6 +123,11 @@ class Settings:
     x12_parties: Parties = field(default_factory=Parties)
     """Who the 834 files we export are from and to (see api.parties)."""
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    metrics: MetricsSettings = field(default_factory=lambda: MetricsSettings())
+    log_format: str = "text"
+    """`json`: one JSON line per request (production's default); `text`: plain lines."""
+    otlp_endpoint: str = ""
+    """Where spans go by OTLP (OTEL_EXPORTER_OTLP_ENDPOINT); empty: no tracing."""
 
     @property
     def production(self) -> bool:
@@ -153,6 +172,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         exports_dir=environ.get("GROUPCOVER_EXPORTS_DIR", DEFAULT_EXPORTS_DIR),
         x12_parties=x12_parties(environ, SettingsError),
         webhooks=_webhooks(environ, production=env == "production"),
+        metrics=_metrics(environ),
+        log_format=_choice(
+            environ,
+            "GROUPCOVER_LOG_FORMAT",
+            ("json", "text"),
+            "json" if env == "production" else "text",
+        ),
+        otlp_endpoint=environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip(),
         **_limits(environ),
     )
 
@@ -192,6 +219,29 @@ def _webhooks(environ: dict[str, str], *, production: bool) -> WebhookSettings:
         timeout_seconds=_whole_number(environ, "GROUPCOVER_WEBHOOKS_TIMEOUT_SECONDS", 5, 1, 60),
         poll_seconds=_whole_number(environ, "GROUPCOVER_WEBHOOKS_POLL_MS", 250, 10, 60_000) / 1000,
     )
+
+
+def _metrics(environ: dict[str, str]) -> MetricsSettings:
+    """Metrics off, behind a bearer token on the API's port, or on a port of their own."""
+    mode = _choice(environ, "GROUPCOVER_METRICS", ("off", "token", "port"), "off")
+    token = environ.get("GROUPCOVER_METRICS_TOKEN", "").strip()
+    if mode == "token" and len(token.encode()) < MIN_SECRET_BYTES:
+        raise SettingsError(
+            f"GROUPCOVER_METRICS=token needs GROUPCOVER_METRICS_TOKEN of at least "
+            f"{MIN_SECRET_BYTES} bytes."
+        )
+    port = _whole_number(environ, "GROUPCOVER_METRICS_PORT", 0, 1, 65_535)
+    if mode == "port" and not port:
+        raise SettingsError("GROUPCOVER_METRICS=port needs GROUPCOVER_METRICS_PORT.")
+    return MetricsSettings(mode=mode, token=token if mode == "token" else "", port=port)
+
+
+def _choice(environ: dict[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    """Read a setting that is one of a few words."""
+    text = environ.get(name, "").strip().lower() or default
+    if text not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {text!r}.")
+    return text
 
 
 def _origins(text: str) -> tuple[str, ...]:

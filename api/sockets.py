@@ -21,6 +21,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
+from api import metrics
 from api.authentication import UNAUTHENTICATED_CLOSE, PrincipalUser, SignInOnConnect
 from api.limits import RateBuckets
 from api.settings import SocketLimits
@@ -55,6 +56,7 @@ class Sockets:
         if len(held) >= self.limits.max_sockets:
             return f"At most {self.limits.max_sockets} open sockets per user; close one first."
         held.add(socket)
+        metrics.SOCKETS.inc()
         if self._watching is None:
             self._watching = asyncio.create_task(self._watch())
         return None
@@ -62,7 +64,9 @@ class Sockets:
     def leave(self, socket: GuardedSocket) -> None:
         """Forget a closed socket; the watch stops with the last."""
         for subject, held in list(self.by_subject.items()):
-            held.discard(socket)
+            if socket in held:
+                held.discard(socket)
+                metrics.SOCKETS.dec()
             if not held:
                 del self.by_subject[subject]
         if not self.by_subject and self._watching is not None:
@@ -72,6 +76,7 @@ class Sockets:
     def refuse_operation(self, subject: str) -> tuple[str, str] | None:
         """Why the subject may not start another operation now (code, message), if not."""
         if self.buckets.take(subject):
+            metrics.RATE_LIMITED.labels("socket").inc()
             return "RATE_LIMITED", self.buckets.refusal
         running = sum(len(socket.operations) for socket in self.by_subject.get(subject, ()))
         if running >= self.limits.max_subscriptions:
@@ -130,6 +135,7 @@ class GuardedSocket(SignInOnConnect):
             return True  # no credentials at all: strawberry closes it (4400) or it times out
         subject = user.principal.subject
         if self.sockets.buckets.take(subject):
+            metrics.RATE_LIMITED.labels("socket").inc()
             await self.close(TOO_MANY_CLOSE, self.sockets.buckets.refusal)
             return False
         refused = self.sockets.admit(self, subject)
@@ -148,6 +154,13 @@ class GuardedSocket(SignInOnConnect):
                 await self.send_message({"id": message["id"], "type": "error", "payload": [error]})
                 return
         await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Any) -> None:
+        metrics.SUBSCRIPTIONS.inc()
+        try:
+            await super().run_operation(operation)
+        finally:
+            metrics.SUBSCRIPTIONS.dec()
 
     async def shutdown(self) -> None:
         self.sockets.leave(self)

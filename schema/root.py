@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
@@ -132,11 +135,17 @@ class MaskedErrors(MaskErrors):
         )
 
 
-def build_schema(*, production: bool, limits: QueryLimits | None = None) -> strawberry.Schema:
+def build_schema(
+    *, production: bool, limits: QueryLimits | None = None, observers: Sequence[Any] = ()
+) -> strawberry.Schema:
     """The schema with its limits; in production, no introspection or suggestions, and
-    unexpected errors reach clients only as 'Unexpected error.'"""
+    unexpected errors reach clients only as 'Unexpected error.'
+
+    `observers` (api.observe, api.traces) come last: their ends run first (strawberry exits
+    extensions in reverse), so they see a bug's error before it is masked."""
     extensions = [*limit_extensions(limits or QueryLimits(), production=production), ReleaseRows]
     extensions.append(lambda: MaskedErrors(production=production))
+    extensions.extend(observers)
     return install(
         Schema(
             query=Query, mutation=Mutation, subscription=WorkflowSubscription, extensions=extensions
