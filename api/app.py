@@ -79,6 +79,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         )
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
+        self.intake_background_rows = settings.intake_background_rows
         self.database_url = settings.database_url
         self.runner = runner
         self.documents = TrustedDocuments(only=settings.trusted_documents_only)
@@ -187,6 +188,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             policy_limits=self.policy_limits,
             runner=self.runner,
             database_url=self.database_url,
+            intake_background_rows=self.intake_background_rows,
         )
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
+from domain.intake import background
 from domain.policies.limits import PolicyLimits
 from domain.workflow import steps
 
@@ -87,6 +88,7 @@ class InProcess:
         self.limits = limits
         self.autostart = autostart
         self._queued: list[int] = []
+        self._files: list[int] = []
         self._running: set[asyncio.Task[Any]] = set()
 
     async def kick(self, request_id: int) -> None:
@@ -100,6 +102,19 @@ class InProcess:
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
+    async def kick_file(self, file_id: int) -> None:
+        """Apply a large enrolment file as a task of this loop (or at `drain()`)."""
+        if self.autostart:
+            self._spawn(self._apply_logged(file_id))
+        else:
+            self._files.append(file_id)
+
+    async def _apply_logged(self, file_id: int) -> None:
+        try:
+            await background.apply_received(self.sessions, self.limits, file_id)
+        except Exception:  # the file stays RECEIVED, its progress says how far it went
+            logger.exception("applying enrolment file %s failed", file_id)
+
     async def _drive_logged(self, request_id: int) -> None:
         try:
             await drive(self.sessions, self.limits, request_id)
@@ -108,7 +123,9 @@ class InProcess:
 
     async def drain(self) -> None:
         """Run every queued step, and the steps they make due, to the end."""
-        while self._queued or self._running:
+        while self._queued or self._running or self._files:
+            if self._files:
+                await background.apply_received(self.sessions, self.limits, self._files.pop(0))
             if self._queued:
                 await drive(self.sessions, self.limits, self._queued.pop(0))
             if self._running:
@@ -168,6 +185,16 @@ async def sweep_job(context: procrastinate.JobContext, timestamp: int) -> None:
         await defer_advance(context.app, request_id)
 
 
+@jobs.task(
+    name="intake.apply",
+    queue="intake",
+    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def apply_file(file_id: int) -> None:
+    """Apply what is left of a large enrolment file, part by part."""
+    await background.apply_received(_worker_state["sessions"], _worker_state["limits"], file_id)
+
+
 async def defer_advance(app: procrastinate.App, request_id: int) -> None:
     # A job for this request that is already waiting does this step too.
     with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
@@ -176,7 +203,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow",)
+QUEUES = ("workflow", "intake")
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
 """A worker writes a heartbeat every 10 s (procrastinate's default); one silent for a minute
@@ -188,9 +215,13 @@ async def retry_stalled(app: procrastinate.App) -> list[int]:
 
     A stalled job whose twin (same queueing lock) is already waiting is closed as aborted
     instead: the twin does the same work, once."""
-    stalled = await app.job_manager.get_stalled_jobs(
-        queue=QUEUES[0], seconds_since_heartbeat=STALLED_AFTER_SECONDS
-    )
+    stalled = [
+        job
+        for queue in QUEUES
+        for job in await app.job_manager.get_stalled_jobs(
+            queue=queue, seconds_since_heartbeat=STALLED_AFTER_SECONDS
+        )
+    ]
     retried = []
     for job in stalled:
         assert job.id is not None
@@ -229,6 +260,13 @@ class Queued:
 
     async def kick(self, request_id: int) -> None:
         await defer_advance(self.app, request_id)
+
+    async def kick_file(self, file_id: int) -> None:
+        # One job per file: a second kick while it waits is the same work.
+        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+            await self.app.configure_task(
+                "intake.apply", queueing_lock=f"enrollment-file-{file_id}"
+            ).defer_async(file_id=file_id)
 
 
 def conninfo(database_url: str) -> str:

@@ -83,6 +83,8 @@ class Action(StrEnum):
     TRUSTED_DOCUMENT_REMOVE = "trustedDocumentRemove"
     """Not a mutation: an operator's `groupcover documents remove`."""
     ENROLLMENT_FILE_SUBMIT = "enrollmentFileSubmit"
+    ENROLLMENT_FILE_APPLY = "enrollmentFileApply"
+    """Not a mutation: the background job applying part of a large file, as its sender."""
 
 
 @dataclass

@@ -214,6 +214,9 @@ SILENT[Action.ENROLLMENT_FILE_SUBMIT] = (
     "each row a file applies emits its own event (policy.enrolled, policy.member_added...); "
     "an enrollment_file.applied event of its own is still to come"
 )
+SILENT[Action.ENROLLMENT_FILE_APPLY] = (
+    "a large file's job applies its rows in parts; each row emits its own event"
+)
 """Actions that emit no event, each with the reason."""
 
 

@@ -20,13 +20,14 @@ from authz.access import Actor
 from domain.core.changes import visible
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.groups.models import GroupAccount, InsurableClass
+from domain.intake import maintenance
 from domain.intake.census import CensusRow
 from domain.intake.models import RowAction, RowOutcome
 from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits
-from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, Relationship
+from domain.policies.models import Policy, PolicyAccountLink, PolicyMember, Relationship
 
 
 @dataclass
@@ -76,7 +77,7 @@ async def apply_family(
             if existing is None:
                 await _enroll(session, actor, limits, clients, outcomes)
             else:
-                await _update(session, actor, limits, existing, outcomes)
+                await _update(session, actor, limits, clients, existing, outcomes)
     except DomainError as error:
         return _refused(outcomes, list(error.problems))
     return outcomes
@@ -133,13 +134,19 @@ async def _account(
     session: AsyncSession, actor: Actor, clients: Any, row: CensusRow
 ) -> tuple[int, int | None]:
     """The ids of the row's account and class, within the file's group client and reach."""
-    account_id = await session.scalar(
-        sa.select(col(GroupAccount.id)).where(
-            col(GroupAccount.code) == row.account_code,
+    # Without an account code, the group client's only account (README: enrolment files).
+    same = [col(GroupAccount.code) == row.account_code] if row.account_code else []
+    found = await session.scalars(
+        sa.select(col(GroupAccount.id))
+        .where(
+            *same,
             col(GroupAccount.group_client_id).in_(clients),
             visible(actor.scope, GroupAccount),
         )
+        .limit(2)
     )
+    ids = list(found)
+    account_id = ids[0] if len(ids) == 1 else None
     if account_id is None:
         raise DomainError.of(
             "group_account_id", ErrorCode.NOT_FOUND, "No group account with this code here."
@@ -176,7 +183,7 @@ async def _enroll(
 ) -> None:
     """A new family: `policyEnroll` with the subscriber row's account, class and product."""
     head = next((o for o in outcomes if o.row.relationship == Relationship.SUBSCRIBER), None)
-    if head is None or head.row.action != RowAction.ADD:
+    if head is None or head.row.action not in (RowAction.ADD, RowAction.AUDIT):
         raise DomainError.of(
             "employee_number",
             ErrorCode.NOT_FOUND,
@@ -187,9 +194,9 @@ async def _enroll(
     row = head.row
     account_id, class_id = await _account(session, actor, clients, row)
     assert row.start_date is not None
-    products = []
-    if row.product_code and row.coverage_tier:
-        products.append(ProductSpec(product_code=row.product_code, coverage_tier=row.coverage_tier))
+    tier = row.coverage_tier or maintenance.family_tier([o.row.relationship for o in outcomes])
+    codes = [row.product_code, *row.more_products] if row.product_code else []
+    products = [ProductSpec(product_code=code, coverage_tier=tier) for code in codes]
     others = [o for o in outcomes if o is not head]
     policy = await enrolment.enroll_policy(
         session,
@@ -210,79 +217,104 @@ async def _update(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
+    clients: Any,
     policy: Policy,
     outcomes: list[Outcome],
 ) -> None:
-    """A known family: rows already true change nothing; new dependants and ends are applied."""
+    """A known family: each row applied in turn; a row already true changes nothing."""
     for outcome in outcomes:
-        row = outcome.row
-        if row.action == RowAction.TERMINATE and row.relationship == Relationship.SUBSCRIBER:
-            if policy.end_date == row.end_date:
-                outcome.outcome = RowOutcome.NO_CHANGE
-                continue
-            if row.end_date is None:
-                raise DomainError.of("end_date", ErrorCode.REQUIRED, "Give the last day covered.")
-            policy = await lifecycle.terminate_policy(
-                session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
-                version=policy.version, end_date=row.end_date,
-            )  # fmt: skip
-        elif row.action == RowAction.TERMINATE:
-            policy = await _remove(session, actor, limits, policy, outcome)
-        elif await _member_of(session, policy, row) is not None or (
-            row.relationship == Relationship.SUBSCRIBER
-        ):
+        policy, changed = await _apply_row(session, actor, limits, clients, policy, outcome.row)
+        if not changed:
             outcome.outcome = RowOutcome.NO_CHANGE
-        else:
-            policy = await enrolment.add_member(
-                session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
-                version=policy.version, member=_member(row),
-            )  # fmt: skip
     await _note(session, policy, outcomes)
 
 
-async def _remove(
-    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, outcome: Outcome
+async def _apply_row(
+    session: AsyncSession,
+    actor: Actor,
+    limits: PolicyLimits,
+    clients: Any,
+    policy: Policy,
+    row: CensusRow,
+) -> maintenance.Changed:
+    """Apply one row of a known family as its maintenance type asks."""
+    if row.action == RowAction.REINSTATE:
+        return await maintenance.reinstate(session, actor, limits, policy, row)
+    if row.action == RowAction.TERMINATE:
+        return await _end(session, actor, limits, policy, row)
+    known = await maintenance.find(session, policy, row)
+    if row.action == RowAction.ADD and known is None:
+        return await _add(session, actor, limits, policy, row), True
+
+    async def accounts(row: CensusRow) -> int:
+        return (await _account(session, actor, clients, row))[0]
+
+    if row.action == RowAction.ADD:
+        return policy, False
+    if known is None:  # an audit's new dependant
+        return await _add(session, actor, limits, policy, row), True
+    policy, changed = await maintenance.change(
+        session, actor, limits, policy, row, accounts=accounts
+    )
+    if row.action == RowAction.CHANGE and row.end_date is not None:
+        policy, ended = await _end(session, actor, limits, policy, row)
+        changed = changed or ended
+    return policy, changed
+
+
+async def _add(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, row: CensusRow
 ) -> Policy:
+    return await enrolment.add_member(
+        session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
+        version=policy.version, member=_member(row),
+    )  # fmt: skip
+
+
+async def _end(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, row: CensusRow
+) -> maintenance.Changed:
+    """The policy ends (the subscriber's row) or the dependant's cover, on the row's last day."""
+    if row.relationship != Relationship.SUBSCRIBER:
+        return await _remove(session, actor, limits, policy, row)
+    if policy.end_date == row.end_date:
+        return policy, False
+    if row.end_date is None:
+        raise DomainError.of("end_date", ErrorCode.REQUIRED, "Give the last day covered.")
+    policy = await lifecycle.terminate_policy(
+        session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
+        version=policy.version, end_date=row.end_date,
+    )  # fmt: skip
+    return policy, True
+
+
+async def _remove(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, row: CensusRow
+) -> maintenance.Changed:
     """A dependant's end: `policyMemberRemove`, or nothing when it already ends then."""
-    row = outcome.row
-    person_id = await _member_of(session, policy, row)
-    if person_id is None:
+    person = await maintenance.find(session, policy, row)
+    if person is None:
         raise DomainError.of("given_name", ErrorCode.NOT_FOUND, "No such member on the policy.")
     if row.end_date is None:
         raise DomainError.of("end_date", ErrorCode.REQUIRED, "Give the last day covered.")
     ends = await session.scalar(
         sa.select(sa.func.max(col(PolicyMember.end_date))).where(
-            col(PolicyMember.policy_id) == policy.id, col(PolicyMember.person_id) == person_id
+            col(PolicyMember.policy_id) == policy.id, col(PolicyMember.person_id) == person.id
         )
     )
     if ends == row.end_date:
-        outcome.outcome = RowOutcome.NO_CHANGE
-        return policy
-    return await enrolment.remove_member(
+        return policy, False
+    policy = await enrolment.remove_member(
         session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
-        version=policy.version, person_id=person_id, end_date=row.end_date,
+        version=policy.version, person_id=person.id,  # type: ignore[arg-type]
+        end_date=row.end_date,
     )  # fmt: skip
-
-
-async def _member_of(session: AsyncSession, policy: Policy, row: CensusRow) -> int | None:
-    """The id of the person on the policy the row describes (same names and birth date)."""
-    if row.person is None:
-        return None
-    stmt = (
-        sa.select(col(Person.id))
-        .join(PolicyMember, col(PolicyMember.person_id) == col(Person.id))
-        .where(
-            col(PolicyMember.policy_id) == policy.id,
-            sa.func.lower(col(Person.given_name)) == row.person.given_name.lower(),
-            sa.func.lower(col(Person.family_name)) == row.person.family_name.lower(),
-            col(Person.birth_date) == row.person.birth_date,
-        )
-    )
-    return await session.scalar(stmt.limit(1))
+    return policy, True
 
 
 async def _note(session: AsyncSession, policy: Policy, outcomes: list[Outcome]) -> None:
     """Record on each row the policy and the person it touched."""
     for outcome in outcomes:
         outcome.policy_id = policy.id
-        outcome.person_id = await _member_of(session, policy, outcome.row)
+        person = await maintenance.find(session, policy, outcome.row)
+        outcome.person_id = person.id if person else None

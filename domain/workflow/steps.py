@@ -40,6 +40,9 @@ class Runner(Protocol):
 
     async def kick(self, request_id: int) -> None: ...
 
+    async def kick_file(self, file_id: int) -> None:
+        """Apply a large enrolment file RECEIVED in the background (domain.intake.background)."""
+
 
 async def server_step(session: AsyncSession, request_id: int, limits: PolicyLimits) -> bool:
     """Do the next server step of a request (register it, tell the employee), if one is due.

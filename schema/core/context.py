@@ -30,6 +30,8 @@ class Context:
     runner: Runner | None = None
     """Where the server steps of a workflow request go once its change is committed."""
     database_url: str = ""
+    intake_background_rows: int = 0
+    """An enrolment file of more rows is applied by a background job (0: always in the request)."""
     """For subscriptions, which listen on the database for changes made anywhere."""
     access: Access = field(init=False)
     loaders: Loaders = field(init=False)
