@@ -158,31 +158,36 @@ async def move(
     """Move the policy to the row's account (given `accounts`, the ids of its code) and
     products from the row's first day, when they differ from what it has then."""
     on = row.start_date or limits.today()
-    account_id = await _other_account(session, policy, row, on, accounts)
+    current, target = await _accounts(session, policy, row, on, accounts)
     products = await _products(session, policy, row, on)
-    if account_id is None and products is None:
+    if target is None and products is None:
         return policy, False
+    # A product's change alone is a move within the same account (policyMove needs one).
     policy = await lifecycle.move_policy(
         session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
-        version=policy.version, on=on, group_account_id=account_id, products=products,
+        version=policy.version, on=on, group_account_id=target or current, products=products,
     )  # fmt: skip
     return policy, True
 
 
-async def _other_account(
+async def _accounts(
     session: AsyncSession, policy: Policy, row: CensusRow, on: date, accounts: Any
-) -> int | None:
-    if accounts is None or not row.account_code:
-        return None
-    current = await session.scalar(
-        sa.select(col(GroupAccount.code))
-        .join(PolicyAccountLink, col(PolicyAccountLink.group_account_id) == col(GroupAccount.id))
-        .where(col(PolicyAccountLink.policy_id) == policy.id, _covers(PolicyAccountLink, on))
-    )
-    if current == row.account_code:
-        return None
-    target: int | None = await accounts(row)
-    return target
+) -> tuple[int | None, int | None]:
+    """The policy's account on `on`, and the row's when it is another."""
+    found = (
+        await session.execute(
+            sa.select(col(GroupAccount.id), col(GroupAccount.code))
+            .join(
+                PolicyAccountLink, col(PolicyAccountLink.group_account_id) == col(GroupAccount.id)
+            )
+            .where(col(PolicyAccountLink.policy_id) == policy.id, _covers(PolicyAccountLink, on))
+        )
+    ).first()
+    current, code = found if found is not None else (None, None)
+    if accounts is None or not row.account_code or code == row.account_code:
+        return current, None
+    target: int = await accounts(row)
+    return current, target
 
 
 async def _products(

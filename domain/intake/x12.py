@@ -193,7 +193,7 @@ class _Member:
         row.start_date = _day(first, problems)
         row.end_date = _day(s.get("DTP*349") or s.get("DTP*357"), problems)
         adding = row.action in (RowAction.ADD, RowAction.AUDIT)
-        name, dmg = s.get("NM1*IL"), s.get("DMG")
+        name, dmg = s.get("NM1*IL") or s.get("NM1*74"), s.get("DMG")
         row.person = _person(name, dmg, problems if adding else [])
         row.member_id = _at(name, 9) or None
         row.person_changes = _changes(name, dmg, [] if adding else problems)
