@@ -25,6 +25,7 @@ from domain.groups.models import GroupAccount
 from domain.intake.census import CensusRow
 from domain.intake.families import Outcome, apply_family
 from domain.intake.models import RowAction, RowOutcome
+from domain.intake.within import Within
 from domain.policies.limits import PolicyLimits
 from domain.policies.models import (
     Person,
@@ -42,7 +43,7 @@ async def missing(
     *,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     outcomes: list[Outcome],
     line: int,
     made: date | None,
@@ -68,13 +69,13 @@ async def missing(
 
 
 async def _covered(
-    session: AsyncSession, actor: Actor, clients: Any, last: date
+    session: AsyncSession, actor: Actor, clients: Within, last: date
 ) -> list[tuple[str, Person, Relationship]]:
     """Each member covered after `last` in the clients' accounts, with their employee number."""
     in_client = (
         sa.select(col(PolicyAccountLink.policy_id))
         .join(GroupAccount, col(GroupAccount.id) == col(PolicyAccountLink.group_account_id))
-        .where(col(GroupAccount.group_client_id).in_(clients))
+        .where(col(GroupAccount.group_client_id).in_(clients.ids))
     )
     stmt = (
         sa.select(col(Policy.employee_number), Person, col(PolicyMember.relationship))

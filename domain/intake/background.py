@@ -15,13 +15,12 @@ from dataclasses import replace
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from authz.access import Actor, RowScope
-from domain.core.changes import Action, changing, visible
+from domain.core.changes import Action, changing
 from domain.core.transactions import atomic
-from domain.groups.models import GroupClient
-from domain.groups.queries import subtree_ids
 from domain.intake import census, service, x12
 from domain.intake.families import Outcome
 from domain.intake.models import EnrollmentFile, FileFormat, FileState
+from domain.intake.within import within
 from domain.policies.limits import PolicyLimits
 
 PART_ROWS = 500
@@ -89,7 +88,7 @@ async def _apply_part(
 ) -> None:
     record = await session.get_one(EnrollmentFile, file_id)
     actor = sender(record)
-    clients = subtree_ids(record.group_client_id, visible=visible(actor.scope, GroupClient))
+    clients = await within(session, actor, record.group_client_id)
     outcomes: list[Outcome] = await service.apply(
         session, actor, limits, clients, part, dry_run=dry_run, full=full
     )

@@ -10,24 +10,22 @@ that gave that input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.changes import visible
 from domain.core.errors import DomainError, ErrorCode, Problem
-from domain.groups.models import GroupAccount, InsurableClass
 from domain.intake import maintenance
 from domain.intake.census import CensusRow
 from domain.intake.models import RowAction, RowOutcome
+from domain.intake.within import Within, account, policy_of
 from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits
-from domain.policies.models import Policy, PolicyAccountLink, PolicyMember, Relationship
+from domain.policies.models import Policy, PolicyMember, Relationship
 
 
 @dataclass
@@ -64,7 +62,7 @@ async def apply_family(
     *,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     rows: list[CensusRow],
 ) -> list[Outcome]:
     """Apply one family's rows in a savepoint: all of them, or none and every reason why."""
@@ -73,7 +71,7 @@ async def apply_family(
         return _refused(outcomes, [])
     try:
         async with session.begin_nested():
-            existing = await _policy_of(session, actor, clients, rows[0].employee_number)
+            existing = await policy_of(session, actor, clients, rows[0].employee_number)
             if existing is None:
                 await _enroll(session, actor, limits, clients, outcomes)
             else:
@@ -109,63 +107,6 @@ def _refused(outcomes: list[Outcome], problems: list[Problem]) -> list[Outcome]:
     return outcomes
 
 
-async def _policy_of(
-    session: AsyncSession, actor: Actor, clients: Any, employee_number: str
-) -> Policy | None:
-    """The family's policy in this group client, found by employee number within reach."""
-    in_client = (
-        sa.select(col(PolicyAccountLink.policy_id))
-        .join(GroupAccount, col(GroupAccount.id) == col(PolicyAccountLink.group_account_id))
-        .where(col(GroupAccount.group_client_id).in_(clients))
-    )
-    stmt = (
-        sa.select(Policy)
-        .where(
-            col(Policy.employee_number) == employee_number,
-            col(Policy.id).in_(in_client),
-            visible(actor.scope, Policy),
-        )
-        .order_by(col(Policy.id).desc())
-    )
-    return await session.scalar(stmt)
-
-
-async def _account(
-    session: AsyncSession, actor: Actor, clients: Any, row: CensusRow
-) -> tuple[int, int | None]:
-    """The ids of the row's account and class, within the file's group client and reach."""
-    # Without an account code, the group client's only account (README: enrolment files).
-    same = [col(GroupAccount.code) == row.account_code] if row.account_code else []
-    found = await session.scalars(
-        sa.select(col(GroupAccount.id))
-        .where(
-            *same,
-            col(GroupAccount.group_client_id).in_(clients),
-            visible(actor.scope, GroupAccount),
-        )
-        .limit(2)
-    )
-    ids = list(found)
-    account_id = ids[0] if len(ids) == 1 else None
-    if account_id is None:
-        raise DomainError.of(
-            "group_account_id", ErrorCode.NOT_FOUND, "No group account with this code here."
-        )
-    if row.class_code is None:
-        return account_id, None
-    class_id = await session.scalar(
-        sa.select(col(InsurableClass.id)).where(
-            col(InsurableClass.group_account_id) == account_id,
-            col(InsurableClass.code) == row.class_code,
-        )
-    )
-    if class_id is None:
-        raise DomainError.of(
-            "insurable_class_id", ErrorCode.NOT_FOUND, "No class with this code in the account."
-        )
-    return account_id, class_id
-
-
 def _member(row: CensusRow) -> MemberSpec:
     assert row.relationship is not None
     return MemberSpec(
@@ -178,7 +119,7 @@ async def _enroll(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     outcomes: list[Outcome],
 ) -> None:
     """A new family: `policyEnroll` with the subscriber row's account, class and product."""
@@ -192,7 +133,7 @@ async def _enroll(
     if sum(o.row.relationship == Relationship.SUBSCRIBER for o in outcomes) > 1:
         raise DomainError.of("relationship", ErrorCode.DUPLICATE, "One SUBSCRIBER per family.")
     row = head.row
-    account_id, class_id = await _account(session, actor, clients, row)
+    account_id, class_id = await account(session, actor, clients, row)
     assert row.start_date is not None
     tier = row.coverage_tier or maintenance.family_tier([o.row.relationship for o in outcomes])
     codes = [row.product_code, *row.more_products] if row.product_code else []
@@ -217,7 +158,7 @@ async def _update(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     policy: Policy,
     outcomes: list[Outcome],
 ) -> None:
@@ -233,7 +174,7 @@ async def _apply_row(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     policy: Policy,
     row: CensusRow,
 ) -> maintenance.Changed:
@@ -247,7 +188,7 @@ async def _apply_row(
         return await _add(session, actor, limits, policy, row), True
 
     async def accounts(row: CensusRow) -> int:
-        return (await _account(session, actor, clients, row))[0]
+        return (await account(session, actor, clients, row))[0]
 
     if row.action == RowAction.ADD:
         return policy, False
@@ -314,7 +255,8 @@ async def _remove(
 
 async def _note(session: AsyncSession, policy: Policy, outcomes: list[Outcome]) -> None:
     """Record on each row the policy and the person it touched."""
+    people = await maintenance.people_of(session, policy)
     for outcome in outcomes:
         outcome.policy_id = policy.id
-        person = await maintenance.find(session, policy, outcome.row)
+        person = maintenance.match(people, policy, outcome.row)
         outcome.person_id = person.id if person else None

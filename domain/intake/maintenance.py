@@ -50,10 +50,19 @@ def family_tier(relationships: list[Relationship | None]) -> CoverageTier:
 
 
 async def find(session: AsyncSession, policy: Policy, row: CensusRow) -> Person | None:
-    """The person on the policy the row describes: by national id, names and birth date, or
-    (for the subscriber's row) the policy's subscriber."""
+    """The person on the policy the row describes (see `match`)."""
+    return match(await people_of(session, policy), policy, row)
+
+
+async def people_of(session: AsyncSession, policy: Policy) -> list[Person]:
+    """Everyone the policy has ever insured."""
     members = sa.select(col(PolicyMember.person_id)).where(col(PolicyMember.policy_id) == policy.id)
-    people = list(await session.scalars(sa.select(Person).where(col(Person.id).in_(members))))
+    return list(await session.scalars(sa.select(Person).where(col(Person.id).in_(members))))
+
+
+def match(people: list[Person], policy: Policy, row: CensusRow) -> Person | None:
+    """The one of `people` the row describes: by national id, names and birth date, or (for
+    the subscriber's row) the policy's subscriber."""
     data = row.person_changes or _named(row)
     for person in people:
         if row.member_id and person.national_id == row.member_id:

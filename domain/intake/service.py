@@ -20,10 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.changes import Action, changing, load, visible
+from domain.core.changes import Action, changing, load
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.groups.models import GroupClient
-from domain.groups.queries import subtree_ids
 from domain.intake import audit, census, x12
 from domain.intake.families import Outcome, apply_family
 from domain.intake.models import (
@@ -34,6 +33,7 @@ from domain.intake.models import (
     RowAction,
     RowOutcome,
 )
+from domain.intake.within import Within, prefetch, within
 from domain.policies.limits import PolicyLimits
 
 
@@ -83,7 +83,7 @@ async def submit_file(
         count(record, rows)
         if background_rows and len(rows) > background_rows:
             return await _keep(session, actor, record, data)
-        clients = subtree_ids(group_client_id, visible=visible(actor.scope, GroupClient))
+        clients = await within(session, actor, group_client_id)
         outcomes = await apply(
             session, actor, limits, clients, families(rows), dry_run=dry_run, full=made
         )
@@ -162,7 +162,7 @@ async def apply(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     families: list[list[census.CensusRow]],
     *,
     dry_run: bool,
@@ -171,6 +171,7 @@ async def apply(
     """Apply every family, each in its own savepoint, all in one a dry run rolls back; after
     a full file's, end the cover of members it leaves out."""
     outcomes: list[Outcome] = []
+    await prefetch(session, actor, clients, [family[0].employee_number for family in families])
     everything = await session.begin_nested()
     try:
         for family in families:
@@ -178,6 +179,7 @@ async def apply(
                 session, actor=actor, limits=limits, clients=clients, rows=family
             )
         if full is not None:
+            clients.policies = {}  # a full file's missing families are looked up anew
             outcomes += await audit.missing(
                 session, actor=actor, limits=limits, clients=clients, outcomes=outcomes,
                 line=full.last_line, made=full.day,
