@@ -149,12 +149,28 @@ def _members(segments: list[tuple[int, list[str]]]) -> list[CensusRow]:
             _Member(members[-1]).take(seg)
         elif seg[:2] == ["REF", "38"]:
             master = _at(seg, 2)
-    rows = [_Member(m).row for m in members if m]
+    rows = _families([_Member(m).row if m else None for m in members])
     accounts: dict[str, str] = {}
     for row in rows:  # REF*1L is often on the subscriber's loop only
         row.account_code = row.account_code or accounts.get(row.employee_number, "") or master
         accounts.setdefault(row.employee_number, row.account_code)
     return rows
+
+
+def _families(rows: list[CensusRow | None]) -> list[CensusRow]:
+    """The rows, each dependant's loop in the family of the subscriber's loop it follows
+    (some senders put the dependant's own id in its REF*0F)."""
+    found: list[CensusRow] = []
+    head: CensusRow | None = None
+    for row in rows:
+        if row is None:  # the end of a transaction set
+            head = None
+        elif row.relationship == Relationship.SUBSCRIBER:
+            head = row
+        elif head is not None:
+            row.employee_number = head.employee_number
+        found += [row] if row is not None else []
+    return found
 
 
 class _Member:
