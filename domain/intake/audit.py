@@ -12,6 +12,7 @@ the file has but refused is left as it is.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import fields
 from datetime import date, timedelta
 from typing import Any
 
@@ -99,13 +100,7 @@ def _row(line: int, number: str, person: Person, relationship: Relationship, las
         employee_number=number,
         relationship=relationship,
         action=RowAction.TERMINATE,
-        person=PersonData(
-            given_name=person.given_name,
-            family_name=person.family_name,
-            birth_date=person.birth_date,
-            gender=person.gender,
-            national_id=person.national_id,
-        ),
+        person=PersonData(**{f.name: getattr(person, f.name) for f in fields(PersonData)}),
         member_id=person.national_id,
         end_date=last,
     )
