@@ -88,6 +88,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         )
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
+        self.intake_background_rows = settings.intake_background_rows
         self.database_url = settings.database_url
         self.x12_parties = settings.x12_parties
         self.webhook_rules = settings.webhooks.rules
@@ -204,6 +205,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             database_url=self.database_url,
             x12_parties=self.x12_parties,
             webhook_rules=self.webhook_rules,
+            intake_background_rows=self.intake_background_rows,
         )
 
 

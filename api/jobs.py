@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.core.transactions import atomic
+from domain.intake import background
 from domain.policies.limits import PolicyLimits
 from domain.premiums import runs
 from domain.reports.exporting import run_export
@@ -113,6 +114,7 @@ class InProcess:
         self._queued: list[int] = []
         self._exports: list[int] = []
         self._premium_runs: list[int] = []
+        self._files: list[int] = []
         self._running: set[asyncio.Task[Any]] = set()
 
     async def kick(self, request_id: int) -> None:
@@ -138,6 +140,19 @@ class InProcess:
         else:
             self._exports.append(export_id)
 
+    async def kick_file(self, file_id: int) -> None:
+        """Apply a large enrolment file as a task of this loop (or at `drain()`)."""
+        if self.autostart:
+            self._spawn(self._apply_logged(file_id))
+        else:
+            self._files.append(file_id)
+
+    async def _apply_logged(self, file_id: int) -> None:
+        try:
+            await background.apply_received(self.sessions, self.limits, file_id)
+        except Exception:  # the file stays RECEIVED, its progress says how far it went
+            logger.exception("applying enrolment file %s failed", file_id)
+
     async def _drive_logged(self, request_id: int) -> None:
         try:
             await drive(self.sessions, self.limits, request_id)
@@ -148,7 +163,9 @@ class InProcess:
         """Run every queued step, and the steps they make due, to the end."""
         while self._premium_runs:
             await drive_premium_run(self.sessions, self._premium_runs.pop(0))
-        while self._queued or self._exports or self._running:
+        while self._queued or self._exports or self._running or self._files:
+            if self._files:
+                await background.apply_received(self.sessions, self.limits, self._files.pop(0))
             if self._queued:
                 await drive(self.sessions, self.limits, self._queued.pop(0))
             if self._exports:
@@ -230,6 +247,16 @@ async def sweep_job(context: procrastinate.JobContext, timestamp: int) -> None:
         await defer_advance(context.app, request_id)
 
 
+@jobs.task(
+    name="intake.apply",
+    queue="intake",
+    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def apply_file(file_id: int) -> None:
+    """Apply what is left of a large enrolment file, part by part."""
+    await background.apply_received(_worker_state["sessions"], _worker_state["limits"], file_id)
+
+
 async def defer_advance(app: procrastinate.App, request_id: int) -> None:
     # A job for this request that is already waiting does this step too.
     with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
@@ -238,7 +265,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow", "mail", "exports", "webhooks", "premiums")
+QUEUES = ("workflow", "mail", "exports", "webhooks", "premiums", "intake")
 """The queues a worker takes jobs from (and whose stalled jobs it retries)."""
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
@@ -302,6 +329,13 @@ class Queued:
 
     async def run_premiums(self, run_id: int) -> None:
         await self.app.configure_task("premiums.run").defer_async(run_id=run_id)
+
+    async def kick_file(self, file_id: int) -> None:
+        # One job per file: a second kick while it waits is the same work.
+        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+            await self.app.configure_task(
+                "intake.apply", queueing_lock=f"enrollment-file-{file_id}"
+            ).defer_async(file_id=file_id)
 
 
 def conninfo(database_url: str) -> str:

@@ -89,6 +89,9 @@ class Settings:
     """The largest request body /graphql reads; a larger one gets 413."""
     max_file_bytes: int = 20_000_000
     """The largest multipart request (a file upload, e.g. an enrolment file); larger: 413."""
+    intake_background_rows: int = 1000
+    """An enrolment file of more rows is applied by a background job, its progress on its
+    node (GROUPCOVER_INTAKE_BACKGROUND_ROWS); a smaller one in the request."""
     rate_per_minute: int = 600
     """Requests one principal may make a minute in one process; more get 429. 0: no limit."""
     statement_timeout_ms: int = 10_000
@@ -332,6 +335,9 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
         ),
         "max_file_bytes": _whole_number(
             environ, "GROUPCOVER_MAX_FILE_BYTES", 20_000_000, 1000, 1_000_000_000
+        ),
+        "intake_background_rows": _whole_number(
+            environ, "GROUPCOVER_INTAKE_BACKGROUND_ROWS", 1000, 1, 10_000_000
         ),
         "rate_per_minute": _whole_number(environ, "GROUPCOVER_RATE_PER_MINUTE", 600, 0, 1_000_000),
         "statement_timeout_ms": _whole_number(

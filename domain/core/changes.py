@@ -115,6 +115,8 @@ class Action(StrEnum):
     the actor who started the run."""
     PREMIUM_RUN_FINISH = "premiumRunFinish"
     """Not a mutation: a premium run's background step closing it with its outcome."""
+    ENROLLMENT_FILE_APPLY = "enrollmentFileApply"
+    """Not a mutation: the background job applying part of a large file, as its sender."""
 
 
 @dataclass

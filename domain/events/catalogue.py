@@ -252,6 +252,9 @@ SILENT[Action.ENROLLMENT_FILE_SUBMIT] = (
 SILENT[Action.EXPORT_CREATE] = (
     "an export is its requester's own file, read by query and downloaded: no one else is told"
 )
+SILENT[Action.ENROLLMENT_FILE_APPLY] = (
+    "a large file's job applies its rows in parts; each row emits its own event"
+)
 """Actions that emit no event, each with the reason."""
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from domain.core.errors import Problem
 from domain.core.tables import Cells, read_rows
@@ -51,6 +52,14 @@ class CensusRow:
     start_date: date | None = None
     end_date: date | None = None
     problems: list[Problem] = field(default_factory=list)
+    member_id: str | None = None
+    """An 834's NM109 (the member's national id): finds a known member whose names changed."""
+    person_changes: dict[str, Any] = field(default_factory=dict)
+    """The person's fields an 834 change (001) or audit (030) gives, to compare and apply."""
+    more_products: list[str] = field(default_factory=list)
+    """An 834's further HD loops' products, in the same tier."""
+    drops_product: bool = False
+    """An 834's HD01 024: the row ends its product (HD03/HD04) instead of adding it."""
 
 
 def read(data: bytes) -> list[CensusRow]:

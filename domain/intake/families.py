@@ -10,23 +10,23 @@ that gave that input.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.changes import visible
 from domain.core.errors import DomainError, ErrorCode, Problem
-from domain.groups.models import GroupAccount, InsurableClass
+from domain.intake import maintenance
 from domain.intake.census import CensusRow
 from domain.intake.models import RowAction, RowOutcome
+from domain.intake.within import Within, account, policy_of
 from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
-from domain.policies.limits import PolicyLimits
-from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, Relationship
+from domain.policies.limits import PolicyLimits, day_after
+from domain.policies.models import Policy, PolicyMember, Relationship
 
 
 @dataclass
@@ -63,7 +63,7 @@ async def apply_family(
     *,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     rows: list[CensusRow],
 ) -> list[Outcome]:
     """Apply one family's rows in a savepoint: all of them, or none and every reason why."""
@@ -72,11 +72,11 @@ async def apply_family(
         return _refused(outcomes, [])
     try:
         async with session.begin_nested():
-            existing = await _policy_of(session, actor, clients, rows[0].employee_number)
+            existing = await policy_of(session, actor, clients, rows[0].employee_number)
             if existing is None:
                 await _enroll(session, actor, limits, clients, outcomes)
             else:
-                await _update(session, actor, limits, existing, outcomes)
+                await _update(session, actor, limits, clients, existing, outcomes)
     except DomainError as error:
         return _refused(outcomes, list(error.problems))
     return outcomes
@@ -108,57 +108,6 @@ def _refused(outcomes: list[Outcome], problems: list[Problem]) -> list[Outcome]:
     return outcomes
 
 
-async def _policy_of(
-    session: AsyncSession, actor: Actor, clients: Any, employee_number: str
-) -> Policy | None:
-    """The family's policy in this group client, found by employee number within reach."""
-    in_client = (
-        sa.select(col(PolicyAccountLink.policy_id))
-        .join(GroupAccount, col(GroupAccount.id) == col(PolicyAccountLink.group_account_id))
-        .where(col(GroupAccount.group_client_id).in_(clients))
-    )
-    stmt = (
-        sa.select(Policy)
-        .where(
-            col(Policy.employee_number) == employee_number,
-            col(Policy.id).in_(in_client),
-            visible(actor.scope, Policy),
-        )
-        .order_by(col(Policy.id).desc())
-    )
-    return await session.scalar(stmt)
-
-
-async def _account(
-    session: AsyncSession, actor: Actor, clients: Any, row: CensusRow
-) -> tuple[int, int | None]:
-    """The ids of the row's account and class, within the file's group client and reach."""
-    account_id = await session.scalar(
-        sa.select(col(GroupAccount.id)).where(
-            col(GroupAccount.code) == row.account_code,
-            col(GroupAccount.group_client_id).in_(clients),
-            visible(actor.scope, GroupAccount),
-        )
-    )
-    if account_id is None:
-        raise DomainError.of(
-            "group_account_id", ErrorCode.NOT_FOUND, "No group account with this code here."
-        )
-    if row.class_code is None:
-        return account_id, None
-    class_id = await session.scalar(
-        sa.select(col(InsurableClass.id)).where(
-            col(InsurableClass.group_account_id) == account_id,
-            col(InsurableClass.code) == row.class_code,
-        )
-    )
-    if class_id is None:
-        raise DomainError.of(
-            "insurable_class_id", ErrorCode.NOT_FOUND, "No class with this code in the account."
-        )
-    return account_id, class_id
-
-
 def _member(row: CensusRow) -> MemberSpec:
     assert row.relationship is not None
     return MemberSpec(
@@ -171,12 +120,12 @@ async def _enroll(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
-    clients: Any,
+    clients: Within,
     outcomes: list[Outcome],
 ) -> None:
     """A new family: `policyEnroll` with the subscriber row's account, class and product."""
     head = next((o for o in outcomes if o.row.relationship == Relationship.SUBSCRIBER), None)
-    if head is None or head.row.action != RowAction.ADD:
+    if head is None or head.row.action not in (RowAction.ADD, RowAction.AUDIT):
         raise DomainError.of(
             "employee_number",
             ErrorCode.NOT_FOUND,
@@ -185,11 +134,11 @@ async def _enroll(
     if sum(o.row.relationship == Relationship.SUBSCRIBER for o in outcomes) > 1:
         raise DomainError.of("relationship", ErrorCode.DUPLICATE, "One SUBSCRIBER per family.")
     row = head.row
-    account_id, class_id = await _account(session, actor, clients, row)
+    account_id, class_id = await account(session, actor, clients, row)
     assert row.start_date is not None
-    products = []
-    if row.product_code and row.coverage_tier:
-        products.append(ProductSpec(product_code=row.product_code, coverage_tier=row.coverage_tier))
+    tier = row.coverage_tier or maintenance.family_tier([o.row.relationship for o in outcomes])
+    codes = [row.product_code, *row.more_products] if row.product_code else []
+    products = [ProductSpec(product_code=code, coverage_tier=tier) for code in codes]
     others = [o for o in outcomes if o is not head]
     policy = await enrolment.enroll_policy(
         session,
@@ -210,79 +159,124 @@ async def _update(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
+    clients: Within,
     policy: Policy,
     outcomes: list[Outcome],
 ) -> None:
-    """A known family: rows already true change nothing; new dependants and ends are applied."""
+    """A known family: each row applied in turn; a row already true changes nothing."""
     for outcome in outcomes:
-        row = outcome.row
-        if row.action == RowAction.TERMINATE and row.relationship == Relationship.SUBSCRIBER:
-            if policy.end_date == row.end_date:
-                outcome.outcome = RowOutcome.NO_CHANGE
-                continue
-            if row.end_date is None:
-                raise DomainError.of("end_date", ErrorCode.REQUIRED, "Give the last day covered.")
-            policy = await lifecycle.terminate_policy(
-                session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
-                version=policy.version, end_date=row.end_date,
-            )  # fmt: skip
-        elif row.action == RowAction.TERMINATE:
-            policy = await _remove(session, actor, limits, policy, outcome)
-        elif await _member_of(session, policy, row) is not None or (
-            row.relationship == Relationship.SUBSCRIBER
-        ):
+        policy, changed = await _apply_row(session, actor, limits, clients, policy, outcome.row)
+        if not changed:
             outcome.outcome = RowOutcome.NO_CHANGE
-        else:
-            policy = await enrolment.add_member(
-                session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
-                version=policy.version, member=_member(row),
-            )  # fmt: skip
     await _note(session, policy, outcomes)
 
 
-async def _remove(
-    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, outcome: Outcome
+async def _apply_row(
+    session: AsyncSession,
+    actor: Actor,
+    limits: PolicyLimits,
+    clients: Within,
+    policy: Policy,
+    row: CensusRow,
+) -> maintenance.Changed:
+    """Apply one row of a known family as its maintenance type asks."""
+    if row.action == RowAction.REINSTATE:
+        return await maintenance.reinstate(session, actor, limits, policy, row)
+    if row.action == RowAction.TERMINATE:
+        return await _end(session, actor, limits, policy, row)
+    known = await maintenance.find(session, policy, row)
+    if row.action == RowAction.ADD and known is None:
+        return await _add(session, actor, limits, policy, row), True
+
+    async def accounts(row: CensusRow) -> int:
+        return (await account(session, actor, clients, row))[0]
+
+    if row.action == RowAction.ADD:
+        return policy, False
+    if known is None:  # an audit's new dependant
+        return await _add(session, actor, limits, policy, row), True
+    policy, changed = await maintenance.change(
+        session, actor, limits, policy, row, accounts=accounts
+    )
+    if row.action == RowAction.CHANGE and row.end_date is not None:
+        policy, ended = await _end(session, actor, limits, policy, row)
+        changed = changed or ended
+    return policy, changed
+
+
+async def _add(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, row: CensusRow
 ) -> Policy:
+    day = row.start_date or limits.today()
+    family = [*await _family_on(session, policy, day), row.relationship]
+    return await enrolment.add_member(
+        session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
+        version=policy.version, member=_member(row),
+        coverage_tier=row.coverage_tier or maintenance.family_tier(family),
+    )  # fmt: skip
+
+
+async def _end(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, row: CensusRow
+) -> maintenance.Changed:
+    """The policy ends (the subscriber's row) or the dependant's cover, on the row's last day."""
+    if row.relationship != Relationship.SUBSCRIBER:
+        return await _remove(session, actor, limits, policy, row)
+    if policy.end_date == row.end_date:
+        return policy, False
+    if row.end_date is None:
+        raise DomainError.of("end_date", ErrorCode.REQUIRED, "Give the last day covered.")
+    policy = await lifecycle.terminate_policy(
+        session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
+        version=policy.version, end_date=row.end_date,
+    )  # fmt: skip
+    return policy, True
+
+
+async def _remove(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, policy: Policy, row: CensusRow
+) -> maintenance.Changed:
     """A dependant's end: `policyMemberRemove`, or nothing when it already ends then."""
-    row = outcome.row
-    person_id = await _member_of(session, policy, row)
-    if person_id is None:
+    person = await maintenance.find(session, policy, row)
+    if person is None:
         raise DomainError.of("given_name", ErrorCode.NOT_FOUND, "No such member on the policy.")
     if row.end_date is None:
         raise DomainError.of("end_date", ErrorCode.REQUIRED, "Give the last day covered.")
     ends = await session.scalar(
         sa.select(sa.func.max(col(PolicyMember.end_date))).where(
-            col(PolicyMember.policy_id) == policy.id, col(PolicyMember.person_id) == person_id
+            col(PolicyMember.policy_id) == policy.id, col(PolicyMember.person_id) == person.id
         )
     )
     if ends == row.end_date:
-        outcome.outcome = RowOutcome.NO_CHANGE
-        return policy
-    return await enrolment.remove_member(
+        return policy, False
+    family = await _family_on(session, policy, day_after(row.end_date), leaving=person.id)
+    policy = await enrolment.remove_member(
         session, actor=actor, limits=limits, policy_id=policy.id,  # type: ignore[arg-type]
-        version=policy.version, person_id=person_id, end_date=row.end_date,
+        version=policy.version, person_id=person.id,  # type: ignore[arg-type]
+        end_date=row.end_date,
+        coverage_tier=row.coverage_tier or maintenance.family_tier(family),
     )  # fmt: skip
+    return policy, True
 
 
-async def _member_of(session: AsyncSession, policy: Policy, row: CensusRow) -> int | None:
-    """The id of the person on the policy the row describes (same names and birth date)."""
-    if row.person is None:
-        return None
-    stmt = (
-        sa.select(col(Person.id))
-        .join(PolicyMember, col(PolicyMember.person_id) == col(Person.id))
-        .where(
-            col(PolicyMember.policy_id) == policy.id,
-            sa.func.lower(col(Person.given_name)) == row.person.given_name.lower(),
-            sa.func.lower(col(Person.family_name)) == row.person.family_name.lower(),
-            col(Person.birth_date) == row.person.birth_date,
-        )
+async def _family_on(
+    session: AsyncSession, policy: Policy, day: date, *, leaving: int | None = None
+) -> list[Relationship | None]:
+    """The relationships of the policy's members covered on `day` (but `leaving`): without
+    HD05 (or a census tier), a family's tier follows who is in it after the row."""
+    stmt = sa.select(col(PolicyMember.relationship)).where(
+        col(PolicyMember.policy_id) == policy.id,
+        col(PolicyMember.person_id) != (leaving or 0),
+        col(PolicyMember.start_date) <= day,
+        sa.or_(col(PolicyMember.end_date).is_(None), col(PolicyMember.end_date) >= day),
     )
-    return await session.scalar(stmt.limit(1))
+    return list(await session.scalars(stmt))
 
 
 async def _note(session: AsyncSession, policy: Policy, outcomes: list[Outcome]) -> None:
     """Record on each row the policy and the person it touched."""
+    people = await maintenance.people_of(session, policy)
     for outcome in outcomes:
         outcome.policy_id = policy.id
-        outcome.person_id = await _member_of(session, policy, outcome.row)
+        person = maintenance.match(people, policy, outcome.row)
+        outcome.person_id = person.id if person else None

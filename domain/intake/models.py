@@ -34,6 +34,12 @@ class RowAction(StrEnum):
 
     ADD = "ADD"
     TERMINATE = "TERMINATE"
+    REINSTATE = "REINSTATE"
+    """An 834's 025: a terminated policy (or a dependant's ended cover) runs again."""
+    CHANGE = "CHANGE"
+    """An 834's 001: names, birth date, gender, account, product or tier of a known member."""
+    AUDIT = "AUDIT"
+    """An 834's 030: a full file's member, compared with what is known and made so."""
 
 
 class RowOutcome(StrEnum):
@@ -75,6 +81,13 @@ class EnrollmentFile(SQLModel, table=True):
     refused_rows: int = 0
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     """Problems of the file as a whole (its encoding, its header), each {field, code, message}."""
+    rows_total: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    """The rows to apply; with rows_done, how far a file applied in the background is."""
+    rows_done: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    content: bytes | None = Field(default=None, sa_type=sa.LargeBinary, repr=False)
+    """A large file's bytes until its background job has applied it (then cleared)."""
+    sender_scope: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    """The sender's reach when they sent a large file: its job applies it within that."""
 
 
 class EnrollmentFileRow(SQLModel, table=True):

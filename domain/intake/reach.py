@@ -33,5 +33,8 @@ def file_rows(scope: RowScope) -> Any:
     return col(EnrollmentFileRow.file_id).in_(reached)
 
 
-declare(EnrollmentFile, Entity(noun="enrollment file", reach=files))
+declare(
+    EnrollmentFile,
+    Entity(noun="enrollment file", reach=files, omit=frozenset({"content", "sender_scope"})),
+)
 declare(EnrollmentFileRow, Entity(noun="enrollment file row", reach=file_rows))

@@ -1,10 +1,12 @@
 """Submitting an enrolment file: read it, apply it family by family, record what came of it.
 
-The file is applied in the request, as the actor who sent it (a background job for large
-files is a later step). Its record and rows are one change of domain.core.changes, so the
-submission is audited like any mutation; each family's changes are the policies services'
-own changes, audited as theirs. A dry run applies everything in a savepoint it rolls back:
-the record tells what would happen and nothing else is saved.
+A file of at most `background_rows` rows is applied in the request, as the actor who sent
+it; a larger one is saved RECEIVED with its bytes and the sender's reach, and a background job
+applies it as them (domain.intake.background), its progress in rows_done of rows_total. Its
+record and rows are changes of domain.core.changes, so the submission is audited like any
+mutation; each family's changes are the policies services' own changes, audited as theirs. A
+dry run applies everything in a savepoint it rolls back: the record tells what would happen
+and nothing else is saved.
 """
 
 from __future__ import annotations
@@ -18,20 +20,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import Actor
-from domain.core.changes import Action, changing, load, visible
+from domain.core.changes import Action, changing, load
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.tables import FileRefused
 from domain.groups.models import GroupClient
-from domain.groups.queries import subtree_ids
-from domain.intake import census, x12
+from domain.intake import audit, census, x12
 from domain.intake.families import Outcome, apply_family
 from domain.intake.models import (
     EnrollmentFile,
     EnrollmentFileRow,
     FileFormat,
     FileState,
+    RowAction,
     RowOutcome,
 )
+from domain.intake.within import Within, prefetch, within
 from domain.policies.limits import PolicyLimits
 
 
@@ -46,8 +49,11 @@ async def submit_file(
     file_name: str | None = None,
     dry_run: bool = False,
     idempotency_key: str | None = None,
+    background_rows: int = 0,
 ) -> EnrollmentFile:
-    """Apply a file of enrolments to a group client the actor reaches; its record."""
+    """Apply a file of enrolments to a group client the actor reaches; its record.
+
+    With `background_rows`, a file of more rows is only saved, RECEIVED, for a job to apply."""
     client = await load(session, actor, GroupClient, group_client_id, field="group_client_id")
     if idempotency_key is not None:
         _check_key(idempotency_key)
@@ -71,14 +77,46 @@ async def submit_file(
     )
     outcomes: list[Outcome] = []
     try:
-        rows = await _read(session, record, data)
+        rows, made = await _read(session, record, data)
     except FileRefused as refused:
         record.errors = [_problem(p) for p in refused.problems]
     else:
-        outcomes = await _apply(session, actor, limits, group_client_id, rows, dry_run=dry_run)
-        record.received_policies = len({row.employee_number for row in rows})
-        record.received_members = len(rows)
+        count(record, rows)
+        if background_rows and len(rows) > background_rows:
+            return await _keep(session, actor, record, data)
+        clients = await within(session, actor, group_client_id)
+        outcomes = await apply(
+            session, actor, limits, clients, families(rows), dry_run=dry_run, full=made
+        )
+        record.rows_done = len(rows)
     return await _record(session, actor, record, outcomes)
+
+
+def count(record: EnrollmentFile, rows: list[census.CensusRow]) -> None:
+    """Set the file's received families and members."""
+    record.received_policies = len({row.employee_number for row in rows})
+    record.received_members = record.rows_total = len(rows)
+
+
+def families(rows: list[census.CensusRow]) -> list[list[census.CensusRow]]:
+    """The rows by family (employee number), in the order they first appear."""
+    found: dict[str, list[census.CensusRow]] = defaultdict(list)
+    for row in rows:
+        found[row.employee_number].append(row)
+    return list(found.values())
+
+
+async def _keep(
+    session: AsyncSession, actor: Actor, record: EnrollmentFile, data: bytes
+) -> EnrollmentFile:
+    """Save a large file RECEIVED, with its bytes and the sender's reach, for its job."""
+    record.content = data
+    record.sender_scope = actor.scope.to_json()
+    async with changing(
+        session, actor, Action.ENROLLMENT_FILE_SUBMIT, EnrollmentFile, marks_changed=False
+    ) as change:
+        change.add(record)
+    return record
 
 
 def _check_key(key: str) -> None:
@@ -90,10 +128,11 @@ def _check_key(key: str) -> None:
 
 async def _read(
     session: AsyncSession, record: EnrollmentFile, data: bytes
-) -> list[census.CensusRow]:
-    """The file's rows; an 834 sent before (same sender and ISA13) is refused as DUPLICATE."""
+) -> tuple[list[census.CensusRow], x12.Interchange | None]:
+    """The file's rows, and for a full 834 (030) its interchange; an 834 sent before (same
+    sender and ISA13) is refused as DUPLICATE."""
     if record.format == FileFormat.CSV:
-        return census.read(data)
+        return census.read(data), None
     interchange, rows = x12.read(data)
     record.interchange = f"{interchange.sender}/{interchange.control}"[:60]
     sent = await session.scalar(
@@ -112,30 +151,40 @@ async def _read(
                 f"Interchange {interchange.control} from {interchange.sender} was sent before.",
             )
         )
-    return rows
+    return rows, full_file(interchange, rows)
 
 
-async def _apply(
+def full_file(interchange: x12.Interchange, rows: list[census.CensusRow]) -> x12.Interchange | None:
+    """The interchange when it is a full file (any row 030), else None."""
+    return interchange if any(r.action == RowAction.AUDIT for r in rows) else None
+
+
+async def apply(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
-    group_client_id: int,
-    rows: list[census.CensusRow],
+    clients: Within,
+    families: list[list[census.CensusRow]],
     *,
     dry_run: bool,
+    full: x12.Interchange | None = None,
 ) -> list[Outcome]:
-    """Apply every family, each in its own savepoint, all in one a dry run rolls back."""
-    families: dict[str, list[census.CensusRow]] = defaultdict(list)
-    for row in rows:
-        families[row.employee_number].append(row)
-    clients = subtree_ids(group_client_id, visible=visible(actor.scope, GroupClient))
+    """Apply every family, each in its own savepoint, all in one a dry run rolls back; after
+    a full file's, end the cover of members it leaves out."""
     outcomes: list[Outcome] = []
+    await prefetch(session, actor, clients, [family[0].employee_number for family in families])
     everything = await session.begin_nested()
     try:
-        for family in families.values():
+        for family in families:
             outcomes += await apply_family(
                 session, actor=actor, limits=limits, clients=clients, rows=family
             )
+        if full is not None:
+            clients.policies = {}  # a full file's missing families are looked up anew
+            outcomes += await audit.missing(
+                session, actor=actor, limits=limits, clients=clients, outcomes=outcomes,
+                line=full.last_line, made=full.day,
+            )  # fmt: skip
     finally:
         if dry_run:
             await everything.rollback()
@@ -153,34 +202,45 @@ async def _record(
     session: AsyncSession, actor: Actor, record: EnrollmentFile, outcomes: list[Outcome]
 ) -> EnrollmentFile:
     """Save the file's record and its rows, as one audited change."""
-    count = {o: sum(x.outcome == o for x in outcomes) for o in RowOutcome}
-    record.applied_rows = count[RowOutcome.APPLIED] + count[RowOutcome.VALID]
-    record.unchanged_rows = count[RowOutcome.NO_CHANGE]
-    record.refused_rows = count[RowOutcome.REFUSED]
-    record.state = _state(record, bool(outcomes))
-    name = x12.element_of if record.format == FileFormat.X12_834 else (lambda p: p)
+    tally(record, outcomes)
+    record.state = state_of(record, bool(outcomes))
     async with changing(
         session, actor, Action.ENROLLMENT_FILE_SUBMIT, EnrollmentFile, marks_changed=False
     ) as change:
         change.add(record)
         await session.flush()
-        session.add_all(
-            EnrollmentFileRow(
-                file_id=record.id,  # type: ignore[arg-type]
-                line=o.row.line,
-                employee_number=o.row.employee_number[:100],
-                action=o.row.action,
-                outcome=o.outcome,
-                errors=[_problem(name(p)) for p in o.problems],
-                policy_id=o.policy_id,
-                person_id=o.person_id,
-            )
-            for o in outcomes
-        )
+        session.add_all(rows_of(record, outcomes))
     return record
 
 
-def _state(record: EnrollmentFile, any_rows: bool) -> FileState:
+def tally(record: EnrollmentFile, outcomes: list[Outcome]) -> None:
+    """Add the outcomes to the file's counts."""
+    count = {o: sum(x.outcome == o for x in outcomes) for o in RowOutcome}
+    record.applied_rows += count[RowOutcome.APPLIED] + count[RowOutcome.VALID]
+    record.unchanged_rows += count[RowOutcome.NO_CHANGE]
+    record.refused_rows += count[RowOutcome.REFUSED]
+
+
+def rows_of(record: EnrollmentFile, outcomes: list[Outcome]) -> list[EnrollmentFileRow]:
+    """The file's row records for these outcomes, each problem named as the format names it."""
+    name = x12.element_of if record.format == FileFormat.X12_834 else (lambda p: p)
+    return [
+        EnrollmentFileRow(
+            file_id=record.id,  # type: ignore[arg-type]
+            line=o.row.line,
+            employee_number=o.row.employee_number[:100],
+            action=o.row.action,
+            outcome=o.outcome,
+            errors=[_problem(name(p)) for p in o.problems],
+            policy_id=o.policy_id,
+            person_id=o.person_id,
+        )
+        for o in outcomes
+    ]
+
+
+def state_of(record: EnrollmentFile, any_rows: bool) -> FileState:
+    """What came of the file, by its errors and counts."""
     if record.errors or not any_rows:
         return FileState.REJECTED
     if record.dry_run:

@@ -3,11 +3,19 @@
 pyx12 checks the envelope (ISA/GS/ST) and every segment and element against the 005010X220A1
 map first; a file it finds fault with is refused whole, each problem named by its line and
 element (`INS06-01`), and nothing of it is applied. A valid file's member loops (INS ...)
-become the same rows as a census's: INS01/INS02 the relationship, INS03 the maintenance type
-(021 add, 030 audit: as add, rows already true change nothing; 024 terminate; 025 reinstate
-and 001 change are not applied yet and are refused naming INS03), REF*0F the employee number,
-REF*1L the group account's code, NM1*IL the names, DMG the birth date and gender, HD04 the
-product code and HD05 the coverage tier, DTP 348/356 the first day and 349/357 the last.
+become the same rows as a census's: INS01/INS02 the relationship (Y or 18 the subscriber, 01
+spouse, 19 child, 53 domestic partner, any other a dependant), INS03 the maintenance type
+(021 add, 024 cancel or terminate, 025 reinstate, 001 change, 030 audit), REF*0F the
+employee number, REF*1L the group account's code (on a dependant's loop the subscriber's;
+without any, the header's REF*38, else the group client's only account), NM1*IL the names and
+NM109 the national id, DMG the birth date and gender, DTP 348/356 (or 303) the first day and
+349/357 the last.
+
+Products (HD): the product whose code is HD04 (the plan), or, without HD04, the product whose
+code is HD03 (the insurance line: HLT, DEN, VIS, HMO...); so an insurer names its products by
+the plan codes its senders use, or by line code. HD05 is the coverage tier (EMP or IND,
+ESP, ECH, FAM); without it the tier follows the family in the file. HD01 024 ends that
+product; any other HD01 enrols in it.
 """
 
 from __future__ import annotations
@@ -37,7 +45,13 @@ _TIER = {
     "FAM": CoverageTier.FAMILY,
 }
 _GENDER = {"F": Gender.FEMALE, "M": Gender.MALE}
-_ACTION = {"021": RowAction.ADD, "030": RowAction.ADD, "024": RowAction.TERMINATE}
+_ACTION = {
+    "021": RowAction.ADD,
+    "024": RowAction.TERMINATE,
+    "025": RowAction.REINSTATE,
+    "001": RowAction.CHANGE,
+    "030": RowAction.AUDIT,
+}
 
 
 @dataclass(frozen=True)
@@ -46,6 +60,10 @@ class Interchange:
 
     sender: str
     control: str
+    last_line: int = 0
+    """The line of the last segment: where a full file's report of missing members is told."""
+    day: date | None = None
+    """The day the transaction was made (BGN03): a full file's missing members end before it."""
 
 
 def validate(text: str) -> None:
@@ -110,11 +128,19 @@ def read(data: bytes) -> tuple[Interchange, list[CensusRow]]:
         if s.strip()
     ]
     isa = segments[0][1]
-    return Interchange(sender=isa[6].strip(), control=isa[13].strip()), _members(segments)
+    bgn = next((seg for _, seg in segments if seg[0] == "BGN"), None)
+    interchange = Interchange(
+        sender=isa[6].strip(),
+        control=isa[13].strip(),
+        last_line=segments[-1][0],
+        day=_day(bgn and ["", "", "", _at(bgn, 3)], []),
+    )
+    return interchange, _members(segments)
 
 
 def _members(segments: list[tuple[int, list[str]]]) -> list[CensusRow]:
     members: list[dict[str, Any]] = []
+    master = ""
     for line, seg in segments:
         if seg[0] == "INS":
             members.append({"line": line, "INS": seg})
@@ -122,12 +148,30 @@ def _members(segments: list[tuple[int, list[str]]]) -> list[CensusRow]:
             members.append({})
         elif members and members[-1]:
             _Member(members[-1]).take(seg)
-    rows = [_Member(m).row for m in members if m]
+        elif seg[:2] == ["REF", "38"]:
+            master = _at(seg, 2)
+    rows = _families([_Member(m).row if m else None for m in members])
     accounts: dict[str, str] = {}
     for row in rows:  # REF*1L is often on the subscriber's loop only
-        row.account_code = row.account_code or accounts.get(row.employee_number, "")
+        row.account_code = row.account_code or accounts.get(row.employee_number, "") or master
         accounts.setdefault(row.employee_number, row.account_code)
     return rows
+
+
+def _families(rows: list[CensusRow | None]) -> list[CensusRow]:
+    """The rows, each dependant's loop in the family of the subscriber's loop it follows
+    (some senders put the dependant's own id in its REF*0F)."""
+    found: list[CensusRow] = []
+    head: CensusRow | None = None
+    for row in rows:
+        if row is None:  # the end of a transaction set
+            head = None
+        elif row.relationship == Relationship.SUBSCRIBER:
+            head = row
+        elif head is not None:
+            row.employee_number = head.employee_number
+        found += [row] if row is not None else []
+    return found
 
 
 class _Member:
@@ -138,6 +182,8 @@ class _Member:
 
     def take(self, seg: list[str]) -> None:
         key = seg[0] if seg[0] not in ("REF", "DTP", "NM1") else f"{seg[0]}*{_at(seg, 1)}"
+        if seg[0] == "HD":
+            self.seen.setdefault("HDs", []).append(seg)
         self.seen.setdefault(key, seg)
 
     @property
@@ -151,17 +197,24 @@ class _Member:
         if action is None:
             problems.append(
                 Problem(("INS03",), ErrorCode.NOT_ALLOWED, f"Maintenance type {_at(ins, 3)!r} "
-                        "is not applied yet (021, 024 and 030 are).")
+                        "is not one of 021, 024, 025, 001, 030.")
             )  # fmt: skip
         row.action = action or RowAction.ADD
         row.account_code = _at(s.get("REF*1L"), 2)
         row.class_code = _at(s.get("REF*17"), 2) or None  # the insurable class, as exported
-        row.product_code = _at(s.get("HD"), 4) or None
-        row.coverage_tier = _TIER.get(_at(s.get("HD"), 5))
-        row.start_date = _day(s.get("DTP*348") or s.get("DTP*356"), problems)
+        hd = s.get("HD")
+        row.product_code = (_at(hd, 4) or _at(hd, 3))[:30] or None
+        row.coverage_tier = _TIER.get(_at(hd, 5))
+        row.drops_product = _at(hd, 1) == "024"
+        row.more_products = [(_at(h, 4) or _at(h, 3))[:30] for h in s.get("HDs", [])[1:]]
+        first = s.get("DTP*348") or s.get("DTP*356") or s.get("DTP*303")
+        row.start_date = _day(first, problems)
         row.end_date = _day(s.get("DTP*349") or s.get("DTP*357"), problems)
-        adding = row.action == RowAction.ADD
-        row.person = _person(s.get("NM1*IL"), s.get("DMG"), problems if adding else [])
+        adding = row.action in (RowAction.ADD, RowAction.AUDIT)
+        name, dmg = s.get("NM1*IL") or s.get("NM1*74"), s.get("DMG")
+        row.person = _person(name, dmg, problems if adding else [])
+        row.member_id = _at(name, 9) or None
+        row.person_changes = _changes(name, dmg, [] if adding else problems)
         if not row.employee_number:
             problems.append(Problem(("REF02",), ErrorCode.REQUIRED, "Give REF*0F*<subscriber id>."))
         row.problems = problems
@@ -203,6 +256,23 @@ def _person(
         gender=_GENDER.get(_at(dmg, 3), Gender.UNKNOWN),
         national_id=_at(name, 9) or None,
     )
+
+
+def _changes(
+    name: list[str] | None, dmg: list[str] | None, problems: list[Problem]
+) -> dict[str, Any]:
+    """The person's fields the loop gives (names, birth date, gender), to compare and change."""
+    found: dict[str, Any] = {}
+    if _at(name, 4):
+        found["given_name"] = _at(name, 4).title()
+    if _at(name, 3):
+        found["family_name"] = _at(name, 3).title()
+    born = _day(["", "", "", _at(dmg, 2)], problems) if _at(dmg, 2) else None
+    if born is not None:
+        found["birth_date"] = born
+    if _at(dmg, 3) in _GENDER:
+        found["gender"] = _GENDER[_at(dmg, 3)]
+    return found
 
 
 # The element of an 834 that gave each input a row's problem names (by its census column).

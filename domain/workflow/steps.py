@@ -45,6 +45,9 @@ class Runner(Protocol):
     async def run_premiums(self, run_id: int) -> None:
         """Work a premium run (domain.premiums.runs) in the background."""
 
+    async def kick_file(self, file_id: int) -> None:
+        """Apply a large enrolment file RECEIVED in the background (domain.intake.background)."""
+
 
 async def server_step(session: AsyncSession, request_id: int, limits: PolicyLimits) -> bool:
     """Do the next server step of a request (register it, tell the employee), if one is due.

@@ -20,10 +20,16 @@ from schema.policies.types import Person, Policy
 strawberry.enum(models.FileFormat, description="CSV: a census, one row per member; X12_834.")
 strawberry.enum(
     models.FileState,
-    description="VALIDATED: a dry run, nothing saved; APPLIED: every row applied or already "
+    description="RECEIVED: a large file waiting for or being applied by its background job; "
+    "VALIDATED: a dry run, nothing saved; APPLIED: every row applied or already "
     "true; PARTIALLY_APPLIED: some families refused; REJECTED: nothing applied.",
 )
-strawberry.enum(models.RowAction, description="What a row asks for.")
+strawberry.enum(
+    models.RowAction,
+    description="What a row asks for: ADD, TERMINATE, REINSTATE (834 025), CHANGE (834 001: "
+    "names, birth date, gender, account, product, tier), AUDIT (834 030: a full file's member, "
+    "made as it says).",
+)
 strawberry.enum(
     models.RowOutcome,
     description="APPLIED; VALID (a dry run would apply it); NO_CHANGE (already true); REFUSED.",
@@ -101,6 +107,10 @@ class EnrollmentFile(RowNode):
     errors: list[UserError] = strawberry.field(
         description="Why the file as a whole was refused (its encoding, its header)."
     )
+    rows_total: int = strawberry.field(description="Rows to apply (with rowsDone: progress).")
+    rows_done: int = strawberry.field(
+        description="Rows applied so far; a large file is RECEIVED until its job reaches rowsTotal."
+    )
     row: strawberry.Private[models.EnrollmentFile]
 
     @classmethod
@@ -119,6 +129,8 @@ class EnrollmentFile(RowNode):
             unchanged_rows=row.unchanged_rows,
             refused_rows=row.refused_rows,
             errors=user_errors(row.errors),
+            rows_total=row.rows_total,
+            rows_done=row.rows_done,
             row=row,
         )
 
