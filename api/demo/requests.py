@@ -8,7 +8,7 @@ escalates them to the back office.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -98,6 +98,7 @@ _TYPES = (
     RequestType.DATA_CHANGE,
     RequestType.VIDEO_CONSULTATION,
     RequestType.ENROLMENT,
+    RequestType.DEPENDANT_REMOVAL,
 )
 
 
@@ -140,6 +141,8 @@ async def _details(session: AsyncSession, i: int, policy: Policy, holder: Person
             "person_id": holder.id,
             "contact": {"email": f"{holder.person_number.lower()}@example.com"},
         }
+    if kind is RequestType.DEPENDANT_REMOVAL:
+        return await _removal(session, policy, today)
     if kind is RequestType.VIDEO_CONSULTATION:
         return {
             "person_id": holder.id,
@@ -170,6 +173,25 @@ async def _details(session: AsyncSession, i: int, policy: Policy, holder: Person
                 },
             }
         ],
+    }
+
+
+async def _removal(session: AsyncSession, policy: Policy, today: date) -> dict[str, Any]:
+    """A child leaving the family cover at the end of next month (the family keeps a partner
+    or another child, so its tier still fits); none: a family the story does not fit."""
+    children = (
+        await session.scalars(
+            sa.select(col(PolicyMember.person_id)).where(
+                col(PolicyMember.policy_id) == policy.id,
+                col(PolicyMember.relationship) == "CHILD",
+                col(PolicyMember.end_date) > today + timedelta(days=30),
+            )
+        )
+    ).all()
+    return {
+        "person_id": children[-1] if len(children) > 1 else None,
+        "end_date": (today + timedelta(days=30)).isoformat(),
+        "reason": "Moved out to study abroad.",
     }
 
 

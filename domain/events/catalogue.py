@@ -240,6 +240,18 @@ SILENT: dict[Action, str] = {
         Action.WEBHOOK_DELIVERY_RETRY,
     )
 }
+SILENT.update(
+    dict.fromkeys(
+        (
+            Action.PREMIUM_SCHEDULE_RATE_SET,
+            Action.PREMIUM_RUN_START,
+            Action.PREMIUM_RUN_CHARGE,
+            Action.PREMIUM_RUN_FINISH,
+        ),
+        "premiums are read by query (Policy.premium, premiumRuns, bills); a billing event of "
+        "their own is still to come",
+    )
+)
 SILENT[Action.CLAIMS_SUMMARY_LOAD] = "medical data: never pushed, read only with the claims grant"
 SILENT[Action.DOCUMENT_CREATE] = (
     "a document is found by documents(filter) and its request's result; a document.created "

@@ -534,6 +534,7 @@ OPERATIONS: dict[str, Operation] = {
                 **_policy_ref(w.policy),
                 "person": _person("Sam"),
                 "relationship": "SPOUSE",
+                "coverageTier": "FAMILY",
             }
         },
     ),
@@ -544,6 +545,7 @@ OPERATIONS: dict[str, Operation] = {
                 **_policy_ref(w.policy),
                 "personId": _id("Person", w.kid),
                 "endDate": _today(),
+                "coverageTier": "EMPLOYEE_ONLY",
             }
         },
     ),

@@ -66,6 +66,7 @@ async def test_a_policy_s_events_come_in_order_numbered_one_by_one(
                     "person": person("Baby", born=days(-3)),
                     "relationship": "CHILD",
                     "startDate": days(-3),
+                    "coverageTier": "EMPLOYEE_CHILDREN",
                 }
             },
         )

@@ -200,7 +200,7 @@ async def test_an_offer_enrolled_only_in_the_past_goes_and_the_policy_stays_chan
 ) -> None:
     # given medical that ended last month on a policy
     acme = await place(book)
-    ended = [{"productCode": "MED-PPO", "coverageTier": "FAMILY", "endDate": days(-30)}]
+    ended = [{"productCode": "MED-PPO", "coverageTier": "EMPLOYEE_ONLY", "endDate": days(-30)}]
     policy = await enrol(admin, acme, startDate=days(-60), products=ended, dependants=[])
     # when the offer is withdrawn
     ok(

@@ -85,4 +85,4 @@ async def test_a_rate_for_a_parameter_value_wins(admin: GraphQLClient, group: Gr
 
 
 def _tier() -> str:
-    return "FAMILY"  # the tier tests.schema.policies.enrol enrols in
+    return "EMPLOYEE_ONLY"  # the tier the settings tests' group enrols its lone employee in
