@@ -33,9 +33,10 @@ _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]{0,63}")
 MAX_STATEMENT_CHARS = 2000
 
 
-def operation_name(name: str | None) -> str:
-    """A GraphQL operation name as sent, if it is one ('-' otherwise): the field is free text."""
-    return name if name and _NAME.fullmatch(name) else "-"
+def operation_name(name: object) -> str:
+    """A GraphQL operation name as sent, if it is one ('-' otherwise): the field is free text,
+    and a client may send any JSON there (an object, a list), which the view then refuses."""
+    return name if isinstance(name, str) and _NAME.fullmatch(name) else "-"
 
 
 def otlp_provider() -> TracerProvider:

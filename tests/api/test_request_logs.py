@@ -108,3 +108,17 @@ async def test_a_bug_is_a_failed_request_even_when_masked_in_production(
     (line,) = lines
     assert (json.loads(line)["outcome"], json.loads(line)["errors"]) == ("failed", ["UNEXPECTED"])
     assert "10.0.0.7" not in line
+
+
+@pytest.mark.parametrize("name", [{"a": 1}, ["Page"], 7])
+async def test_an_operation_name_that_is_not_text_is_a_bad_request_and_logged_as_none(
+    sessions: async_sessionmaker[AsyncSession], name: object
+) -> None:
+    # given / when: an object, a list or a number where the operation's name goes
+    with request_lines() as lines:
+        async with client(sessions) as http:
+            response = await http.post("/graphql", json={"query": PAGE, "operationName": name})
+    # then the request is refused as the spec says, and the line names no operation
+    assert response.status_code == 400, response.text
+    (line,) = lines
+    assert (json.loads(line)["operation"], json.loads(line)["status"]) == ("-", 400)
