@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 from collections import Counter
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -111,65 +111,51 @@ class InProcess:
         self.limits = limits
         self.autostart = autostart
         self.exports_dir = exports_dir
-        self._queued: list[int] = []
-        self._exports: list[int] = []
-        self._premium_runs: list[int] = []
-        self._files: list[int] = []
+        self._waiting: list[Callable[[], Awaitable[Any]]] = []
         self._running: set[asyncio.Task[Any]] = set()
 
     async def kick(self, request_id: int) -> None:
-        if self.autostart:
-            self._spawn(self._drive_logged(request_id))
-        else:
-            self._queued.append(request_id)
+        # The sweep tries again; the request row says what is due.
+        self._run(lambda: drive(self.sessions, self.limits, request_id), f"request {request_id}")
 
     async def run_premiums(self, run_id: int) -> None:
-        if self.autostart:
-            self._spawn(drive_premium_run(self.sessions, run_id))
-        else:
-            self._premium_runs.append(run_id)
-
-    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(work)
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        self._run(lambda: drive_premium_run(self.sessions, run_id), f"premium run {run_id}")
 
     async def export(self, export_id: int) -> None:
-        if self.autostart:
-            self._spawn(run_export(self.sessions, export_id, self.exports_dir))
-        else:
-            self._exports.append(export_id)
+        self._run(
+            lambda: run_export(self.sessions, export_id, self.exports_dir), f"export {export_id}"
+        )
 
     async def kick_file(self, file_id: int) -> None:
         """Apply a large enrolment file as a task of this loop (or at `drain()`)."""
-        if self.autostart:
-            self._spawn(self._apply_logged(file_id))
-        else:
-            self._files.append(file_id)
+        # On failure the file stays RECEIVED; its progress says how far it went.
+        self._run(
+            lambda: background.apply_received(self.sessions, self.limits, file_id),
+            f"enrolment file {file_id}",
+        )
 
-    async def _apply_logged(self, file_id: int) -> None:
-        try:
-            await background.apply_received(self.sessions, self.limits, file_id)
-        except Exception:  # the file stays RECEIVED, its progress says how far it went
-            logger.exception("applying enrolment file %s failed", file_id)
+    def _run(self, work: Callable[[], Awaitable[Any]], what: str) -> None:
+        """Start `work` as a task of this loop, its failure logged; without autostart, keep it
+        for `drain()`, where a failure is raised."""
+        if not self.autostart:
+            self._waiting.append(work)
+            return
 
-    async def _drive_logged(self, request_id: int) -> None:
-        try:
-            await drive(self.sessions, self.limits, request_id)
-        except Exception:  # the sweep tries again; the request row says what is due
-            logger.exception("server step of request %s failed", request_id)
+        async def logged() -> None:
+            try:
+                await work()
+            except Exception:
+                logger.exception("background work on %s failed", what)
+
+        task = asyncio.create_task(logged())
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
 
     async def drain(self) -> None:
-        """Run every queued step, and the steps they make due, to the end."""
-        while self._premium_runs:
-            await drive_premium_run(self.sessions, self._premium_runs.pop(0))
-        while self._queued or self._exports or self._running or self._files:
-            if self._files:
-                await background.apply_received(self.sessions, self.limits, self._files.pop(0))
-            if self._queued:
-                await drive(self.sessions, self.limits, self._queued.pop(0))
-            if self._exports:
-                await run_export(self.sessions, self._exports.pop(0), self.exports_dir)
+        """Run all the work kept, in the order it came, and the work it makes due, to the end."""
+        while self._waiting or self._running:
+            if self._waiting:
+                await self._waiting.pop(0)()
             if self._running:
                 await asyncio.gather(*list(self._running))
 
