@@ -162,17 +162,19 @@ async def _target_problems(
             Problem(("to_product_code",), ErrorCode.NOT_OFFERED,
                     f"Group account {account.code} does not offer {spec.to_product_code}.")
         ]  # fmt: skip
-    tiers = set(
-        await session.scalars(
-            sa.select(col(ProductCoverageTier.tier)).where(
-                col(ProductCoverageTier.product_id).in_([origin, target])
-            )
+    found = await session.execute(
+        sa.select(col(ProductCoverageTier.product_id), col(ProductCoverageTier.tier)).where(
+            col(ProductCoverageTier.product_id).in_([origin, target])
         )
     )
+    sold = {(product, tier) for product, tier in found.all()}
     return [
         Problem((name,), ErrorCode.NOT_OFFERED, f"The product is not sold in the tier {tier}.")
-        for name, tier in (("from_tier", spec.from_tier), ("to_tier", spec.to_tier))
-        if tier is not None and tiers and tier not in tiers
+        for name, product, tier in (
+            ("from_tier", origin, spec.from_tier),
+            ("to_tier", target, spec.to_tier),
+        )
+        if tier is not None and (product, tier) not in sold
     ]
 
 
