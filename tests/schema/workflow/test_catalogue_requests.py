@@ -20,7 +20,7 @@ from schema.core.relay import decode_id, global_id
 from tests.factories import Book, place, settings_reference
 from tests.graphql import GraphQLClient, ok, refused
 from tests.schema.catalogue.conftest import END, add, listed, service
-from tests.schema.policies.enrol import days
+from tests.schema.policies.enrol import days, enrol_input, person
 from tests.schema.settings.conftest import set_
 from tests.schema.workflow.conftest import Cast
 from tests.schema.workflow.requests import complete, open_task, request, submit, submitted
@@ -274,3 +274,25 @@ async def test_a_service_the_employer_pays_part_of_goes_to_the_manager(
     facts = await _facts(session, made)
     assert (facts["price"], facts["employer_cost_change"]) == (Decimal("100.00"), Decimal("40.00"))
     assert facts["premium_change"] is None
+
+
+async def test_a_new_policys_premium_is_its_cost(
+    cast: Cast, book: Book, session: AsyncSession
+) -> None:
+    # given rates; a new hire enrolled alone (PS-STD: 100.00 a month, all the employer's)
+    await _priced(cast, book, session, "PS-EXEC")
+    new = enrol_input(
+        cast.place,
+        subscriber={"person": person("Max", nationalId="NID-MAX")},
+        number="P-NEW",
+        dependants=[],
+    )["input"]
+    # when
+    made = await submitted(cast.manager, type="ENROLMENT", channel="GROUP_PORTAL", enrolment=new)
+    # then
+    facts = await _facts(session, made)
+    assert (facts["premium_change"], facts["employer_cost_change"]) == (
+        Decimal("100.00"),
+        Decimal("100.00"),
+    )
+    assert facts["price"] is None
