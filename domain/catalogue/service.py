@@ -275,6 +275,7 @@ async def upgrade_offered(
                 col(CatalogueItem.from_tier) == E.coverage_tier,
             ),
             sa.func.coalesce(col(CatalogueItem.to_tier), E.coverage_tier) == tier,
+            _not_held(policy_id, day),
         )
         .order_by(col(CatalogueItem.id))
         .limit(1)
@@ -322,5 +323,20 @@ def _offered_to(scope: RowScope, policy_id: int, day: date) -> Any:
     return sa.and_(
         sa.exists(reached),
         col(CatalogueItem.group_account_id).in_(_account_on(policy_id, day)),
-        sa.or_(col(CatalogueItem.kind) == ItemKind.SERVICE, held),
+        sa.or_(
+            col(CatalogueItem.kind) == ItemKind.SERVICE, sa.and_(held, _not_held(policy_id, day))
+        ),
+    )
+
+
+def _not_held(policy_id: int, day: date) -> Any:
+    """An upgrade to another product the policy does not have on the day already."""
+    E = sa.orm.aliased(EnrollmentProduct)
+    return sa.or_(
+        col(CatalogueItem.to_product_id) == col(CatalogueItem.from_product_id),
+        ~sa.exists().where(
+            col(E.policy_id) == policy_id,
+            col(E.product_id) == col(CatalogueItem.to_product_id),
+            in_force(E, day),
+        ),
     )
