@@ -4,25 +4,17 @@ group's configuration: a change to it makes the account's group client CHANGED."
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.catalogue.models import CatalogueItem
 from domain.core.reach import Entity, declare
 from domain.groups.reach import client_of, of_accounts
 
-
-async def _client(session: AsyncSession, row: Any) -> set[int]:
-    return await client_of(session, row.group_account_id)
-
-
 declare(
     CatalogueItem,
     Entity(
         noun="catalogue item",
         reach=lambda scope: of_accounts(scope, col(CatalogueItem.group_account_id)),
-        groups=_client,
+        groups=lambda session, row: client_of(session, row.group_account_id),
     ),
 )
