@@ -48,10 +48,14 @@ class CatalogueItem(SQLModel, table=True):
     """A service's code (what a SERVICE_PURCHASE names); an upgrade path's own code."""
     name: str = Field(max_length=200)
     from_product_id: int | None = Field(default=None, foreign_key="product.id")
-    from_tier: CoverageTier | None = Field(default=None, sa_type=enum_column(CoverageTier))
+    from_tier: CoverageTier | None = Field(
+        default=None, sa_type=enum_column(CoverageTier, name="from_tier")
+    )
     """The tier the upgrade starts from; none: any tier of `from_product_id`."""
     to_product_id: int | None = Field(default=None, foreign_key="product.id")
-    to_tier: CoverageTier | None = Field(default=None, sa_type=enum_column(CoverageTier))
+    to_tier: CoverageTier | None = Field(
+        default=None, sa_type=enum_column(CoverageTier, name="to_tier")
+    )
     """The tier the upgrade leads to; none: the tier the member has."""
     price: Decimal = Field(sa_type=sa.Numeric(14, 2))
     """A service's price for one; an upgrade's price a month, as quoted to the member."""

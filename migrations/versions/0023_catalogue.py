@@ -19,10 +19,8 @@ depends_on: str | Sequence[str] | None = None
 _TIERS = ("EMPLOYEE_ONLY", "EMPLOYEE_SPOUSE", "EMPLOYEE_CHILDREN", "FAMILY")
 
 
-def _tier() -> sa.Enum:
-    return sa.Enum(
-        *_TIERS, name="ck_coveragetier", native_enum=False, create_constraint=True, length=20
-    )
+def _tier(name: str) -> sa.Enum:
+    return sa.Enum(*_TIERS, name=f"ck_{name}", native_enum=False, create_constraint=True, length=20)
 
 
 def upgrade() -> None:
@@ -45,9 +43,9 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=30), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("from_product_id", sa.Integer(), nullable=True),
-        sa.Column("from_tier", _tier(), nullable=True),
+        sa.Column("from_tier", _tier("from_tier"), nullable=True),
         sa.Column("to_product_id", sa.Integer(), nullable=True),
-        sa.Column("to_tier", _tier(), nullable=True),
+        sa.Column("to_tier", _tier("to_tier"), nullable=True),
         sa.Column("price", sa.Numeric(14, 2), nullable=False),
         sa.Column("employer_share", sa.Numeric(14, 2), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=False),
