@@ -15,7 +15,7 @@ strawberry.enum(Role, description="What kind of user a principal is.")
 strawberry.enum(
     GrantKind,
     description="What a grant names: a group client (with everything below it), a data access "
-    "group or a line of business.",
+    "group or a line of business; for a vendor also a request type or a task kind.",
 )
 
 

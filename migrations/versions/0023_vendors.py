@@ -1,0 +1,44 @@
+"""Outsourcing vendors (issue 22): a `vendor` role whose stored grants name group clients,
+request types and task kinds.
+
+- `access_grant.role` may be `vendor`;
+- `access_grant.kind` may be REQUEST_TYPE or TASK_KIND.
+
+Revision ID: 0023
+Revises: 0022
+Create Date: 2026-12-03 22:00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0023"
+down_revision: str | None = "0022"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+_ROLES = ("admin", "backoffice", "group_manager", "employee", "partner", "reporting")
+_KINDS = ("GROUP_CLIENT", "DATA_ACCESS_GROUP", "LINE_OF_BUSINESS")
+
+
+def _one_of(column: str, values: Sequence[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _recheck(name: str, column: str, values: Sequence[str]) -> None:
+    with op.batch_alter_table("access_grant") as batch:
+        batch.drop_constraint(name, type_="check")
+        batch.create_check_constraint(name, _one_of(column, values))
+
+
+def upgrade() -> None:
+    _recheck("ck_role", "role", (*_ROLES, "vendor"))
+    _recheck("ck_grantkind", "kind", (*_KINDS, "REQUEST_TYPE", "TASK_KIND"))
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM access_grant WHERE role = 'vendor'")
+    op.execute("DELETE FROM access_grant WHERE kind IN ('REQUEST_TYPE', 'TASK_KIND')")
+    _recheck("ck_grantkind", "kind", _KINDS)
+    _recheck("ck_role", "role", _ROLES)
