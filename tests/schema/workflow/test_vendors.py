@@ -227,3 +227,37 @@ async def test_a_vendor_grant_is_given_once(cast: Cast) -> None:
     again = await grant(cast.admin, "REQUEST_TYPE", "TERMINATION")
     # then
     refused(again, "DUPLICATE", ["input", "code"])
+
+
+async def test_a_manager_who_is_also_a_vendor_sees_both(
+    outsourcing: Outsourcing, http: AsyncClient
+) -> None:
+    # given: ACME's manager, to whom GLOBEX's terminations are outsourced
+    admin = outsourcing.cast.admin
+    ok(
+        await admin.mutate(
+            GRANT,
+            {
+                "input": {
+                    "subject": "hr-3",
+                    "role": "GROUP_MANAGER",
+                    "kind": "GROUP_CLIENT",
+                    "code": "ACME",
+                }
+            },
+        )
+    )
+    ok(await grant(admin, "GROUP_CLIENT", "GLOBEX", subject="hr-3"))
+    ok(await grant(admin, "REQUEST_TYPE", "TERMINATION", subject="hr-3"))
+    both = GraphQLClient(http, token_for(Principal("hr-3", frozenset({Role.VENDOR}))))
+    # when
+    listed = (await both.query(REQUESTS))["workflowRequests"]
+    tasks = await inbox(both)
+    # then: ACME's requests as its manager; GLOBEX's termination and its back-office task
+    # as a vendor (ACME's tasks are all the back office's here)
+    assert {e["node"]["id"] for e in listed["edges"]} == {
+        outsourcing.mine["id"],
+        outsourcing.other_type["id"],
+        outsourcing.other_group["id"],
+    }
+    assert [t["request"]["id"] for t in tasks] == [outsourcing.other_group["id"]]
