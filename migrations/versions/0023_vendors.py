@@ -2,7 +2,8 @@
 request types and task kinds.
 
 - `access_grant.role` may be `vendor`;
-- `access_grant.kind` may be REQUEST_TYPE or TASK_KIND.
+- `access_grant.kind` may be REQUEST_TYPE or TASK_KIND;
+- `api_key.role`: what a key signs in as, `partner` (every key so far) or `vendor`.
 
 Revision ID: 0023
 Revises: 0022
@@ -11,6 +12,7 @@ Create Date: 2026-12-03 22:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0023"
@@ -35,9 +37,27 @@ def _recheck(name: str, column: str, values: Sequence[str]) -> None:
 def upgrade() -> None:
     _recheck("ck_role", "role", (*_ROLES, "vendor"))
     _recheck("ck_grantkind", "kind", (*_KINDS, "REQUEST_TYPE", "TASK_KIND"))
+    with op.batch_alter_table("api_key") as batch:
+        batch.add_column(
+            sa.Column(
+                "role",
+                sa.Enum(
+                    *_ROLES,
+                    "vendor",
+                    name="ck_role",
+                    native_enum=False,
+                    create_constraint=True,
+                    length=20,
+                ),
+                nullable=False,
+                server_default="partner",
+            )
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("api_key") as batch:
+        batch.drop_column("role")
     op.execute("DELETE FROM access_grant WHERE role = 'vendor'")
     op.execute("DELETE FROM access_grant WHERE kind IN ('REQUEST_TYPE', 'TASK_KIND')")
     _recheck("ck_grantkind", "kind", _KINDS)

@@ -44,6 +44,11 @@ class ApiKeyCreateInput:
     expires_at: datetime = strawberry.field(
         description="When it stops working, with a time zone; at most 366 days ahead."
     )
+    role: Role = strawberry.field(
+        default=Role.PARTNER,
+        description="What it signs in as: PARTNER, or VENDOR (then give its subject request "
+        "types with accessGrantAdd).",
+    )
 
 
 @strawberry.input(description="An API key to revoke.")

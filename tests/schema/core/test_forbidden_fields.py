@@ -47,6 +47,7 @@ ARGUMENTS: dict[tuple[str, str], Any] = {
     ("Query", "claimsSummaries"): lambda w: {"personId": global_id("Person", w.subscriber.id)},
     ("Query", "membershipStats"): lambda w: {"asOf": "2026-01-01"},
     ("Query", "workflowStats"): lambda w: {"from": "2026-01-01", "to": "2026-01-31"},
+    ("Query", "vendorStats"): lambda w: {"from": "2026-01-01", "to": "2026-01-31"},
     ("Query", "webhookDeliveries"): lambda w: {"endpointId": global_id("WebhookEndpoint", 1)},
 }
 """The arguments the walk passes to a field that needs some to answer (seeded rows); a field

@@ -4,6 +4,7 @@ types about its group clients; every other request, task and row reads as unknow
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -261,3 +262,44 @@ async def test_a_manager_who_is_also_a_vendor_sees_both(
         outsourcing.other_group["id"],
     }
     assert [t["request"]["id"] for t in tasks] == [outsourcing.other_group["id"]]
+
+
+KEY_CREATE = """
+mutation($input: ApiKeyCreateInput!) {
+  apiKeyCreate(input: $input) { key apiKey { subject role } errors { field code } }
+}
+"""
+
+
+def _key(name: str, role: str) -> dict[str, Any]:
+    expires = (datetime.now(UTC) + timedelta(days=30)).isoformat()
+    return {
+        "input": {"name": name, "groupClientCodes": ["ACME"], "expiresAt": expires, "role": role}
+    }
+
+
+async def test_a_vendors_system_signs_in_with_an_api_key(
+    outsourcing: Outsourcing, http: AsyncClient
+) -> None:
+    # given: a vendor key for ACME, and its subject given terminations
+    admin = outsourcing.cast.admin
+    made = ok(await admin.mutate(KEY_CREATE, _key("outsourcer", "VENDOR")))
+    ok(await grant(admin, "REQUEST_TYPE", "TERMINATION", subject=made["apiKey"]["subject"]))
+    system = GraphQLClient(http, made["key"])
+    # when
+    listed = (await system.query(REQUESTS))["workflowRequests"]
+    groups = await system.raw("{ groupClients { totalCount } }")
+    # then
+    assert made["apiKey"] == {"subject": "apikey:outsourcer", "role": "VENDOR"}
+    assert [e["node"]["id"] for e in listed["edges"]] == [outsourcing.mine["id"]]
+    assert [t["request"]["id"] for t in await inbox(system)] == [outsourcing.mine["id"]]
+    assert groups["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_key_signs_in_as_a_partner_or_a_vendor_only(cast: Cast) -> None:
+    # when
+    payload = await cast.admin.mutate(KEY_CREATE, _key("bo-system", "BACKOFFICE"))
+    # then
+    refused(payload, "NOT_ALLOWED", ["input", "role"])
+    keys = await cast.admin.query("{ apiKeys { totalCount } }")
+    assert keys["apiKeys"]["totalCount"] == 0
