@@ -77,6 +77,7 @@ _FROM = strawberry.argument(
     name="from", description="The first day of the range (joiners, leavers)."
 )
 _TO = strawberry.argument(description="The last day of the range; at most 366 days after from.")
+_FIRST_DAY = strawberry.argument(name="from", description="The first day.")
 
 
 @strawberry.type
@@ -128,7 +129,7 @@ class ReportQuery:
     async def workflow_stats(
         self,
         info: Info,
-        from_: Annotated[date, strawberry.argument(name="from", description="The first day.")],
+        from_: Annotated[date, _FIRST_DAY],
         to: Annotated[date, _TO],
         group_by: Annotated[
             list[WorkflowKey] | None, strawberry.argument(description="Up to three keys.")
@@ -157,7 +158,7 @@ class ReportQuery:
     async def vendor_stats(
         self,
         info: Info,
-        from_: Annotated[date, strawberry.argument(name="from", description="The first day.")],
+        from_: Annotated[date, _FIRST_DAY],
         to: Annotated[date, _TO],
         subject: Annotated[
             str | None, strawberry.argument(description="Only this vendor's figures.")
