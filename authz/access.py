@@ -51,6 +51,23 @@ class Restriction:
 
 
 @dataclass(frozen=True)
+class Outsourced:
+    """A vendor's work: requests of these types about these group clients' subtrees, and of
+    their back-office tasks those of these kinds (every kind when none is named)."""
+
+    subtrees: frozenset[str]
+    types: frozenset[str]
+    task_kinds: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {
+            "subtrees": sorted(self.subtrees),
+            "types": sorted(self.types),
+            "task_kinds": sorted(self.task_kinds),
+        }
+
+
+@dataclass(frozen=True)
 class RowScope:
     """Which rows a principal reaches for one need; a row in any part is reached."""
 
@@ -58,6 +75,8 @@ class RowScope:
     subtrees: frozenset[str] = frozenset()
     restrictions: frozenset[Restriction] = frozenset()
     person: str | None = None
+    outsourced: frozenset[Outsourced] = frozenset()
+    """A vendor's requests and tasks; no other row (a vendor reads no group or policy)."""
     subject: str | None = None
     """Who holds the scope: a row they made themselves (a workflow request) is theirs to see."""
     writes: bool = False
@@ -70,6 +89,7 @@ class RowScope:
             subtrees=self.subtrees | other.subtrees,
             restrictions=self.restrictions | other.restrictions,
             person=self.person or other.person,
+            outsourced=self.outsourced | other.outsourced,
             subject=self.subject or other.subject,
             writes=self.writes or other.writes,
         )
@@ -90,6 +110,7 @@ class RowScope:
                 key=repr,
             ),
             "person": self.person,
+            "outsourced": sorted((o.to_json() for o in self.outsourced), key=repr),
             "subject": self.subject,
             "writes": self.writes,
         }
@@ -107,6 +128,12 @@ class RowScope:
                 for r in data.get("restrictions", ())
             ),
             person=data.get("person"),
+            outsourced=frozenset(
+                Outsourced(
+                    frozenset(o["subtrees"]), frozenset(o["types"]), frozenset(o["task_kinds"])
+                )
+                for o in data.get("outsourced", ())
+            ),
             subject=data.get("subject"),
             writes=bool(data.get("writes")),
         )
@@ -138,7 +165,27 @@ def _role_scope(principal: Principal, role: Role) -> RowScope:
         )
     if role in (Role.GROUP_MANAGER, Role.PARTNER):
         return RowScope(subtrees=principal.codes(role, GrantKind.GROUP_CLIENT))
+    if role is Role.VENDOR:
+        return _outsourced(principal)
     return RowScope(person=principal.person)
+
+
+def _outsourced(principal: Principal) -> RowScope:
+    """A vendor's reach: its group clients and the request types casbin lets vendors take
+    (`request:<TYPE>`), narrowed to its task kinds if it names any; both or nothing."""
+    clients = principal.codes(Role.VENDOR, GrantKind.GROUP_CLIENT)
+    types = frozenset(
+        code for code in principal.codes(Role.VENDOR, GrantKind.REQUEST_TYPE) if outsourceable(code)
+    )
+    if not clients or not types:
+        return NOTHING
+    kinds = principal.codes(Role.VENDOR, GrantKind.TASK_KIND)
+    return RowScope(outsourced=frozenset({Outsourced(clients, types, kinds)}))
+
+
+def outsourceable(request_type: str) -> bool:
+    """Whether the policy lets vendors work on requests of this type at all."""
+    return decided(Role.VENDOR.value, f"request:{request_type}", "act")
 
 
 @dataclass
@@ -183,12 +230,15 @@ class Access:
         return self._scopes[need]
 
     def inbox(self) -> tuple[RowScope, RowScope]:
-        """The reach for acting on tasks as a group manager, and as the back office; an
-        admin's reaches every task in both inboxes."""
+        """The reach for acting on tasks as a group manager, and as the back office (a
+        vendor does the back office's tasks of its work); an admin's reaches every task in
+        both inboxes."""
         everything = self.scope_as(WORKFLOW_ACT, Role.ADMIN)
         return (
             self.scope_as(WORKFLOW_ACT, Role.GROUP_MANAGER) | everything,
-            self.scope_as(WORKFLOW_ACT, Role.BACKOFFICE) | everything,
+            self.scope_as(WORKFLOW_ACT, Role.BACKOFFICE)
+            | self.scope_as(WORKFLOW_ACT, Role.VENDOR)
+            | everything,
         )
 
     def actor(self, need: Need) -> Actor:
@@ -261,6 +311,8 @@ REPORTS_READ = Need("reports", "read")
 """Read figures (membership, workflow service levels) over the rows one reaches."""
 REPORTS_EXPORT = Need("reports", "export")
 """Export the rows one reaches to a file, and download one's exports."""
+VENDORS_READ = Need("vendors", "read")
+"""Read vendors' service levels: an admin every vendor's, a vendor its own."""
 PREMIUMS_READ = Need("premiums", "read")
 """Read what policies cost, who pays it, premium runs, charges and bills."""
 PREMIUMS_RUN = Need("premiums", "run")

@@ -15,14 +15,19 @@ class Role(StrEnum):
     EMPLOYEE = "employee"
     PARTNER = "partner"
     REPORTING = "reporting"
+    VENDOR = "vendor"
+    """An outsourcer doing the insurer's tasks of some request types for some group clients."""
 
 
 class GrantKind(StrEnum):
-    """What a grant names: a group client (and its subtree), a data access group, a line."""
+    """What a grant names: a group client (and its subtree), a data access group, a line;
+    for a vendor also a request type and a task kind (APPROVAL, FULFILMENT) it works on."""
 
     GROUP_CLIENT = "GROUP_CLIENT"
     DATA_ACCESS_GROUP = "DATA_ACCESS_GROUP"
     LINE_OF_BUSINESS = "LINE_OF_BUSINESS"
+    REQUEST_TYPE = "REQUEST_TYPE"
+    TASK_KIND = "TASK_KIND"
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ class Principal:
             GrantKind.GROUP_CLIENT: self.groups,
             GrantKind.DATA_ACCESS_GROUP: self.data_access_groups,
             GrantKind.LINE_OF_BUSINESS: self.lines_of_business,
-        }[kind]
+        }.get(kind, frozenset())  # a vendor's request types and task kinds are stored only
         stored = {g.code for g in self.stored if g.role == role and g.kind == kind}
         return (from_token if role in self.roles else frozenset()) | stored
 

@@ -31,6 +31,7 @@ from domain.groups.queries import client_by_code
 KEY_MARK = "gck_"
 UNKNOWN = "The API key is not valid."
 MAX_LIFETIME = timedelta(days=366)
+KEY_ROLES = frozenset({Role.PARTNER, Role.VENDOR})
 
 
 class KeyRefused(Exception):
@@ -89,8 +90,10 @@ async def create_api_key(
     group_client_codes: Sequence[str],
     expires_at: datetime,
     now: datetime,
+    role: Role = Role.PARTNER,
 ) -> tuple[ApiKey, str]:
-    """Make a partner's key scoped to these group clients; return it and the key, shown once.
+    """Make a partner's (or a vendor's) key scoped to these group clients; return it and the
+    key, shown once. A vendor's request types are grants added to its subject afterwards.
 
     The grants are part of the key's change: its audit event lists the clients it reaches,
     and never the key's hash (see ApiKey's declaration in domain.access.reach).
@@ -104,6 +107,12 @@ async def create_api_key(
         ):
             problems.append(Problem(("name",), ErrorCode.DUPLICATE, f"An API key {name!r} exists."))
         _check_expiry(expires_at, now, problems)
+        if role not in KEY_ROLES:
+            problems.append(
+                Problem(
+                    ("role",), ErrorCode.NOT_ALLOWED, "A key signs in as a partner or a vendor."
+                )
+            )
         codes = await _client_codes(session, actor.scope, group_client_codes, problems)
         if problems:
             raise DomainError(*problems)
@@ -114,6 +123,7 @@ async def create_api_key(
                 secret_hash=_hash(secret),
                 created_by=actor.subject,
                 expires_at=expires_at.astimezone(UTC),
+                role=role,
             )
         )
         await _grant(session, actor, key, codes)
@@ -121,19 +131,19 @@ async def create_api_key(
 
 
 async def _grant(session: AsyncSession, actor: Actor, key: ApiKey, codes: list[str]) -> None:
-    """Give the key's subject a partner grant on each client, unless it holds one already."""
+    """Give the key's subject a grant of its role on each client, unless it holds one already."""
     # An admin may have granted the key's subject clients before the key existed.
     held = await stored_grants(session, key.subject)
     session.add_all(
         AccessGrant(
             subject=key.subject,
-            role=Role.PARTNER,
+            role=key.role,
             kind=GrantKind.GROUP_CLIENT,
             code=code,
             created_by=actor.subject,
         )
         for code in codes
-        if Grant(Role.PARTNER, GrantKind.GROUP_CLIENT, code) not in held
+        if Grant(key.role, GrantKind.GROUP_CLIENT, code) not in held
     )
 
 
@@ -235,7 +245,7 @@ async def refused_keys(
 
 
 async def authenticate(session: AsyncSession, presented: str, *, now: datetime) -> Principal:
-    """Return the partner a key signs in as, or raise KeyRefused saying why it may not."""
+    """Return the partner or vendor a key signs in as, or raise KeyRefused saying why not."""
     prefix, _, secret = presented.removeprefix(KEY_MARK).partition("_")
     key = None
     if prefix and secret and len(prefix) <= 16:
@@ -246,7 +256,7 @@ async def authenticate(session: AsyncSession, presented: str, *, now: datetime) 
         raise KeyRefused("The API key has been revoked.")
     if key.expires_at <= now:
         raise KeyRefused("The API key has expired.")
-    return Principal(subject=key.subject, roles=frozenset({Role.PARTNER}))
+    return Principal(subject=key.subject, roles=frozenset({key.role}))
 
 
 async def list_api_keys(session: AsyncSession, *, window: Window) -> Slice[ApiKey]:

@@ -27,13 +27,16 @@ class AccessGrant(SQLModel, table=True):
 
 
 class ApiKey(SQLModel, table=True):
-    """A partner system's key: shown once, kept only as a hash, revocable, expiring."""
+    """A partner's or a vendor's system's key: shown once, kept only as a hash, revocable,
+    expiring."""
 
     __tablename__ = "api_key"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=30, unique=True)
     prefix: str = Field(max_length=16, unique=True)
+    role: Role = Field(default=Role.PARTNER, sa_type=enum_column(Role))
+    """The role it signs in with: `partner`, or `vendor` (whose work is its stored grants)."""
     secret_hash: str = Field(max_length=64)
     created_by: str = Field(max_length=100)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

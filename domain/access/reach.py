@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.principal import GrantKind, Role
+from authz.principal import GrantKind
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.service import snapshot
 from domain.core.reach import Entity, declare
@@ -26,7 +26,7 @@ async def _key_state(session: AsyncSession, row: Any) -> dict[str, Any]:
         sa.select(col(AccessGrant.code))
         .where(
             col(AccessGrant.subject) == row.subject,
-            col(AccessGrant.role) == Role.PARTNER,
+            col(AccessGrant.role) == row.role,
             col(AccessGrant.kind) == GrantKind.GROUP_CLIENT,
         )
         .order_by(col(AccessGrant.id))

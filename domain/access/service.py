@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.access import Actor
+from authz.access import Actor, outsourceable
 from authz.principal import Grant, GrantKind, Role
 from domain.access import errors
 from domain.access.models import AccessGrant
@@ -18,18 +19,22 @@ from domain.core.paging import Slice, Window, count, fetch_slice
 from domain.groups.queries import client_by_code
 from domain.reference.models import DataAccessGroup, LineOfBusiness
 from domain.reference.service import find_by_code
+from domain.workflow.engine import TaskKind
+from domain.workflow.models import RequestType
 
 SUBJECT_MAX_LENGTH = 100
 
 # What each role's grants name; admin and employee take no stored grants (admin reaches
-# everything, an employee is bound to the person in their token).
-GRANT_KINDS: dict[Role, GrantKind] = {
-    Role.BACKOFFICE: GrantKind.DATA_ACCESS_GROUP,
-    Role.REPORTING: GrantKind.DATA_ACCESS_GROUP,
-    Role.GROUP_MANAGER: GrantKind.GROUP_CLIENT,
-    Role.PARTNER: GrantKind.GROUP_CLIENT,
+# everything, an employee is bound to the person in their token). A vendor needs a group
+# client and a request type to reach anything; task kinds narrow it.
+_RESTRICTED = (GrantKind.DATA_ACCESS_GROUP, GrantKind.LINE_OF_BUSINESS)
+GRANT_KINDS: dict[Role, tuple[GrantKind, ...]] = {
+    Role.BACKOFFICE: _RESTRICTED,
+    Role.REPORTING: _RESTRICTED,
+    Role.GROUP_MANAGER: (GrantKind.GROUP_CLIENT,),
+    Role.PARTNER: (GrantKind.GROUP_CLIENT,),
+    Role.VENDOR: (GrantKind.GROUP_CLIENT, GrantKind.REQUEST_TYPE, GrantKind.TASK_KIND),
 }
-_ALSO = {Role.BACKOFFICE: GrantKind.LINE_OF_BUSINESS, Role.REPORTING: GrantKind.LINE_OF_BUSINESS}
 _REFERENCE: dict[GrantKind, type[DataAccessGroup] | type[LineOfBusiness]] = {
     GrantKind.DATA_ACCESS_GROUP: DataAccessGroup,
     GrantKind.LINE_OF_BUSINESS: LineOfBusiness,
@@ -74,7 +79,7 @@ def check_subject(field: str, value: str, problems: list[Problem]) -> str:
 
 
 def _check_kind(role: Role, kind: GrantKind, problems: list[Problem]) -> None:
-    allowed = [k for k in (GRANT_KINDS.get(role), _ALSO.get(role)) if k is not None]
+    allowed = GRANT_KINDS.get(role, ())
     if not allowed:
         problems.append(
             Problem(
@@ -117,9 +122,27 @@ async def _target_code(
         if found is None:
             problems.append(Problem(("code",), ErrorCode.NOT_FOUND, f"No group client {code!r}."))
         return found.code if found else code
+    if kind is GrantKind.REQUEST_TYPE:
+        if _known(code, RequestType, "request type", problems) and not outsourceable(code):
+            problems.append(
+                Problem(("code",), ErrorCode.NOT_ALLOWED, f"{code} requests are not for vendors.")
+            )
+        return code
+    if kind is GrantKind.TASK_KIND:
+        _known(code, TaskKind, "task kind", problems)
+        return code
     model = _REFERENCE[kind]
     row = await find_by_code(session, model, code, field="code", problems=problems)  # type: ignore[type-var]
     return row.code if row else code
+
+
+def _known(code: str, values: type[StrEnum], noun: str, problems: list[Problem]) -> bool:
+    """Whether the code is one of the values, recording NOT_FOUND (listing them) if not."""
+    if code in set(values):
+        return True
+    known = ", ".join(values)
+    problems.append(Problem(("code",), ErrorCode.NOT_FOUND, f"No {noun} {code!r}: {known}."))
+    return False
 
 
 async def _granted(

@@ -7,6 +7,7 @@ per scope (see authz.access.SCOPES).
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 from typing import Any
 
@@ -28,14 +29,20 @@ from domain.groups.models import (
 from domain.policies.models import Person, Policy, PolicyAccountLink
 from domain.reference.reach import any_of, restricted
 
+_TREES = itertools.count()
+
 
 @lru_cache(maxsize=SCOPES)
 def _subtree(codes: frozenset[str]) -> sa.CTE:
-    """The ids of the group clients with these codes and of everything below them."""
+    """The ids of the group clients with these codes and of everything below them.
+
+    Each set of codes has a CTE of its own name: one statement may hold two (a vendor's
+    clients beside its manager's, several vendors' in vendorStats), and SQL refuses two
+    different CTEs of one name."""
     top: sa.Select[Any] = sa.select(col(GroupClient.id).label("id")).where(
         col(GroupClient.code).in_(sorted(codes))
     )
-    tree = top.cte("granted_subtree", recursive=True)
+    tree = top.cte(f"granted_subtree_{next(_TREES)}", recursive=True)
     below = sa.select(col(GroupClient.id)).where(col(GroupClient.parent_id) == tree.c.id)
     return tree.union_all(below)
 

@@ -126,3 +126,27 @@ def interpolated(fraction: float, source: Any, name: str) -> Any:
     low = sa.func.max(sa.case((rank == floor + 1, value)))
     high = sa.func.max(sa.case((rank == floor + 2, value)))
     return low + sa.func.max(position - floor) * sa.func.coalesce(high - low, 0.0)
+
+
+def with_percentiles(
+    inner: Any, keys: list[str], wanted: tuple[tuple[str, float, str], ...], dialect: str
+) -> tuple[Any, list[Any]]:
+    """The subquery to aggregate `inner` (a select with `keys` and measure columns) from,
+    and a column per (label, fraction, measure) wanted: the measure's continuous percentile
+    in each group of `keys`. PostgreSQL has percentile_cont; SQLite gets `ranked_columns`."""
+    if dialect == "postgresql":
+        source = inner.subquery("measured")
+        return source, [
+            sa.func.percentile_cont(fraction)
+            .within_group(sa.cast(source.c[measure], sa.Float))
+            .label(label)
+            for label, fraction, measure in wanted
+        ]
+    plain = inner.subquery("measured")
+    partition = [plain.c[name] for name in keys]
+    measures = dict.fromkeys(measure for _, _, measure in wanted)
+    ranks = [column for m in measures for column in ranked_columns(m, plain.c[m], partition)]
+    source = sa.select(plain, *ranks).subquery("ranked")
+    return source, [
+        interpolated(fraction, source, measure).label(label) for label, fraction, measure in wanted
+    ]

@@ -33,7 +33,7 @@ from authz.access import RowScope
 from domain.core.reach import visible
 from domain.groups.models import GroupAccount
 from domain.reports.ranges import DayRange, keys
-from domain.reports.sql import hours_between, interpolated, month_of, ranked_columns
+from domain.reports.sql import hours_between, month_of, with_percentiles
 from domain.workflow.models import (
     EventAction,
     RequestState,
@@ -204,26 +204,7 @@ def workflow_statement(
     """The one GROUP BY statement of `workflow_stats`, for PostgreSQL or SQLite."""
     names = [f"k_{key.value.lower()}" for key in group_by]
     inner = _per_request(scope, period, group_by)
-    if dialect == "postgresql":
-        source = inner.subquery("per_request")
-        percentiles = [
-            sa.func.percentile_cont(fraction)
-            .within_group(sa.cast(source.c[measure], sa.Float))
-            .label(label)
-            for label, fraction, measure in _PERCENTILES
-        ]
-    else:
-        plain = inner.subquery("per_request")
-        partition = [plain.c[name] for name in names]
-        source = sa.select(
-            plain,
-            *ranked_columns("decision", plain.c.decision, partition),
-            *ranked_columns("completion", plain.c.completion, partition),
-        ).subquery("ranked")
-        percentiles = [
-            interpolated(fraction, source, measure).label(label)
-            for label, fraction, measure in _PERCENTILES
-        ]
+    source, percentiles = with_percentiles(inner, names, _PERCENTILES, dialect)
     columns = [source.c[name] for name in names]
     stmt = sa.select(*columns, *_sums(source), *percentiles).select_from(source)
     return stmt.group_by(*columns) if columns else stmt

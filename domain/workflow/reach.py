@@ -5,8 +5,10 @@ when it is submitted). Whoever submitted a request always sees it. A group manag
 requests of the accounts in their subtrees (but for those about someone's health) and acts
 on the manager's tasks there; the back
 office sees what its restrictions allow and acts on its own tasks and on any task that is
-overdue (escalated); an employee sees the requests about themselves. Each predicate is built
-once per scope (see authz.access.SCOPES).
+overdue (escalated); a vendor sees the requests of its types about its group clients (the
+types the policy lets vendors take: by default none about health) and acts on their
+back-office tasks of its task kinds; an employee sees the requests about themselves. Each
+predicate is built once per scope (see authz.access.SCOPES).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.access import SCOPES, RowScope
+from authz.access import SCOPES, Outsourced, RowScope
 from domain.core.reach import Entity, declare
 from domain.groups import reach as groups
 from domain.groups.models import GroupAccount
@@ -49,6 +51,37 @@ def _in_subtrees(scope: RowScope) -> Any:
     )
 
 
+def _of_vendor(work: Outsourced) -> Any:
+    return col(WorkflowRequest.type).in_(sorted(work.types)) & col(
+        WorkflowRequest.group_account_id
+    ).in_(
+        sa.select(col(GroupAccount.id)).where(
+            groups.in_subtree(RowScope(subtrees=work.subtrees), col(GroupAccount.group_client_id))
+        )
+    )
+
+
+def _outsourced(scope: RowScope) -> Any:
+    """Requests of a vendor's types about its group clients."""
+    return any_of(*(_of_vendor(work) for work in sorted(scope.outsourced, key=repr)))
+
+
+def _vendor_tasks(scope: RowScope) -> Any:
+    """Back-office tasks (joined with their request) of a vendor's work and task kinds."""
+    return any_of(
+        *(
+            sa.and_(
+                col(WorkflowTask.assignee) == Assignee.BACK_OFFICE,
+                col(WorkflowTask.kind).in_(sorted(work.task_kinds))
+                if work.task_kinds
+                else sa.true(),
+                _of_vendor(work),
+            )
+            for work in sorted(scope.outsourced, key=repr)
+        )
+    )
+
+
 def _about_them(scope: RowScope) -> Any:
     if scope.person is None:
         return sa.false()
@@ -74,6 +107,7 @@ def requests(scope: RowScope) -> Any:
         else sa.false(),
         _restricted(scope),
         _in_subtrees(scope),
+        _outsourced(scope),
         _about_them(scope),
     )
 
@@ -96,6 +130,7 @@ def actionable(manager: RowScope, back_office: RowScope) -> Any:
         )
         if back_office.restrictions
         else sa.false(),
+        _vendor_tasks(back_office),
     )
 
 

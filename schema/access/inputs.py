@@ -18,10 +18,14 @@ class AccessGrantAddInput:
     )
     role: Role = strawberry.field(
         description="BACKOFFICE and REPORTING take data access groups and lines of business "
-        "(both are needed to see a row); GROUP_MANAGER and PARTNER take group clients."
+        "(both are needed to see a row); GROUP_MANAGER and PARTNER take group clients; VENDOR "
+        "takes group clients and request types (both are needed) and, to narrow it, task kinds."
     )
     kind: GrantKind = strawberry.field(description="What `code` names.")
-    code: str = strawberry.field(description="The code of the group client, group or line.")
+    code: str = strawberry.field(
+        description="The code of the group client, group or line; a request type (one the "
+        "policy lets vendors take) or a task kind (APPROVAL, FULFILMENT)."
+    )
 
 
 @strawberry.input(description="A grant to take back.")
@@ -39,6 +43,11 @@ class ApiKeyCreateInput:
     )
     expires_at: datetime = strawberry.field(
         description="When it stops working, with a time zone; at most 366 days ahead."
+    )
+    role: Role = strawberry.field(
+        default=Role.PARTNER,
+        description="What it signs in as: PARTNER, or VENDOR (then give its subject request "
+        "types with accessGrantAdd).",
     )
 
 

@@ -76,7 +76,10 @@ class AccessMutation:
         )
         return AccessGrantRemovePayload(removed_id=input.id, errors=[])
 
-    @mutation(ACCESS_WRITE, "Make an API key for a partner system, scoped to group clients.")
+    @mutation(
+        ACCESS_WRITE,
+        "Make an API key for a partner's or a vendor's system, scoped to group clients.",
+    )
     async def api_key_create(
         self, info: Info, input: inputs.ApiKeyCreateInput
     ) -> ApiKeyCreatePayload:
@@ -87,6 +90,7 @@ class AccessMutation:
             group_client_codes=input.group_client_codes,
             expires_at=input.expires_at,
             now=utcnow(),
+            role=input.role,
         )
         return ApiKeyCreatePayload(api_key=ApiKey.from_model(row), key=key, errors=[])
 

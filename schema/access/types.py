@@ -15,7 +15,7 @@ strawberry.enum(Role, description="What kind of user a principal is.")
 strawberry.enum(
     GrantKind,
     description="What a grant names: a group client (with everything below it), a data access "
-    "group or a line of business.",
+    "group or a line of business; for a vendor also a request type or a task kind.",
 )
 
 
@@ -50,6 +50,7 @@ class ApiKey:
     name: str = strawberry.field(description="A unique name, e.g. the partner's.")
     subject: str = strawberry.field(description="The subject it signs in as; grants hang on it.")
     prefix: str = strawberry.field(description="The public part of the key, to recognise it.")
+    role: Role = strawberry.field(description="What it signs in as: PARTNER or VENDOR.")
     created_by: str = strawberry.field(description="The admin who made it.")
     created_at: datetime = strawberry.field(description="When it was made (UTC).")
     expires_at: datetime = strawberry.field(description="When it stops working (UTC).")
@@ -64,6 +65,7 @@ class ApiKey:
             name=row.name,
             subject=row.subject,
             prefix=row.prefix,
+            role=row.role,
             created_by=row.created_by,
             created_at=row.created_at,
             expires_at=row.expires_at,

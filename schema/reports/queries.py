@@ -10,11 +10,18 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.utils.str_converters import to_camel_case
 
-from authz.access import GROUPS_READ, POLICIES_READ, REPORTS_EXPORT, REPORTS_READ, WORKFLOW_READ
+from authz.access import (
+    GROUPS_READ,
+    POLICIES_READ,
+    REPORTS_EXPORT,
+    REPORTS_READ,
+    VENDORS_READ,
+    WORKFLOW_READ,
+)
 from domain.core.errors import DomainError
 from domain.core.paging import count, fetch_slice
 from domain.core.reach import visible
-from domain.reports import membership, workflow
+from domain.reports import membership, vendors, workflow
 from domain.reports.membership import MembershipKey
 from domain.reports.models import Export as ExportRow
 from domain.reports.ranges import DayRange, day_range
@@ -23,7 +30,13 @@ from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import decode_id, window
 from schema.reports.inputs import MembershipStatsFilter
-from schema.reports.types import Export, ExportConnection, MembershipStatsRow, WorkflowStatsRow
+from schema.reports.types import (
+    Export,
+    ExportConnection,
+    MembershipStatsRow,
+    VendorStatsRow,
+    WorkflowStatsRow,
+)
 
 DEFAULT_DAYS = 30
 """Without `from` and `to`, joiners and leavers are counted over the 30 days ending asOf."""
@@ -64,6 +77,7 @@ _FROM = strawberry.argument(
     name="from", description="The first day of the range (joiners, leavers)."
 )
 _TO = strawberry.argument(description="The last day of the range; at most 366 days after from.")
+_FIRST_DAY = strawberry.argument(name="from", description="The first day.")
 
 
 @strawberry.type
@@ -115,7 +129,7 @@ class ReportQuery:
     async def workflow_stats(
         self,
         info: Info,
-        from_: Annotated[date, strawberry.argument(name="from", description="The first day.")],
+        from_: Annotated[date, _FIRST_DAY],
         to: Annotated[date, _TO],
         group_by: Annotated[
             list[WorkflowKey] | None, strawberry.argument(description="Up to three keys.")
@@ -131,6 +145,34 @@ class ReportQuery:
         except DomainError as error:
             raise refused(error) from None
         return [WorkflowStatsRow.from_model(row) for row in rows]
+
+    @strawberry.field(
+        **guarded(
+            VENDORS_READ,
+            "Outsourcing vendors' service levels over the tasks of their work created from "
+            "`from` to `to` (UTC days, at most 366): tasks done, the share done within due "
+            "time, the median time to done, escalations. An admin gets every vendor's (or "
+            "`subject`'s), a vendor its own; by subject.",
+        )
+    )
+    async def vendor_stats(
+        self,
+        info: Info,
+        from_: Annotated[date, _FIRST_DAY],
+        to: Annotated[date, _TO],
+        subject: Annotated[
+            str | None, strawberry.argument(description="Only this vendor's figures.")
+        ] = None,
+    ) -> list[VendorStatsRow] | None:
+        session = info.context.session
+        try:
+            period = day_range(from_, to)
+        except DomainError as error:
+            raise refused(error) from None
+        scope = info.context.access.scope(VENDORS_READ)
+        scopes = await vendors.vendor_scopes(session, scope=scope, subject=subject)
+        rows = await vendors.vendor_stats(session, scopes=scopes, period=period)
+        return [VendorStatsRow.from_model(row) for row in rows]
 
     @strawberry.field(
         **guarded(REPORTS_EXPORT, "The exports you asked for, oldest first, at most 100 a page.")

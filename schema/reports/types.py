@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 
 from domain.reports import models
 from domain.reports.membership import MembershipKey, MembershipRow
+from domain.reports.vendors import VendorRow
 from domain.reports.workflow import WorkflowKey, WorkflowRow
 from schema.core.context import Info
 from schema.core.relay import CountedConnection, RowNode
@@ -120,6 +121,39 @@ class MembershipStatsRow:
 
 def _share(part: int, whole: int) -> float | None:
     return None if whole == 0 else round(part / whole, 6)
+
+
+@strawberry.type(
+    description="One vendor's service levels over the back-office tasks of its work (its "
+    "request types about its group clients, of its task kinds, by its grants now) created in "
+    "the range. Hours run from a task's creation; the median interpolates as workflowStats'."
+)
+class VendorStatsRow:
+    subject: str = strawberry.field(description="The vendor: the subject its grants name.")
+    tasks: int = strawberry.field(description="Tasks of its work created in the range.")
+    done: int = strawberry.field(description="Of them, those the vendor completed.")
+    within_due_share: float | None = strawberry.field(
+        description="Of those it completed, the share (0 to 1) completed by their due time; "
+        "null when it completed none."
+    )
+    median_hours_to_done: float | None = strawberry.field(
+        description="The median hours from a task's creation to the vendor completing it; "
+        "null when it completed none."
+    )
+    escalated: int = strawberry.field(description="Tasks escalated to the back office as overdue.")
+    open: int = strawberry.field(description="Tasks still open.")
+
+    @classmethod
+    def from_model(cls, row: VendorRow) -> Self:
+        return cls(
+            subject=row.subject,
+            tasks=row.tasks,
+            done=row.done,
+            within_due_share=_share(row.done_within_due, row.done),
+            median_hours_to_done=row.median_hours_to_done,
+            escalated=row.escalated,
+            open=row.open,
+        )
 
 
 @strawberry.type(

@@ -61,7 +61,8 @@ class WorkflowQuery:
             WORKFLOW_ACT,
             "Your inbox: the tasks you may act on, oldest first, at most 100 a page. A group "
             "manager gets the approvals of their groups; the back office its own tasks and "
-            "every overdue one.",
+            "every overdue one; a vendor the back-office tasks of its request types about its "
+            "group clients (of its task kinds).",
         )
     )
     async def workflow_tasks(

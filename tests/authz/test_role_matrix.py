@@ -14,11 +14,12 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | rules:read      | admin, backoffice                                        |
 | rules:write     | admin                                                    |
 | reference:read  | every role                                               |
+| vendors:read    | admin, vendor (its own figures)                          |
 | audit:read      | admin                                                    |
 | events:read     | every role (the events about rows the role reads)        |
-| workflow:read   | every role (employee: requests about them; none about health for managers) |
+| workflow:read   | every role (employee: requests about them; none about health for managers; vendor: its work) |
 | workflow:submit | admin, backoffice, group_manager, employee, partner (each on its channel) |
-| workflow:act    | admin, backoffice, group_manager                         |
+| workflow:act    | admin, backoffice, group_manager, vendor (its work's back-office tasks) |
 | workflow:deploy | admin                                                    |
 | access:read     | admin                                                    |
 | access:write    | admin                                                    |
@@ -131,9 +132,12 @@ class Outcome(Enum):
     FORBIDDEN = "forbidden"
     HIDDEN = "hidden"
     """Allowed, no error, but the field answers null: the role cannot read what it names."""
+    PARTIAL = "partial"
+    """Allowed and answered, but fields below it the role may not read are FORBIDDEN (a
+    vendor's `me { policies }`: a vendor reads no policy)."""
 
 
-A, F, H = Outcome.ALLOWED, Outcome.FORBIDDEN, Outcome.HIDDEN
+A, F, H, P = Outcome.ALLOWED, Outcome.FORBIDDEN, Outcome.HIDDEN, Outcome.PARTIAL
 
 ROLES = ("admin", "backoffice", "group_manager", "employee", "partner", "reporting")
 
@@ -243,7 +247,17 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "catalogueItemAdd":          (A,   A,         F,            F,       F,      F),      # premiums:run
     "catalogueItemEnd":          (A,   A,         F,            F,       F,      F),      # premiums:run
     "catalogueItems":            (A,   A,         A,            A,       A,      A),      # premiums:read
+    "vendorStats":               (A,   F,         F,            F,       F,      F),      # vendors:read
 }
+# The vendor's column, apart from the aligned table and joined to it below: what a vendor
+# may call; every other operation is refused it, as casbin refuses what it does not list.
+VENDOR: dict[str, Outcome] = {
+    "node": H, "me": P, "linesOfBusiness": A, "dataAccessGroups": A, "products": A,
+    "dynamicFieldDefinitions": A, "workflowRequests": A, "workflowTasks": A,
+    "workflowTaskComplete": A, "vendorStats": A,
+}
+ROLES = (*ROLES, "vendor")
+MATRIX = {operation: (*outcomes, VENDOR.get(operation, F)) for operation, outcomes in MATRIX.items()}
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
 # fmt: on
@@ -267,7 +281,9 @@ PRINCIPALS = {
         data_access_groups=frozenset({"EU"}),
         lines_of_business=frozenset({"HEALTH"}),
     ),
+    "vendor": Principal("vendor-1", frozenset({Role.VENDOR})),
 }
+"""The vendor's grants are stored (World): ROOT's service purchases."""
 
 
 @dataclass
@@ -305,7 +321,8 @@ class World:
     requests: dict[str, str]
     """Requests each role sent (`sent-by-<role>`), by global id."""
     tasks: dict[str, str]
-    """Open tasks of the employee's requests: `manager` (an approval), `review` (medical)."""
+    """Open tasks of the employee's requests: `manager` (an approval), `review` (medical),
+    `outsourced` (a service purchase's registration: the vendor's)."""
     dental: Product
     """A product nobody offers (DEN-BASIC)."""
     field: DynamicField
@@ -696,6 +713,10 @@ OPERATIONS: dict[str, Operation] = {
         "query Run($from: Date!, $to: Date!) { workflowStats(from: $from, to: $to) { submitted } }",
         lambda _: {"from": _today(), "to": _today()},
     ),
+    "vendorStats": Operation(
+        "query Run($from: Date!, $to: Date!) { vendorStats(from: $from, to: $to) { done } }",
+        lambda _: {"from": _today(), "to": _today()},
+    ),
     "exports": Operation("query Run { exports(first: 5) { totalCount } }"),
     "exportCreate": Operation(
         _mutation("exportCreate", "ExportCreateInput", "export { state }"),
@@ -861,7 +882,9 @@ OPERATIONS: dict[str, Operation] = {
         _mutation("workflowTaskComplete", "WorkflowTaskCompleteInput", "request { state }"),
         by_role=lambda w, role: {
             "input": {
-                "id": w.tasks["review" if role == "backoffice" else "manager"],
+                "id": w.tasks[
+                    {"backoffice": "review", "vendor": "outsourced"}.get(role, "manager")
+                ],
                 "decision": "APPROVE",
             }
         },
@@ -991,6 +1014,17 @@ OUTSIDE_GRANTS = [
         },
         Outcome.FORBIDDEN,
     ),
+    *(
+        Outside(
+            f"a-vendor-deciding-{task}-reads-as-unknown",
+            "vendor",
+            "workflowTaskComplete",
+            lambda w, task=task: {"input": {"id": w.tasks[task], "decision": "APPROVE"}},  # type: ignore[misc]
+            [("NOT_FOUND", ["input", "id"])],
+        )
+        # A manager's approval of its client's request, a medical review (no vendor's type)
+        for task in ("manager", "review")
+    ),
 ]
 
 
@@ -1019,7 +1053,7 @@ async def world(session: AsyncSession) -> World:
         expires_at=datetime.now(UTC) + timedelta(days=30),
     )
     team = AccountTeam(code="TEAM", name="Team", email="team@insurer.example", members=[])
-    session.add_all([grant, api_key, team, Drug(code="RX-1", name="Drug")])
+    session.add_all([grant, api_key, team, Drug(code="RX-1", name="Drug"), *_vendor_grants()])
     other_account = await book.account(root, code="ROOT-OTHER", classes=1, products=1)
     policy, subscriber, kid = await _policy(book, account, "P-ROOT", "P-1")
     terminated, _, _ = await _policy(book, account, "P-DONE", "P-2", ended=True)
@@ -1115,7 +1149,19 @@ CHANNELS = {
     "employee": "EMPLOYEE",
     "partner": "PARTNER",
     "reporting": "BACK_OFFICE",
+    "vendor": "BACK_OFFICE",
 }
+
+
+def _vendor_grants() -> list[AccessGrant]:
+    """vendor-1 does ROOT's service purchases."""
+    return [
+        AccessGrant(subject="vendor-1", role=Role.VENDOR, kind=kind, code=code, created_by="a")
+        for kind, code in (
+            (GrantKind.GROUP_CLIENT, ROOT),
+            (GrantKind.REQUEST_TYPE, "SERVICE_PURCHASE"),
+        )
+    ]
 
 
 async def _requests(
@@ -1148,6 +1194,9 @@ async def _requests(
         person_id=subscriber.id,
         medical={"service_code": "MRI", "diagnosis": "M23", "provider": "Clinic"},
     )
+    outsourced = await send(
+        "employee", RequestType.SERVICE_PURCHASE, policy_id=policy.id, service_code="GYM"
+    )
     await session.commit()
     task_ids = {
         name: (
@@ -1155,7 +1204,7 @@ async def _requests(
                 sa.select(WorkflowTask.id).where(WorkflowTask.request_id == made.id)
             )
         ).one()
-        for name, made in (("manager", manager), ("review", review))
+        for name, made in (("manager", manager), ("review", review), ("outsourced", outsourced))
     }
     return (
         {key: _id("WorkflowRequest", made) for key, made in sent.items()},
@@ -1387,6 +1436,14 @@ async def test_role_calls_operation(
         assert await _snapshot(session) == before
     elif outcome is Outcome.HIDDEN:
         assert answer(body) == {"data": {operation: None}}
+    elif outcome is Outcome.PARTIAL:
+        assert body["data"][operation] is not None
+        assert body["errors"], body
+        assert all(
+            (e["extensions"]["code"], e["path"][0]) == ("FORBIDDEN", operation)
+            and len(e["path"]) > 1
+            for e in body["errors"]
+        ), body["errors"]
     elif called.is_mutation:
         payload = _allowed(body, operation)
         assert payload["errors"] == []

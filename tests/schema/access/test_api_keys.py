@@ -286,6 +286,7 @@ async def test_api_keys_lists_keys_without_any_secret(admin: GraphQLClient, fore
         "name",
         "subject",
         "prefix",
+        "role",
         "createdBy",
         "createdAt",
         "expiresAt",

@@ -47,6 +47,11 @@ ARGUMENTS: dict[tuple[str, str], Any] = {
     ("Query", "claimsSummaries"): lambda w: {"personId": global_id("Person", w.subscriber.id)},
     ("Query", "membershipStats"): lambda w: {"asOf": "2026-01-01"},
     ("Query", "workflowStats"): lambda w: {"from": "2026-01-01", "to": "2026-01-31"},
+    ("Query", "vendorStats"): lambda w: {"from": "2026-01-01", "to": "2026-01-31"},
+    # Refused to a vendor only (every other role may call them), so walked for it alone.
+    ("Query", "bills"): lambda w: {"filter": {"period": "2026-01"}},
+    ("Query", "groupClientFhirBundle"): lambda w: {"code": w.root.code, "asOf": "2026-01-01"},
+    ("Query", "groupClientX12File"): lambda w: {"code": w.root.code, "asOf": "2026-01-01"},
     ("Query", "webhookDeliveries"): lambda w: {"endpointId": global_id("WebhookEndpoint", 1)},
 }
 """The arguments the walk passes to a field that needs some to answer (seeded rows); a field
@@ -74,6 +79,13 @@ def test_fields_of_every_kind_are_declared() -> None:
     assert {("Person", "nationalId"), ("Policy", "employment")} <= found
 
 
+def _literal(value: Any) -> str:
+    """A value as a GraphQL literal: an input object's keys are names, not strings."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_literal(v)}" for k, v in value.items()) + "}"
+    return json.dumps(value)
+
+
 @dataclass
 class Selection:
     """A node of the query being built: its arguments and the fields selected below it."""
@@ -84,7 +96,7 @@ class Selection:
     def render(self) -> str:
         parts = []
         for name, child in self.below.items():
-            args = ", ".join(f"{k}: {json.dumps(v)}" for k, v in child.arguments.items())
+            args = ", ".join(f"{k}: {_literal(v)}" for k, v in child.arguments.items())
             head = f"{name}({args})" if args else name
             parts.append(f"{head} {child.render()}" if child.below else head)
         return "{ " + " ".join(parts) + " }"
