@@ -1058,6 +1058,7 @@ async def world(session: AsyncSession) -> World:
     policy, subscriber, kid = await _policy(book, account, "P-ROOT", "P-1")
     terminated, _, _ = await _policy(book, account, "P-DONE", "P-2", ended=True)
     await session.commit()
+    item = await _catalogue_item(session, account)  # the vendor's SERVICE_PURCHASE picks it
     requests, tasks = await _requests(session, policy, subscriber)
     return World(
         root,
@@ -1083,7 +1084,7 @@ async def world(session: AsyncSession) -> World:
         await _dynamic_field(session),
         await _template(session),
         *await _webhook(session, root),
-        await _catalogue_item(session, account),
+        item,
     )
 
 
