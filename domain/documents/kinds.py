@@ -1,6 +1,6 @@
 """What each kind of document offers its template, how long it is kept, and sample data.
 
-A template declares the fields it reads; a CERTIFICATE or ID_CARD template may declare only
+A template declares the fields it reads; a CERTIFICATE, ID_CARD or BILL template may declare only
 what its producer offers, and a LETTER's fields are what the merge that uses it passes. At
 create, a template is compiled with sample data of exactly its fields, so one that reads a
 field it did not declare is refused then, not when the first member's letter is due.
@@ -13,7 +13,14 @@ from typing import Any
 
 from domain.documents.models import DocumentKind
 
-LISTS = frozenset({"insured", "products"})
+BILL_LINES = frozenset(
+    {"linePolicies", "lineProducts", "lineAmounts", "lineEmployerShares", "lineEmployeeShares"}
+)
+"""A bill's lines, a list each of one column (the n-th of each is the n-th line)."""
+BILL_HEADING = frozenset(
+    {"billKey", "period", "groupClient", "billingAccount", "allocation", "currency", "total"}
+) | {"employerTotal", "employeeTotal", "commission", "issuedAt"}
+LISTS = frozenset({"insured", "products"}) | BILL_LINES
 """Fields that hold a list of texts; every other field is one text."""
 
 OFFERED: dict[DocumentKind, frozenset[str] | None] = {
@@ -23,11 +30,16 @@ OFFERED: dict[DocumentKind, frozenset[str] | None] = {
     DocumentKind.ID_CARD: frozenset(
         {"memberName", "policyNumber", "groupClient", "asOf", "insured", "products", "issuedAt"}
     ),
+    DocumentKind.BILL: BILL_HEADING | BILL_LINES,
     DocumentKind.LETTER: None,
 }
 """The fields a producer gives a template of each kind; None: whatever the merge passes."""
 
-DEFAULT_CODES = {DocumentKind.CERTIFICATE: "certificate", DocumentKind.ID_CARD: "id-card"}
+DEFAULT_CODES = {
+    DocumentKind.CERTIFICATE: "certificate",
+    DocumentKind.ID_CARD: "id-card",
+    DocumentKind.BILL: "bill",
+}
 """The code whose newest approved version a producer uses, else the shipped file of it."""
 
 
@@ -40,6 +52,7 @@ class Retention:
             DocumentKind.LETTER: 3653,  # ten years: correspondence with members
             DocumentKind.CERTIFICATE: 2557,  # seven years: proof of cover
             DocumentKind.ID_CARD: 731,  # two years: a card is replaced when cover changes
+            DocumentKind.BILL: 3653,  # ten years: an invoice is a bookkeeping record
         }
     )
 

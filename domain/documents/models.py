@@ -17,6 +17,8 @@ class DocumentKind(StrEnum):
     LETTER = "LETTER"
     CERTIFICATE = "CERTIFICATE"
     ID_CARD = "ID_CARD"
+    BILL = "BILL"
+    """A month's premium bill of a group client (or of one policy, billed per employee)."""
 
 
 class TemplateState(StrEnum):

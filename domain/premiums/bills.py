@@ -22,8 +22,8 @@ from authz.access import RowScope
 from domain.core.reach import visible
 from domain.premiums.calculation import CENT, HUNDRED, month
 from domain.premiums.models import PremiumCharge
-from domain.settings.chains import chains_for
-from domain.settings.effective import Chosen, Effective, choose
+from domain.settings.chains import effective_for
+from domain.settings.effective import Chosen, Effective
 from domain.settings.models import BillAllocation, SettingKind, SettingLevel
 
 ZERO = Decimal("0.00")
@@ -92,10 +92,10 @@ async def bills(
     charges = (await session.scalars(stmt.order_by(col(PremiumCharge.id)))).all()
     day = month(period).start
     accounts = {c.group_account_id for c in charges}
-    chains = (
-        await chains_for(session, SettingLevel.GROUP_ACCOUNT, accounts, day) if accounts else {}
+    chosen = (
+        await effective_for(session, SettingLevel.GROUP_ACCOUNT, accounts, day) if accounts else {}
     )
-    return allocate(period, charges, {a: choose(chains[a], day) for a in accounts})
+    return allocate(period, charges, chosen)
 
 
 NetKey = tuple[int, int, int, int | None, int, str]

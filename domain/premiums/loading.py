@@ -27,8 +27,8 @@ from domain.policies.models import (
     Relationship,
 )
 from domain.premiums.calculation import Premium, Rate, Rule, Schedule, Segment, premium
-from domain.settings.chains import chains_for
-from domain.settings.effective import Effective, choose
+from domain.settings.chains import effective_for
+from domain.settings.effective import Effective
 from domain.settings.models import (
     AdjustmentRule,
     PremiumRate,
@@ -140,8 +140,8 @@ async def premiums_of(
             by_day[days.start].add(product.id)  # type: ignore[arg-type]
     chosen: dict[tuple[int, date], Effective] = {}
     for day, ids in by_day.items():
-        chains = await chains_for(session, SettingLevel.ENROLLMENT_PRODUCT, ids, day)
-        chosen.update({(i, day): choose(chains[i], day) for i in ids})
+        found = await effective_for(session, SettingLevel.ENROLLMENT_PRODUCT, ids, day)
+        chosen.update({(i, day): effective for i, effective in found.items()})
     schedules, rules = await _catalogue(session, chosen.values())
     return {
         policy_id: premium(

@@ -30,7 +30,7 @@ from domain.groups.models import GroupAccount, GroupClient, GroupStatus
 from domain.groups.queries import subtree_ids
 from domain.policies.models import Policy, PolicyAccountLink
 from domain.premiums.calculation import month
-from domain.premiums.charges import differences, in_force, targets
+from domain.premiums.charges import COLUMNS, Charge, differences, in_force, rows, targets
 from domain.premiums.loading import premiums_of
 from domain.premiums.models import ERRORS_KEPT, PremiumCharge, PremiumRun, RunStatus
 
@@ -125,11 +125,10 @@ async def charge(session: AsyncSession, run_id: int, policy_ids: Sequence[int]) 
     added = differences(run, wanted, live, problems)
     async with _progress(session, run, Action.PREMIUM_RUN_CHARGE) as row:
         if added and not run.dry_run:
-            # One executemany: the ORM inserts rows of a table that refers to itself
-            # (reverses_id) one statement each.
-            await session.execute(
-                sa.insert(PremiumCharge), [c.model_dump(exclude={"id"}) for c in added]
-            )
+            # One executemany of plain rows: the ORM inserts rows of a table that refers to
+            # itself (reverses_id) one statement each.
+            table = PremiumCharge.__table__  # type: ignore[attr-defined]
+            await session.execute(sa.insert(table), rows(added, utcnow()))
         row.policies_done += len(policy_ids)
         row.charges_added += len(added)
         row.amount_added += sum((c.amount for c in added), Decimal(0))
@@ -149,13 +148,13 @@ async def finish(session: AsyncSession, run_id: int, *, failed: bool = False) ->
 
 async def _live(
     session: AsyncSession, policy_ids: Sequence[int], period: str
-) -> dict[tuple[int, int, int], PremiumCharge]:
+) -> dict[tuple[int, int, int], Charge]:
     """The charges in force of these policies for the month, by (policy, product, account)."""
-    stmt = sa.select(PremiumCharge).where(
-        among(session, col(PremiumCharge.policy_id), policy_ids),
-        col(PremiumCharge.period) == period,
+    table = PremiumCharge.__table__  # type: ignore[attr-defined]
+    stmt = sa.select(*(table.c[name] for name in COLUMNS)).where(
+        among(session, table.c.policy_id, policy_ids), table.c.period == period
     )
-    return in_force((await session.scalars(stmt)).all())
+    return in_force(Charge(*row) for row in await session.execute(stmt))
 
 
 @asynccontextmanager

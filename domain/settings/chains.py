@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.core.periods import in_force
+from domain.database import among
 from domain.groups.models import GroupAccount, GroupAccountProduct
 from domain.groups.queries import ancestor_ids
 from domain.policies.models import EnrollmentProduct, PolicyAccountLink
-from domain.settings.effective import Chain, Level
+from domain.settings.effective import Chain, Effective, Level, choose_all
 from domain.settings.models import AdjustmentPeriod, Setting, SettingLevel
 
 L = SettingLevel
@@ -53,17 +54,28 @@ async def chains_for(
     await _clients(session, paths)
     settings = await _settings(session, paths)
     periods = await _periods(session, paths.ids(L.GROUP_ACCOUNT))
+    levels: dict[tuple[SettingLevel, int], Level] = {}
+    for step in {step for path in paths.of.values() for step in path}:
+        lv, owner = step
+        levels[step] = Level(lv, owner, settings.get((OWNER_LEVELS.get(lv, lv), owner), ()))
     return {
         i: Chain(
-            [Level(lv, owner, settings.get((_owner_level(lv), owner), ())) for lv, owner in path],
+            [levels[step] for step in path],
             periods.get(next((o for lv, o in path if lv is L.GROUP_ACCOUNT), -1), ()),
         )
         for i, path in paths.of.items()
     }
 
 
-def _owner_level(level: SettingLevel) -> SettingLevel:
-    return L.GROUP_CLIENT if level is L.PARENT_GROUP_CLIENT else level
+async def effective_for(
+    session: AsyncSession, level: SettingLevel, ids: Iterable[int], day: date
+) -> dict[int, Effective]:
+    """Every effective setting of every object of `level` with these ids, on `day`."""
+    return choose_all(await chains_for(session, level, ids, day), day)
+
+
+OWNER_LEVELS = {L.PARENT_GROUP_CLIENT: L.GROUP_CLIENT}
+"""A parent's settings are those of the group client it is."""
 
 
 def _extend(paths: _Paths, below: SettingLevel, found: dict[int, list[tuple[SettingLevel, int]]]):  # type: ignore[no-untyped-def]
@@ -84,7 +96,7 @@ async def _enrolments(session: AsyncSession, paths: _Paths, day: date) -> None:
         col(EnrollmentProduct.id),
         col(EnrollmentProduct.policy_id),
         col(EnrollmentProduct.product_id),
-    ).where(col(EnrollmentProduct.id).in_(paths.ids(L.ENROLLMENT_PRODUCT)))
+    ).where(among(session, col(EnrollmentProduct.id), paths.ids(L.ENROLLMENT_PRODUCT)))
     found = await _rows(session, stmt)
     _extend(paths, L.ENROLLMENT_PRODUCT, {e: [(L.POLICY, p)] for e, p, _ in found})
     products = {e: product for e, _, product in found}
@@ -95,7 +107,7 @@ async def _enrolments(session: AsyncSession, paths: _Paths, day: date) -> None:
             col(GroupAccountProduct.id),
             col(GroupAccountProduct.group_account_id),
             col(GroupAccountProduct.product_id),
-        ).where(col(GroupAccountProduct.group_account_id).in_(set(links.values()))),
+        ).where(among(session, col(GroupAccountProduct.group_account_id), set(links.values()))),
     )
     offer_of = {(a, product): o for o, a, product in offers}
     for enrolment, path in paths.of.items():
@@ -109,7 +121,10 @@ async def _links(session: AsyncSession, policy_ids: set[int], day: date) -> dict
     """The group account each policy is in on `day`."""
     stmt = sa.select(
         col(PolicyAccountLink.policy_id), col(PolicyAccountLink.group_account_id)
-    ).where(col(PolicyAccountLink.policy_id).in_(policy_ids), in_force(PolicyAccountLink, day))
+    ).where(
+        among(session, col(PolicyAccountLink.policy_id), policy_ids),
+        in_force(PolicyAccountLink, day),
+    )
     return dict(await _rows(session, stmt))
 
 
@@ -123,7 +138,7 @@ async def _policies(session: AsyncSession, paths: _Paths, day: date) -> None:
 
 async def _offers(session: AsyncSession, paths: _Paths) -> None:
     stmt = sa.select(col(GroupAccountProduct.id), col(GroupAccountProduct.group_account_id)).where(
-        col(GroupAccountProduct.id).in_(paths.ids(L.GROUP_ACCOUNT_PRODUCT))
+        among(session, col(GroupAccountProduct.id), paths.ids(L.GROUP_ACCOUNT_PRODUCT))
     )
     found = dict(await _rows(session, stmt))
     _extend(paths, L.GROUP_ACCOUNT_PRODUCT, {o: [(L.GROUP_ACCOUNT, a)] for o, a in found.items()})
@@ -131,7 +146,7 @@ async def _offers(session: AsyncSession, paths: _Paths) -> None:
 
 async def _accounts(session: AsyncSession, paths: _Paths) -> None:
     stmt = sa.select(col(GroupAccount.id), col(GroupAccount.group_client_id)).where(
-        col(GroupAccount.id).in_(paths.ids(L.GROUP_ACCOUNT))
+        among(session, col(GroupAccount.id), paths.ids(L.GROUP_ACCOUNT))
     )
     found = dict(await _rows(session, stmt))
     _extend(paths, L.GROUP_ACCOUNT, {a: [(L.GROUP_CLIENT, c)] for a, c in found.items()})
@@ -164,7 +179,13 @@ async def _settings(
     wanted = {level: paths.ids(level) for level in OWNER_COLUMNS}
     wanted[L.GROUP_CLIENT] |= paths.ids(L.PARENT_GROUP_CLIENT)
     stmt = sa.select(Setting).where(
-        sa.or_(*(getattr(Setting, OWNER_COLUMNS[lv]).in_(ids) for lv, ids in wanted.items() if ids))
+        sa.or_(
+            *(
+                among(session, getattr(Setting, OWNER_COLUMNS[lv]), ids)
+                for lv, ids in wanted.items()
+                if ids
+            )
+        )
     )
     found: dict[tuple[SettingLevel, int], list[Setting]] = defaultdict(list)
     if not any(wanted.values()):
@@ -184,7 +205,7 @@ async def _periods(
     if not account_ids:
         return found
     stmt = sa.select(AdjustmentPeriod).where(
-        col(AdjustmentPeriod.group_account_id).in_(account_ids)
+        among(session, col(AdjustmentPeriod.group_account_id), account_ids)
     )
     for period in (await session.scalars(stmt)).all():
         found[period.group_account_id].append(period)

@@ -22,8 +22,8 @@ from authz.access import RowScope
 from domain.core.paging import fetch_by_id
 from domain.core.reach import visible
 from domain.policies.models import EnrollmentProduct
-from domain.settings.chains import chains_for
-from domain.settings.effective import Effective, choose
+from domain.settings.chains import effective_for
+from domain.settings.effective import Effective
 from domain.settings.models import ProviderGroup, SettingKind, SettingLevel
 
 
@@ -48,8 +48,7 @@ async def cover_of(
     reached = [i for i in await session.scalars(stmt) if i is not None]
     if not reached:
         return {}
-    chains = await chains_for(session, SettingLevel.ENROLLMENT_PRODUCT, reached, day)
-    chosen = {i: choose(chains[i], day) for i in reached}
+    chosen = await effective_for(session, SettingLevel.ENROLLMENT_PRODUCT, reached, day)
     wanted = {g for e in chosen.values() if (g := _assigned(e)) is not None}
     groups = await fetch_by_id(session, ProviderGroup, wanted, where=sa.true())
     return {i: _cover(e, groups) for i, e in chosen.items()}

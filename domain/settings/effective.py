@@ -22,7 +22,7 @@ A group account's adjustment period overrides a rule's value for its dates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -129,6 +129,32 @@ def choose(chain: Chain, day: date) -> Effective:
                     setting, level.level, level.owner_id
                 )
     return effective
+
+
+def choose_all(chains: Mapping[int, Chain], day: date) -> dict[int, Effective]:
+    """`choose` for many objects, once per distinct set of levels with settings: most of an
+    account's enrolments have only their client's and account's (2,000 enrolments of the
+    synthetic book spread over all its 1,000 clients have 1,097 sets), and choosing cost
+    more than everything else done to price one. The objects of one set share an Effective,
+    which no one changes."""
+    chosen: dict[Hashable, Effective] = {}
+    found: dict[int, Effective] = {}
+    for i, chain in chains.items():
+        key = _signature(chain)
+        effective = chosen.get(key)
+        if effective is None:
+            effective = chosen[key] = choose(chain, day)
+        found[i] = effective
+    return found
+
+
+def _signature(chain: Chain) -> Hashable:
+    """What `choose` reads of a chain: its levels with settings (the very sequences, alive
+    while the chains are) and its adjustment periods."""
+    return (
+        tuple((lv.level, lv.owner_id, id(lv.settings)) for lv in chain.levels if lv.settings),
+        id(chain.adjustment_periods) if chain.adjustment_periods else None,
+    )
 
 
 def _first(chain: Chain, kind: SettingKind, wanted: SettingLevel, day: date) -> Chosen | None:

@@ -24,8 +24,11 @@ class LetterTemplateCreateInput:
     fields: list[str] = strawberry.field(
         description="The fields it reads; it is given these and nothing else. A CERTIFICATE "
         "is given certificateNumber, policyNumber, asOf, insured, products, issuedAt; an "
-        "ID_CARD memberName, policyNumber, groupClient, asOf, insured, products, issuedAt "
-        "(insured and products are lists of texts)."
+        "ID_CARD memberName, policyNumber, groupClient, asOf, insured, products, issuedAt; "
+        "a BILL billKey, period, groupClient, billingAccount, allocation, currency, total, "
+        "employerTotal, employeeTotal, commission, issuedAt, and its lines as linePolicies, "
+        "lineProducts, lineAmounts, lineEmployerShares, lineEmployeeShares (insured, products "
+        "and the line fields are lists of texts)."
     )
 
 
@@ -39,6 +42,14 @@ class PolicyIdCardIssueInput:
     policy_id: strawberry.ID = strawberry.field(description="The policy.")
     as_of: date | None = strawberry.field(
         default=None, description="The day whose cover it prints; today by default."
+    )
+
+
+@strawberry.input(description="The bill whose PDF to make.")
+class BillDocumentIssueInput:
+    key: str = strawberry.field(
+        description="The bill's key, as `bills` gives it (period, client, billing account, "
+        "part, currency)."
     )
 
 

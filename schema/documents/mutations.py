@@ -1,11 +1,11 @@
-"""Mutations of letter templates, and the one that makes a policy's ID card."""
+"""Mutations of letter templates, and those that make a policy's ID card and a bill's PDF."""
 
 from __future__ import annotations
 
 import strawberry
 
-from authz.access import DOCUMENTS_ISSUE, TEMPLATES_APPROVE, TEMPLATES_WRITE
-from domain.documents import cards, service
+from authz.access import DOCUMENTS_ISSUE, PREMIUMS_READ, TEMPLATES_APPROVE, TEMPLATES_WRITE
+from domain.documents import bills, cards, service
 from schema.core.context import Info
 from schema.core.errors import UserError
 from schema.core.mutations import actor, mutation
@@ -78,5 +78,22 @@ class DocumentMutation:
             actor=actor(info),
             policy_id=require_id(input.policy_id, "Policy", field="policyId"),
             day=input.as_of or info.context.policy_limits.today(),
+        )
+        return DocumentPayload(document=Document.from_model(row), errors=[])
+
+    @mutation(
+        DOCUMENTS_ISSUE,
+        "Make the PDF of a month's bill, as a document of the group client billed (and of "
+        "the policy, when billed per employee): its lines are the charges you may see. You "
+        "must reach that client (or policy); a key of no bill you see is NOT_FOUND.",
+    )
+    async def bill_document_issue(
+        self, info: Info, input: inputs.BillDocumentIssueInput
+    ) -> DocumentPayload:
+        row = await bills.issue_bill(
+            info.context.session,
+            actor=actor(info),
+            scope=info.context.access.scope(PREMIUMS_READ),
+            key=input.key,
         )
         return DocumentPayload(document=Document.from_model(row), errors=[])

@@ -19,7 +19,7 @@ from schema.policies.types import Policy
 strawberry.enum(
     models.DocumentKind,
     description="LETTER (to a member, from an approved template), CERTIFICATE (of insurance), "
-    "ID_CARD (a member's card).",
+    "ID_CARD (a member's card), BILL (a month's premium bill).",
 )
 strawberry.enum(models.TemplateState, description="DRAFT until an admin approves it; APPROVED.")
 DocumentKind = models.DocumentKind

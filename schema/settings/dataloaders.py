@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from authz.access import GROUPS_READ, POLICIES_READ, SETTINGS_READ, Access
-from domain.settings.chains import chains_for
+from domain.settings.chains import effective_for
 from domain.settings.cover import Cover, cover_of
-from domain.settings.effective import Effective, choose
+from domain.settings.effective import Effective
 from domain.settings.models import (
     AdjustmentRule,
     BillingAccount,
@@ -52,8 +52,8 @@ class SettingsLoaders:
                 asked[(level, day)].append(row_id)
             found: dict[EffectiveKey, Effective] = {}
             for (level, day), ids in asked.items():
-                chains = await chains_for(session, level, ids, day)
-                found.update({(level, i, day): choose(chains[i], day) for i in ids})
+                chosen = await effective_for(session, level, ids, day)
+                found.update({(level, i, day): effective for i, effective in chosen.items()})
             # The objects asked are in the caller's reach: only the levels above them may not be.
             above = {o for e in found.values() for o in sources(e)} - {(lv, i) for lv, i, _ in keys}
             hidden = await hidden_sources(

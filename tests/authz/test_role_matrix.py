@@ -233,6 +233,7 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "webhookDeliveryRetry":      (A,   F,         F,            F,       A,      F),      # webhooks:write
     "documents":                 (A,   A,         A,            A,       F,      F),      # documents:read
     "policyIdCardIssue":         (A,   A,         A,            A,       F,      F),      # documents:issue
+    "billDocumentIssue":         (A,   A,         A,            A,       F,      F),      # documents:issue
     "letterTemplates":           (A,   A,         F,            F,       F,      F),      # templates:read
     "letterTemplateCreate":      (A,   A,         F,            F,       F,      F),      # templates:write
     "letterTemplateApprove":     (A,   F,         F,            F,       F,      F),      # templates:approve
@@ -328,13 +329,15 @@ class World:
     field: DynamicField
     """A dynamic field on policies (`region`)."""
     template: LetterTemplate
+    """A draft letter template the back office wrote."""
     endpoint: WebhookEndpoint
     """The partner's webhook endpoint for ROOT."""
     delivery: WebhookDelivery
     """A delivery to it that gave up (DEAD)."""
     item: CatalogueItem
     """A service ROOT-STAFF's catalogue offers (GYM)."""
-    """A draft letter template the back office wrote."""
+    bill: str
+    """The key of this month's bill of P-ROOT (ROOT-STAFF is billed per employee)."""
 
 
 @dataclass(frozen=True)
@@ -792,6 +795,10 @@ OPERATIONS: dict[str, Operation] = {
         _mutation("policyIdCardIssue", "PolicyIdCardIssueInput", "document { sha256 }"),
         lambda w: {"input": {"policyId": _id("Policy", w.policy)}},
     ),
+    "billDocumentIssue": Operation(
+        _mutation("billDocumentIssue", "BillDocumentIssueInput", "document { sha256 }"),
+        lambda w: {"input": {"key": w.bill}},
+    ),
     "letterTemplates": Operation("query Run { letterTemplates(first: 5) { totalCount } }"),
     "letterTemplateCreate": Operation(
         _mutation(
@@ -1085,6 +1092,7 @@ async def world(session: AsyncSession) -> World:
         await _template(session),
         *await _webhook(session, root),
         item,
+        await _bill(book, account, policy),
     )
 
 
@@ -1097,6 +1105,26 @@ async def _catalogue_item(session: AsyncSession, account: GroupAccount) -> Catal
     session.add(row)
     await session.commit()
     return row
+
+
+async def _bill(book: Book, account: GroupAccount, policy: Policy) -> str:
+    """A charge of this month for the policy, billed per employee; its bill's key."""
+    period = _today()[:7]
+    run = PremiumRun(period=period, group_client_id=account.group_client_id, started_by="admin-1")
+    book.session.add_all([
+        run,
+        Setting(kind=SettingKind.BILL_ALLOCATION, group_account_id=account.id,
+                value_text="PER_EMPLOYEE"),
+    ])  # fmt: skip
+    await book.session.flush()
+    charge = PremiumCharge(
+        run_id=run.id, policy_id=policy.id, product_id=book.medical.id, period=period,
+        group_client_id=account.group_client_id, group_account_id=account.id,
+        currency="EUR", amount=100, employer_amount=75, employee_amount=25,
+    )  # fmt: skip
+    book.session.add(charge)
+    await book.session.commit()
+    return f"{period}:{account.group_client_id}:-:{policy.id}:EUR"
 
 
 async def _dynamic_field(session: AsyncSession) -> DynamicField:
