@@ -127,29 +127,39 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
         """Build a connection from a window of rows, mapping each row with `node`."""
         rows: Sequence[Any] = page.rows
         edges: list[relay.Edge[NodeT]] = [_Edge(row.id, node(row)) for row in rows]
-        return cls(
-            edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            _count=count,
-        )
+        return cls(edges=edges, page_info=_PageInfo(rows, page.has_next, after), _count=count)
 
 
+def cursor_of(row_id: int) -> str:
+    """The cursor of the row with this id."""
+    return relay.to_base64(CURSOR_PREFIX, row_id)
+
+
+# Cursors are written only when read: most queries read none (bench.load's nested query has
+# 1,100 edges in 200 connections and reads no cursor). graphql-core reads these attributes.
 class _Edge(relay.Edge[Any]):
-    """An edge whose cursor is written only when read: most queries read none (bench.load's
-    nested query has 1,100 edges and reads no cursor)."""
-
     def __init__(self, row_id: int, node: Any) -> None:
         self.row_id = row_id
         self.node = node
 
     @property
-    def cursor(self) -> str:  # type: ignore[override]  # read-only: graphql-core only reads it
-        return relay.to_base64(CURSOR_PREFIX, self.row_id)
+    def cursor(self) -> str:  # type: ignore[override]
+        return cursor_of(self.row_id)
+
+
+class _PageInfo(relay.PageInfo):
+    def __init__(self, rows: Sequence[Any], has_next_page: bool, has_previous_page: bool) -> None:
+        self.rows = rows
+        self.has_next_page = has_next_page
+        self.has_previous_page = has_previous_page
+
+    @property
+    def start_cursor(self) -> str | None:  # type: ignore[override]
+        return cursor_of(self.rows[0].id) if self.rows else None
+
+    @property
+    def end_cursor(self) -> str | None:  # type: ignore[override]
+        return cursor_of(self.rows[-1].id) if self.rows else None
 
 
 class RowNode(relay.Node):
