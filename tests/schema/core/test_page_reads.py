@@ -114,3 +114,23 @@ async def test_a_page_reads_one_row_more_only_when_asked_whether_more_follow(
     assert len(written) == {"cursors": 2, "endCursor only": 1}.get(asked, 0)
     if asked == "cursors":
         assert all(edge["cursor"] for edge in page["edges"])
+
+
+MERGED = """
+query {
+  a: groupAccount(code: "ACME-GA") { ...Page }
+  b: groupAccount(code: "ACME-GA") { ...Page policies(first: 2) { pageInfo { hasNextPage } } }
+}
+fragment Page on GroupAccount { policies(first: 2) { edges { node { number } } } }
+"""
+
+
+async def test_a_fragment_merged_with_hasnextpage_in_one_place_is_answered_there(
+    http: AsyncClient, session: AsyncSession
+) -> None:
+    client = await _client(http, session)
+    # when one fragment is spread twice, asked whether more follow in the second place only
+    data = await client.query(MERGED)
+    # then the second place says so, though the first, without it, was answered first
+    assert data["b"]["policies"]["pageInfo"] == {"hasNextPage": True}
+    assert len(data["a"]["policies"]["edges"]) == len(data["b"]["policies"]["edges"]) == 2
