@@ -27,6 +27,7 @@ import statistics
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg
 from httpx import ASGITransport, AsyncClient
@@ -64,6 +65,8 @@ for _ in range(5):
     )
 TREE = TREE.replace("LEVEL", "")
 NESTED = "nested: 100 clients > accounts > 10 policies > members"
+POSTGRAPHILE = "PostGraphile 5"
+BEFORE = "groupcover before"
 QUERIES = {
     "6-level tree, accounts, effective settings": TREE,
     "100 policies, members, effective settings": (
@@ -98,13 +101,12 @@ POSTGRAPHILE_NESTED = (
 FLOOR_SQL = """
 WITH c AS (SELECT id, code FROM group_client ORDER BY id LIMIT 100),
 a AS (SELECT ga.id, ga.code, ga.group_client_id FROM group_account ga
-      JOIN c ON c.id = ga.group_client_id),
-p AS (SELECT * FROM (SELECT p.id, p.number, l.group_account_id,
-        row_number() OVER (PARTITION BY l.group_account_id ORDER BY p.id) AS n
-      FROM policy p JOIN policy_account_link l ON l.policy_id = p.id
-      WHERE l.group_account_id IN (SELECT id FROM a)) ranked WHERE n <= 10)
+      JOIN c ON c.id = ga.group_client_id)
 SELECT c.code, a.code, p.number, m.relationship, pe.given_name
-FROM c JOIN a ON a.group_client_id = c.id JOIN p ON p.group_account_id = a.id
+FROM c JOIN a ON a.group_client_id = c.id
+CROSS JOIN LATERAL (SELECT p.id, p.number FROM policy p
+  JOIN (SELECT DISTINCT policy_id FROM policy_account_link WHERE group_account_id = a.id) l
+  ON l.policy_id = p.id ORDER BY p.id LIMIT 10) p
 JOIN policy_member m ON m.policy_id = p.id JOIN person pe ON pe.id = m.person_id
 """
 
@@ -219,6 +221,14 @@ def _sides(raw: str, sa_url: str, args: argparse.Namespace) -> list[Side]:
         if args.only in name
     }
     sides = [Side("groupcover", serve(sa_url, args.port, args.workers, SECRET), args.port, ours)]
+    if args.before:
+        port = args.port + 2
+        try:
+            server = serve(sa_url, port, args.workers, SECRET, Path(args.before))
+        except BaseException:
+            stop(sides[0].server)
+            raise
+        sides.append(Side(BEFORE, server, port, ours))
     if NESTED in ours and not args.no_postgraphile:
         theirs: dict[str, tuple[bytes, dict[str, str]]] = {
             NESTED: (json.dumps({"query": POSTGRAPHILE_NESTED}).encode(), {})
@@ -226,9 +236,10 @@ def _sides(raw: str, sa_url: str, args: argparse.Namespace) -> list[Side]:
         try:
             server = postgraphile(raw, args.postgraphile_port)
         except BaseException:
-            stop(sides[0].server)
+            for side in sides:
+                stop(side.server)
             raise
-        sides.append(Side("PostGraphile 5", server, args.postgraphile_port, theirs))
+        sides.append(Side(POSTGRAPHILE, server, args.postgraphile_port, theirs))
     return sides
 
 
@@ -307,7 +318,10 @@ def _book(url: str, args: argparse.Namespace) -> None:
             side = next(s for s in sides if s.name == side_name)
             count = str(statements[name]) if side is sides[0] else "-"
             print(_summary(name, side, found, count))
-        _ratio(runs)
+        print()
+        _ratio(runs, NESTED, POSTGRAPHILE)
+        for name in statements if args.before else ():
+            _ratio(runs, name, BEFORE)
     finally:
         for side in sides:
             stop(side.server)
@@ -317,23 +331,18 @@ def _book(url: str, args: argparse.Namespace) -> None:
     )
 
 
-def _ratio(runs: dict[tuple[str, str], list[Run]]) -> None:
-    ours, theirs = runs.get((NESTED, "groupcover")), runs.get((NESTED, "PostGraphile 5"))
+def _ratio(runs: dict[tuple[str, str], list[Run]], name: str, other: str) -> None:
+    """groupcover's figures over another side's on one query, round by round."""
+    ours, theirs = runs.get((name, "groupcover")), runs.get((name, other))
     if not ours or not theirs:
         return
-    rate = [a.outcome.rate / b.outcome.rate for a, b in zip(ours, theirs, strict=True)]
-    cpu = [
-        (a.app_ms + a.database_ms) / (b.app_ms + b.database_ms)
-        for a, b in zip(ours, theirs, strict=True)
-    ]
-    p99 = [
-        a.outcome.percentile(99) / b.outcome.percentile(99)
-        for a, b in zip(ours, theirs, strict=True)
-    ]
+    pairs = list(zip(ours, theirs, strict=True))
+    rate = [a.outcome.rate / b.outcome.rate for a, b in pairs]
+    cpu = [(a.app_ms + a.database_ms) / (b.app_ms + b.database_ms) for a, b in pairs]
+    p99 = [a.outcome.percentile(99) / b.outcome.percentile(99) for a, b in pairs]
     print(
-        f"\ngroupcover / PostGraphile on the nested query, round by round: requests/s "
-        f"{_spread(rate, 2)}x, CPU per request (app + PostgreSQL) {_spread(cpu, 2)}x, "
-        f"p99 {_spread(p99, 2)}x"
+        f"groupcover / {other}, {name}, round by round: requests/s {_spread(rate, 2)}x, "
+        f"CPU per request (app + PostgreSQL) {_spread(cpu, 2)}x, p99 {_spread(p99, 2)}x"
     )
 
 
@@ -349,6 +358,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--postgraphile-port", type=int, default=8091)
     parser.add_argument("--no-postgraphile", action="store_true", help="groupcover alone")
+    parser.add_argument(
+        "--before", help="another checkout of groupcover to measure in the same rounds"
+    )
     parser.add_argument(
         "--only", default="", help="run only the queries whose name holds this text"
     )

@@ -15,11 +15,15 @@ import urllib.request
 from pathlib import Path
 
 POSTGRAPHILE_DIR = Path(__file__).parent / ".postgraphile"
+CHECKOUT = Path(__file__).parent.parent
 # `groupcover` of this checkout (the virtual environment's script may be another's).
 _CLI = (sys.executable, "-c", "from api.cli import main; main()")
 
 
-def serve(sa_url: str, port: int, workers: int, secret: str) -> subprocess.Popen[bytes]:
+def serve(
+    sa_url: str, port: int, workers: int, secret: str, checkout: Path = CHECKOUT
+) -> subprocess.Popen[bytes]:
+    """Start `groupcover serve` of a checkout (this one unless told) in production mode."""
     env = {
         **os.environ,
         "GROUPCOVER_ENV": "production",
@@ -27,8 +31,8 @@ def serve(sa_url: str, port: int, workers: int, secret: str) -> subprocess.Popen
         "GROUPCOVER_DATABASE_URL": sa_url,
         "GROUPCOVER_RATE_PER_MINUTE": "0",
         "GROUPCOVER_MAX_DEPTH": "40",
-        # This checkout's code, not that of the checkout the virtual environment was made in.
-        "PYTHONPATH": str(Path(__file__).parent.parent),
+        # The checkout's code, not that of the checkout the virtual environment was made in.
+        "PYTHONPATH": str(checkout),
     }
     _free(port)
     server = subprocess.Popen(
