@@ -6,8 +6,9 @@ against the slower side). An answer that is not 200, or that carries `"errors"`,
 failed. The client is plain asyncio streams, a few microseconds of CPU a request, so that it
 takes little from the servers on a machine of two cores; its own CPU is reported beside theirs.
 
-`cpu_seconds` reads the user and system time of processes from /proc/<pid>/stat, and `settle`
-waits until they stop using any: a run's CPU is read from idle to idle, so that work a server
+`cpu_seconds` reads the user and system time of processes from /proc/<pid>/stat (and
+`reaped_seconds` that of the children a process saw end), and `settle` waits until they stop
+using any: a run's CPU is read from idle to idle, so that work a server
 does after its last answer (freeing a large answer, a pool returning connections) counts too.
 """
 
@@ -107,6 +108,20 @@ def cpu_seconds(pids: Iterable[int]) -> dict[int, float]:
         fields = stat[stat.rindex(")") + 2 :].split()
         found[pid] = (int(fields[11]) + int(fields[12])) / TICK  # utime, stime
     return found
+
+
+def reaped_seconds(pid: int) -> float:
+    """CPU seconds of the process's children that ended and were waited for: PostgreSQL's
+    parallel query workers and closed connections, whose own readings are gone."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[13]) + int(fields[14])) / TICK  # cutime, cstime
+
+
+def parent(pid: int) -> int:
+    """The process that started this one."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat[stat.rindex(")") + 2 :].split()[1])
 
 
 def children(pid: int) -> list[int]:

@@ -38,77 +38,30 @@ from api import tokens
 from api.app import create_app
 from api.settings import Settings
 from authz.principal import Principal, Role
-from bench.fixed import Outcome, children, cpu_seconds, load_average, send, settle
+from bench.fixed import (
+    Outcome,
+    children,
+    cpu_seconds,
+    load_average,
+    parent,
+    reaped_seconds,
+    send,
+    settle,
+)
+from bench.load_queries import (
+    BEFORE,
+    FLOOR_SQL,
+    NESTED,
+    POSTGRAPHILE,
+    POSTGRAPHILE_NESTED,
+    QUERIES,
+)
 from bench.servers import postgraphile, rss_mb, serve, stop
 from bench.synthetic import INBOX_ROOT
 from domain.database import create_engine, session_factory
 from tests.conftest import StatementCounter
 
 SECRET = "load-" + "k" * 40
-# Each connection asks for the page it needs: the query's cost (schema/core/cost.py) is reckoned
-# from `first`, and the synthetic book's clients have 3 children and 1 account each.
-EFFECTIVE = "collectionSetting { value source { level } } premiumSchedule { value { code } }"
-TREE = (
-    'query { groupClient(code: "C1") { code effectiveSettings { '
-    + EFFECTIVE
-    + " } "
-    + "groupAccounts(first: 2) { edges { node { code effectiveSettings { "
-    + EFFECTIVE
-    + " } } } } "
-    + "LEVEL } }"
-)
-for _ in range(5):
-    TREE = TREE.replace(
-        "LEVEL",
-        "children(first: 4) { edges { node { code effectiveSettings { " + EFFECTIVE + " } "
-        "groupAccounts(first: 2) { edges { node { code } } } LEVEL } } }",
-    )
-TREE = TREE.replace("LEVEL", "")
-NESTED = "nested: 100 clients > accounts > 10 policies > members"
-POSTGRAPHILE = "PostGraphile 5"
-BEFORE = "groupcover before"
-QUERIES = {
-    "6-level tree, accounts, effective settings": TREE,
-    "100 policies, members, effective settings": (
-        "query { policies(first: 100) { edges { node { number "
-        "members { relationship person { givenName } } groupAccount { code } "
-        "effectiveSettings { " + EFFECTIVE + " } } } } }"
-    ),
-    NESTED: (
-        "query { groupClients(first: 100) { edges { node { code "
-        "groupAccounts(first: 2) { edges { node { code policies(first: 10) { edges { node { "
-        "number members { relationship "
-        "person { givenName } } } } } } } } } } } }"
-    ),
-    "a group manager's inbox: 50 of 500 open tasks": (
-        "query { workflowTasks(first: 50, filter: { state: OPEN }) { totalCount edges { node { "
-        "title dueAt overdue request { type state submittedBy timeline { action at } "
-        "policy { number subscriber { givenName familyName } } } } } } }"
-    ),
-    "an employee's own coverage": (
-        "query { policies(first: 5) { edges { node { number status "
-        "members { relationship endDate person { givenName } } "
-        "enrollmentProducts { coverageTier product { code name } } } } } }"
-    ),
-}
-POSTGRAPHILE_NESTED = (
-    "query { allGroupClients(first: 100, orderBy: PRIMARY_KEY_ASC) { nodes { code "
-    "groupAccountsByGroupClientId { nodes { code "
-    "policyAccountLinksByGroupAccountId(first: 10, orderBy: PRIMARY_KEY_ASC) { nodes { "
-    "policyByPolicyId { number policyMembersByPolicyId { nodes { relationship "
-    "personByPersonId { givenName } } } } } } } } } } }"
-)
-FLOOR_SQL = """
-WITH c AS (SELECT id, code FROM group_client ORDER BY id LIMIT 100),
-a AS (SELECT ga.id, ga.code, ga.group_client_id FROM group_account ga
-      JOIN c ON c.id = ga.group_client_id)
-SELECT c.code, a.code, p.number, m.relationship, pe.given_name
-FROM c JOIN a ON a.group_client_id = c.id
-CROSS JOIN LATERAL (SELECT p.id, p.number FROM policy p
-  JOIN (SELECT DISTINCT policy_id FROM policy_account_link WHERE group_account_id = a.id) l
-  ON l.policy_id = p.id ORDER BY p.id LIMIT 10) p
-JOIN policy_member m ON m.policy_id = p.id JOIN person pe ON pe.id = m.person_id
-"""
 
 
 def _token(principal: Principal) -> str:
@@ -164,14 +117,16 @@ class Run:
     load: str
 
 
-def _backends(raw: str) -> list[int]:
-    """The database's server processes (each connection's backend), but the one asking."""
+def _backends(raw: str) -> tuple[int, list[int]]:
+    """PostgreSQL's postmaster, and the book's server processes (each connection's backend)
+    but the one asking."""
     with psycopg.connect(raw) as conn:
         rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pid, pid = pg_backend_pid() FROM pg_stat_activity "
+            "WHERE datname = current_database()"
         ).fetchall()
-    return [row[0] for row in rows]
+    asking = next(pid for pid, mine in rows if mine)
+    return parent(asking), [pid for pid, mine in rows if not mine]
 
 
 def _spent(before: dict[int, float], after: dict[int, float]) -> float:
@@ -182,20 +137,25 @@ def _spent(before: dict[int, float], after: dict[int, float]) -> float:
 def _run(side: Side, name: str, raw: str, args: argparse.Namespace, count: int) -> Run:
     """Send one query `count` times and read the CPU it cost, from idle to idle."""
     body, headers = side.queries[name]
-    app, database = children(side.server.pid), _backends(raw)
+    app = children(side.server.pid)
+    postmaster, database = _backends(raw)
     settle(app + database)
     load = load_average()
     app_before, database_before = cpu_seconds(app), cpu_seconds(database)
+    reaped_before = reaped_seconds(postmaster)
     client_before = time.process_time()
     outcome = asyncio.run(send(side.port, body, headers, count=count, connections=args.connections))
     client = time.process_time() - client_before
-    database = sorted(set(database) | set(_backends(raw)))
+    database = sorted(set(database) | set(_backends(raw)[1]))
     settle(app + database)
+    # Backends that ended meanwhile (parallel query workers, overflow connections) count
+    # through the postmaster; so do those of other databases that ended: run it alone.
+    reaped = reaped_seconds(postmaster) - reaped_before
     per_request = 1000 / count
     return Run(
         outcome,
         _spent(app_before, cpu_seconds(app)) * per_request,
-        _spent(database_before, cpu_seconds(database)) * per_request,
+        (_spent(database_before, cpu_seconds(database)) + reaped) * per_request,
         client * per_request,
         load,
     )
