@@ -96,6 +96,10 @@ class Settings:
     """Requests one principal may make a minute in one process; more get 429. 0: no limit."""
     statement_timeout_ms: int = 10_000
     """The longest one SQL statement may run on PostgreSQL. 0: no limit."""
+    pool_size: int = 16
+    """Database connections one server process keeps open on PostgreSQL: about the requests it
+    runs at once under load (GROUPCOVER_POOL_SIZE); `groupcover worker` keeps its
+    `--concurrency`. SQLAlchemy opens 10 more for a burst and closes them after."""
     cors_origins: tuple[str, ...] = ()
     """The origins whose pages may call the API from a browser (CORS, WebSocket handshakes)."""
     oidc: OidcSettings | None = None
@@ -343,6 +347,7 @@ def _limits(environ: dict[str, str]) -> dict[str, Any]:
         "statement_timeout_ms": _whole_number(
             environ, "GROUPCOVER_STATEMENT_TIMEOUT_MS", 10_000, 0, 3_600_000
         ),
+        "pool_size": _whole_number(environ, "GROUPCOVER_POOL_SIZE", 16, 1, 1000),
         "socket_limits": SocketLimits(
             max_sockets=_whole_number(environ, "GROUPCOVER_MAX_SOCKETS_PER_PRINCIPAL", 10, 1, 1000),
             max_subscriptions=_whole_number(

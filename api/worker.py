@@ -40,7 +40,9 @@ STEADY_SECONDS = 60.0
 async def run(settings: Settings, *, concurrency: int, once: bool, on_start: Any) -> None:
     """Work the queue until asked to stop; after a lost database, wait, reconnect, go on."""
     engine = create_engine(
-        settings.database_url, statement_timeout_ms=settings.statement_timeout_ms
+        settings.database_url,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        pool_size=concurrency,  # a job holds one session at a time
     )
     sessions = session_factory(engine)
     jobs.configure_worker(sessions, settings.policy_limits, Path(settings.exports_dir))

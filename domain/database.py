@@ -34,14 +34,24 @@ SQLModel.metadata.naming_convention = {
 }
 
 
-def create_engine(url: str, *, statement_timeout_ms: int = 0, **options: Any) -> AsyncEngine:
+def create_engine(
+    url: str, *, statement_timeout_ms: int = 0, pool_size: int = 0, **options: Any
+) -> AsyncEngine:
     """Create an async engine; on SQLite, with real transactions and foreign keys; on
-    PostgreSQL, with a limit on how long one statement may run (0: none)."""
+    PostgreSQL, with a limit on how long one statement may run (0: none) and a pool that
+    keeps `pool_size` connections (0: SQLAlchemy's 5).
+
+    A pool smaller than the requests a process runs at once opens and closes a connection
+    for the others (SQLAlchemy's overflow): with 5 and 8 requests in flight, 1.9 new
+    connections per 100 requests; 16 and no access log took the employee's coverage from
+    297 to 330 requests/s (issue 21)."""
     backend = make_url(url).get_backend_name()
     if backend == "postgresql" and statement_timeout_ms:
         options.setdefault("connect_args", {})["options"] = (
             f"-c statement_timeout={int(statement_timeout_ms)}"
         )
+    if backend == "postgresql" and pool_size:
+        options.setdefault("pool_size", pool_size)
     engine = create_async_engine(url, **options)
     if backend == "sqlite":
         _make_sqlite_transactional(engine)
@@ -159,10 +169,16 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> Any:
     for SQLAlchemy, psycopg and PostgreSQL to render and parse: 2,539 persons by id took 23 ms
     that way and 13 ms with ANY."""
     values = list(values)
-    bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
+    if is_postgresql(session):
         return column == sa.any_(sa.literal(values, _array_of(column.type)))
     return column.in_(values)
+
+
+def is_postgresql(session: AsyncSession) -> bool:
+    """Whether the session talks to PostgreSQL (else SQLite), for a statement that only
+    PostgreSQL can run, or runs better written its own way."""
+    bind = session.bind
+    return bind is not None and bind.dialect.name == "postgresql"
 
 
 @functools.lru_cache(maxsize=64)

@@ -17,10 +17,19 @@ MAX_PAGE_SIZE = 100
 
 @dataclass(frozen=True)
 class Window:
-    """Which rows of a list to return: the first `first` after the row with id `after`."""
+    """Which rows of a list to return: the first `first` after the row with id `after`.
+
+    With `more`, the slice tells whether more rows follow, by reading one row past the
+    window; without it (nobody asked), `has_next` is False and no extra row is read."""
 
     first: int = MAX_PAGE_SIZE
     after: int | None = None
+    more: bool = True
+
+    @property
+    def rows(self) -> int:
+        """How many rows to read: the window's, and one more to see if more follow."""
+        return self.first + 1 if self.more else self.first
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,8 @@ def columns_in(model: Any, source: sa.Subquery) -> list[Any]:
     return [source.c[column.key] for column in table_of(model).c]
 
 
-def _cut(rows: Sequence[T], window: Window) -> Slice[T]:
+def cut(rows: Sequence[T], window: Window) -> Slice[T]:
+    """The slice of `window` from the rows read for it (`window.rows` of them at most)."""
     return Slice(rows=rows[: window.first], has_next=len(rows) > window.first)
 
 
@@ -52,8 +62,8 @@ async def fetch_slice(
     """Return one window of a select of `model` rows, ordered by id."""
     if window.after is not None:
         stmt = stmt.where(model.id > window.after)
-    rows = (await session.scalars(stmt.order_by(model.id).limit(window.first + 1))).all()
-    return _cut(rows, window)
+    rows = (await session.scalars(stmt.order_by(model.id).limit(window.rows))).all()
+    return cut(rows, window)
 
 
 async def fetch_slices(
@@ -76,13 +86,13 @@ async def fetch_slices(
     ranked = inner.subquery()
     stmt = (
         sa.select(*columns_in(model, ranked))
-        .where(ranked.c.position <= window.first + 1)
+        .where(ranked.c.position <= window.rows)
         .order_by(ranked.c.id)
     )
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
     for item in (await session.execute(stmt)).all():
         grouped[getattr(item, key_column.key)].append(item)
-    return {key: _cut(rows, window) for key, rows in grouped.items()}
+    return {key: cut(rows, window) for key, rows in grouped.items()}
 
 
 async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:

@@ -151,13 +151,19 @@ class PolicyAccountLink(SQLModel, table=True):
     """The group account a policy belongs to during a period."""
 
     __tablename__ = "policy_account_link"
-    __table_args__ = _dated_checks()
+    __table_args__ = (
+        *_dated_checks(),
+        # An account's links in policy order (its page of policies), and in their own order
+        # (a reader paging the links): see migration 0023.
+        sa.Index("ix_policy_account_link_account_policy", "group_account_id", "policy_id"),
+        sa.Index("ix_policy_account_link_account_link", "group_account_id", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     policy_id: int | None = Field(
         default=None, foreign_key="policy.id", index=True, nullable=False
     )  # set when the policy is saved
-    group_account_id: int = Field(foreign_key="group_account.id", index=True)
+    group_account_id: int = Field(foreign_key="group_account.id")
     start_date: date
     end_date: date | None = None
 

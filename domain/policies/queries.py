@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,13 +18,15 @@ from domain.core.paging import (
     Window,
     columns_in,
     count,
+    cut,
     fetch_by_id,
     fetch_grouped,
     fetch_slice,
+    table_of,
 )
 from domain.core.periods import in_force
 from domain.core.reach import visible
-from domain.database import among
+from domain.database import among, is_postgresql
 from domain.groups.models import GroupAccount, GroupClient
 from domain.groups.queries import subtree_ids
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, PolicyStatus
@@ -141,32 +144,72 @@ async def policy_slices_by_account(
 ) -> dict[int, Slice[Any]]:
     """One window of each account's policies (ever in it, or in force in it on `as_of`),
     in creation order, all in one statement, as Core rows of the policy's columns."""
+    wanted = [visible(scope, Policy)]
+    if as_of is not None:
+        wanted.append(in_force(Policy, as_of))
+    if window.after is not None:
+        wanted.append(col(Policy.id) > window.after)
+    pages = _lateral_pages if is_postgresql(session) else _ranked_pages
+    stmt = pages(session, account_ids, as_of, sa.and_(*wanted), window.rows)
+    grouped: dict[int, list[Any]] = {i: [] for i in account_ids}
+    for policy in (await session.execute(stmt)).all():
+        grouped[policy.account_key].append(policy)
+    return {i: cut(rows, window) for i, rows in grouped.items()}
+
+
+def _lateral_pages(
+    _session: AsyncSession, account_ids: list[int], as_of: date | None, wanted: Any, rows: int
+) -> sa.Select[Any]:
+    """Each account's first `rows` policies, by LATERAL ... LIMIT (PostgreSQL): each page reads
+    its account's first links in policy order (migration 0023) and stops, where ranking reads
+    every link of every account asked (100 accounts of 100 policies: 2.8 ms against 106)."""
+    account = (
+        sa.func.unnest(sa.literal(account_ids, ARRAY(sa.Integer)))
+        .table_valued("id")
+        .render_derived(name="account")
+    )
+    links = sa.select(col(PolicyAccountLink.policy_id)).where(
+        col(PolicyAccountLink.group_account_id) == account.c.id
+    )
+    if as_of is not None:
+        links = links.where(in_force(PolicyAccountLink, as_of))
+    linked = links.distinct().correlate(account).subquery("linked")
+    page = (
+        sa.select(table_of(Policy))
+        .join(linked, linked.c.policy_id == Policy.id)
+        .where(wanted)
+        .order_by(col(Policy.id))
+        .limit(rows)
+        .lateral("page")
+    )
+    return (
+        sa.select(*page.c, account.c.id.label("account_key"))
+        .select_from(account)
+        .join(page, sa.true())
+        .order_by(account.c.id, page.c.id)
+    )
+
+
+def _ranked_pages(
+    session: AsyncSession, account_ids: list[int], as_of: date | None, wanted: Any, rows: int
+) -> sa.Select[Any]:
+    """Each account's first `rows` policies, by ranking them per account (SQLite has no
+    LATERAL)."""
     links = _links(session, account_ids, as_of)
     position = sa.func.row_number().over(
         partition_by=links.c.group_account_id, order_by=col(Policy.id)
     )
-    inner = (
+    ranked = (
         sa.select(Policy, links.c.group_account_id.label("account_key"), position.label("n"))
         .join(links, links.c.policy_id == Policy.id)
-        .where(visible(scope, Policy))
+        .where(wanted)
+        .subquery()
     )
-    if as_of is not None:
-        inner = inner.where(in_force(Policy, as_of))
-    if window.after is not None:
-        inner = inner.where(col(Policy.id) > window.after)
-    ranked = inner.subquery()
-    stmt = (
+    return (
         sa.select(*columns_in(Policy, ranked), ranked.c.account_key)
-        .where(ranked.c.n <= window.first + 1)
+        .where(ranked.c.n <= rows)
         .order_by(ranked.c.account_key, ranked.c.id)
     )
-    grouped: dict[int, list[Any]] = {i: [] for i in account_ids}
-    for policy in (await session.execute(stmt)).all():
-        grouped[policy.account_key].append(policy)
-    return {
-        i: Slice(rows=rows[: window.first], has_next=len(rows) > window.first)
-        for i, rows in grouped.items()
-    }
 
 
 async def members_with_persons(

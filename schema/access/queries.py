@@ -24,7 +24,9 @@ class AccessQuery:
     ) -> AccessGrantConnection | None:
         session = info.context.session
         criteria = service.GrantFilter(subject=subject)
-        page = await service.list_grants(session, criteria=criteria, window=window(first, after))
+        page = await service.list_grants(
+            session, criteria=criteria, window=window(info, first, after)
+        )
         return AccessGrantConnection.of(
             page,
             AccessGrant.from_model,
@@ -39,7 +41,7 @@ class AccessQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> ApiKeyConnection | None:
         session = info.context.session
-        page = await keys.list_api_keys(session, window=window(first, after))
+        page = await keys.list_api_keys(session, window=window(info, first, after))
         return ApiKeyConnection.of(
             page, ApiKey.from_model, lambda: keys.count_api_keys(session), after=after is not None
         )

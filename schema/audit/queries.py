@@ -50,7 +50,7 @@ class AuditQuery:
     ) -> AuditEventConnection | None:
         session = info.context.session
         criteria = _criteria(filter)
-        page = await list_events(session, criteria=criteria, window=window(first, after))
+        page = await list_events(session, criteria=criteria, window=window(info, first, after))
         return AuditEventConnection.of(
             page,
             AuditEvent.from_model,

@@ -11,6 +11,7 @@ from strawberry import relay
 
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.paging import MAX_PAGE_SIZE, Slice, Window
+from schema.core.asked import HAS_NEXT_PAGE, asks_path
 
 NodeT = TypeVar("NodeT", bound=relay.Node)
 CURSOR_PREFIX = "cursor"
@@ -22,12 +23,18 @@ def _row_id(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ROW_ID else None
 
 
-def window(first: int | None, after: str | None) -> Window:
-    """Turn connection arguments into a window, refusing sizes outside 0..MAX_PAGE_SIZE."""
+def window(info: Any, first: int | None, after: str | None) -> Window:
+    """Turn a connection field's arguments into a window, refusing sizes outside
+    0..MAX_PAGE_SIZE. The row past the window is read only when the field asks
+    `pageInfo { hasNextPage }`."""
     size = MAX_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
         raise GraphQLError(f"`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}.")
-    return Window(first=size, after=None if after is None else _cursor_id(after))
+    return Window(
+        first=size,
+        after=None if after is None else _cursor_id(after),
+        more=asks_path(info, HAS_NEXT_PAGE),
+    )
 
 
 def _cursor_id(cursor: str) -> int:
@@ -95,6 +102,7 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
     @classmethod
     async def load(
         cls,
+        info: Any,
         pages: Any,
         counts: Any,
         key: Any,
@@ -104,7 +112,7 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
         after: str | None,
     ) -> Any:
         """Build one parent's connection from a page loader and a count loader keyed by it."""
-        page = await pages.load((key, window(first, after)))
+        page = await pages.load((key, window(info, first, after)))
         return cls.of(page, node, lambda: counts.load(key), after=after is not None)
 
     @classmethod
@@ -118,20 +126,40 @@ class CountedConnection(relay.Connection[NodeT], Generic[NodeT]):
     ) -> Any:
         """Build a connection from a window of rows, mapping each row with `node`."""
         rows: Sequence[Any] = page.rows
-        edges = [
-            relay.Edge(cursor=relay.to_base64(CURSOR_PREFIX, row.id), node=node(row))
-            for row in rows
-        ]
-        return cls(
-            edges=edges,
-            page_info=relay.PageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            _count=count,
-        )
+        edges: list[relay.Edge[NodeT]] = [_Edge(row.id, node(row)) for row in rows]
+        return cls(edges=edges, page_info=_PageInfo(rows, page.has_next, after), _count=count)
+
+
+def cursor_of(row_id: int) -> str:
+    """The cursor of the row with this id."""
+    return relay.to_base64(CURSOR_PREFIX, row_id)
+
+
+# Cursors are written only when read: most queries read none (bench.load's nested query has
+# 1,100 edges in 200 connections and reads no cursor). graphql-core reads these attributes.
+class _Edge(relay.Edge[Any]):
+    def __init__(self, row_id: int, node: Any) -> None:
+        self.row_id = row_id
+        self.node = node
+
+    @property
+    def cursor(self) -> str:  # type: ignore[override]
+        return cursor_of(self.row_id)
+
+
+class _PageInfo(relay.PageInfo):
+    def __init__(self, rows: Sequence[Any], has_next_page: bool, has_previous_page: bool) -> None:
+        self.rows = rows
+        self.has_next_page = has_next_page
+        self.has_previous_page = has_previous_page
+
+    @property
+    def start_cursor(self) -> str | None:  # type: ignore[override]
+        return cursor_of(self.rows[0].id) if self.rows else None
+
+    @property
+    def end_cursor(self) -> str | None:  # type: ignore[override]
+        return cursor_of(self.rows[-1].id) if self.rows else None
 
 
 class RowNode(relay.Node):

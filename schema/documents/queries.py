@@ -58,7 +58,7 @@ class DocumentQuery:
         session = info.context.session
         scope = info.context.access.scope(DOCUMENTS_READ)
         stmt = _filtered(sa.select(DocumentRow).where(visible(scope, DocumentRow)), filter)
-        page = await fetch_slice(session, stmt, DocumentRow, window(first, after))
+        page = await fetch_slice(session, stmt, DocumentRow, window(info, first, after))
         return DocumentConnection.of(
             page, Document.from_model, lambda: count(session, stmt), after=after is not None
         )
@@ -78,7 +78,7 @@ class DocumentQuery:
         stmt = sa.select(TemplateRow).where(visible(scope, TemplateRow))
         if filter and filter.code is not None:
             stmt = stmt.where(col(TemplateRow.code) == filter.code)
-        page = await fetch_slice(session, stmt, TemplateRow, window(first, after))
+        page = await fetch_slice(session, stmt, TemplateRow, window(info, first, after))
         return LetterTemplateConnection.of(
             page, LetterTemplate.from_model, lambda: count(session, stmt), after=after is not None
         )

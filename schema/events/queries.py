@@ -59,7 +59,7 @@ class EventQuery:
         session, access = info.context.session, info.context.access
         scope, criteria = access.scope(EVENTS_READ), _criteria(filter)
         page = await service.list_events(
-            session, scope, criteria=criteria, window=window(first, after)
+            session, scope, criteria=criteria, window=window(info, first, after)
         )
         personal = access.allows(PERSONAL_FIELDS)
         return EventConnection.of(

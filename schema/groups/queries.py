@@ -76,7 +76,7 @@ class GroupQuery:
     ) -> GroupClientConnection | None:
         session = info.context.session
         scope = info.context.access.scope(GROUPS_READ)
-        page_window = window(first, after)
+        page_window = window(info, first, after)
         criteria = _criteria(filter)
         if criteria is None:
             return GroupClientConnection.of(_EMPTY, GroupClient.from_model, _zero)

@@ -118,6 +118,7 @@ class GroupClient(RowNode):
     ) -> GroupClientConnection:
         loaders = info.context.loaders.groups
         return await GroupClientConnection.load(
+            info,
             loaders.group_clients_by_parent,
             loaders.group_client_count_by_parent,
             self.id,
@@ -132,6 +133,7 @@ class GroupClient(RowNode):
     ) -> GroupAccountConnection:
         loaders = info.context.loaders.groups
         return await GroupAccountConnection.load(
+            info,
             loaders.group_accounts_by_group_client,
             loaders.group_account_count_by_group_client,
             self.id,

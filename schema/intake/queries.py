@@ -39,7 +39,7 @@ class IntakeQuery:
             stmt = stmt.where(col(FileRow.group_client_id) == client_id)
         if filter and filter.state is not None:
             stmt = stmt.where(col(FileRow.state) == filter.state)
-        page = await fetch_slice(session, stmt, FileRow, window(first, after))
+        page = await fetch_slice(session, stmt, FileRow, window(info, first, after))
         return EnrollmentFileConnection.of(
             page, EnrollmentFile.from_model, lambda: count(session, stmt), after=after is not None
         )

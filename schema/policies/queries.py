@@ -48,7 +48,7 @@ async def policy_page(
     after: str | None,
 ) -> PolicyConnection:
     """One page of the policies that match, for the caller."""
-    page_window = window(first, after)
+    page_window = window(info, first, after)
     if found is None:
         return PolicyConnection.of(_EMPTY, Policy.from_model, _zero)
     session = info.context.session
@@ -73,7 +73,7 @@ async def account_policies(
     """One page of a group account's policies, batched with the other accounts' pages."""
     loaders = info.context.loaders.policies
     key = (account_id, as_of)
-    page = await loaders.policies_by_group_account.load((key, window(first, after)))
+    page = await loaders.policies_by_group_account.load((key, window(info, first, after)))
     return await _connection(
         info, page, lambda: loaders.policy_count_by_group_account.load(key), after=after
     )

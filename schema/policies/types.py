@@ -11,13 +11,13 @@ import strawberry
 from graphql import GraphQLResolveInfo
 from strawberry import relay
 from strawberry.dataloader import DataLoader
-from strawberry.types.nodes import SelectedField
 
 from authz.access import FINANCIAL_FIELDS, PERSONAL_FIELDS, PREMIUMS_READ
 from domain.core.periods import as_of, of
 from domain.policies import models
 from domain.policies.ages import age_limit_end
 from domain.settings.models import SettingLevel
+from schema.core.asked import asks
 from schema.core.context import Info
 from schema.core.cost import bound
 from schema.core.direct import direct
@@ -179,7 +179,7 @@ async def _members(info: Info, policy_id: int) -> list[Member]:
 
 async def _members_of(info: Info, policy_ids: list[int]) -> list[list[Member]]:
     loaders = info.context.loaders.policies
-    if _asks(info, _NEEDS_PERSON):
+    if asks(info, _NEEDS_PERSON):
         return await loaders.members_with_persons_by_policy.load_many(policy_ids)
     found = await loaders.members_by_policy.load_many(policy_ids)
     return [[(row, None) for row in rows] for rows in found]
@@ -190,26 +190,6 @@ def _current(members: list[Member], day: date) -> list[PolicyMember]:
     current = [member for member in members if of(member[0]).covers(day)]
     current.sort(key=lambda m: (m[0].relationship != models.Relationship.SUBSCRIBER, m[0].id))
     return [PolicyMember.of(member) for member in current]
-
-
-def _asks(info: Info, names: frozenset[str]) -> bool:
-    """Whether the field being resolved selects a field named in `names`, through fragments.
-
-    Worked out once per field of the document and request: a list of 1,000 policies asks
-    the same of each."""
-    asked = info.context.asked
-    key = (info._raw_info.field_nodes[0], names)
-    if key not in asked:
-        asked[key] = _selects(info.selected_fields, names)
-    return asked[key]
-
-
-def _selects(selections: list[Any], names: frozenset[str]) -> bool:
-    return any(
-        (isinstance(selection, SelectedField) and selection.name in names)
-        or _selects(selection.selections, names)
-        for selection in selections
-    )
 
 
 @strawberry.type(description="The group account a policy belonged to during a period.")
@@ -331,7 +311,7 @@ class Policy(RowNode):
         for the whole page at once (with their persons when asked), so that `members`
         resolves without waiting."""
         policies = [cls.from_model(row) for row in rows]
-        if policies and _asks(info, _NEEDS_MEMBERS):
+        if policies and asks(info, _NEEDS_MEMBERS):
             ids = [policy.id for policy in policies]
             for policy, members in zip(policies, await _members_of(info, ids), strict=True):
                 policy.member_rows = members

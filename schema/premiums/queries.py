@@ -53,7 +53,7 @@ class PremiumQuery:
             stmt = stmt.where(col(RunRow.group_client_id) == client_id)
         if filter and filter.period is not None:
             stmt = stmt.where(col(RunRow.period) == filter.period)
-        page = await fetch_slice(session, stmt, RunRow, window(first, after))
+        page = await fetch_slice(session, stmt, RunRow, window(info, first, after))
         return PremiumRunConnection.of(
             page, PremiumRun.from_model, lambda: count(session, stmt), after=after is not None
         )

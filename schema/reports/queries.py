@@ -183,7 +183,7 @@ class ReportQuery:
         session = info.context.session
         scope = info.context.access.scope(REPORTS_EXPORT)
         stmt = sa.select(ExportRow).where(visible(scope, ExportRow))
-        page = await fetch_slice(session, stmt, ExportRow, window(first, after))
+        page = await fetch_slice(session, stmt, ExportRow, window(info, first, after))
         return ExportConnection.of(
             page, Export.from_model, lambda: count(session, stmt), after=after is not None
         )

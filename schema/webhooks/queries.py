@@ -27,7 +27,7 @@ class WebhookQuery:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> WebhookEndpointConnection | None:
         session, scope = info.context.session, info.context.access.scope(WEBHOOKS_READ)
-        page = await service.list_endpoints(session, scope, window=window(first, after))
+        page = await service.list_endpoints(session, scope, window=window(info, first, after))
         return WebhookEndpointConnection.of(
             page,
             WebhookEndpoint.from_model,
@@ -56,7 +56,7 @@ class WebhookQuery:
             statuses=frozenset(statuses) if statuses is not None else None,
         )
         page = await service.list_deliveries(
-            session, scope, criteria=criteria, window=window(first, after)
+            session, scope, criteria=criteria, window=window(info, first, after)
         )
         return WebhookDeliveryConnection.of(
             page,

@@ -45,7 +45,11 @@ class WorkflowQuery:
         )
         scope = access.scope(WORKFLOW_READ)
         page = await queries.list_requests(
-            session, scope=scope, subject=access.subject, given=given, window=window(first, after)
+            session,
+            scope=scope,
+            subject=access.subject,
+            given=given,
+            window=window(info, first, after),
         )
         return WorkflowRequestConnection.of(
             page,
@@ -82,7 +86,7 @@ class WorkflowQuery:
             manager=manager,
             back_office=back_office,
             given=given,
-            window=window(first, after),
+            window=window(info, first, after),
             now=now,
         )
         return WorkflowTaskConnection.of(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from api.app import create_app
 from api.settings import DEFAULT_DATABASE_URL, SECRET_FILE, SettingsError, load_settings
 
 KEY = "k" * 48
@@ -256,3 +257,25 @@ def test_trusted_documents_only_refuses_anything_but_true_or_false(
     # when / then
     with pytest.raises(SettingsError, match="GROUPCOVER_TRUSTED_DOCUMENTS_ONLY must be 'true' or"):
         load_settings({"GROUPCOVER_SECRET_KEY": KEY, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY": given})
+
+
+@pytest.mark.parametrize(("given", "size"), [(None, 16), ("32", 32)])
+def test_a_server_keeps_as_many_database_connections_as_it_runs_requests_at_once(
+    workdir: Path, given: str | None, size: int
+) -> None:
+    # given the pool size set, or not
+    environ = {"GROUPCOVER_DATABASE_URL": "postgresql+psycopg://db.invalid/groupcover"}
+    if given is not None:
+        environ["GROUPCOVER_POOL_SIZE"] = given
+    # when the server's engine is made (it connects only when asked)
+    settings = load_settings(environ)
+    app = create_app(settings)
+    # then its pool keeps that many connections
+    assert settings.pool_size == size
+    assert app.state.engine.pool.size() == size
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "many"])
+def test_a_pool_of_no_connections_is_refused(workdir: Path, given: str) -> None:
+    with pytest.raises(SettingsError, match="GROUPCOVER_POOL_SIZE"):
+        load_settings({"GROUPCOVER_POOL_SIZE": given})
