@@ -10,11 +10,11 @@ the outbox after commit.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from domain.audit.models import AuditEvent
@@ -40,78 +40,80 @@ async def record(
     groups = set(change.concerns)
     if declared.concerns is not None and not change.deleted:
         groups |= await declared.concerns(session, row)
-    event = _event(
-        session,
-        type=event_type.name,
-        actor=change.actor.subject,
-        subject_type=change.model.__name__,
-        subject_id=row.id,
-        payload={name: state[name] for name in payload.names(personal=True) if name in state},
-    )
+    values = {
+        "type": event_type.name,
+        "actor": change.actor.subject,
+        "subject_type": change.model.__name__,
+        "subject_id": row.id,
+        "payload": {name: state[name] for name in payload.names(personal=True) if name in state},
+        "occurred_at": utcnow(),
+    }
     concerned = sorted(i for i in groups if i is not None)
     if session.get_bind().dialect.name != "postgresql":
         session.add(audit)
-        event_id = (await session.execute(event)).scalar_one()
+        event_id = (await session.execute(_event(postgresql=False), values)).scalar_one()
         session.add_all(
             DomainEventGroupClient(event_id=event_id, group_client_id=i) for i in concerned
         )
         return
-    written = event.cte("event")
-    rows = sa.select(written.c.id, sa.func.unnest(sa.literal(concerned, _IDS)))
-    stmt = (
-        sa.insert(_GROUPS)
-        .from_select(["event_id", "group_client_id"], rows)
-        .add_cte(sa.insert(_AUDIT).values(_columns(audit)).cte("audit"))
-        .add_cte(written)
-    )
-    await session.execute(stmt)
+    audited = {f"audit_{name}": getattr(audit, name) for name in _AUDITED}
+    await session.execute(_together(), {**values, **audited, "groups": concerned})
 
 
-def _columns(audit: AuditEvent) -> dict[str, Any]:
-    return {c.key: getattr(audit, c.key) for c in _AUDIT.c if c.key != "id"}
-
-
-def _event(session: AsyncSession, **values: Any) -> sa.Insert:
+@cache
+def _event(*, postgresql: bool) -> sa.Insert:
     """The insert of the event numbered one more than its subject's last, returning its id,
     with its writing transaction (domain.events.order) raised to the subject's last event's.
+    Built once: its parameters are the event's columns.
 
     The number is safe without a lock: the change's target row is locked (its UPDATE,
     version checked) until commit, so a second writer of it waits or fails; the unique
     constraint refuses a duplicate all the same."""
+    given = {name: sa.bindparam(name, type_=_EVENTS.c[name].type) for name in _GIVEN}
     last = (
         sa.select(
             (sa.func.coalesce(sa.func.max(col(DomainEvent.sequence)), 0) + 1).label("sequence"),
             sa.func.coalesce(sa.func.max(col(DomainEvent.transaction_id)), 0).label("previous"),
         )
         .where(
-            col(DomainEvent.subject_type) == values["subject_type"],
-            col(DomainEvent.subject_id) == values["subject_id"],
+            col(DomainEvent.subject_type) == given["subject_type"],
+            col(DomainEvent.subject_id) == given["subject_id"],
         )
         .subquery("last")
     )
-    columns = {**values, "occurred_at": utcnow()}
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    now = writing_transaction()
     # PostgreSQL types a select's parameters as text unless cast; SQLite's CAST AS JSON would
     # turn the text into a number, and it needs none.
-    typed = (sa.literal(v, _TYPES[k]) for k, v in columns.items())
-    now = writing_transaction()
     source = sa.select(
-        *(sa.cast(v, v.type) if postgresql else v for v in typed),
+        *(sa.cast(v, v.type) if postgresql else v for v in given.values()),
         last.c.sequence,
         sa.case((last.c.previous > now, last.c.previous), else_=now),
     )
     return (
         sa.insert(_EVENTS)
-        .from_select([*columns, "sequence", "transaction_id"], source)
+        .from_select([*given, "sequence", "transaction_id"], source)
         .returning(_EVENTS.c.id)
     )
 
 
+@cache
+def _together() -> sa.Insert:
+    """PostgreSQL: the audit event, the domain event and the group clients it concerns
+    (`groups`, an array) in one statement. Built once, as every change's is the same."""
+    written = _event(postgresql=True).cte("event")
+    audited = {name: sa.bindparam(f"audit_{name}", type_=_AUDIT.c[name].type) for name in _AUDITED}
+    rows = sa.select(written.c.id, sa.func.unnest(sa.bindparam("groups", type_=_IDS)))
+    return (
+        sa.insert(_GROUPS)
+        .from_select(["event_id", "group_client_id"], rows)
+        .add_cte(sa.insert(_AUDIT).values(audited).cte("audit"))
+        .add_cte(written)
+    )
+
+
 _AUDIT = table_of(AuditEvent)
+_AUDITED = [c.key for c in _AUDIT.c if c.key != "id"]
 _EVENTS = table_of(DomainEvent)
+_GIVEN = ("type", "actor", "subject_type", "subject_id", "payload", "occurred_at")
 _GROUPS = table_of(DomainEventGroupClient)
 _IDS = ARRAY(sa.Integer())
-_TYPES: dict[str, Any] = {
-    name: _EVENTS.c[name].type
-    for name in ("type", "actor", "subject_type", "subject_id", "payload", "occurred_at")
-}
