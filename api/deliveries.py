@@ -64,8 +64,12 @@ async def work(
 async def dispatch(sessions: Sessions, defer: Defer, *, sweep: bool) -> int:
     """Make the deliveries of new events and queue their subjects (with `sweep`, also every
     queue whose head is due); return how many queues were queued."""
-    async with sessions() as session, atomic(session):
-        keys = set(await fanout.fan_out(session))
+    keys: set[SubjectKey] = set()
+    async with sessions() as session:
+        new = await fanout.behind(session)
+    if new:  # else no write lock (SQLite's is the database's) is taken every poll
+        async with sessions() as session, atomic(session):
+            keys |= set(await fanout.fan_out(session))
     if sweep:
         async with sessions() as session:
             keys |= set(await delivery.due(session, utcnow()))

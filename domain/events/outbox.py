@@ -70,24 +70,28 @@ def _event(*, postgresql: bool) -> sa.Insert:
     version checked) until commit, so a second writer of it waits or fails; the unique
     constraint refuses a duplicate all the same."""
     given = {name: sa.bindparam(name, type_=_EVENTS.c[name].type) for name in _GIVEN}
-    last = (
-        sa.select(
-            (sa.func.coalesce(sa.func.max(col(DomainEvent.sequence)), 0) + 1).label("sequence"),
-            sa.func.coalesce(sa.func.max(col(DomainEvent.transaction_id)), 0).label("previous"),
+
+    def last(column: Any) -> Any:
+        """The subject's last event's `column`: one probe of the subject's unique index."""
+        stmt = (
+            sa.select(column)
+            .where(
+                col(DomainEvent.subject_type) == given["subject_type"],
+                col(DomainEvent.subject_id) == given["subject_id"],
+            )
+            .order_by(col(DomainEvent.sequence).desc())
+            .limit(1)
         )
-        .where(
-            col(DomainEvent.subject_type) == given["subject_type"],
-            col(DomainEvent.subject_id) == given["subject_id"],
-        )
-        .subquery("last")
-    )
+        return sa.func.coalesce(stmt.scalar_subquery(), 0)
+
+    previous = last(col(DomainEvent.transaction_id))
     now = writing_transaction()
     # PostgreSQL types a select's parameters as text unless cast; SQLite's CAST AS JSON would
     # turn the text into a number, and it needs none.
     source = sa.select(
         *(sa.cast(v, v.type) if postgresql else v for v in given.values()),
-        last.c.sequence,
-        sa.case((last.c.previous > now, last.c.previous), else_=now),
+        last(col(DomainEvent.sequence)) + 1,
+        sa.case((previous > now, previous), else_=now),
     )
     return (
         sa.insert(_EVENTS)

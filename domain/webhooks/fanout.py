@@ -86,6 +86,18 @@ def body(event: DomainEvent, *, personal: bool) -> str:
     )
 
 
+async def behind(session: AsyncSession) -> bool:
+    """Whether an enabled endpoint has settled events after its cursor: a read that takes no
+    lock, so that a pass with nothing to do never waits for, nor holds, a write lock."""
+    latest = await order.last_settled(session)
+    if latest is None:
+        return False
+    stmt = sa.select(col(WebhookEndpoint.id)).where(
+        col(WebhookEndpoint.enabled), col(WebhookEndpoint.cursor) != latest.id
+    )
+    return await session.scalar(stmt.limit(1)) is not None
+
+
 async def fan_out(session: AsyncSession, *, batch: int = BATCH) -> list[SubjectKey]:
     """Make the deliveries of the events settled since each endpoint's cursor; return the
     queues that got one. Endpoints another pass is working on are skipped (PostgreSQL)."""
