@@ -38,70 +38,59 @@ from domain.events.models import DomainEvent
 NEVER = 2**63 - 1
 
 
-class writing_transaction(FunctionElement[int]):
+class _Transaction(FunctionElement[int]):
+    """A transaction id (64 bits) that PostgreSQL and SQLite spell each their own way."""
+
+    type = sa.BigInteger()
+    inherit_cache = True
+    spelling: dict[str, str]
+
+
+@compiles(_Transaction)
+def _spell(element: _Transaction, compiler: SQLCompiler, **kw: Any) -> str:
+    return element.spelling[compiler.dialect.name]
+
+
+class writing_transaction(_Transaction):
     """The id of the transaction running the statement (0 on SQLite)."""
 
-    type = sa.BigInteger()
     inherit_cache = True
+    spelling = {"postgresql": "CAST(CAST(pg_current_xact_id() AS TEXT) AS BIGINT)", "sqlite": "0"}
 
 
-@compiles(writing_transaction, "postgresql")
-def _writing_postgresql(element: writing_transaction, compiler: SQLCompiler, **kw: Any) -> str:
-    return "CAST(CAST(pg_current_xact_id() AS TEXT) AS BIGINT)"
-
-
-@compiles(writing_transaction, "sqlite")
-def _writing_sqlite(element: writing_transaction, compiler: SQLCompiler, **kw: Any) -> str:
-    return "0"
-
-
-class oldest_open(FunctionElement[int]):
+class oldest_open(_Transaction):
     """The oldest transaction still in progress as the statement sees it: every one below
-    it has ended. On SQLite, nothing is held back."""
+    it has ended. On SQLite, nothing is held back.
 
-    type = sa.BigInteger()
+    On PostgreSQL: the snapshot's open transactions, less those pg_stat_activity shows in
+    another database (their xid is the low 32 bits); with none, every id below the snapshot's
+    xmax has ended."""
+
     inherit_cache = True
-
-
-@compiles(oldest_open, "postgresql")
-def _oldest_postgresql(element: oldest_open, compiler: SQLCompiler, **kw: Any) -> str:
-    # The snapshot's open transactions, less those pg_stat_activity shows in another database
-    # (their xid is the low 32 bits); with none, every id below the snapshot's xmax has ended.
-    return (
-        "(SELECT CAST(CAST(coalesce(min(open.xid), pg_snapshot_xmax(pg_current_snapshot()))"
-        " AS TEXT) AS BIGINT)"
+    spelling = {
+        "postgresql": "(SELECT CAST(CAST(coalesce(min(open.xid),"
+        " pg_snapshot_xmax(pg_current_snapshot())) AS TEXT) AS BIGINT)"
         " FROM pg_snapshot_xip(pg_current_snapshot()) AS open(xid)"
         " WHERE NOT EXISTS (SELECT FROM pg_stat_activity AS other"
         " WHERE other.datname <> current_database()"
         " AND CAST(CAST(other.backend_xid AS TEXT) AS BIGINT)"
-        " = mod(CAST(CAST(open.xid AS TEXT) AS BIGINT), 4294967296)))"
-    )
+        " = mod(CAST(CAST(open.xid AS TEXT) AS BIGINT), 4294967296)))",
+        "sqlite": str(NEVER),
+    }
 
 
-@compiles(oldest_open, "sqlite")
-def _oldest_sqlite(element: oldest_open, compiler: SQLCompiler, **kw: Any) -> str:
-    return str(NEVER)
+class own_transaction(_Transaction):
+    """The id of the reading transaction if it has written (NULL otherwise, and on SQLite)."""
+
+    inherit_cache = True
+    spelling = {
+        "postgresql": "CAST(CAST(pg_current_xact_id_if_assigned() AS TEXT) AS BIGINT)",
+        "sqlite": "NULL",
+    }
 
 
 POSITION = (col(DomainEvent.transaction_id), col(DomainEvent.id))
 """The order of the feed and of deliveries' making."""
-
-
-class own_transaction(FunctionElement[int]):
-    """The id of the reading transaction if it has written (NULL otherwise, and on SQLite)."""
-
-    type = sa.BigInteger()
-    inherit_cache = True
-
-
-@compiles(own_transaction, "postgresql")
-def _own_postgresql(element: own_transaction, compiler: SQLCompiler, **kw: Any) -> str:
-    return "CAST(CAST(pg_current_xact_id_if_assigned() AS TEXT) AS BIGINT)"
-
-
-@compiles(own_transaction, "sqlite")
-def _own_sqlite(element: own_transaction, compiler: SQLCompiler, **kw: Any) -> str:
-    return "NULL"
 
 
 def settled() -> Any:

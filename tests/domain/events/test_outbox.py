@@ -15,8 +15,8 @@ from sqlmodel import col
 
 from authz.access import Actor, RowScope
 from domain.core.errors import DomainError, ErrorCode
-from domain.core.transactions import atomic
 from domain.core.paging import Window
+from domain.core.transactions import atomic
 from domain.database import create_engine, session_factory
 from domain.events.models import DomainEvent
 from domain.events.service import EventFilter, list_events
@@ -165,12 +165,8 @@ async def _feed(sessions: async_sessionmaker[AsyncSession], after: int | None) -
 async def test_writers_committing_out_of_id_order_leave_no_event_behind_the_cursor(
     committing: async_sessionmaker[AsyncSession],
 ) -> None:
-    if committing.kw["bind"].dialect.name == "sqlite":
-        pytest.skip("SQLite: one writer at a time, so ids follow commit order")
     # given B, whose transaction started writing first, and A, which wrote its event first
-    first, second = await _client(committing, "ORDER-A"), await _client(committing, "ORDER-B")
-    start = await _feed(committing, None)
-    cursor = start[-1] if start else None
+    first, second, cursor = await _two_writers(committing, "ORDER")
     async with committing() as a, committing() as b:
         await b.begin()
         await b.execute(sa.select(sa.func.pg_current_xact_id()))
@@ -197,12 +193,8 @@ async def test_writers_committing_out_of_id_order_leave_no_event_behind_the_curs
 async def test_a_reader_stops_at_a_writer_still_open_before_later_commits(
     committing: async_sessionmaker[AsyncSession],
 ) -> None:
-    if committing.kw["bind"].dialect.name == "sqlite":
-        pytest.skip("SQLite: one writer at a time, so ids follow commit order")
     # given A, open with its event written, and B, which began after A and committed
-    first, second = await _client(committing, "STOP-A"), await _client(committing, "STOP-B")
-    start = await _feed(committing, None)
-    cursor = start[-1] if start else None
+    first, second, cursor = await _two_writers(committing, "STOP")
     async with committing() as a, committing() as b:
         await a.begin()
         await update_group_client(a, actor=ADMIN, group_client_id=first, version=1, name="A")
@@ -217,6 +209,17 @@ async def test_a_reader_stops_at_a_writer_still_open_before_later_commits(
     # then it held B's event back until A's came before it
     assert while_open == []
     assert len(after_commit) == 2
+
+
+async def _two_writers(
+    sessions: async_sessionmaker[AsyncSession], prefix: str
+) -> tuple[int, int, int | None]:
+    """Two clients for two writers at once (PostgreSQL only), and the feed's cursor now."""
+    if sessions.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("SQLite: one writer at a time, so ids follow commit order")
+    first, second = await _client(sessions, f"{prefix}-A"), await _client(sessions, f"{prefix}-B")
+    start = await _feed(sessions, None)
+    return first, second, start[-1] if start else None
 
 
 async def _ids(session: AsyncSession, client_id: int) -> list[int]:
