@@ -45,28 +45,35 @@ async def work(
     sessions: Sessions, http: httpx.AsyncClient, settings: WebhookSettings, key: SubjectKey
 ) -> datetime | None:
     """Send a queue's deliveries in order until it is empty or its head must wait; then
-    return when the head is due (None: nothing waits)."""
+    return when the head is due (None: nothing waits). How an attempt went and the next
+    head are one transaction."""
+    sent: tuple[int, delivery.Answer, datetime] | None = None
     while True:
         async with sessions() as session, atomic(session):
+            if sent is not None:
+                await delivery.settle(session, *sent, settings.retry)
+                await session.flush()  # the head below must see it settled
             due = await delivery.head(session, key, utcnow())
         if not isinstance(due, delivery.Attempt):
             return due
         answer = await webhooks.send(http, due, settings)
         maybe_crash(CRASH_AFTER_SENDS)  # the receiver has it; its answer is not recorded
-        async with sessions() as session, atomic(session):
-            await delivery.settle(session, due.delivery_id, answer, utcnow(), settings.retry)
+        sent = (due.delivery_id, answer, utcnow())
 
 
 async def dispatch(sessions: Sessions, defer: Defer, *, sweep: bool) -> int:
     """Make the deliveries of new events and queue their subjects (with `sweep`, also every
     queue whose head is due); return how many queues were queued."""
-    async with sessions() as session, atomic(session):
-        keys = set(await fanout.fan_out(session))
+    keys: set[SubjectKey] = set()
+    async with sessions() as session:
+        new = await fanout.behind(session)
+    if new:  # else no write lock (SQLite's is the database's) is taken every poll
+        async with sessions() as session, atomic(session):
+            keys |= set(await fanout.fan_out(session))
     if sweep:
         async with sessions() as session:
             keys |= set(await delivery.due(session, utcnow()))
-    for key in sorted(keys):
-        await defer(key)
+    await asyncio.gather(*(defer(key) for key in sorted(keys)))
     return len(keys)
 
 

@@ -10,10 +10,15 @@ Run: .venv/bin/python -m bench.events [--changes 10000] [--rate 60] [--workers 2
    event each) at `--rate` changes a second in all, `--changes` in all, each client by one
    writer so that the writer knows its events' numbers. Latency is the receipt time of an
    event's first arrival minus the time its change's commit returned.
+   Beside it: the CPU seconds the workers' processes and this database's PostgreSQL backends
+   used during the run, per change.
 2. Cost. With the workers stopped, the same rename through the write path, with the outbox
-   recorder and without it (domain.core.changes' recorders emptied), in alternated rounds after
-   a warm-up: 1 writer, then 4 concurrent writers (on 4 clients) to show whether the outbox's
-   commit-order lock (domain.events.outbox.COMMIT_ORDER_LOCK) serializes their ends.
+   recorder and with the audit event alone (domain.core.changes.write_audit), in alternated
+   rounds after a warm-up: 1 writer, then 4 concurrent writers (on 4 clients). Each round
+   gives per change its wall time, this process's CPU time and the CPU time of this
+   database's PostgreSQL backends (from /proc: the server must run on this machine).
+
+`--part latency` or `--part cost` runs one of the two.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +54,34 @@ Sessions = async_sessionmaker[AsyncSession]
 
 def _load() -> str:
     return "/".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int) -> float:
+    """CPU seconds (user and system) a process on this machine used so far; 0 once gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+async def _backends(sessions: Sessions) -> dict[int, float]:
+    """This database's PostgreSQL backends and the CPU seconds each used so far."""
+    async with sessions() as session:
+        pids = await session.scalars(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        )
+        return {pid: _cpu(pid) for pid in pids.all()}
+
+
+async def _backend_cpu(sessions: Sessions, before: dict[int, float]) -> float:
+    """CPU seconds this database's backends used since `before` (those gone meanwhile lost)."""
+    now = await _backends(sessions)
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
 async def _seed(sessions: Sessions, count: int) -> list[int]:
@@ -114,6 +148,8 @@ async def latency(sessions: Sessions, url: str, args: Any, ids: list[int]) -> di
         processes = _workers(url, args.workers)
         await _ready(sessions, receiver, ids[0])
         load_before = _load()
+        workers_before = sum(_cpu(process.pid) for process in processes)
+        backends_before = await _backends(sessions)
         commits: dict[Any, float] = {}
         per_writer = args.changes // writers
         began = time.monotonic()
@@ -125,6 +161,8 @@ async def latency(sessions: Sessions, url: str, args: Any, ids: list[int]) -> di
         )
         wrote = time.monotonic() - began
         arrived = await _arrived(receiver, len(commits), args.wait)
+        workers_cpu = sum(_cpu(process.pid) for process in processes) - workers_before
+        backends_cpu = await _backend_cpu(sessions, backends_before)
         for process in processes:
             process.terminate()
         for process in processes:
@@ -139,54 +177,74 @@ async def latency(sessions: Sessions, url: str, args: Any, ids: list[int]) -> di
         "p50": statistics.median(waits),
         "p95": waits[int(len(waits) * 0.95) - 1],
         "max": waits[-1],
+        "workers' CPU ms a change": workers_cpu * 1000 / len(commits),
+        "PostgreSQL CPU ms a change (writers' and workers')": backends_cpu * 1000 / len(commits),
         "load": f"{load_before} before, {_load()} after",
     }
 
 
 @contextmanager
 def recorder(on: bool) -> Iterator[None]:
-    """The outbox recorder registered (as always) or not, for the block."""
+    """The outbox recorder registered (as always) or the audit event alone, for the block."""
     kept = list(changes._RECORDERS)
     if not on:
-        changes._RECORDERS[:] = []
+        changes._RECORDERS[:] = [changes.write_audit]
     try:
         yield
     finally:
         changes._RECORDERS[:] = kept
 
 
-async def _round(sessions: Sessions, ids: list[int], per_writer: int) -> float:
-    """Seconds per change, with one writer per client in `ids` at once."""
+@dataclass
+class Costs:
+    """Per change: wall seconds, this process's CPU seconds, the backends' CPU seconds."""
+
+    wall: list[float] = field(default_factory=list)
+    app: list[float] = field(default_factory=list)
+    database: list[float] = field(default_factory=list)
+
+
+async def _round(sessions: Sessions, ids: list[int], per_writer: int, costs: Costs) -> None:
+    """Rename with one writer per client in `ids` at once; add the round's costs a change."""
 
     async def one(client_id: int) -> None:
         for n in range(per_writer):
             await rename(sessions, client_id, f"Cost {n}")
 
-    began = time.perf_counter()
+    backends = await _backends(sessions)
+    began, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(one(i) for i in ids))
-    return (time.perf_counter() - began) / (per_writer * len(ids))
+    wall, app = time.perf_counter() - began, time.process_time() - cpu
+    database = await _backend_cpu(sessions, backends)
+    changes = per_writer * len(ids)
+    costs.wall.append(wall / changes)
+    costs.app.append(app / changes)
+    costs.database.append(database / changes)
 
 
 async def cost(sessions: Sessions, ids: list[int], args: Any) -> dict[str, Any]:
-    """Per-change time with and without the recorder, alternated rounds after a warm-up."""
-    await _round(sessions, ids, args.warmup)
+    """Per-change costs with and without the recorder, alternated rounds after a warm-up."""
+    scratch = Costs()
+    await _round(sessions, ids, args.warmup, scratch)
     with recorder(False):
-        await _round(sessions, ids, args.warmup)
-    times: dict[bool, list[float]] = {True: [], False: []}
+        await _round(sessions, ids, args.warmup, scratch)
+    costs = {True: Costs(), False: Costs()}
     load_before = _load()
     for n in range(args.rounds):
         for on in (True, False) if n % 2 == 0 else (False, True):
             with recorder(on):
-                times[on].append(await _round(sessions, ids, args.per_round // len(ids)))
-    overheads = sorted(a / b - 1 for a, b in zip(times[True], times[False], strict=True))
-    return {
-        "writers": len(ids),
-        "ms with events": statistics.median(times[True]) * 1000,
-        "ms without": statistics.median(times[False]) * 1000,
-        "overhead median": statistics.median(overheads),
-        "overhead min..max": (overheads[0], overheads[-1]),
-        "load": f"{load_before} before, {_load()} after",
-    }
+                await _round(sessions, ids, args.per_round // len(ids), costs[on])
+    values: dict[str, Any] = {"writers": len(ids)}
+    for name in ("wall", "app", "database"):
+        with_events, without = getattr(costs[True], name), getattr(costs[False], name)
+        overheads = sorted(a / b - 1 for a, b in zip(with_events, without, strict=True))
+        values[f"{name} ms with events"] = statistics.median(with_events) * 1000
+        values[f"{name} ms without"] = statistics.median(without) * 1000
+        values[f"{name} overhead median"] = statistics.median(overheads)
+        values[f"{name} overhead min..max"] = (overheads[0], overheads[-1])
+        values[f"{name} overhead of the sums"] = sum(with_events) / sum(without) - 1
+    values["load"] = f"{load_before} before, {_load()} after"
+    return values
 
 
 async def main(args: Any, url: str) -> None:
@@ -195,12 +253,15 @@ async def main(args: Any, url: str) -> None:
     sessions = request_sessions(engine)
     try:
         ids = await _seed(sessions, args.clients)
-        print(_table("latency", await latency(sessions, url, args, ids)))
+        if args.part in ("both", "latency"):
+            print(_table("latency", await latency(sessions, url, args, ids)), flush=True)
         async with sessions() as session:
             await session.execute(sa.update(WebhookEndpoint).values(enabled=False))
             await session.commit()
-        for writers in (1, 4):
-            print(_table(f"cost, {writers} writer(s)", await cost(sessions, ids[:writers], args)))
+        if args.part in ("both", "cost"):
+            for writers in (1, 4):
+                costs = await cost(sessions, ids[:writers], args)
+                print(_table(f"cost, {writers} writer(s)", costs), flush=True)
         async with sessions() as session:
             done = await session.scalar(sa.select(sa.func.count(col(GroupClient.id))))
             print(f"group clients: {done}")
@@ -232,6 +293,7 @@ def cli(build: Callable[..., Any] = main) -> None:
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--per-round", type=int, default=200)
+    parser.add_argument("--part", choices=("both", "latency", "cost"), default="both")
     args = parser.parse_args()
     conftest.POSTGRES_URL = args.postgres or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     databases = conftest._postgres_database()

@@ -231,20 +231,17 @@ async def _finish(change: Change[Any], declared: Entity) -> None:
     if not change.deleted:
         await _ensure_reachable(change, declared)
     after = None if change.deleted else change.after or await _state(session, declared, row)
-    session.add(
-        AuditEvent(
-            actor=change.actor.subject,
-            decided_by=change.actor.decided_by,
-            action=change.action.value,
-            entity_type=change.model.__name__,
-            entity_id=row.id,
-            before=change.before,
-            after=after,
-        )
+    audit = AuditEvent(
+        actor=change.actor.subject,
+        decided_by=change.actor.decided_by,
+        action=change.action.value,
+        entity_type=change.model.__name__,
+        entity_id=row.id,
+        before=change.before,
+        after=after,
     )
-    await session.flush()
-    for recorder in _RECORDERS:
-        await recorder(change, declared, after if after is not None else change.before or {})
+    state = after if after is not None else change.before or {}
+    await _RECORDERS[0](change, declared, state, audit)
 
 
 async def _state(session: AsyncSession, declared: Entity, row: Any) -> dict[str, Any]:
@@ -277,14 +274,24 @@ async def _ensure_reachable(change: Change[Any], declared: Entity) -> None:
     )
 
 
-Recorder = Callable[["Change[Any]", Entity, dict[str, Any]], Awaitable[None]]
-_RECORDERS: list[Recorder] = []
+Recorder = Callable[["Change[Any]", Entity, dict[str, Any], AuditEvent], Awaitable[None]]
+
+
+async def write_audit(
+    change: Change[Any], declared: Entity, state: dict[str, Any], audit: AuditEvent
+) -> None:
+    """Write the change's audit event alone (with the next flush)."""
+    change.session.add(audit)
+
+
+_RECORDERS: list[Recorder] = [write_audit]
 
 
 def on_changed(recorder: Recorder) -> None:
-    """Register what else every change writes in its transaction (the events area's outbox),
-    given the change, its model's declaration and the state it left (the state before, for a
-    deletion)."""
+    """Register how every change's audit event is written together with what else the change
+    writes in its transaction (the events area's outbox: its event, in the same statement),
+    given the change, its model's declaration, the state it left (the state before, for a
+    deletion) and the audit event to write."""
     _RECORDERS[:] = [recorder]
 
 

@@ -1,8 +1,9 @@
-"""Keyset pagination over rows ordered by id, one statement for one list or for many."""
+"""Keyset pagination over rows ordered by id (or another key that ends with it), one
+statement for one list or for many."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -57,12 +58,20 @@ def cut(rows: Sequence[T], window: Window) -> Slice[T]:
 
 
 async def fetch_slice(
-    session: AsyncSession, stmt: sa.Select[Any], model: Any, window: Window
+    session: AsyncSession,
+    stmt: sa.Select[Any],
+    model: Any,
+    window: Window,
+    *,
+    order: Sequence[Any] = (),
+    after: Callable[[int], Any] | None = None,
 ) -> Slice[Any]:
-    """Return one window of a select of `model` rows, ordered by id."""
+    """Return one window of a select of `model` rows, ordered by id, or by `order` with
+    `after(id)` choosing the rows after the row with that id."""
     if window.after is not None:
-        stmt = stmt.where(model.id > window.after)
-    rows = (await session.scalars(stmt.order_by(model.id).limit(window.rows))).all()
+        stmt = stmt.where(model.id > window.after if after is None else after(window.after))
+    stmt = stmt.order_by(*(order or [model.id]))
+    rows = (await session.scalars(stmt.limit(window.rows))).all()
     return cut(rows, window)
 
 

@@ -21,10 +21,17 @@ class DomainEvent(SQLModel, table=True):
         sa.UniqueConstraint(
             "subject_type", "subject_id", "sequence", name="uq_domain_event_subject_sequence"
         ),
+        # The feed's order (domain.events.order).
+        sa.Index("ix_domain_event_position", "transaction_id", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    """Monotonic in commit order (see domain.events.outbox): the feed's cursor."""
+    """The feed's cursor: an event's place is (transaction_id, id), see domain.events.order."""
+    transaction_id: int = Field(
+        default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"}
+    )
+    """The writing transaction's id on PostgreSQL, raised to the previous event's about the
+    same row if lower; 0 on SQLite and for events written before it was recorded."""
     type: str = Field(max_length=60, index=True)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     actor: str = Field(max_length=200)

@@ -1,4 +1,4 @@
-"""Reading the change feed: the events a scope reaches, oldest first, by cursor."""
+"""Reading the change feed: the events a scope reaches, in commit order, by cursor."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlmodel import col
 from authz.access import RowScope
 from domain.core.paging import Slice, Window, count, fetch_slice
 from domain.core.reach import visible
+from domain.events import order
 from domain.events.models import DomainEvent, DomainEventGroupClient
 from domain.groups.models import GroupClient
 
@@ -26,8 +27,8 @@ class EventFilter:
     so a filter never tells whether an event concerned another tenant."""
 
     def select(self, scope: RowScope) -> sa.Select[Any]:
-        """The select of the matching events the scope reaches."""
-        stmt = sa.select(DomainEvent).where(visible(scope, DomainEvent))
+        """The select of the matching settled events the scope reaches."""
+        stmt = sa.select(DomainEvent).where(visible(scope, DomainEvent), order.settled())
         if self.types is not None:
             stmt = stmt.where(col(DomainEvent.type).in_(sorted(self.types)))
         if self.group_client_ids is not None:
@@ -45,8 +46,12 @@ class EventFilter:
 async def list_events(
     session: AsyncSession, scope: RowScope, *, criteria: EventFilter, window: Window
 ) -> Slice[DomainEvent]:
-    """Return a window of the events the scope reaches, oldest first."""
-    return await fetch_slice(session, criteria.select(scope), DomainEvent, window)
+    """Return a window of the events the scope reaches, in the feed's order (domain.events.
+    order): none can appear later before the last one returned."""
+    stmt = criteria.select(scope)
+    return await fetch_slice(
+        session, stmt, DomainEvent, window, order=order.POSITION, after=order.after
+    )
 
 
 async def count_events(session: AsyncSession, scope: RowScope, *, criteria: EventFilter) -> int:

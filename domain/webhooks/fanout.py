@@ -1,8 +1,8 @@
 """Turning the outbox into deliveries: each endpoint gets the events its owner may see now.
 
-An endpoint keeps a cursor, the last event id it has looked at. Event ids follow commit order
-(domain.events.outbox), so every event after the cursor is either committed and visible or not
-yet taken, and nothing is skipped. Which events an endpoint gets is the change feed's own
+An endpoint keeps a cursor, the last event it has looked at. Events are read in the outbox's
+order and only once settled (domain.events.order), so none can appear before the cursor later,
+and nothing is skipped. Which events an endpoint gets is the change feed's own
 predicate (domain.events.reach, through the feed's EventFilter) under its owner's reach as of
 now, narrowed by the same predicate for the endpoint's group clients when it names some; the
 payload keeps the personal fields only when the owner may read them, as the feed does.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +23,7 @@ from authz.access import EVENTS_READ, PERSONAL_FIELDS, Access, RowScope
 from authz.principal import Principal, Role
 from domain.access.service import stored_grants
 from domain.core.reach import visible
+from domain.events import order
 from domain.events.catalogue import shown
 from domain.events.models import DomainEvent
 from domain.events.service import EventFilter
@@ -84,13 +86,27 @@ def body(event: DomainEvent, *, personal: bool) -> str:
     )
 
 
+async def behind(session: AsyncSession) -> bool:
+    """Whether an enabled endpoint has settled events after its cursor: a read that takes no
+    lock, so that a pass with nothing to do never waits for, nor holds, a write lock."""
+    latest = await order.last_settled(session)
+    if latest is None:
+        return False
+    stmt = sa.select(col(WebhookEndpoint.id)).where(
+        col(WebhookEndpoint.enabled), col(WebhookEndpoint.cursor) != latest.id
+    )
+    return await session.scalar(stmt.limit(1)) is not None
+
+
 async def fan_out(session: AsyncSession, *, batch: int = BATCH) -> list[SubjectKey]:
-    """Make the deliveries of the events committed since each endpoint's cursor; return the
+    """Make the deliveries of the events settled since each endpoint's cursor; return the
     queues that got one. Endpoints another pass is working on are skipped (PostgreSQL)."""
-    latest = int(await session.scalar(sa.select(sa.func.max(col(DomainEvent.id)))) or 0)
+    latest = await order.last_settled(session)
+    if latest is None:
+        return []
     stmt = (
         sa.select(WebhookEndpoint)
-        .where(col(WebhookEndpoint.enabled), col(WebhookEndpoint.cursor) < latest)
+        .where(col(WebhookEndpoint.enabled), col(WebhookEndpoint.cursor) != latest.id)
         .order_by(col(WebhookEndpoint.id))
         .with_for_update(skip_locked=True)
     )
@@ -101,7 +117,7 @@ async def fan_out(session: AsyncSession, *, batch: int = BATCH) -> list[SubjectK
 
 
 async def _fan_out_one(
-    session: AsyncSession, endpoint: WebhookEndpoint, latest: int, batch: int
+    session: AsyncSession, endpoint: WebhookEndpoint, latest: Any, batch: int
 ) -> set[SubjectKey]:
     access = await owner_access(session, endpoint)
     personal = access.allows(PERSONAL_FIELDS)
@@ -117,20 +133,18 @@ async def _fan_out_one(
         )
         for event in events
     )
-    endpoint.cursor = events[-1].id if len(events) == batch else latest  # type: ignore[assignment]
+    endpoint.cursor = events[-1].id if len(events) == batch else latest.id  # type: ignore[assignment]
     assert endpoint.id is not None
     return {SubjectKey(endpoint.id, e.subject_type, e.subject_id) for e in events}
 
 
 async def _events(
-    session: AsyncSession, endpoint: WebhookEndpoint, scope: RowScope, latest: int, batch: int
+    session: AsyncSession, endpoint: WebhookEndpoint, scope: RowScope, latest: Any, batch: int
 ) -> Sequence[DomainEvent]:
     criteria = EventFilter(types=frozenset(endpoint.event_types) or None)
-    stmt = criteria.select(scope).where(
-        col(DomainEvent.id) > endpoint.cursor, col(DomainEvent.id) <= latest
-    )
+    stmt = criteria.select(scope).where(order.after(endpoint.cursor), order.up_to(latest))
     if endpoint.group_client_codes:
         # The events the endpoint's clients' subtrees reach, by the feed's own predicate.
         narrowed = RowScope(subtrees=frozenset(endpoint.group_client_codes))
         stmt = stmt.where(visible(narrowed, DomainEvent))
-    return (await session.scalars(stmt.order_by(col(DomainEvent.id)).limit(batch))).all()
+    return (await session.scalars(stmt.order_by(*order.POSITION).limit(batch))).all()

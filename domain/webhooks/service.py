@@ -19,7 +19,7 @@ from domain.core.changes import Action, changing
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
 from domain.core.paging import Slice, Window, count, fetch_slice
 from domain.core.reach import visible
-from domain.events.models import DomainEvent
+from domain.events import order
 from domain.webhooks import errors
 from domain.webhooks.addresses import AddressRules, check_address, check_url
 from domain.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
@@ -81,7 +81,7 @@ async def create_endpoint(
     """Make an endpoint that hears of events from now on; return it and its secret, shown once."""
     checked = await _checked(session, actor, given, rules)
     secret = new_secret()
-    latest = await session.scalar(sa.select(sa.func.max(col(DomainEvent.id))))
+    latest = await order.last_settled(session)
     async with changing(session, actor, Action.WEBHOOK_ENDPOINT_CREATE, WebhookEndpoint) as change:
         endpoint = change.add(
             WebhookEndpoint(
@@ -91,7 +91,7 @@ async def create_endpoint(
                 owner=actor.subject,
                 principal=owner_json(owner),
                 secret=secret,
-                cursor=int(latest or 0),
+                cursor=0 if latest is None else latest.id,
             )
         )
     return endpoint, secret

@@ -16,8 +16,8 @@ from schema.core.relay import CountedConnection, global_id
 @strawberry.type(description="Something that changed, for a partner system: what, when, by whom.")
 class Event:
     id: strawberry.ID = strawberry.field(
-        description="The event's own id; ids grow in commit order, so the last one seen is a "
-        "cursor to resume from."
+        description="The event's own id. The feed lists events in commit order, which ids "
+        "do not always follow: resume after the last edge's cursor to miss nothing."
     )
     type: str = strawberry.field(
         description="What happened, e.g. policy.enrolled (the catalogue lists every type)."

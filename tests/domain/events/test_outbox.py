@@ -1,5 +1,6 @@
-"""The outbox on a committing database: a change's event commits or rolls back with it, and
-the events about one row are numbered 1, 2, 3 ... even when writers race for the row."""
+"""The outbox on a committing database: a change's event commits or rolls back with it, the
+events about one row are numbered 1, 2, 3 ... even when writers race for the row, and a reader
+of the feed misses no event of writers that commit out of id order."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from sqlmodel import col
 
 from authz.access import Actor, RowScope
 from domain.core.errors import DomainError, ErrorCode
+from domain.core.paging import Window
 from domain.core.transactions import atomic
 from domain.database import create_engine, session_factory
 from domain.events.models import DomainEvent
+from domain.events.service import EventFilter, list_events
 from domain.groups.models import GroupClient
 from domain.groups.service import update_group_client
 from domain.reference.models import DataAccessGroup, LineOfBusiness
@@ -148,3 +151,79 @@ async def test_the_database_refuses_a_second_event_with_a_row_s_number(
             for _ in range(2):
                 session.add(DomainEvent(**event, subject_id=client_id, sequence=1))
             await session.commit()
+
+
+async def _feed(sessions: async_sessionmaker[AsyncSession], after: int | None) -> list[int]:
+    """The ids of the events the admin's feed lists after the cursor `after`."""
+    async with sessions() as session:
+        page = await list_events(
+            session, ADMIN.scope, criteria=EventFilter(), window=Window(first=100, after=after)
+        )
+        return [event.id for event in page.rows if event.id is not None]
+
+
+async def test_writers_committing_out_of_id_order_leave_no_event_behind_the_cursor(
+    committing: async_sessionmaker[AsyncSession],
+) -> None:
+    # given B, whose transaction started writing first, and A, which wrote its event first
+    first, second, cursor = await _two_writers(committing, "ORDER")
+    async with committing() as a, committing() as b:
+        await b.begin()
+        await b.execute(sa.select(sa.func.pg_current_xact_id()))
+        await a.begin()
+        await update_group_client(a, actor=ADMIN, group_client_id=first, version=1, name="A")
+        await a.flush()
+        await update_group_client(b, actor=ADMIN, group_client_id=second, version=1, name="B")
+        await b.flush()
+        (a_id,) = await _ids(a, first)
+        (b_id,) = await _ids(b, second)
+        # when B commits its later id while A is still open, and a reader takes the feed
+        await b.commit()
+        seen = await _feed(committing, cursor)
+        # and A commits its earlier id after the reader's cursor moved past B's
+        await a.commit()
+        later = await _feed(committing, seen[-1])
+    # then the reader saw B's event first, and A's after its cursor: nothing was missed
+    assert a_id < b_id
+    assert seen == [b_id]
+    assert later == [a_id]
+    assert await _feed(committing, cursor) == [b_id, a_id]
+
+
+async def test_a_reader_stops_at_a_writer_still_open_before_later_commits(
+    committing: async_sessionmaker[AsyncSession],
+) -> None:
+    # given A, open with its event written, and B, which began after A and committed
+    first, second, cursor = await _two_writers(committing, "STOP")
+    async with committing() as a, committing() as b:
+        await a.begin()
+        await update_group_client(a, actor=ADMIN, group_client_id=first, version=1, name="A")
+        await a.flush()
+        await b.begin()
+        await update_group_client(b, actor=ADMIN, group_client_id=second, version=1, name="B")
+        await b.commit()
+        # when a reader takes the feed while A is open
+        while_open = await _feed(committing, cursor)
+        await a.commit()
+        after_commit = await _feed(committing, cursor)
+    # then it held B's event back until A's came before it
+    assert while_open == []
+    assert len(after_commit) == 2
+
+
+async def _two_writers(
+    sessions: async_sessionmaker[AsyncSession], prefix: str
+) -> tuple[int, int, int | None]:
+    """Two clients for two writers at once (PostgreSQL only), and the feed's cursor now."""
+    if sessions.kw["bind"].dialect.name == "sqlite":
+        pytest.skip("SQLite: one writer at a time, so ids follow commit order")
+    first, second = await _client(sessions, f"{prefix}-A"), await _client(sessions, f"{prefix}-B")
+    start = await _feed(sessions, None)
+    return first, second, start[-1] if start else None
+
+
+async def _ids(session: AsyncSession, client_id: int) -> list[int]:
+    stmt = sa.select(col(DomainEvent.id)).where(
+        col(DomainEvent.subject_type) == "GroupClient", col(DomainEvent.subject_id) == client_id
+    )
+    return list((await session.scalars(stmt)).all())
