@@ -41,6 +41,9 @@ class Outcome:
     person_id: int | None = None
 
 
+RUN = 500
+"""New families enrolled together at most: their statements are a fixed number per run."""
+
 # The column of the file that gave each input a policies service names in a problem's path.
 _COLUMN = {
     "given_name": "given_name",
@@ -82,6 +85,9 @@ async def apply_families(
                 run.append((family, await _enrolment(session, actor, clients, family)))
             except DomainError as error:
                 outcomes += _refused(family, list(error.problems))
+            if len(run) == RUN:
+                outcomes += await _enroll(session, actor, limits, run)
+                run = []
             continue
         outcomes += await _enroll(session, actor, limits, run)
         run = []

@@ -41,6 +41,7 @@ from domain.policies.models import (
     PolicyAccountLink,
     PolicyClassLink,
 )
+from domain.policies.reach import employers_known
 from domain.policies.specs import (
     Classes,
     MemberSpec,
@@ -335,6 +336,14 @@ def _new_rows(
 
 async def _write(session: AsyncSession, actor: Actor, checked: list[_Checked]) -> dict[int, Result]:
     """Add the checked enrolments' policies and rows: one change each, finished together."""
+    employers: dict[int, set[int]] = {}
+    with employers_known(session, employers):
+        return await _add(session, actor, checked, employers)
+
+
+async def _add(
+    session: AsyncSession, actor: Actor, checked: list[_Checked], employers: dict[int, set[int]]
+) -> dict[int, Result]:
     async with adding(session, actor, Action.POLICY_ENROLL, Policy, len(checked)) as changes:
         for change, c in zip(changes, checked, strict=True):
             change.add(
@@ -349,6 +358,7 @@ async def _write(session: AsyncSession, actor: Actor, checked: list[_Checked]) -
             )
         await session.flush()
         for change, c in zip(changes, checked, strict=True):
+            employers[change.row.id] = {c.account.group_client_id}  # type: ignore[index]
             for row in c.rows.every():
                 row.policy_id = change.row.id
             session.add_all(c.rows.every())
