@@ -28,6 +28,7 @@ from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits, day_after
 from domain.policies.models import Person, Policy, PolicyMember, Relationship
 from domain.policies.opening import Enrolment, enroll_policies
+from domain.reference.models import CoverageTier
 
 
 @dataclass
@@ -170,9 +171,16 @@ async def _enrolment(
         start_date=row.start_date,
         subscriber=MemberSpec(relationship=Relationship.SUBSCRIBER, person=row.person),
         dependants=[_member(o.row) for o in outcomes if o is not head],
-        products=[ProductSpec(product_code=code, coverage_tier=tier) for code in codes],
+        products=[_product(row, code, tier) for code in codes],
         employment=EmploymentData(employee_number=row.employee_number),
     )
+
+
+def _product(row: CensusRow, code: str, tier: CoverageTier) -> ProductSpec:
+    """The product of the row, from its own first day when it starts after the policy."""
+    first, last = row.product_days.get(code, (None, None))
+    later = first if first is not None and row.start_date and first > row.start_date else None
+    return ProductSpec(product_code=code, coverage_tier=tier, start_date=later, end_date=last)
 
 
 async def _enroll(
