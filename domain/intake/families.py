@@ -1,10 +1,11 @@
-"""Applying one family's rows (same employee number) as the policies mutations would.
+"""Applying families' rows (same employee number) as the policies mutations would.
 
 A family is applied by the policies area's own services, as the actor who sent the file, so
 every rule of that area holds unchanged (TOO_FAR_BACK, NOT_OFFERED, AGE_LIMIT, OVERLAP...).
-Each family runs in a savepoint: a refusal rolls back all of it and nothing of the others.
-A problem the services report names an input path; it is told on the row and the column
-that gave that input.
+New families are enrolled together, up to RUN at a time (domain.policies.opening checks each
+alone and writes them in a fixed number of statements); a known family runs in a savepoint.
+Either way a refusal undoes all of its family and nothing of the others. A problem the
+services report names an input path; it is told on the row and the column that gave it.
 """
 
 from __future__ import annotations
@@ -94,23 +95,6 @@ async def apply_families(
         run = []
         outcomes += await _known(session, actor, limits, clients, existing, family)
     return outcomes + await _enroll(session, actor, limits, run)
-
-
-async def _known(
-    session: AsyncSession,
-    actor: Actor,
-    limits: PolicyLimits,
-    clients: Within,
-    policy: Policy,
-    outcomes: list[Outcome],
-) -> list[Outcome]:
-    """A known family's rows in a savepoint: all of them, or none and every reason why."""
-    try:
-        async with session.begin_nested():
-            await _update(session, actor, limits, clients, policy, outcomes)
-    except DomainError as error:
-        return _refused(outcomes, list(error.problems))
-    return outcomes
 
 
 def _refused(outcomes: list[Outcome], problems: list[Problem]) -> list[Outcome]:
@@ -207,20 +191,28 @@ async def _enroll(
     return outcomes
 
 
-async def _update(
+async def _known(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
     clients: Within,
     policy: Policy,
     outcomes: list[Outcome],
-) -> None:
-    """A known family: each row applied in turn; a row already true changes nothing."""
-    for outcome in outcomes:
-        policy, changed = await _apply_row(session, actor, limits, clients, policy, outcome.row)
-        if not changed:
-            outcome.outcome = RowOutcome.NO_CHANGE
-    await _note(session, policy, outcomes)
+) -> list[Outcome]:
+    """A known family's rows in turn, in a savepoint: all of them, or none and every reason
+    why; a row already true changes nothing."""
+    try:
+        async with session.begin_nested():
+            for outcome in outcomes:
+                policy, changed = await _apply_row(
+                    session, actor, limits, clients, policy, outcome.row
+                )
+                if not changed:
+                    outcome.outcome = RowOutcome.NO_CHANGE
+            await _note(session, policy, outcomes)
+    except DomainError as error:
+        return _refused(outcomes, list(error.problems))
+    return outcomes
 
 
 async def _apply_row(
