@@ -264,7 +264,8 @@ REPORTS_EXPORT = Need("reports", "export")
 PREMIUMS_READ = Need("premiums", "read")
 """Read what policies cost, who pays it, premium runs, charges and bills."""
 PREMIUMS_RUN = Need("premiums", "run")
-"""Start a premium run and set a premium schedule's rates."""
+"""Start a premium run, set a premium schedule's rates, and set a group account's catalogue
+(its upgrades and services, their prices and the employer's shares)."""
 PERSONAL_FIELDS = Need("field:personal", "read")
 """A person's national id, salary and the like."""
 MEDICAL_FIELDS = Need("field:medical", "read")

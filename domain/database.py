@@ -226,6 +226,7 @@ async def begin_writing(session: AsyncSession) -> None:
 _MODELS = (
     "domain.access.models",
     "domain.audit.models",
+    "domain.catalogue.models",
     "domain.persisted.models",
     "domain.documents.models",
     "domain.mail.models",

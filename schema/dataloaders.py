@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Access
 from schema.campaigns.dataloaders import CampaignLoaders
+from schema.catalogue.dataloaders import CatalogueLoaders
 from schema.documents.dataloaders import DocumentLoaders
 from schema.dynamic.dataloaders import DynamicLoaders
 from schema.groups.dataloaders import GroupLoaders
@@ -42,6 +43,10 @@ class Loaders:
     @cached_property
     def premiums(self) -> PremiumLoaders:
         return PremiumLoaders(self._session, self._caller)
+
+    @cached_property
+    def catalogue(self) -> CatalogueLoaders:
+        return CatalogueLoaders(self._session, self._caller)
 
     @cached_property
     def reference(self) -> ReferenceLoaders:

@@ -17,6 +17,8 @@ from schema.access.queries import AccessQuery
 from schema.audit.queries import AuditQuery
 from schema.campaigns.mutations import CampaignMutation
 from schema.campaigns.queries import CampaignQuery
+from schema.catalogue.mutations import CatalogueMutation
+from schema.catalogue.queries import CatalogueQuery
 from schema.core.context import Info, ReleaseRows
 from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
@@ -69,6 +71,7 @@ Query = merge_types(
         GroupQuery,
         PolicyQuery,
         PremiumQuery,
+        CatalogueQuery,
         ReferenceQuery,
         SettingsQuery,
         RulesQuery,
@@ -91,6 +94,7 @@ Mutation = merge_types(
         GroupMutation,
         PolicyMutation,
         PremiumMutation,
+        CatalogueMutation,
         ReferenceMutation,
         SettingsMutation,
         RulesMutation,

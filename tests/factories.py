@@ -10,6 +10,7 @@ from itertools import count
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.principal import Principal, Role
+from domain.catalogue.models import CatalogueItem, ItemKind
 from domain.groups.models import (
     GroupAccount,
     GroupAccountProduct,
@@ -326,3 +327,50 @@ async def tree(book: Book, *, size: int, depth: int) -> GroupClient:
             made += 1
     await book.session.commit()
     return root
+
+
+async def shop(book: Book, where: Place, *, since: date | None = None) -> Product:
+    """A catalogue for `where`'s account from `since` (long ago by default): the upgrade
+    UP-PLUS from MED-PPO to MED-PLUS (sold in every tier and offered to every class) in the
+    member's tier, 25.00 EUR a month, and the service GYM, 40.00 EUR; the employer pays
+    nothing of either. Returns MED-PLUS."""
+    s = book.session
+    plus = getattr(book, "plus", None)
+    if plus is None:
+        plus = Product(
+            code="MED-PLUS",
+            name="Medical PPO plus",
+            kind=ProductKind.MEDICAL,
+            line_of_business_id=book.health.id,  # type: ignore[arg-type]
+        )
+        s.add(plus)
+        await s.flush()
+        s.add_all(ProductCoverageTier(product_id=plus.id, tier=tier) for tier in CoverageTier)  # type: ignore[arg-type]
+        book.plus = plus  # type: ignore[attr-defined]
+    s.add(GroupAccountProduct(group_account_id=where.account.id, product_id=plus.id))  # type: ignore[arg-type]
+    start = since or date(2000, 1, 1)
+    money = {"currency": "EUR", "employer_share": Decimal("0.00"), "start_date": start}
+    s.add_all(
+        [
+            CatalogueItem(
+                group_account_id=where.account.id,  # type: ignore[arg-type]
+                kind=ItemKind.UPGRADE,
+                code="UP-PLUS",
+                name="Medical plus",
+                from_product_id=book.medical.id,
+                to_product_id=plus.id,
+                price=Decimal("25.00"),
+                **money,  # type: ignore[arg-type]
+            ),
+            CatalogueItem(
+                group_account_id=where.account.id,  # type: ignore[arg-type]
+                kind=ItemKind.SERVICE,
+                code="GYM",
+                name="A year at the gym",
+                price=Decimal("40.00"),
+                **money,  # type: ignore[arg-type]
+            ),
+        ]
+    )
+    await s.commit()
+    return plus

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.demo import data
+from api.demo.catalogue import load_catalogue
 from api.demo.families import DEMO_FAMILIES, load_members
 from api.demo.premiums import load_premiums
 from api.demo.requests import load_requests
@@ -43,6 +44,7 @@ KINDS = (
     "policy members",
     "settings",
     "validation rules",
+    "catalogue items",
     "workflow requests",
     "premium charges",
 )
@@ -57,6 +59,7 @@ async def load_demo_book(session: AsyncSession, *, families: int = DEMO_FAMILIES
     clients = await _clients(session, added)
     for spec in data.ACCOUNTS:
         await _furnish(session, await _account(session, spec, clients, added), spec, added)
+    await load_catalogue(session, added)
     # A complete book is left alone, so that a rerun never approves a user's own edits.
     if any(added.values()):
         await _approve(session, clients)

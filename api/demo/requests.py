@@ -18,7 +18,10 @@ from sqlmodel import col
 from api.demo.families import PREFIX
 from authz.access import EVERYTHING, Actor
 from authz.principal import Role
+from domain.catalogue import service as catalogue
+from domain.catalogue.models import CatalogueItem, ItemKind
 from domain.core.errors import DomainError
+from domain.core.periods import in_force
 from domain.policies.limits import PolicyLimits, utc_today
 from domain.policies.models import (
     EnrollmentProduct,
@@ -64,7 +67,18 @@ async def load_requests(
         )
     ).all()
     waiting: list[WorkflowRequest] = []
+    # An upgrade is sent by a family whose catalogue offers one (few do: most accounts offer
+    # one product of a kind, or another only to some classes).
+    upgradable = iter([row for row in rows if await _path(session, row[0], utc_today())])
     for i, (policy, holder) in enumerate(rows):
+        if _TYPES[i % len(_TYPES)] is RequestType.PRODUCT_UPGRADE:
+            found = next(upgradable, None)
+            if found is None:
+                continue
+            policy, holder = found
+        for row in (policy, holder):  # a request sent before may have changed it, or undone
+            if sa.inspect(row).expired_attributes:
+                await session.refresh(row)
         details = await _details(session, i, policy, holder)
         savepoint = await session.begin_nested()
         try:
@@ -102,6 +116,29 @@ _TYPES = (
 )
 
 
+async def _path(session: AsyncSession, policy: Policy, today: date) -> CatalogueItem | None:
+    """An upgrade the policy's catalogue offers it today."""
+    found = catalogue.items(EVERYTHING, policy_id=policy.id, kind=ItemKind.UPGRADE, as_of=today)
+    return await session.scalar(found.limit(1))
+
+
+async def _upgrade(session: AsyncSession, policy: Policy, today: date) -> dict[str, Any]:
+    """The upgrade the policy's catalogue offers it, in the tier it has."""
+    path = await _path(session, policy, today)
+    assert path is not None, "upgrades are sent for policies that have one (load_requests)"
+    tier = await session.scalar(
+        sa.select(col(EnrollmentProduct.coverage_tier)).where(
+            col(EnrollmentProduct.policy_id) == policy.id,
+            col(EnrollmentProduct.product_id) == path.from_product_id,
+            in_force(EnrollmentProduct, today),
+        )
+    )
+    code = await session.scalar(
+        sa.select(col(Product.code)).where(col(Product.id) == path.to_product_id)
+    )
+    return {"policy_id": policy.id, "product": {"product_code": code, "coverage_tier": tier}}
+
+
 async def _details(session: AsyncSession, i: int, policy: Policy, holder: Person) -> dict[str, Any]:
     today = utc_today()
     kind = _TYPES[i % len(_TYPES)]
@@ -112,16 +149,7 @@ async def _details(session: AsyncSession, i: int, policy: Policy, holder: Person
             "comment": "Leaving the company at the end of next month.",
         }
     if kind is RequestType.PRODUCT_UPGRADE:
-        code = await session.scalar(
-            sa.select(col(Product.code))
-            .join(EnrollmentProduct, col(EnrollmentProduct.product_id) == col(Product.id))
-            .where(col(EnrollmentProduct.policy_id) == policy.id)
-            .limit(1)
-        )
-        return {
-            "policy_id": policy.id,
-            "product": {"product_code": code, "coverage_tier": "FAMILY"},
-        }
+        return await _upgrade(session, policy, today)
     if kind is RequestType.MEDICAL_AUTHORIZATION:
         return {
             "person_id": holder.id,

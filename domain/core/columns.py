@@ -33,8 +33,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def enum_column(enum: type, length: int = 20) -> sa.Enum:
-    """Store an enum by its value as a checked string, the same on SQLite and PostgreSQL."""
+def enum_column(enum: type, length: int = 20, *, name: str | None = None) -> sa.Enum:
+    """Store an enum by its value as a checked string, the same on SQLite and PostgreSQL;
+    `name` tells apart two columns of one enum in a table (their checks' names must differ)."""
     return sa.Enum(
         enum,
         native_enum=False,
@@ -42,5 +43,5 @@ def enum_column(enum: type, length: int = 20) -> sa.Enum:
         values_callable=lambda members: [m.value for m in members],
         validate_strings=True,
         create_constraint=True,
-        name=f"ck_{enum.__name__.lower()}",
+        name=f"ck_{name or enum.__name__.lower()}",
     )

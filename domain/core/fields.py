@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 
 from domain.core.errors import ErrorCode, Problem
 
 CODE_MAX_LENGTH = 30
 NAME_MAX_LENGTH = 200
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 def is_code(value: str) -> bool:
@@ -77,3 +79,32 @@ def check_name(
 def is_plain_text(value: str) -> bool:
     """Tell whether a text holds no control characters (NUL among them) or lone surrogates."""
     return not any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
+
+
+def check_amount(
+    field: tuple[str, ...], value: Decimal, places: int, low: Decimal, high: Decimal,
+    problems: list[Problem],
+) -> None:  # fmt: skip
+    """Record why a number is unacceptable: not finite, more decimals, or out of range."""
+    try:
+        exact = value == value.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:
+        exact = False
+    if not (value.is_finite() and exact and low <= value <= high):
+        problems.append(
+            Problem(
+                field,
+                ErrorCode.INVALID_FORMAT,
+                f"A number from {low} to {high} with at most {places} decimals.",
+            )
+        )
+
+
+def check_currency(field: str, value: str | None, problems: list[Problem]) -> str | None:
+    """Return the currency code in capitals, recording why it is not an ISO 4217 code."""
+    if value is None:
+        return None
+    text = value.strip().upper()
+    if not _CURRENCY.match(text):
+        problems.append(Problem((field,), ErrorCode.INVALID_FORMAT, "An ISO 4217 code, e.g. EUR."))
+    return text

@@ -37,6 +37,7 @@ _AREAS = (
     "domain.reports.reach",
     "domain.webhooks.reach",
     "domain.premiums.reach",
+    "domain.catalogue.reach",
 )
 """The modules that declare their models; imported on the first question, so that this
 module imports no area (areas import it)."""

@@ -169,6 +169,11 @@ EVENTS: dict[Action, EventType] = {
         "Policy",
         "The bank account a member's refunds are paid to changed (the account is not sent).",
     ),
+    Action.POLICY_PRODUCT_UPGRADE: _type(
+        "policy.product_upgraded",
+        "Policy",
+        "A policy moved to another product or tier along its account's catalogue.",
+    ),
     Action.PERSON_UPDATE: _type("person.changed", "Person", "A person's details changed."),
     Action.POLICY_CHANGE_REVERSE: _type(
         "policy.change_reversed",
@@ -250,6 +255,13 @@ SILENT.update(
         ),
         "premiums are read by query (Policy.premium, premiumRuns, bills); a billing event of "
         "their own is still to come",
+    )
+)
+SILENT.update(
+    dict.fromkeys(
+        (Action.CATALOGUE_ITEM_ADD, Action.CATALOGUE_ITEM_END),
+        "a group account's catalogue is configuration read by query (catalogueItems); the "
+        "requests that pick from it emit their own events",
     )
 )
 SILENT[Action.CLAIMS_SUMMARY_LOAD] = "medical data: never pushed, read only with the claims grant"

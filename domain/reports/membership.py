@@ -33,7 +33,7 @@ from domain.policies.models import (
     PolicyMember,
 )
 from domain.reports.ranges import DayRange, keys
-from domain.reports.sql import age_on
+from domain.reports.sql import younger_than
 
 
 class MembershipKey(StrEnum):
@@ -173,8 +173,9 @@ def _key(key: MembershipKey, joins: _Joins) -> Any:
         return f.c.relationship
     if key is MembershipKey.LINE_OF_BUSINESS:
         return col(Policy.line_of_business_id)
-    age = age_on(joins.person_of().birth_date, f.c.day)
-    return sa.case(*((age < limit, name) for limit, name in AGE_BANDS), else_=OLDEST_BAND)
+    born = joins.person_of().birth_date
+    bands = ((younger_than(born, f.c.day, limit), name) for limit, name in AGE_BANDS)
+    return sa.case(*bands, else_=OLDEST_BAND)
 
 
 def _filtered(joins: _Joins, given: MembershipFilter, groups_scope: RowScope) -> Any:
@@ -222,7 +223,9 @@ def membership_statement(
         _count(facts, "joined", "member_id").label("joiners"),
         _count(facts, "left", "member_id").label("leavers"),
     ).select_from(facts)
-    stmt = stmt.join(Policy, col(Policy.id) == facts.c.policy_id)
+    if not scope.everything or MembershipKey.LINE_OF_BUSINESS in group_by:
+        # Every member has its policy: the join only filters by reach or reads the line.
+        stmt = stmt.join(Policy, col(Policy.id) == facts.c.policy_id)
     stmt = joins.joined(stmt).where(visible(scope, Policy), condition)
     if columns:
         stmt = stmt.group_by(*columns).order_by(*columns)

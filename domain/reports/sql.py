@@ -39,6 +39,33 @@ def age_on(birth_date: Any, day: Any) -> Any:
     return (day_number(day) - day_number(birth_date)) // 10000
 
 
+class younger_than(FunctionElement[bool]):
+    """Whether a person born on the first date is younger than `years` whole years on the
+    second: `age_on(birth_date, day) < years`, spelled so that PostgreSQL compares two dates
+    instead of formatting both as text (a report asks it of every member up to six times).
+    PostgreSQL's `day - N years` keeps 28 February for a day of 29 February, so one born on
+    29 February turns N on 1 March, as age_on counts; SQLite's date() would roll over to
+    1 March the other way, so SQLite compares the whole-years number instead."""
+
+    type = sa.Boolean()
+    inherit_cache = True
+
+    def __init__(self, birth_date: Any, day: Any, years: int) -> None:
+        super().__init__(birth_date, day, sa.literal(int(years), sa.Integer))
+
+
+@compiles(younger_than, "postgresql")
+def _younger_postgresql(element: younger_than, compiler: SQLCompiler, **kw: Any) -> str:
+    birth, day, years = (compiler.process(c, **kw) for c in element.clauses)
+    return f"({birth} > CAST({day} - make_interval(years => {years}) AS DATE))"
+
+
+@compiles(younger_than, "sqlite")
+def _younger_sqlite(element: younger_than, compiler: SQLCompiler, **kw: Any) -> str:
+    birth, day, years = element.clauses
+    return compiler.process(age_on(birth, day) < years, **kw)
+
+
 class hours_between(FunctionElement[float]):
     """The hours from the first timestamp to the second, as a float."""
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlmodel import col
 from authz.access import Actor
 from domain.core.changes import Action, changing, load
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
-from domain.core.fields import check_code, check_name
+from domain.core.fields import check_amount, check_code, check_currency, check_name
 from domain.core.periods import Period, of
 from domain.groups.models import GroupAccount
 from domain.reference.models import CoverageTier, Product
@@ -33,8 +32,6 @@ from domain.settings.models import (
     ProductParameter,
     ProviderGroup,
 )
-
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 
 @dataclass(frozen=True)
@@ -81,33 +78,6 @@ async def _unique_code(
     return code
 
 
-def _amount(
-    field: tuple[str, ...], value: Decimal, places: int, low: Decimal, high: Decimal,
-    problems: list[Problem],
-) -> None:  # fmt: skip
-    try:
-        exact = value == value.quantize(Decimal(1).scaleb(-places))
-    except InvalidOperation:
-        exact = False
-    if not (value.is_finite() and exact and low <= value <= high):
-        problems.append(
-            Problem(
-                field,
-                ErrorCode.INVALID_FORMAT,
-                f"A number from {low} to {high} with at most {places} decimals.",
-            )
-        )
-
-
-def _currency(field: str, value: str | None, problems: list[Problem]) -> str | None:
-    if value is None:
-        return None
-    text = value.strip().upper()
-    if not _CURRENCY.match(text):
-        problems.append(Problem((field,), ErrorCode.INVALID_FORMAT, "An ISO 4217 code, e.g. EUR."))
-    return text
-
-
 async def create_premium_schedule(
     session: AsyncSession,
     *,
@@ -122,7 +92,7 @@ async def create_premium_schedule(
         problems: list[Problem] = []
         code = await _unique_code(session, PremiumSchedule, code, problems)
         name = check_name("name", name, problems)
-        currency = _currency("currency", currency, problems) or ""
+        currency = check_currency("currency", currency, problems) or ""
         problems.extend(rate_problems(rates))
         raise_if(problems)
         schedule = change.add(PremiumSchedule(code=code, name=name, currency=currency))
@@ -147,7 +117,7 @@ def rate_problems(rates: Sequence[RateSpec]) -> list[Problem]:
                     (*path, "age_to"), ErrorCode.INVALID_FORMAT, "0 <= ageFrom <= ageTo <= 150."
                 )
             )
-        _amount((*path, "amount"), rate.amount, 2, Decimal(0), Decimal(10**9), problems)
+        check_amount((*path, "amount"), rate.amount, 2, Decimal(0), Decimal(10**9), problems)
     return problems + _band_overlaps(rates)
 
 
@@ -187,7 +157,7 @@ async def create_adjustment_rule(
         code = await _unique_code(session, AdjustmentRule, code, problems)
         name = check_name("name", name, problems)
         _adjustment_value(("value",), kind, value, problems)
-        currency = _currency("currency", currency, problems)
+        currency = check_currency("currency", currency, problems)
         if (kind is AdjustmentKind.AMOUNT) != (currency is not None):
             problems.append(
                 Problem(
@@ -206,7 +176,7 @@ def _adjustment_value(
     field: tuple[str, ...], kind: AdjustmentKind, value: Decimal, problems: list[Problem]
 ) -> None:
     limit = Decimal(100) if kind is AdjustmentKind.PERCENTAGE else Decimal(10**9)
-    _amount(field, value, 4, -limit, limit, problems)
+    check_amount(field, value, 4, -limit, limit, problems)
 
 
 async def create_product_parameter(

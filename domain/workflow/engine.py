@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -209,7 +210,11 @@ class Parser(SpiffBpmnParser):  # type: ignore[misc]
 
 _config = dict(SPIFF_CONFIG)
 _config[ExternalTask] = ServiceTaskConverter
-SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config))
+_registry = BpmnWorkflowSerializer.configure(_config)
+# Money in the process data (a request's cost, domain.workflow.costs) stays Decimal, so that
+# a decision table compares amounts exactly.
+_registry.register(Decimal, lambda v: {"value": str(v)}, lambda v: Decimal(v["value"]))
+SERIALIZER = BpmnWorkflowSerializer(_registry)
 
 
 @dataclass(frozen=True)

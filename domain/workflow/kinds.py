@@ -13,21 +13,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
 from authz.access import Actor
 from authz.principal import Role
+from domain.catalogue import service as catalogue
+from domain.catalogue.models import CatalogueItem
 from domain.core import changes
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
-from domain.policies import enrolment, lifecycle
+from domain.policies import enrolment, lifecycle, upgrades
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits
 from domain.policies.models import Gender, Policy, Relationship
 from domain.policies.persons import PersonData
-from domain.reference.models import CoverageTier, Product
+from domain.reference.models import CoverageTier
 from domain.workflow import data_change, removal
 from domain.workflow.certificates import certificate
 from domain.workflow.models import Channel, RequestType
@@ -43,8 +43,8 @@ CHANNELS: dict[RequestType, frozenset[Channel]] = {
     T.DATA_CHANGE: frozenset(C),
     # A diagnosis is none of the employer's business: not from the group portal.
     T.MEDICAL_AUTHORIZATION: frozenset({C.BACK_OFFICE, C.EMPLOYEE, C.PARTNER}),
-    T.PRODUCT_UPGRADE: frozenset({C.BACK_OFFICE, C.GROUP_PORTAL, C.EMPLOYEE}),
-    T.SERVICE_PURCHASE: frozenset({C.BACK_OFFICE, C.EMPLOYEE, C.PARTNER}),
+    T.PRODUCT_UPGRADE: frozenset(C),
+    T.SERVICE_PURCHASE: frozenset(C),
     T.CERTIFICATE: frozenset(C),
     T.VIDEO_CONSULTATION: frozenset({C.BACK_OFFICE, C.EMPLOYEE, C.PARTNER}),
 }
@@ -130,21 +130,41 @@ def check_shape(type_: RequestType, channel: Channel, details: Mapping[str, Any]
 
 
 async def check_references(
-    session: AsyncSession, type_: RequestType, details: Mapping[str, Any]
-) -> None:
-    """What the insurer registers by hand must still name things that exist."""
+    session: AsyncSession,
+    type_: RequestType,
+    details: Mapping[str, Any],
+    *,
+    policy_id: int | None,
+    today: date,
+) -> CatalogueItem | None:
+    """A catalogue request picks an item its policy's account offers on the day (else
+    NOT_OFFERED): the item."""
+    if type_ not in (T.PRODUCT_UPGRADE, T.SERVICE_PURCHASE):
+        return None
+    assert policy_id is not None, "both name their policy (check_shape)"
     if type_ is T.PRODUCT_UPGRADE:
-        code = details["product"]["product_code"]
-        if (
-            await session.scalar(sa.select(col(Product.id)).where(col(Product.code) == code))
-            is None
-        ):
-            raise DomainError.of(
-                "product.product_code", ErrorCode.NOT_FOUND, f"No product has the code {code!r}."
-            )
+        return (await _upgrade(session, details, policy_id, today)).item
+    return await catalogue.service_offered(
+        session, policy_id=policy_id, code=details["service_code"], day=today
+    )
 
 
-AUTOMATIC = frozenset({T.ENROLMENT, T.TERMINATION, T.DEPENDANT_REMOVAL, T.DATA_CHANGE})
+async def _upgrade(
+    session: AsyncSession, details: Mapping[str, Any], policy_id: int, today: date
+) -> catalogue.Upgrade:
+    product = details["product"]
+    return await catalogue.upgrade_offered(
+        session,
+        policy_id=policy_id,
+        product_code=product["product_code"],
+        tier=CoverageTier(product["coverage_tier"]),
+        day=_day(product.get("start_date")) or today,
+    )
+
+
+AUTOMATIC = frozenset(
+    {T.ENROLMENT, T.TERMINATION, T.DEPENDANT_REMOVAL, T.DATA_CHANGE, T.PRODUCT_UPGRADE}
+)
 """Types whose registration changes policies: tried out when submitted, then undone."""
 
 
@@ -178,6 +198,8 @@ async def register(
         return await removal.register(session, actor, limits, details)
     if type_ is T.DATA_CHANGE:
         return await data_change.register(session, actor, limits, details)
+    if type_ is T.PRODUCT_UPGRADE:
+        return await _register_upgrade(session, actor, limits, details)
     if type_ is T.CERTIFICATE:
         return await certificate(session, actor, details, limits.today())
     if type_ is T.MEDICAL_AUTHORIZATION:
@@ -186,6 +208,34 @@ async def register(
             "serviceCode": details["medical"]["service_code"],
         }
     return {}
+
+
+async def _register_upgrade(
+    session: AsyncSession, actor: Actor, limits: PolicyLimits, details: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Move the policy along the catalogue's path it picked, through the policies services."""
+    policy = await changes.load(session, actor, Policy, details["policy_id"], field="policyId")
+    path = await _upgrade(session, details, policy.id, limits.today())  # type: ignore[arg-type]
+    start = _day(details["product"].get("start_date")) or limits.today()
+    tier = CoverageTier(details["product"]["coverage_tier"])
+    await upgrades.upgrade_product(
+        session,
+        actor=actor,
+        limits=limits,
+        policy_id=policy.id,  # type: ignore[arg-type]
+        version=policy.version,
+        enrolment_id=path.enrolment.id,  # type: ignore[arg-type]
+        product_id=path.item.to_product_id,  # type: ignore[arg-type]
+        coverage_tier=tier,
+        start_date=start,
+    )
+    return {
+        "policyNumber": policy.number,
+        "productCode": details["product"]["product_code"],
+        "coverageTier": tier.value,
+        "startDate": start.isoformat(),
+        "catalogueItem": path.item.code,
+    }
 
 
 async def _enrol(

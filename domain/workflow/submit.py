@@ -26,7 +26,7 @@ from domain.policies.limits import PolicyLimits
 from domain.settings.chains import chains_for
 from domain.settings.effective import choose
 from domain.settings.models import SettingKind, SettingLevel
-from domain.workflow import anchors, definitions, engine, kinds, progress, scripts
+from domain.workflow import anchors, costs, definitions, engine, kinds, progress, scripts
 from domain.workflow.engine import ProcessError
 from domain.workflow.models import (
     Channel,
@@ -72,9 +72,12 @@ async def submit(
     today = limits.today()
     kinds.check_shape(submission.type, submission.channel, details)
     anchor = await anchors.anchor(session, actor, submission.type, details, today=today)
-    await kinds.check_references(session, submission.type, details)
+    item = await kinds.check_references(
+        session, submission.type, details, policy_id=anchor.policy_id, today=today
+    )
+    cost = costs.of_item(item, details.get("quantity") or 1)
     if submission.type in kinds.AUTOMATIC:
-        await _try_out(session, actor, limits, submission.type, details)
+        cost = await _try_out(session, actor, limits, submission, anchor, cost)
     definition = await _process_for(session, anchor, today)
     async with changing(
         session, actor, Action.WORKFLOW_REQUEST_SUBMIT, WorkflowRequest, marks_changed=False
@@ -83,7 +86,9 @@ async def submit(
         await session.flush()
         said = f"Submitted on the {request.channel} channel."
         progress.event(session, request, actor.subject, EventAction.SUBMITTED, said)
-        await _start(session, request, definition, today)
+        await _start(
+            session, request, definition, _process_data(request, definition.key, today, cost)
+        )
     return request
 
 
@@ -153,14 +158,15 @@ def _request(
 
 
 async def _start(
-    session: AsyncSession, request: WorkflowRequest, definition: ProcessDefinition, today: date
+    session: AsyncSession,
+    request: WorkflowRequest,
+    definition: ProcessDefinition,
+    data: dict[str, Any],
 ) -> None:
-    """Start the request's process and run it to its first wait."""
+    """Start the request's process with `data` and run it to its first wait."""
     try:
         workflow = await scripts.bounded(
-            engine.start,
-            engine.definition_of(definition.bpmn, definition.dmn),
-            _process_data(request, definition.key, today),
+            engine.start, engine.definition_of(definition.bpmn, definition.dmn), data
         )
     except ProcessError as error:
         progress.fail(session, request, f"The process stopped: {error}")
@@ -173,19 +179,31 @@ async def _try_out(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
-    type_: RequestType,
-    details: Mapping[str, Any],
-) -> None:
-    """Register the request as its sender would, then undo it: its errors are the sender's."""
+    submission: Submission,
+    anchor: anchors.Anchor,
+    cost: costs.Cost,
+) -> costs.Cost:
+    """Register the request as its sender would, then undo it: its errors are the sender's,
+    and the premium's change it made is its cost (domain.workflow.costs)."""
+    details = dict(submission.details)
+    window = costs.window(submission.type, details, limits.today())
     savepoint = await session.begin_nested()
     try:
-        await kinds.register(session, actor=actor, limits=limits, type_=type_, details=details)
+        before = await costs.premium(session, anchor.policy_id, window)
+        result = await kinds.register(
+            session, actor=actor, limits=limits, type_=submission.type, details=details
+        )
+        after = await costs.premium(session, result.get("policyId") or anchor.policy_id, window)
+        return costs.with_premiums(cost, before, after)
     finally:
         await savepoint.rollback()
 
 
-def _process_data(request: WorkflowRequest, flow: str, today: date) -> dict[str, Any]:
-    """What the process and its decision tables see: never the personal details."""
+def _process_data(
+    request: WorkflowRequest, flow: str, today: date, cost: costs.Cost
+) -> dict[str, Any]:
+    """What the process and its decision tables see: never the personal details; what the
+    request costs (domain.workflow.costs)."""
     event_date = request.details.get("event_date")
     return {
         "request_id": request.id,
@@ -194,6 +212,7 @@ def _process_data(request: WorkflowRequest, flow: str, today: date) -> dict[str,
         "channel": request.channel.value,
         "life_event": request.details.get("life_event"),
         "days_since_event": (today - date.fromisoformat(event_date)).days if event_date else None,
+        **cost.facts(),
         # What applies when no rule of the decision table does: the strictest route.
         "approval": "MANAGER",
         "registration": "BACK_OFFICE",

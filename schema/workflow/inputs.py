@@ -79,8 +79,9 @@ class MedicalAuthorizationInput:
     "ENROLMENT `enrolment` (a new policy) or `policyId` + `dependants` (family to add); "
     "TERMINATION `policyId` + `endDate`; DEPENDANT_REMOVAL `personId` + `endDate` + `reason`; "
     "DATA_CHANGE `personId` + any of `contact`, `name`, `refundIban`, `birthDate`; "
-    "MEDICAL_AUTHORIZATION `personId` + `medical`; PRODUCT_UPGRADE `policyId` + `product`; "
-    "SERVICE_PURCHASE `policyId` + `serviceCode` (+ `quantity`); CERTIFICATE `policyId` "
+    "MEDICAL_AUTHORIZATION `personId` + `medical`; PRODUCT_UPGRADE `policyId` + `product` (an "
+    "upgrade path of the policy's catalogue); SERVICE_PURCHASE `policyId` + `serviceCode` (a "
+    "service of its catalogue) (+ `quantity`); CERTIFICATE `policyId` "
     "(+ `asOf`); VIDEO_CONSULTATION `personId` + `preferredAt` (+ `reason`)."
 )
 class WorkflowRequestSubmitInput:
@@ -133,9 +134,14 @@ class WorkflowRequestSubmitInput:
         default=None, description="What to authorize."
     )
     product: EnrollmentProductInput | None = strawberry.field(
-        default=None, description="The product to upgrade to."
+        default=None,
+        description="The product to upgrade to, and from when: an upgrade path of the policy's "
+        "catalogue on that day (catalogueItems), else NOT_OFFERED.",
     )
-    service_code: str | None = strawberry.field(default=None, description="A service to buy.")
+    service_code: str | None = strawberry.field(
+        default=None,
+        description="A service to buy: its code in the policy's catalogue today, else NOT_OFFERED.",
+    )
     quantity: int | None = strawberry.field(default=None, description="How many; 1 by default.")
     as_of: date | None = strawberry.field(
         default=None, description="The day a certificate speaks of; today by default."

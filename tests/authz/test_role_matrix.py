@@ -30,7 +30,7 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | reports:read    | admin, backoffice, group_manager, partner, reporting     |
 | reports:export  | admin, backoffice, group_manager, partner, reporting (AUDIT_EVENTS: admin) |
 | premiums:read   | every role (employee: own policy's premium and charges)  |
-| premiums:run    | admin, backoffice                                        |
+| premiums:run    | admin, backoffice (runs, rates, a group account's catalogue) |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
 | (none: `me`)    | every role: who they are, and what of it is in their reach |
 
@@ -47,6 +47,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -60,6 +61,7 @@ from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
 from domain.campaigns.models import AccountTeam, Drug
+from domain.catalogue.models import CatalogueItem, ItemKind
 from domain.documents.models import DocumentKind, LetterTemplate
 from domain.dynamic.models import DynamicField, FieldTarget, FieldType
 from domain.events.models import DomainEvent
@@ -238,6 +240,9 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "premiumRunStart":           (A,   A,         F,            F,       F,      F),      # premiums:run
     "premiumRuns":               (A,   A,         A,            A,       A,      A),      # premiums:read
     "bills":                     (A,   A,         A,            A,       A,      A),      # premiums:read
+    "catalogueItemAdd":          (A,   A,         F,            F,       F,      F),      # premiums:run
+    "catalogueItemEnd":          (A,   A,         F,            F,       F,      F),      # premiums:run
+    "catalogueItems":            (A,   A,         A,            A,       A,      A),      # premiums:read
 }
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
@@ -310,6 +315,8 @@ class World:
     """The partner's webhook endpoint for ROOT."""
     delivery: WebhookDelivery
     """A delivery to it that gave up (DEAD)."""
+    item: CatalogueItem
+    """A service ROOT-STAFF's catalogue offers (GYM)."""
     """A draft letter template the back office wrote."""
 
 
@@ -354,6 +361,14 @@ def _id(type_name: str, row: Any) -> str:
 
 def _today() -> str:
     return utc_today().isoformat()
+
+
+def _service(account: str) -> dict[str, Any]:
+    """A new service for a group account's catalogue."""
+    return {
+        "groupAccountId": account, "kind": "SERVICE", "code": "SPA", "name": "Spa",
+        "price": "80.00", "employerShare": "0.00", "currency": "EUR", "startDate": _today(),
+    }  # fmt: skip
 
 
 def _person(name: str) -> dict[str, Any]:
@@ -815,6 +830,17 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "premiumRuns": Operation("query Run { premiumRuns(first: 5) { totalCount } }"),
     "bills": Operation(f'query Run {{ bills(filter: {{period: "{_today()[:7]}"}}) {{ total }} }}'),
+    "catalogueItemAdd": Operation(
+        _mutation("catalogueItemAdd", "CatalogueItemAddInput", "catalogueItem { code }"),
+        lambda w: {"input": _service(_account(w.account))},
+    ),
+    "catalogueItemEnd": Operation(
+        _mutation("catalogueItemEnd", "CatalogueItemEndInput", "catalogueItem { endDate }"),
+        lambda w: {
+            "input": {"id": _id("CatalogueItem", w.item), "version": 1, "endDate": _today()}
+        },
+    ),
+    "catalogueItems": Operation("query Run { catalogueItems(first: 5) { totalCount } }"),
     "workflowTasks": Operation("query Run { workflowTasks { totalCount } }"),
     "processDefinitions": Operation("query Run { processDefinitions { key } }"),
     "workflowRequestSubmit": Operation(
@@ -920,6 +946,13 @@ OUTSIDE_GRANTS = [
         [("NOT_FOUND", ["input", "groupAccountId"])],
     ),
     Outside(
+        "a-US-accounts-catalogue-reads-as-unknown",
+        "backoffice",
+        "catalogueItemAdd",
+        lambda w: {"input": _service(_account(w.us_account))},
+        [("NOT_FOUND", ["input", "groupAccountId"])],
+    ),
+    Outside(
         "creating-a-client-in-US",
         "backoffice",
         "groupClientCreate",
@@ -1016,7 +1049,19 @@ async def world(session: AsyncSession) -> World:
         await _dynamic_field(session),
         await _template(session),
         *await _webhook(session, root),
+        await _catalogue_item(session, account),
     )
+
+
+async def _catalogue_item(session: AsyncSession, account: GroupAccount) -> CatalogueItem:
+    row = CatalogueItem(
+        group_account_id=account.id, kind=ItemKind.SERVICE, code="GYM", name="Gym",
+        price=Decimal("40.00"), employer_share=Decimal("10.00"), currency="EUR",
+        start_date=date(2000, 1, 1),
+    )  # fmt: skip
+    session.add(row)
+    await session.commit()
+    return row
 
 
 async def _dynamic_field(session: AsyncSession) -> DynamicField:

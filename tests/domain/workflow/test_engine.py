@@ -20,6 +20,7 @@ def _start(**data: Any) -> Any:
         "registration": "BACK_OFFICE",
         "request_id": 1,
         "flow": "standard",
+        "employer_cost_change": None,
     }
     return engine.start(engine.parse(BPMN, DMN), {**defaults, **data})
 
@@ -33,7 +34,7 @@ def _start(**data: Any) -> Any:
         ("ENROLMENT", "GROUP_PORTAL", None, None, "register_automatically"),
         ("TERMINATION", "PARTNER", None, None, "manager_approval"),
         ("MEDICAL_AUTHORIZATION", "EMPLOYEE", None, None, "review"),
-        ("PRODUCT_UPGRADE", "BACK_OFFICE", None, None, "registration"),
+        ("PRODUCT_UPGRADE", "BACK_OFFICE", None, None, "register_automatically"),
         ("CERTIFICATE", "EMPLOYEE", None, None, "register_automatically"),
         ("DEPENDANT_REMOVAL", "EMPLOYEE", None, None, "manager_approval"),
         ("DEPENDANT_REMOVAL", "GROUP_PORTAL", None, None, "register_automatically"),

@@ -12,7 +12,7 @@ from api.jobs import InProcess
 from authz.principal import Principal, Role
 from schema.core.relay import global_id
 from tests.conftest import token_for
-from tests.factories import Book, Place, place
+from tests.factories import Book, Place, place, shop
 from tests.graphql import GraphQLClient
 from tests.schema.policies.enrol import enrol
 
@@ -24,7 +24,9 @@ async def book(session) -> Book:
 
 @pytest.fixture
 async def acme(book: Book) -> Place:
-    return await place(book)
+    where = await place(book)
+    await shop(book, where)
+    return where
 
 
 @dataclass

@@ -102,7 +102,7 @@ def _cases() -> list[Any]:
             "PRODUCT_UPGRADE",
             "EMPLOYEE",
             {"policyId": policy, "product": {"productCode": "NOPE", "coverageTier": "FAMILY"}},
-            "NOT_FOUND",
+            "NOT_OFFERED",
             ["input", "product", "productCode"],
         ),
         (

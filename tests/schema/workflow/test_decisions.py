@@ -135,7 +135,7 @@ async def test_the_back_office_may_cancel_any_request_it_sees(cast: Cast) -> Non
         type="PRODUCT_UPGRADE",
         channel="EMPLOYEE",
         policyId=cast.policy_id,
-        product={"productCode": "DEN-BASIC", "coverageTier": "FAMILY"},
+        product={"productCode": "MED-PLUS", "coverageTier": "FAMILY"},
     )
     cancelled = ok(await cast.back_office.mutate(CANCEL, {"input": {"id": made["id"]}}))
     assert cancelled["request"]["state"] == "CANCELLED"

@@ -41,7 +41,7 @@ def _details(cast: Cast, type_: str, channel: str) -> dict[str, Any]:
         },
         "PRODUCT_UPGRADE": {
             "policyId": cast.policy_id,
-            "product": {"productCode": "DEN-BASIC", "coverageTier": "FAMILY"},
+            "product": {"productCode": "MED-PLUS", "coverageTier": "FAMILY"},
         },
         "SERVICE_PURCHASE": {"policyId": cast.policy_id, "serviceCode": "GYM", "quantity": 2},
         "CERTIFICATE": {"policyId": cast.policy_id},
@@ -64,10 +64,11 @@ FLOWS: list[tuple[str, str, list[str]]] = [
     ("TERMINATION", BO, []),
     *[("DATA_CHANGE", c, []) for c in (BO, GP, EMP, PARTNER)],
     *[("MEDICAL_AUTHORIZATION", c, ["review"]) for c in (BO, EMP, PARTNER)],
-    ("PRODUCT_UPGRADE", EMP, [*MANAGER, "registration"]),
-    ("PRODUCT_UPGRADE", GP, ["registration"]),
-    ("PRODUCT_UPGRADE", BO, ["registration"]),
-    *[("SERVICE_PURCHASE", c, ["registration"]) for c in (BO, EMP, PARTNER)],
+    # No premium schedule here: the upgrade's cost to the employer is unknown.
+    *[("PRODUCT_UPGRADE", c, MANAGER) for c in (EMP, PARTNER)],
+    *[("PRODUCT_UPGRADE", c, []) for c in (GP, BO)],
+    # The employer pays nothing of the service: approved at once.
+    *[("SERVICE_PURCHASE", c, ["registration"]) for c in (BO, GP, EMP, PARTNER)],
     *[("CERTIFICATE", c, []) for c in (BO, GP, EMP, PARTNER)],
     *[("VIDEO_CONSULTATION", c, ["registration"]) for c in (BO, EMP, PARTNER)],
 ]
