@@ -7,7 +7,9 @@ medical is made, and an 834 of size/2 families (a subscriber and a spouse, 021 a
 generated and checked by pyx12; then it is applied as an admin in one request's transaction
 (domain.intake.service.submit_file, synchronously: the background job applies the same
 families in parts). A row gives the members, pyx12's seconds, the apply's seconds (pyx12's
-check included, as a sender waits for both), rows a second and SQL statements per row.
+check included, as a sender waits for both), the CPU seconds of this process and of its
+PostgreSQL backend (read from /proc: the server must run on this machine) during the apply,
+rows a second and SQL statements per row.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import time
 
 from sqlalchemy import event
+from sqlalchemy import text as text_
 
 from authz.access import Actor, RowScope
 from bench.harness import arguments
@@ -67,8 +70,16 @@ def generate(members: int, account: str) -> str:
                        "GE*1*1", "IEA*1*000000001"]) + "~\n"  # fmt: skip
 
 
-async def measure(url: str, members: int) -> tuple[int, float, float, int]:
-    """Members, pyx12's seconds, the apply's seconds and the statements it sent."""
+def backend_cpu(pid: int) -> float:
+    """The CPU seconds (user and system) a PostgreSQL backend on this machine has used."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(url: str, members: int) -> tuple[int, float, float, int, float, float]:
+    """Members, pyx12's seconds, the apply's seconds and the statements it sent, and the CPU
+    seconds of this process and of its PostgreSQL backend during the apply."""
     engine = create_engine(url)
     sessions = session_factory(engine)
     async with sessions() as session:
@@ -84,16 +95,19 @@ async def measure(url: str, members: int) -> tuple[int, float, float, int]:
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     limits = PolicyLimits()
     async with sessions() as session, atomic(session):
-        began = time.perf_counter()
+        backend = (await session.execute(text_("SELECT pg_backend_pid()"))).scalar_one()
+        seen.reset()
+        began, cpu, db = time.perf_counter(), time.process_time(), backend_cpu(backend)
         record = await submit_file(
             session, actor=SENDER, limits=limits, group_client_id=acme.client.id,  # type: ignore[arg-type]
             format=FileFormat.X12_834, data=text.encode(),
         )  # fmt: skip
         applied = time.perf_counter() - began
+        cpu, db = time.process_time() - cpu, backend_cpu(backend) - db
     assert record.state == FileState.APPLIED, record.errors
     assert record.applied_rows == members, (record.applied_rows, record.refused_rows)
     await engine.dispose()
-    return members, checked, applied, len(seen.statements)
+    return members, checked, applied, len(seen.statements), cpu, db
 
 
 def main() -> None:
@@ -104,17 +118,21 @@ def main() -> None:
 
     conftest.POSTGRES_URL = args.postgres or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     print(f"load average before: {os.getloadavg()}")
-    print("| members | pyx12 s | apply s (pyx12 included) | rows/s | statements/row | load |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| members | pyx12 s | apply s (pyx12 included) | process CPU s | PostgreSQL CPU s "
+        "| rows/s | statements/row | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for size in (int(s) for s in args.sizes.split(",")):
         databases = conftest._postgres_database()
         url = next(databases)
         upgrade(url)
-        members, checked, applied, statements = asyncio.run(measure(url, size))
+        members, checked, applied, statements, cpu, db = asyncio.run(measure(url, size))
         next(databases, None)
         load = " ".join(f"{x:.1f}" for x in os.getloadavg())
         print(
-            f"| {members} | {checked:.1f} | {applied:.1f} | {members / applied:.0f} | "
+            f"| {members} | {checked:.1f} | {applied:.1f} | {cpu:.1f} | {db:.1f} | "
+            f"{members / applied:.0f} | "
             f"{statements / members:.2f} | {load} |",
             flush=True,
         )

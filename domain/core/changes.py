@@ -214,34 +214,58 @@ async def changing(
         change.before = await _state(session, declared, change.target)
         change._groups = await declared.groups(session, change.target)
     yield change
-    await _finish(change, declared)
+    await _finish([change], declared)
 
 
-async def _finish(change: Change[Any], declared: Entity) -> None:
-    session, row = change.session, change.row
-    if not change.deleted:
-        # Read before the flush, so that marking the groups and the change itself are one
-        # UPDATE of each row (each UPDATE moves a row's version on).
-        change._groups |= await declared.groups(session, row)
-    else:
-        await session.delete(row)
-    if change.marks_changed:
-        await mark_changed(session, change._groups)
+@asynccontextmanager
+async def adding(
+    session: AsyncSession,
+    actor: Actor,
+    action: Action,
+    model: type[M],
+    count: int,
+    *,
+    tree_field: str | None = None,
+) -> AsyncIterator[list[Change[M]]]:
+    """Create `count` rows of `model` as `actor`, one change each (`change.add` in the block),
+    finished together as `changing` finishes one: the groups marked, the reach re-checked and
+    the audit events written once for all, so a batch costs the statements of one change."""
+    declared = entity(model)
+    changes = [Change(session, actor, action, model, tree_field=tree_field) for _ in range(count)]
+    yield changes
+    await _finish(changes, declared)
+
+
+async def _finish(changes: list[Change[Any]], declared: Entity) -> None:
+    if not changes:
+        return
+    session, marked = changes[0].session, set()
+    for change in changes:
+        if not change.deleted:
+            # Read before the flush, so that marking the groups and the change itself are
+            # one UPDATE of each row (each UPDATE moves a row's version on).
+            change._groups |= await declared.groups(session, change.row)
+        else:
+            await session.delete(change.row)
+        if change.marks_changed:
+            marked |= change._groups
+    await mark_changed(session, marked)
     await session.flush()
-    if not change.deleted:
-        await _ensure_reachable(change, declared)
-    after = None if change.deleted else change.after or await _state(session, declared, row)
-    audit = AuditEvent(
-        actor=change.actor.subject,
-        decided_by=change.actor.decided_by,
-        action=change.action.value,
-        entity_type=change.model.__name__,
-        entity_id=row.id,
-        before=change.before,
-        after=after,
-    )
-    state = after if after is not None else change.before or {}
-    await _RECORDERS[0](change, declared, state, audit)
+    await _ensure_reachable([c for c in changes if not c.deleted], declared)
+    for change in changes:
+        row = change.row
+        after = None if change.deleted else change.after or await _state(session, declared, row)
+        audit = AuditEvent(
+            actor=change.actor.subject,
+            decided_by=change.actor.decided_by,
+            action=change.action.value,
+            entity_type=change.model.__name__,
+            entity_id=row.id,
+            before=change.before,
+            after=after,
+        )
+        state = after if after is not None else change.before or {}
+        await _RECORDERS[0](change, declared, state, audit)
 
 
 async def _state(session: AsyncSession, declared: Entity, row: Any) -> dict[str, Any]:
@@ -250,14 +274,14 @@ async def _state(session: AsyncSession, declared: Entity, row: Any) -> dict[str,
     return snapshot(row, omit=declared.omit)
 
 
-async def _ensure_reachable(change: Change[Any], declared: Entity) -> None:
-    """Refuse a change that would leave the row outside the rows the actor may change."""
-    scope = change.actor.scope
-    if scope.everything:
+async def _ensure_reachable(changes: list[Change[Any]], declared: Entity) -> None:
+    """Refuse changes that would leave a row outside the rows the actor may change."""
+    if not changes or changes[0].actor.scope.everything:
         return
-    model = change.model
-    stmt = sa.select(model.id).where(model.id == change.row.id, visible(scope, model))
-    if await change.session.scalar(stmt) is not None:
+    change, scope, model = changes[0], changes[0].actor.scope, changes[0].model
+    ids = {c.row.id for c in changes}
+    stmt = sa.select(model.id).where(model.id.in_(ids), visible(scope, model))
+    if set(await change.session.scalars(stmt)) == ids:
         return
     fields = [*(declared.restriction_fields if scope.restrictions else ())]
     if scope.subtrees and change.tree_field:

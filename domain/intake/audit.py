@@ -24,7 +24,7 @@ from authz.access import Actor
 from domain.core.changes import visible
 from domain.groups.models import GroupAccount
 from domain.intake.census import CensusRow
-from domain.intake.families import Outcome, apply_family
+from domain.intake.families import Outcome, apply_families
 from domain.intake.models import RowAction, RowOutcome
 from domain.intake.within import Within
 from domain.policies.limits import PolicyLimits
@@ -61,12 +61,9 @@ async def missing(
         if number not in sent and relationship != Relationship.SUBSCRIBER:
             continue  # the policy's end ends them too
         gone[number].append(_row(line, number, person, relationship, last))
-    found: list[Outcome] = []
-    for family in gone.values():
-        found += await apply_family(
-            session, actor=actor, limits=limits, clients=clients, rows=family
-        )
-    return found
+    return await apply_families(
+        session, actor=actor, limits=limits, clients=clients, families=list(gone.values())
+    )
 
 
 async def _covered(

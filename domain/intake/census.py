@@ -58,6 +58,8 @@ class CensusRow:
     """The person's fields an 834 change (001) or audit (030) gives, to compare and apply."""
     more_products: list[str] = field(default_factory=list)
     """An 834's further HD loops' products, in the same tier."""
+    product_days: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
+    """An 834's HD loops' own first and last days (their DTP 348 and 349), by product."""
     drops_product: bool = False
     """An 834's HD01 024: the row ends its product (HD03/HD04) instead of adding it."""
 

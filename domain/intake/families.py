@@ -1,10 +1,11 @@
-"""Applying one family's rows (same employee number) as the policies mutations would.
+"""Applying families' rows (same employee number) as the policies mutations would.
 
 A family is applied by the policies area's own services, as the actor who sent the file, so
 every rule of that area holds unchanged (TOO_FAR_BACK, NOT_OFFERED, AGE_LIMIT, OVERLAP...).
-Each family runs in a savepoint: a refusal rolls back all of it and nothing of the others.
-A problem the services report names an input path; it is told on the row and the column
-that gave that input.
+New families are enrolled together, up to RUN at a time (domain.policies.opening checks each
+alone and writes them in a fixed number of statements); a known family runs in a savepoint.
+Either way a refusal undoes all of its family and nothing of the others. A problem the
+services report names an input path; it is told on the row and the column that gave it.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from domain.policies import enrolment, lifecycle
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.limits import PolicyLimits, day_after
-from domain.policies.models import Policy, PolicyMember, Relationship
+from domain.policies.models import Person, Policy, PolicyMember, Relationship
+from domain.policies.opening import Enrolment, enroll_policies
+from domain.reference.models import CoverageTier
 
 
 @dataclass
@@ -39,6 +42,9 @@ class Outcome:
     policy_id: int | None = None
     person_id: int | None = None
 
+
+RUN = 500
+"""New families enrolled together at most: their statements are a fixed number per run."""
 
 # The column of the file that gave each input a policies service names in a problem's path.
 _COLUMN = {
@@ -58,28 +64,37 @@ _COLUMN = {
 }
 
 
-async def apply_family(
+async def apply_families(
     session: AsyncSession,
     *,
     actor: Actor,
     limits: PolicyLimits,
     clients: Within,
-    rows: list[CensusRow],
+    families: list[list[CensusRow]],
 ) -> list[Outcome]:
-    """Apply one family's rows in a savepoint: all of them, or none and every reason why."""
-    outcomes = [Outcome(row) for row in rows]
-    if any(row.problems for row in rows):
-        return _refused(outcomes, [])
-    try:
-        async with session.begin_nested():
-            existing = await policy_of(session, actor, clients, rows[0].employee_number)
-            if existing is None:
-                await _enroll(session, actor, limits, clients, outcomes)
-            else:
-                await _update(session, actor, limits, clients, existing, outcomes)
-    except DomainError as error:
-        return _refused(outcomes, list(error.problems))
-    return outcomes
+    """Apply families in the file's order, each all or none and every reason why: each run of
+    new families enrolled together (domain.policies.opening), a known family in a savepoint."""
+    outcomes: list[Outcome] = []
+    run: list[tuple[list[Outcome], Enrolment]] = []
+    for rows in families:
+        family = [Outcome(row) for row in rows]
+        if any(row.problems for row in rows):
+            outcomes += _refused(family, [])
+            continue
+        existing = await policy_of(session, actor, clients, rows[0].employee_number)
+        if existing is None:
+            try:
+                run.append((family, await _enrolment(session, actor, clients, family)))
+            except DomainError as error:
+                outcomes += _refused(family, list(error.problems))
+            if len(run) == RUN:
+                outcomes += await _enroll(session, actor, limits, run)
+                run = []
+            continue
+        outcomes += await _enroll(session, actor, limits, run)
+        run = []
+        outcomes += await _known(session, actor, limits, clients, existing, family)
+    return outcomes + await _enroll(session, actor, limits, run)
 
 
 def _refused(outcomes: list[Outcome], problems: list[Problem]) -> list[Outcome]:
@@ -116,14 +131,10 @@ def _member(row: CensusRow) -> MemberSpec:
     )  # fmt: skip
 
 
-async def _enroll(
-    session: AsyncSession,
-    actor: Actor,
-    limits: PolicyLimits,
-    clients: Within,
-    outcomes: list[Outcome],
-) -> None:
-    """A new family: `policyEnroll` with the subscriber row's account, class and product."""
+async def _enrolment(
+    session: AsyncSession, actor: Actor, clients: Within, outcomes: list[Outcome]
+) -> Enrolment:
+    """A new family's `policyEnroll`: the subscriber row's account, class and products."""
     head = next((o for o in outcomes if o.row.relationship == Relationship.SUBSCRIBER), None)
     if head is None or head.row.action not in (RowAction.ADD, RowAction.AUDIT):
         raise DomainError.of(
@@ -138,37 +149,70 @@ async def _enroll(
     assert row.start_date is not None
     tier = row.coverage_tier or maintenance.family_tier([o.row.relationship for o in outcomes])
     codes = [row.product_code, *row.more_products] if row.product_code else []
-    products = [ProductSpec(product_code=code, coverage_tier=tier) for code in codes]
-    others = [o for o in outcomes if o is not head]
-    policy = await enrolment.enroll_policy(
-        session,
-        actor=actor,
-        limits=limits,
+    return Enrolment(
         group_account_id=account_id,
         insurable_class_id=class_id,
         start_date=row.start_date,
         subscriber=MemberSpec(relationship=Relationship.SUBSCRIBER, person=row.person),
-        dependants=[_member(o.row) for o in others],
-        products=products,
+        dependants=[_member(o.row) for o in outcomes if o is not head],
+        products=[_product(row, code, tier) for code in codes],
         employment=EmploymentData(employee_number=row.employee_number),
     )
-    await _note(session, policy, outcomes)
 
 
-async def _update(
+def _product(row: CensusRow, code: str, tier: CoverageTier) -> ProductSpec:
+    """The product of the row, from its own first day when it starts after the policy."""
+    first, last = row.product_days.get(code, (None, None))
+    later = first if first is not None and row.start_date and first > row.start_date else None
+    return ProductSpec(product_code=code, coverage_tier=tier, start_date=later, end_date=last)
+
+
+async def _enroll(
+    session: AsyncSession,
+    actor: Actor,
+    limits: PolicyLimits,
+    run: list[tuple[list[Outcome], Enrolment]],
+) -> list[Outcome]:
+    """Enrol a run of new families at once; each refused alone leaves nothing of itself."""
+    if not run:
+        return []
+    results = await enroll_policies(
+        session, actor=actor, limits=limits, enrolments=[e for _, e in run]
+    )
+    people = await maintenance.people_of_all(
+        session, [r.id for r in results if isinstance(r, Policy)]
+    )
+    outcomes: list[Outcome] = []
+    for (family, _), result in zip(run, results, strict=True):
+        if isinstance(result, DomainError):
+            outcomes += _refused(family, list(result.problems))
+        else:
+            outcomes += _noted(people[result.id], result, family)  # type: ignore[index]
+    return outcomes
+
+
+async def _known(
     session: AsyncSession,
     actor: Actor,
     limits: PolicyLimits,
     clients: Within,
     policy: Policy,
     outcomes: list[Outcome],
-) -> None:
-    """A known family: each row applied in turn; a row already true changes nothing."""
-    for outcome in outcomes:
-        policy, changed = await _apply_row(session, actor, limits, clients, policy, outcome.row)
-        if not changed:
-            outcome.outcome = RowOutcome.NO_CHANGE
-    await _note(session, policy, outcomes)
+) -> list[Outcome]:
+    """A known family's rows in turn, in a savepoint: all of them, or none and every reason
+    why; a row already true changes nothing."""
+    try:
+        async with session.begin_nested():
+            for outcome in outcomes:
+                policy, changed = await _apply_row(
+                    session, actor, limits, clients, policy, outcome.row
+                )
+                if not changed:
+                    outcome.outcome = RowOutcome.NO_CHANGE
+            await _note(session, policy, outcomes)
+    except DomainError as error:
+        return _refused(outcomes, list(error.problems))
+    return outcomes
 
 
 async def _apply_row(
@@ -275,8 +319,12 @@ async def _family_on(
 
 async def _note(session: AsyncSession, policy: Policy, outcomes: list[Outcome]) -> None:
     """Record on each row the policy and the person it touched."""
-    people = await maintenance.people_of(session, policy)
+    _noted(await maintenance.people_of(session, policy), policy, outcomes)
+
+
+def _noted(people: list[Person], policy: Policy, outcomes: list[Outcome]) -> list[Outcome]:
     for outcome in outcomes:
         outcome.policy_id = policy.id
         person = maintenance.match(people, policy, outcome.row)
         outcome.person_id = person.id if person else None
+    return outcomes

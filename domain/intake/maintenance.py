@@ -56,8 +56,25 @@ async def find(session: AsyncSession, policy: Policy, row: CensusRow) -> Person 
 
 async def people_of(session: AsyncSession, policy: Policy) -> list[Person]:
     """Everyone the policy has ever insured."""
-    members = sa.select(col(PolicyMember.person_id)).where(col(PolicyMember.policy_id) == policy.id)
-    return list(await session.scalars(sa.select(Person).where(col(Person.id).in_(members))))
+    return (await people_of_all(session, [policy.id]))[policy.id]  # type: ignore[index]
+
+
+async def people_of_all(
+    session: AsyncSession, policy_ids: list[int | None]
+) -> dict[int, list[Person]]:
+    """Everyone each of these policies has ever insured, in one statement."""
+    stmt = (
+        sa.select(col(PolicyMember.policy_id), Person)
+        .join(Person, col(Person.id) == col(PolicyMember.person_id))
+        .where(col(PolicyMember.policy_id).in_(policy_ids))
+        .order_by(col(PolicyMember.policy_id), col(Person.id))
+    )
+    found: dict[int, list[Person]] = {i: [] for i in policy_ids if i is not None}
+    for policy_id, person in (await session.execute(stmt)).all():
+        theirs = found[policy_id]  # type: ignore[index]
+        if person not in theirs:
+            theirs.append(person)
+    return found
 
 
 def match(people: list[Person], policy: Policy, row: CensusRow) -> Person | None:

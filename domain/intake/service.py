@@ -25,7 +25,7 @@ from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.tables import FileRefused
 from domain.groups.models import GroupClient
 from domain.intake import audit, census, x12
-from domain.intake.families import Outcome, apply_family
+from domain.intake.families import Outcome, apply_families
 from domain.intake.models import (
     EnrollmentFile,
     EnrollmentFileRow,
@@ -175,10 +175,9 @@ async def apply(
     await prefetch(session, actor, clients, [family[0].employee_number for family in families])
     everything = await session.begin_nested()
     try:
-        for family in families:
-            outcomes += await apply_family(
-                session, actor=actor, limits=limits, clients=clients, rows=family
-            )
+        outcomes += await apply_families(
+            session, actor=actor, limits=limits, clients=clients, families=families
+        )
         if full is not None:
             clients.policies = {}  # a full file's missing families are looked up anew
             outcomes += await audit.missing(

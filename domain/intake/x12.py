@@ -183,7 +183,9 @@ class _Member:
     def take(self, seg: list[str]) -> None:
         key = seg[0] if seg[0] not in ("REF", "DTP", "NM1") else f"{seg[0]}*{_at(seg, 1)}"
         if seg[0] == "HD":
-            self.seen.setdefault("HDs", []).append(seg)
+            self.seen.setdefault("HDs", []).append({"HD": seg})
+        elif key in ("DTP*348", "DTP*349") and self.seen.get("HDs"):
+            self.seen["HDs"][-1].setdefault(key, seg)  # the days of the HD loop it is in
         self.seen.setdefault(key, seg)
 
     @property
@@ -203,13 +205,21 @@ class _Member:
         row.account_code = _at(s.get("REF*1L"), 2)
         row.class_code = _at(s.get("REF*17"), 2) or None  # the insurable class, as exported
         hd = s.get("HD")
-        row.product_code = (_at(hd, 4) or _at(hd, 3))[:30] or None
+        row.product_code = _product(hd) or None
         row.coverage_tier = _TIER.get(_at(hd, 5))
         row.drops_product = _at(hd, 1) == "024"
-        row.more_products = [(_at(h, 4) or _at(h, 3))[:30] for h in s.get("HDs", [])[1:]]
-        first = s.get("DTP*348") or s.get("DTP*356") or s.get("DTP*303")
+        loops = s.get("HDs", [])
+        row.more_products = [_product(h["HD"]) for h in loops[1:]]
+        row.product_days = {
+            _product(h["HD"]): (_day(h.get("DTP*348"), problems), _day(h.get("DTP*349"), problems))
+            for h in loops
+        }
+        # The member's own days (DTP 356, 357), else their products': each HD loop has its own.
+        first = s.get("DTP*356") or s.get("DTP*348") or s.get("DTP*303")
         row.start_date = _day(first, problems)
-        row.end_date = _day(s.get("DTP*349") or s.get("DTP*357"), problems)
+        ends = [days[1] for days in row.product_days.values()]
+        last = max(ends) if ends and None not in ends else None  # type: ignore[type-var]
+        row.end_date = _day(s.get("DTP*357"), problems) if "DTP*357" in s else last
         adding = row.action in (RowAction.ADD, RowAction.AUDIT)
         name, dmg = s.get("NM1*IL") or s.get("NM1*74"), s.get("DMG")
         row.person = _person(name, dmg, problems if adding else [])
@@ -219,6 +229,11 @@ class _Member:
             problems.append(Problem(("REF02",), ErrorCode.REQUIRED, "Give REF*0F*<subscriber id>."))
         row.problems = problems
         return row
+
+
+def _product(hd: list[str] | None) -> str:
+    """The product of an HD loop: its code (HD04), else its line (HD03)."""
+    return (_at(hd, 4) or _at(hd, 3))[:30]
 
 
 def _at(seg: list[str] | None, i: int) -> str:

@@ -14,17 +14,14 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Actor
-from domain.core.changes import Action, Change, changing, load
+from domain.core.changes import Action, Change, changing
 from domain.core.errors import ErrorCode, Problem, raise_if
-from domain.groups.editing import restrictions
-from domain.groups.models import GroupAccount
 from domain.policies import errors
 from domain.policies.checks import Blame, PolicyRows, check_policy
-from domain.policies.employment import EmploymentData, clean_employment, employment_columns
+from domain.policies.employment import EmploymentData
 from domain.policies.limits import PolicyLimits, check_day, check_effective, day_after
 from domain.policies.models import (
     EnrollmentProduct,
-    Person,
     Policy,
     PolicyAccountLink,
     PolicyClassLink,
@@ -32,15 +29,12 @@ from domain.policies.models import (
     PolicyStatus,
     Relationship,
 )
+from domain.policies.opening import Enrolment, enroll
 from domain.policies.specs import (
     MemberSpec,
     ProductSpec,
-    check_dependants,
-    enrolments,
-    insurable_class_of,
     member_row,
     person_of,
-    policy_number,
 )
 from domain.policies.state import facts_for, rows_of, settle, tier_facts
 from domain.policies.tiers import NAMED, check_tiers, family_on, retier
@@ -65,80 +59,21 @@ async def enroll_policy(
     data_access_group: str | None = None,
     employment: EmploymentData | None = None,
 ) -> Policy:
-    """Open a policy in a group account: the subscriber, their dependants and products."""
-    async with changing(session, actor, Action.POLICY_ENROLL, Policy) as change:
-        account = await load(
-            session, actor, GroupAccount, group_account_id, field="group_account_id"
-        )
-        problems: list[Problem] = []
-        check_effective(("start_date",), start_date, limits, problems)
-        class_id = await insurable_class_of(session, actor, account, insurable_class_id, problems)
-        number = await policy_number(session, number, problems)
-        lob, dag = await restrictions(
-            session,
-            problems,
-            line_of_business=line_of_business,
-            data_access_group=data_access_group,
-        )
-        found = await enrolments(session, products, start_date, limits, problems)
-        if not products:
-            problems.append(errors.missing(("products",), "at least one product"))
-        job = clean_employment(("employment",), employment or EmploymentData(), problems)
-        holder = await person_of(session, actor, limits, ("subscriber",), subscriber, problems)
-        family = [
-            await person_of(session, actor, limits, ("dependants", str(i)), spec, problems)
-            for i, spec in enumerate(dependants)
-        ]
-        check_dependants(dependants, limits, problems)
-        raise_if(problems)
-        assert holder is not None
-        rows, blame = _new_rows(account, class_id, start_date, subscriber, holder, found)
-        for i, (spec, person) in enumerate(zip(dependants, family, strict=True)):
-            row = member_row(person, spec, start_date, limits=limits)  # type: ignore[arg-type]
-            rows.members.append(blame.made(row, ("dependants", str(i))))
-        persons = [p for p in (holder, *family) if p is not None]
-        facts = await facts_for(
-            session, rows, limits=limits, scope=actor.scope, policy_id=None, persons=persons
-        )
-        # The family enrolled is the one once every dependant given has joined.
-        whole = max(m.start_date for m in rows.members)
-        raise_if(check_policy(rows, facts, blame) or check_tiers(rows, facts, blame, whole))
-        policy = change.add(
-            Policy(
-                number=number,
-                subscriber_id=holder.id,  # type: ignore[arg-type]
-                line_of_business_id=lob.id if lob else account.line_of_business_id,  # type: ignore[arg-type]
-                data_access_group_id=dag.id if dag else account.data_access_group_id,  # type: ignore[arg-type]
-                start_date=start_date,
-                **employment_columns(job),
-            )
-        )
-        await session.flush()
-        _attach(session, policy, rows)
-        await settle(change, rows)
-    return policy
-
-
-def _new_rows(
-    account: GroupAccount,
-    class_id: int | None,
-    start_date: date,
-    subscriber: MemberSpec,
-    holder: Person,
-    products: list[EnrollmentProduct],
-) -> tuple[PolicyRows, Blame]:
-    """A new policy's subscriber, links and products, each blamed on the input it came from."""
-    blame = Blame(fallback=("start_date",))
-    rows = PolicyRows(
-        members=[blame.made(member_row(holder, subscriber, start_date), ("subscriber",))],
-        accounts=[PolicyAccountLink(group_account_id=account.id, start_date=start_date)],  # type: ignore[arg-type]
+    """Open a policy in a group account: the subscriber, their dependants and products (see
+    domain.policies.opening)."""
+    enrolment = Enrolment(
+        group_account_id=group_account_id,
+        insurable_class_id=insurable_class_id,
+        start_date=start_date,
+        subscriber=subscriber,
+        dependants=dependants,
+        products=products,
+        number=number,
+        line_of_business=line_of_business,
+        data_access_group=data_access_group,
+        employment=employment,
     )
-    if class_id:
-        link = PolicyClassLink(insurable_class_id=class_id, start_date=start_date)
-        rows.classes.append(blame.made(link, ("insurable_class_id",)))
-    for i, enrolment in enumerate(products):
-        rows.products.append(blame.made(enrolment, ("products", str(i))))
-    return rows, blame
+    return await enroll(session, actor=actor, limits=limits, enrolment=enrolment)
 
 
 async def add_member(

@@ -112,27 +112,33 @@ def check_text(
     return text
 
 
-async def person_for(
-    session: AsyncSession, path: tuple[str, ...], data: PersonData, problems: list[Problem]
+async def by_national_id(session: AsyncSession, national_ids: set[str]) -> dict[str, Person]:
+    """The persons known by these national ids, in one statement."""
+    if not national_ids:
+        return {}
+    stmt = sa.select(Person).where(col(Person.national_id).in_(national_ids))
+    return {p.national_id: p for p in await session.scalars(stmt)}  # type: ignore[misc]
+
+
+def person_for(
+    path: tuple[str, ...], data: PersonData, known: dict[str, Person], problems: list[Problem]
 ) -> Person | None:
-    """Find the person by national id, or add a new one; None when the details do not agree.
+    """The person `known` holds under the national id, or a new one (added to `known`, so the
+    same national id later in the same input finds it); None when the details do not agree.
 
     Linking a known person shows the caller nothing they did not type themselves: the
     national id, birth date and names must all agree (names ignoring case), and what an
     employer knows of its employee is on its own policy, never on the person.
     """
-    if data.national_id is not None:
-        known = await session.scalar(
-            sa.select(Person).where(col(Person.national_id) == data.national_id)
-        )
-        if known is not None:
-            if _same_human(known, data):
-                return known
-            problems.append(unusable_national_id((*path, "national_id")))
-            return None
+    found = known.get(data.national_id) if data.national_id is not None else None
+    if found is not None:
+        if _same_human(found, data):
+            return found
+        problems.append(unusable_national_id((*path, "national_id")))
+        return None
     person = Person(person_number=_new_number(), **asdict(data))
-    session.add(person)
-    await session.flush()  # the same national id later in the same input finds this person
+    if data.national_id is not None:
+        known[data.national_id] = person
     return person
 
 

@@ -238,7 +238,14 @@ def rows_of(change: Change[Policy]) -> PolicyRows:
 async def settle(change: Change[Policy], rows: PolicyRows) -> None:
     """Record the rows as the change leaves them; a change to any of them moves the policy's
     version on."""
-    if change.before is not None:  # a new policy starts at its first version
-        change.row.updated_at = utcnow()
-    await change.session.flush()
-    change.after = policy_snapshot(change.row, rows)
+    await settle_all([(change, rows)])
+
+
+async def settle_all(changes: list[tuple[Change[Policy], PolicyRows]]) -> None:
+    """`settle` many changes, flushing once."""
+    for change, _ in changes:
+        if change.before is not None:  # a new policy starts at its first version
+            change.row.updated_at = utcnow()
+    await changes[0][0].session.flush()
+    for change, rows in changes:
+        change.after = policy_snapshot(change.row, rows)
