@@ -23,6 +23,7 @@ from domain.campaigns.models import (
     CampaignLetter,
     CampaignRun,
     CampaignTask,
+    ClientState,
     MarketEvent,
 )
 from domain.campaigns.progress import (
@@ -37,6 +38,7 @@ from domain.campaigns.progress import (
 )
 from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
+from domain.core.errors import DomainError
 from domain.documents.models import DocumentKind
 from domain.documents.producing import produce
 from domain.groups.models import GroupClient
@@ -72,14 +74,27 @@ async def merge_batch(
     async with changing(
         session, actor, Action.CAMPAIGN_RUN_STEP, CampaignClient, part_id, marks_changed=False
     ):
-        for member in addressees:
-            await _letter(session, actor, run, part, definition, event, client, member, day)
-        part.letters += len(addressees)
-        if len(addressees) == batch:
-            return True
-        await _done(session, part)
+        try:
+            async with session.begin_nested():
+                for member in addressees:
+                    await _letter(session, actor, run, part, definition, event, client, member, day)
+        except DomainError as error:
+            _failed(session, part, error)
+        else:
+            part.letters += len(addressees)
+            if len(addressees) == batch:
+                return True
+            await _done(session, part)
     await finish_if_done(session, run)
     return False
+
+
+def _failed(session: AsyncSession, part: CampaignClient, error: DomainError) -> None:
+    """A letter that cannot be made (its template reads a field the merge does not give):
+    the client's part stops, FAILED, saying why; the letters of earlier batches stay."""
+    part.state, part.waits_on_server, part.updated_at = ClientState.FAILED, False, utcnow()
+    reasons = "; ".join(p.message for p in error.problems)
+    line(session, part.run_id, SERVER, ClientState.FAILED.value, f"No letters: {reasons}", part.id)
 
 
 async def _letter(

@@ -136,14 +136,14 @@ def _timeline(scope: RowScope) -> Any:
     """A client's lines follow the client; the run's own lines are the insurer's."""
     if scope.everything:
         return sa.true()
+    if scope.restrictions:
+        runs = sa.select(col(CampaignRun.id)).where(_runs(scope))
+    else:  # a group manager's run lines would tell the totals of other clients
+        runs = sa.select(col(CampaignRun.id)).where(col(CampaignRun.started_by) == scope.subject)
     whole = sa.and_(
-        col(CampaignEvent.campaign_client_id).is_(None),
-        col(CampaignEvent.run_id).in_(sa.select(col(CampaignRun.id)).where(_runs(scope))),
+        col(CampaignEvent.campaign_client_id).is_(None), col(CampaignEvent.run_id).in_(runs)
     )
-    return any_of(
-        whole if scope.restrictions or scope.subject else sa.false(),
-        _parts(scope, col(CampaignEvent.campaign_client_id)),
-    )
+    return any_of(whole, _parts(scope, col(CampaignEvent.campaign_client_id)))
 
 
 def _letters(scope: RowScope) -> Any:
