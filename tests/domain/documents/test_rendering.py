@@ -121,6 +121,5 @@ async def test_the_shipped_campaign_letter_renders_to_a_page(
     pdf = (await producing.read(session, scope=ADMIN.scope, document_id=letter.id))[1]  # type: ignore[arg-type,index]
     assert letter.template_version == 0
     assert "Dear Zoë O'Brien-Łukasz" in text_of(pdf) and "Claritin 10 mg" in text_of(pdf)
-    for name, pdf in (("campaign-letter", pdf),):
-        png = await _png(pdf, folder, name)
-        assert png.startswith(b"\x89PNG") and len(png) > 5_000
+    png = await _png(pdf, folder, "campaign-letter")
+    assert png.startswith(b"\x89PNG") and len(png) > 5_000
