@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.demo import data
+from api.demo.campaigns import load_campaigns
 from api.demo.families import DEMO_FAMILIES, load_members
 from api.demo.premiums import load_premiums
 from api.demo.requests import load_requests
@@ -45,6 +46,8 @@ KINDS = (
     "validation rules",
     "workflow requests",
     "premium charges",
+    "account teams",
+    "campaign definitions",
 )
 
 Added = dict[str, int]
@@ -68,6 +71,7 @@ async def load_demo_book(session: AsyncSession, *, families: int = DEMO_FAMILIES
     await load_settings(session, added)
     await load_requests(session, added)
     await load_premiums(session, added)
+    await load_campaigns(session, added)
     await session.commit()
     return added
 
