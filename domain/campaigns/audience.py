@@ -92,6 +92,8 @@ def _members(scope: RowScope, rule: Rule, covered_on: date, *columns: Any) -> sa
         .join(roots, roots.c.id == col(GroupAccount.group_client_id))
         .join(root, root.id == roots.c.root_id)
         .where(
+            # Affected on the event's date, and still covered on the day asked.
+            in_force(PolicyMember, rule.event_date),
             in_force(PolicyMember, covered_on),
             in_force(PolicyAccountLink, covered_on),
             policies.policies(scope),
