@@ -1,5 +1,5 @@
 """The `groupcover` command: serve, worker, migrate, demo, reference load, export-fhir,
-export-834, token, export-schema, documents, intake, claims."""
+export-834, token, export-schema, documents, intake, claims, retention."""
 
 from __future__ import annotations
 
@@ -230,6 +230,20 @@ def _claims(args: argparse.Namespace) -> None:
     sys.exit(status)
 
 
+def _retention(args: argparse.Namespace) -> None:
+    from api import retention
+
+    print(retention.run(subject=args.subject, settings=load_settings()))
+
+
+def _retention_parser(commands: Any) -> None:
+    found = commands.add_parser("retention", help="documents past their retention date")
+    actions = found.add_subparsers(dest="action", required=True)
+    purge = actions.add_parser("purge", help="delete them and their PDFs, as an admin")
+    purge.add_argument("--as", dest="subject", metavar="SUBJECT", help="who the audit trail names")
+    purge.set_defaults(run=_retention)
+
+
 def _claims_parser(commands: Any) -> None:
     claims = commands.add_parser("claims", help="members' pharmacy claims summaries")
     actions = claims.add_subparsers(dest="action", required=True)
@@ -319,6 +333,7 @@ def parser() -> argparse.ArgumentParser:
     _documents_parser(commands)
     _intake_parser(commands)
     _claims_parser(commands)
+    _retention_parser(commands)
     return root
 
 

@@ -24,6 +24,9 @@ import procrastinate
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.campaigns import merging
+from domain.campaigns import runs as campaigns
+from domain.campaigns.tasks import expire_due
 from domain.core.transactions import atomic
 from domain.intake import background
 from domain.policies.limits import PolicyLimits
@@ -60,6 +63,31 @@ async def sweep(
         escalated = await steps.escalate_overdue(session, now)
     async with sessions() as session:
         return escalated, await steps.waiting_on_server(session)
+
+
+async def sweep_campaigns(
+    sessions: async_sessionmaker[AsyncSession], now: datetime | None = None
+) -> tuple[list[int], list[int]]:
+    """Remind and expire campaign tasks; return the runs not begun and the clients whose
+    letters are due (a lost job's work)."""
+    async with sessions() as session, atomic(session):
+        await expire_due(session, now)
+    async with sessions() as session:
+        return await merging.waiting(session)
+
+
+async def begin_campaign(sessions: async_sessionmaker[AsyncSession], run_id: int) -> None:
+    """Find a campaign run's audience and ask its clients, in one transaction."""
+    async with sessions() as session, atomic(session):
+        await campaigns.begin(session, run_id)
+
+
+async def merge_letters(sessions: async_sessionmaker[AsyncSession], part_id: int) -> None:
+    """Make a client's letters, a batch per transaction, until none is due."""
+    more = True
+    while more:
+        async with sessions() as session, atomic(session):
+            more = await merging.merge_batch(session, part_id)
 
 
 async def drive_premium_run(sessions: async_sessionmaker[AsyncSession], run_id: int) -> None:
@@ -134,6 +162,12 @@ class InProcess:
             f"enrolment file {file_id}",
         )
 
+    async def begin_campaign(self, run_id: int) -> None:
+        self._run(lambda: begin_campaign(self.sessions, run_id), f"campaign run {run_id}")
+
+    async def merge_letters(self, part_id: int) -> None:
+        self._run(lambda: merge_letters(self.sessions, part_id), f"campaign letters {part_id}")
+
     def _run(self, work: Callable[[], Awaitable[Any]], what: str) -> None:
         """Start `work` as a task of this loop, its failure logged; without autostart, keep it
         for `drain()`, where a failure is raised."""
@@ -164,6 +198,11 @@ class InProcess:
         escalated, due = await sweep(self.sessions, now)
         for request_id in due:
             await self.kick(request_id)
+        started, merging_ = await sweep_campaigns(self.sessions, now)
+        for run_id in started:
+            await self.begin_campaign(run_id)
+        for part_id in merging_:
+            await self.merge_letters(part_id)
         return escalated
 
     async def run_sweeps(self) -> None:
@@ -231,6 +270,12 @@ async def sweep_job(context: procrastinate.JobContext, timestamp: int) -> None:
     await retry_stalled(context.app)
     for request_id in due:
         await defer_advance(context.app, request_id)
+    started, merging_ = await sweep_campaigns(_worker_state["sessions"])
+    queued = Queued(context.app)
+    for run_id in started:
+        await queued.begin_campaign(run_id)
+    for part_id in merging_:
+        await queued.merge_letters(part_id)
 
 
 @jobs.task(
@@ -243,6 +288,26 @@ async def apply_file(file_id: int) -> None:
     await background.apply_received(_worker_state["sessions"], _worker_state["limits"], file_id)
 
 
+@jobs.task(
+    name="campaigns.begin",
+    queue="campaigns",
+    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def campaign_begin(run_id: int) -> None:
+    """Find a campaign run's audience and ask its clients (done twice, it asks nobody twice)."""
+    await begin_campaign(_worker_state["sessions"], run_id)
+
+
+@jobs.task(
+    name="campaigns.merge",
+    queue="campaigns",
+    retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2),
+)
+async def campaign_merge(part_id: int) -> None:
+    """Make a client's campaign letters (a member never gets two)."""
+    await merge_letters(_worker_state["sessions"], part_id)
+
+
 async def defer_advance(app: procrastinate.App, request_id: int) -> None:
     # A job for this request that is already waiting does this step too.
     with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
@@ -251,7 +316,7 @@ async def defer_advance(app: procrastinate.App, request_id: int) -> None:
         ).defer_async(request_id=request_id)
 
 
-QUEUES = ("workflow", "mail", "exports", "webhooks", "premiums", "intake")
+QUEUES = ("workflow", "mail", "exports", "webhooks", "premiums", "intake", "campaigns")
 """The queues a worker takes jobs from (and whose stalled jobs it retries)."""
 POOL_WAIT_SECONDS = 5
 STALLED_AFTER_SECONDS = 60
@@ -322,6 +387,18 @@ class Queued:
             await self.app.configure_task(
                 "intake.apply", queueing_lock=f"enrollment-file-{file_id}"
             ).defer_async(file_id=file_id)
+
+    async def begin_campaign(self, run_id: int) -> None:
+        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+            await self.app.configure_task(
+                "campaigns.begin", queueing_lock=f"campaign-run-{run_id}"
+            ).defer_async(run_id=run_id)
+
+    async def merge_letters(self, part_id: int) -> None:
+        with contextlib.suppress(procrastinate.exceptions.AlreadyEnqueued):
+            await self.app.configure_task(
+                "campaigns.merge", queueing_lock=f"campaign-client-{part_id}"
+            ).defer_async(part_id=part_id)
 
 
 def conninfo(database_url: str) -> str:

@@ -294,6 +294,11 @@ CAMPAIGNS_READ = Need("campaigns", "read")
 """Read account teams and market events."""
 CAMPAIGNS_WRITE = Need("campaigns", "write")
 """Manage account teams and record market events: the insurer's back office."""
+CAMPAIGNS_FOLLOW = Need("campaigns", "follow")
+"""Follow campaign runs (counts, timeline) and read one's campaign tasks: within reach, a group
+manager only their clients' counts and opt-ins, never a member's claims."""
+CAMPAIGNS_ACT = Need("campaigns", "act")
+"""Decide a campaign task: the account team's election, or a client's opt-in."""
 CLAIMS_READ = Need("claims", "read")
 """Read members' pharmacy claims summaries: medical data, the back office only."""
 CLAIMS_WRITE = Need("claims", "write")

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from api.demo import data
+from api.demo.campaigns import load_campaigns
 from api.demo.catalogue import load_catalogue
 from api.demo.families import DEMO_FAMILIES, load_members
 from api.demo.premiums import load_premiums
@@ -47,6 +48,8 @@ KINDS = (
     "catalogue items",
     "workflow requests",
     "premium charges",
+    "account teams",
+    "campaign definitions",
 )
 
 Added = dict[str, int]
@@ -71,6 +74,7 @@ async def load_demo_book(session: AsyncSession, *, families: int = DEMO_FAMILIES
     await load_settings(session, added)
     await load_requests(session, added)
     await load_premiums(session, added)
+    await load_campaigns(session, added)
     await session.commit()
     return added
 

@@ -46,6 +46,9 @@ async def record_event(
         problems.append(Problem(("effective_date",), ErrorCode.INVALID_FORMAT, message))
     text = check_name("description", description, problems, max_length=2000)
     raise_if(problems)
+    same = await _recorded(session, kind, drugs, products, effective_date)
+    if same is not None:
+        return same
     async with changing(
         session, actor, Action.MARKET_EVENT_RECORD, MarketEvent, marks_changed=False
     ) as change:
@@ -56,6 +59,23 @@ async def record_event(
             )
         )  # fmt: skip
     return change.row
+
+
+async def _recorded(
+    session: AsyncSession, kind: MarketEventKind, drugs: list[str], products: list[str],
+    day: date,
+) -> MarketEvent | None:  # fmt: skip
+    """The event recorded already with this kind, day, drugs and products: recording it again
+    (a feed sending it twice, a person retrying) records and starts nothing new."""
+    stmt = sa.select(MarketEvent).where(
+        col(MarketEvent.kind) == kind, col(MarketEvent.effective_date) == day
+    )
+    for found in await session.scalars(stmt.order_by(col(MarketEvent.id))):
+        if sorted(found.drug_codes) == sorted(drugs) and sorted(found.product_codes) == sorted(
+            products
+        ):
+            return found
+    return None
 
 
 async def _known(

@@ -121,6 +121,15 @@ class Action(StrEnum):
     """Not a mutation: a premium run's background step closing it with its outcome."""
     ENROLLMENT_FILE_APPLY = "enrollmentFileApply"
     """Not a mutation: the background job applying part of a large file, as its sender."""
+    CAMPAIGN_DEFINITION_SHIP = "campaignDefinitionShip"
+    """Not a mutation: the server keeps its shipped campaign definition on first use."""
+    CAMPAIGN_RUN_START = "campaignRunStart"
+    """Not a mutation: a market event starts a run of each campaign it matches."""
+    CAMPAIGN_RUN_STEP = "campaignRunStep"
+    """Not a mutation: a run's background steps (a client asked, a task expired, letters)."""
+    CAMPAIGN_TASK_COMPLETE = "campaignTaskComplete"
+    DOCUMENT_PURGE = "documentPurge"
+    """Not a mutation: an operator's `groupcover documents purge` at the end of retention."""
 
 
 @dataclass

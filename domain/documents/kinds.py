@@ -35,6 +35,30 @@ OFFERED: dict[DocumentKind, frozenset[str] | None] = {
 }
 """The fields a producer gives a template of each kind; None: whatever the merge passes."""
 
+SHIPPED_LETTERS: dict[str, frozenset[str]] = {
+    "coach-drug-letter": frozenset(
+        {
+            "today",
+            "memberName",
+            "policyNumber",
+            "groupClient",
+            "drugName",
+            "effectiveDate",
+            "description",
+        }
+    ),
+}
+"""Letters shipped with the server (reviewed with its code), by code, and the fields they read:
+used while the code has no approved version of its own."""
+
+
+def shipped_fields(kind: DocumentKind, code: str) -> list[str] | None:
+    """The fields the shipped template of this code reads; None when none is shipped."""
+    if kind is DocumentKind.LETTER:
+        return sorted(SHIPPED_LETTERS[code]) if code in SHIPPED_LETTERS else None
+    return sorted(OFFERED[kind] or ())
+
+
 DEFAULT_CODES = {
     DocumentKind.CERTIFICATE: "certificate",
     DocumentKind.ID_CARD: "id-card",

@@ -46,13 +46,13 @@ async def produce(
     """
     code = template_code or kinds.DEFAULT_CODES.get(kind, "")
     template = await approved(session, code)
-    if template is None and kind is DocumentKind.LETTER:
-        said = f"The letter template {code!r} has no approved version."
-        raise DomainError.of("templateCode", ErrorCode.NOT_FOUND, said)
     if template is not None:
         body, fields, version = template.body, list(template.fields), template.version
+    elif (given := kinds.shipped_fields(kind, code)) is not None:
+        body, fields, version = shipped(code), given, 0
     else:
-        body, fields, version = shipped(code), sorted(kinds.OFFERED[kind] or ()), 0
+        said = f"The letter template {code!r} has no approved version."
+        raise DomainError.of("templateCode", ErrorCode.NOT_FOUND, said)
     missing = [name for name in fields if name not in data]
     if missing:
         said = f"The template {code} reads {', '.join(missing)}, which this merge does not give."

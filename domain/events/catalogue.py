@@ -279,6 +279,19 @@ SILENT[Action.EXPORT_CREATE] = (
 SILENT[Action.ENROLLMENT_FILE_APPLY] = (
     "a large file's job applies its rows in parts; each row emits its own event"
 )
+SILENT.update(
+    dict.fromkeys(
+        (
+            Action.CAMPAIGN_DEFINITION_SHIP,
+            Action.CAMPAIGN_RUN_START,
+            Action.CAMPAIGN_RUN_STEP,
+            Action.CAMPAIGN_TASK_COMPLETE,
+        ),
+        "a campaign is followed on its run (campaignRuns: counts, timeline) and its tasks in "
+        "the campaign inbox; its counts come from medical data, so nothing is pushed",
+    )
+)
+SILENT[Action.DOCUMENT_PURGE] = "the end of a retention period: nothing changed for anyone"
 """Actions that emit no event, each with the reason."""
 
 

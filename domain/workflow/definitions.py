@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,17 +40,23 @@ async def latest(session: AsyncSession, key: str) -> ProcessDefinition | None:
 
 
 async def deploy(
-    session: AsyncSession, *, actor: Actor, bpmn: str, dmn: Sequence[str]
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    bpmn: str,
+    dmn: Sequence[str],
+    trial: Mapping[str, Any] = _TRIAL_DATA,
 ) -> ProcessDefinition:
     """Check a process file and its decision tables; keep it as the next version of its key.
 
-    Requests in flight keep the version they started on.
+    Requests in flight keep the version they started on. `trial` is the data the process is
+    tried with (a campaign's process is started with other data than a request's).
     """
     try:
         parsed = engine.parse(bpmn, list(dmn))
         # A process that cannot even start is refused too.
         # Its scripts within the limits, off the event loop, as every request's run.
-        await scripts.bounded(engine.start, parsed, dict(_TRIAL_DATA))
+        await scripts.bounded(engine.start, parsed, dict(trial))
     except ProcessError as error:
         raise DomainError.of("bpmn", ErrorCode.INVALID_FORMAT, str(error)) from error
     current = await latest(session, parsed.key)

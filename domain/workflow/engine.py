@@ -76,6 +76,8 @@ class ServiceOperation(StrEnum):
     """The ratification was refused: undo the registration exactly."""
     NOTIFY = "notify"
     """Tell the employee how it ended."""
+    MAIL_MERGE = "mail_merge"
+    """A campaign's letter to each affected member of a client that opted in (the coach)."""
 
 
 class Assignee(StrEnum):

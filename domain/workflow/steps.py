@@ -48,6 +48,12 @@ class Runner(Protocol):
     async def kick_file(self, file_id: int) -> None:
         """Apply a large enrolment file RECEIVED in the background (domain.intake.background)."""
 
+    async def begin_campaign(self, run_id: int) -> None:
+        """Find a campaign run's audience and ask its clients (domain.campaigns.runs)."""
+
+    async def merge_letters(self, part_id: int) -> None:
+        """Make the letters of a client that opted in (domain.campaigns.merging)."""
+
 
 async def server_step(session: AsyncSession, request_id: int, limits: PolicyLimits) -> bool:
     """Do the next server step of a request (register it, tell the employee), if one is due.

@@ -9,6 +9,7 @@ from strawberry.file_uploads import Upload
 
 from domain.campaigns.teams import TeamData
 from schema.campaigns.types import MarketEventKind
+from schema.workflow.types import Decision
 
 
 @strawberry.input(description="What an account team is.")
@@ -69,3 +70,11 @@ class MarketEventRecordInput:
     )
     effective_date: date = strawberry.field(description="The day it takes effect.")
     description: str = strawberry.field(description="What happened, for people.")
+
+
+@strawberry.input(description="A decision on a campaign task.")
+class CampaignTaskCompleteInput:
+    id: strawberry.ID = strawberry.field(description="The task's id.")
+    decision: Decision = strawberry.field(
+        description="APPROVE: elect the client, or opt in; REJECT: do not."
+    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from authz.access import CAMPAIGNS_WRITE, CLAIMS_WRITE, GROUPS_WRITE
-from domain.campaigns import claims, market, teams
+from authz.access import CAMPAIGNS_ACT, CAMPAIGNS_WRITE, CLAIMS_WRITE, GROUPS_WRITE
+from domain.campaigns import claims, market, runs, tasks, teams
 from schema.campaigns import inputs
+from schema.campaigns.runs import CampaignRunClient
 from schema.campaigns.types import AccountTeam, ClaimsLoadResult, MarketEvent
 from schema.core.context import Info
 from schema.core.errors import UserError
@@ -43,8 +44,33 @@ class ClaimsSummaryLoadPayload:
 
 @strawberry.type(description="The outcome of marketEventRecord.")
 class MarketEventPayload:
-    market_event: MarketEvent | None = strawberry.field(description="The event as recorded.")
+    market_event: MarketEvent | None = strawberry.field(
+        description="The event as recorded (the one recorded before, for the same event again)."
+    )
     errors: list[UserError] = strawberry.field(description=_ERRORS)
+    started: strawberry.Private[list[int] | None] = None
+
+
+async def _begin(info: Info, payload: MarketEventPayload) -> None:
+    """Once committed, hand the runs the event started to the background."""
+    if info.context.runner is not None:
+        for run_id in payload.started or []:
+            await info.context.runner.begin_campaign(run_id)
+
+
+@strawberry.type(description="The outcome of campaignTaskComplete.")
+class CampaignTaskCompletePayload:
+    part: CampaignRunClient | None = strawberry.field(
+        description="The client's part as it stands after the decision."
+    )
+    errors: list[UserError] = strawberry.field(description=_ERRORS)
+    merge: strawberry.Private[int | None] = None
+
+
+async def _merge(info: Info, payload: CampaignTaskCompletePayload) -> None:
+    """Once an opt-in is committed, make the letters in the background."""
+    if payload.merge is not None and info.context.runner is not None:
+        await info.context.runner.merge_letters(payload.merge)
 
 
 @strawberry.type
@@ -94,7 +120,12 @@ class CampaignMutation:
         )
         return ClaimsSummaryLoadPayload(result=ClaimsLoadResult.of(load), errors=[])
 
-    @mutation(CAMPAIGNS_WRITE, "Record a market event (a drug goes over the counter, say).")
+    @mutation(
+        CAMPAIGNS_WRITE,
+        "Record a market event (a drug goes over the counter, say); it starts a run of each "
+        "campaign whose definition names its kind, in the background.",
+        after=_begin,
+    )
     async def market_event_record(
         self, info: Info, input: inputs.MarketEventRecordInput
     ) -> MarketEventPayload:
@@ -107,4 +138,25 @@ class CampaignMutation:
             effective_date=input.effective_date,
             description=input.description,
         )
-        return MarketEventPayload(market_event=MarketEvent.from_model(row), errors=[])
+        started = await runs.start_runs(info.context.session, actor=actor(info), event=row)
+        return MarketEventPayload(
+            market_event=MarketEvent.from_model(row), errors=[], started=started
+        )
+
+    @mutation(
+        CAMPAIGNS_ACT,
+        "Decide a campaign task: an account team elects its client (APPROVE) or not; a "
+        "client's group manager opts in (APPROVE) or declines. An opt-in makes the letters.",
+        after=_merge,
+    )
+    async def campaign_task_complete(
+        self, info: Info, input: inputs.CampaignTaskCompleteInput
+    ) -> CampaignTaskCompletePayload:
+        part = await tasks.complete_task(
+            info.context.session, actor=actor(info), decision=input.decision,
+            task_id=require_id(input.id, "CampaignTask", field="id"),
+        )  # fmt: skip
+        return CampaignTaskCompletePayload(
+            part=CampaignRunClient.from_model(part), errors=[],
+            merge=part.id if part.waits_on_server else None,
+        )  # fmt: skip

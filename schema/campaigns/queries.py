@@ -6,16 +6,25 @@ import sqlalchemy as sa
 import strawberry
 from sqlmodel import col
 
-from authz.access import CAMPAIGNS_READ, CLAIMS_READ
+from authz.access import CAMPAIGNS_FOLLOW, CAMPAIGNS_READ, CLAIMS_READ
 from domain.campaigns.market import list_events
 from domain.campaigns.models import AccountTeam as TeamRow
+from domain.campaigns.models import CampaignRun as RunRow
+from domain.campaigns.models import CampaignTask as TaskRow
 from domain.campaigns.models import ClaimsSummary as SummaryRow
 from domain.campaigns.models import Drug as DrugRow
+from domain.core.paging import count, fetch_slice
 from domain.core.reach import visible
+from schema.campaigns.runs import (
+    CampaignRun,
+    CampaignRunConnection,
+    CampaignTask,
+    CampaignTaskConnection,
+)
 from schema.campaigns.types import AccountTeam, ClaimsSummary, Drug, MarketEvent
 from schema.core.context import Info
 from schema.core.permissions import guarded
-from schema.core.relay import decode_id
+from schema.core.relay import decode_id, window
 
 
 @strawberry.type
@@ -61,3 +70,39 @@ class CampaignQuery:
             )
             for row, drug in found.all()
         ]
+
+    @strawberry.field(
+        **guarded(
+            CAMPAIGNS_FOLLOW,
+            "Campaign runs you may follow (those you started, and those about a client you "
+            "reach), newest first, at most 100 a page.",
+        )
+    )
+    async def campaign_runs(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> CampaignRunConnection | None:
+        session = info.context.session
+        scope = info.context.access.scope(CAMPAIGNS_FOLLOW)
+        stmt = sa.select(RunRow).where(visible(scope, RunRow))
+        page = await fetch_slice(session, stmt, RunRow, window(info, first, after))
+        return CampaignRunConnection.of(
+            page, CampaignRun.from_model, lambda: count(session, stmt), after=after is not None
+        )
+
+    @strawberry.field(
+        **guarded(
+            CAMPAIGNS_FOLLOW,
+            "Your campaign tasks: a back office's elections (and its clients' opt-ins), a group "
+            "manager's opt-ins; OPEN ones unless `state` says otherwise.",
+        )
+    )
+    async def campaign_tasks(
+        self, info: Info, first: int | None = None, after: str | None = None, state: str = "OPEN"
+    ) -> CampaignTaskConnection | None:
+        session = info.context.session
+        scope = info.context.access.scope(CAMPAIGNS_FOLLOW)
+        stmt = sa.select(TaskRow).where(visible(scope, TaskRow), col(TaskRow.state) == state)
+        page = await fetch_slice(session, stmt, TaskRow, window(info, first, after))
+        return CampaignTaskConnection.of(
+            page, CampaignTask.from_model, lambda: count(session, stmt), after=after is not None
+        )

@@ -45,7 +45,7 @@ class CatalogueQuery:
             kind=given.kind,
             as_of=given.as_of or (info.context.policy_limits.today() if policy_id else None),
         )
-        page = await fetch_slice(session, stmt, ItemRow, window(first, after))
+        page = await fetch_slice(session, stmt, ItemRow, window(info, first, after))
         return CatalogueItemConnection.of(
             page, CatalogueItem.from_model, lambda: count(session, stmt), after=after is not None
         )

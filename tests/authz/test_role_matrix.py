@@ -32,6 +32,8 @@ each field (not computed from casbin: a reviewer reads it against the policy):
 | reports:export  | admin, backoffice, group_manager, partner, reporting (AUDIT_EVENTS: admin) |
 | premiums:read   | every role (employee: own policy's premium and charges)  |
 | premiums:run    | admin, backoffice (runs, rates, a group account's catalogue) |
+| campaigns:follow | admin, backoffice, group_manager (their clients' counts and opt-ins) |
+| campaigns:act   | admin, backoffice (elections), group_manager (opt-ins)   |
 | (none: `node`)  | every role; null for a row or type the role cannot read  |
 | (none: `me`)    | every role: who they are, and what of it is in their reach |
 
@@ -57,11 +59,19 @@ import sqlalchemy as sa
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.access import NOTHING, WORKFLOW_SUBMIT, Access, Actor
+from authz.access import EVERYTHING, NOTHING, WORKFLOW_SUBMIT, Access, Actor
 from authz.principal import GrantKind, Principal, Role
 from domain.access.models import AccessGrant, ApiKey
 from domain.audit.models import AuditEvent
-from domain.campaigns.models import AccountTeam, Drug
+from domain.campaigns import market, runs
+from domain.campaigns.models import (
+    AccountTeam,
+    CampaignDefinition,
+    CampaignTask,
+    ClaimsSummary,
+    Drug,
+    MarketEventKind,
+)
 from domain.catalogue.models import CatalogueItem, ItemKind
 from domain.documents.models import DocumentKind, LetterTemplate
 from domain.dynamic.models import DynamicField, FieldTarget, FieldType
@@ -225,6 +235,9 @@ MATRIX: dict[str, tuple[Outcome, ...]] = {
     "accountTeamAssign":         (A,   A,         F,            F,       F,      F),      # groups:write
     "claimsSummaryLoad":         (A,   A,         F,            F,       F,      F),      # claims:write
     "marketEventRecord":         (A,   A,         F,            F,       F,      F),      # campaigns:write
+    "campaignRuns":              (A,   A,         A,            F,       F,      F),      # campaigns:follow
+    "campaignTasks":             (A,   A,         A,            F,       F,      F),      # campaigns:follow
+    "campaignTaskComplete":      (A,   A,         A,            F,       F,      F),      # campaigns:act
     "webhookEndpoints":          (A,   F,         F,            F,       A,      F),      # webhooks:read
     "webhookDeliveries":         (A,   F,         F,            F,       A,      F),      # webhooks:read
     "webhookEndpointCreate":     (A,   F,         F,            F,       A,      F),      # webhooks:write
@@ -261,6 +274,9 @@ ROLES = (*ROLES, "vendor")
 MATRIX = {operation: (*outcomes, VENDOR.get(operation, F)) for operation, outcomes in MATRIX.items()}
 # Mutations that change nothing, so write no audit event.
 UNAUDITED = {"groupClientValidate"}
+# Mutations that write more than one audit event.
+AUDITED = {"marketEventRecord": 2}
+"""The event, and the run it starts of the campaign the world's events shipped already."""
 # fmt: on
 
 ROOT = "ROOT"
@@ -338,6 +354,8 @@ class World:
     """A service ROOT-STAFF's catalogue offers (GYM)."""
     bill: str
     """The key of this month's bill of P-ROOT (ROOT-STAFF is billed per employee)."""
+    campaign_tasks: dict[str, str]
+    """Open campaign tasks of ROOT by name: its team's `election`, its managers' `opt_in`."""
 
 
 @dataclass(frozen=True)
@@ -790,6 +808,17 @@ OPERATIONS: dict[str, Operation] = {
             }
         },
     ),
+    "campaignRuns": Operation("query Run { campaignRuns(first: 5) { totalCount } }"),
+    "campaignTasks": Operation("query Run { campaignTasks(first: 5) { totalCount } }"),
+    "campaignTaskComplete": Operation(
+        _mutation("campaignTaskComplete", "CampaignTaskCompleteInput", "part { state }"),
+        by_role=lambda w, role: {
+            "input": {
+                "id": w.campaign_tasks["opt_in" if role == "group_manager" else "election"],
+                "decision": "APPROVE",
+            }
+        },
+    ),
     "documents": Operation("query Run { documents(first: 5) { totalCount } }"),
     "policyIdCardIssue": Operation(
         _mutation("policyIdCardIssue", "PolicyIdCardIssueInput", "document { sha256 }"),
@@ -1093,6 +1122,7 @@ async def world(session: AsyncSession) -> World:
         *await _webhook(session, root),
         item,
         await _bill(book, account, policy),
+        await _campaign_tasks(session, subscriber),
     )
 
 
@@ -1125,6 +1155,37 @@ async def _bill(book: Book, account: GroupAccount, policy: Policy) -> str:
     book.session.add(charge)
     await book.session.commit()
     return f"{period}:{account.group_client_id}:-:{policy.id}:EUR"
+
+
+async def _campaign_tasks(session: AsyncSession, subscriber: Person) -> dict[str, str]:
+    """A drug event asks ROOT (small) directly; a product change has its team elect it."""
+    admin = Actor("admin-1", EVERYTHING)
+    drug = await session.scalar(sa.select(Drug).where(Drug.code == "RX-1"))  # type: ignore[arg-type]
+    session.add(ClaimsSummary(person_id=subscriber.id, drug_id=drug.id,  # type: ignore[union-attr]
+                              last_fill_date=utc_today() - timedelta(days=20), fills_12_months=2))  # fmt: skip
+    yesterday = utc_today() - timedelta(days=1)
+    await _campaign(session, admin, MarketEventKind.DRUG_OVER_THE_COUNTER, ["RX-1"], [], yesterday)
+    session.add(
+        CampaignDefinition(code="product-coach", version=1, name="A product changes",
+                           event_kinds=[MarketEventKind.PRODUCT_CHANGE],
+                           letter_template="coach-drug-letter", created_by="admin-1")
+    )  # fmt: skip
+    await _campaign(session, admin, MarketEventKind.PRODUCT_CHANGE, [], ["MED-PPO"], yesterday)
+    await session.commit()
+    rows = await session.scalars(sa.select(CampaignTask))
+    return {row.name: global_id("CampaignTask", row.id) for row in rows}  # type: ignore[arg-type]
+
+
+async def _campaign(
+    session: AsyncSession, admin: Actor, kind: MarketEventKind, drugs: list[str],
+    products: list[str], day: date,
+) -> None:  # fmt: skip
+    event = await market.record_event(
+        session, actor=admin, kind=kind, drug_codes=drugs, product_codes=products,
+        effective_date=day, description="A change.",
+    )  # fmt: skip
+    for run_id in await runs.start_runs(session, actor=admin, event=event):
+        await runs.begin(session, run_id)
 
 
 async def _dynamic_field(session: AsyncSession) -> DynamicField:
@@ -1477,7 +1538,7 @@ async def test_role_calls_operation(
         payload = _allowed(body, operation)
         assert payload["errors"] == []
         assert all(value is not None for value in payload.values())
-        audited = 0 if operation in UNAUDITED else 1
+        audited = 0 if operation in UNAUDITED else AUDITED.get(operation, 1)
         assert await _audit_count(session) == len(before["audit_event"]) + audited
     else:
         assert _allowed(body, operation) is not None

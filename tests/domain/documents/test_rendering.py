@@ -100,3 +100,26 @@ async def test_a_letter_and_a_certificate_render_to_pages(
     for name, pdf in (("letter", letter_pdf), ("certificate", certificate_pdf)):
         png = await _png(pdf, folder, name)
         assert png.startswith(b"\x89PNG") and len(png) > 5_000
+
+
+async def test_the_shipped_campaign_letter_renders_to_a_page(
+    session: AsyncSession, acme_policies: list[Policy], folder: Path
+) -> None:
+    # given what the coach's mail merge gives its letter
+    data = {
+        "today": "2026-12-03", "memberName": "Zoë O'Brien-Łukasz",
+        "policyNumber": acme_policies[0].number, "groupClient": "Brightside Bakery LLC",
+        "drugName": "Claritin 10 mg", "effectiveDate": "2027-01-01",
+        "description": "Claritin is sold over the counter, without a prescription.",
+    }  # fmt: skip
+    # when
+    letter = await producing.produce(
+        session, actor=ADMIN, kind=DocumentKind.LETTER, template_code="coach-drug-letter",
+        data=data, file_name="coach.pdf", policy_id=acme_policies[0].id,
+    )  # fmt: skip
+    # then
+    pdf = (await producing.read(session, scope=ADMIN.scope, document_id=letter.id))[1]  # type: ignore[arg-type,index]
+    assert letter.template_version == 0
+    assert "Dear Zoë O'Brien-Łukasz" in text_of(pdf) and "Claritin 10 mg" in text_of(pdf)
+    png = await _png(pdf, folder, "campaign-letter")
+    assert png.startswith(b"\x89PNG") and len(png) > 5_000
