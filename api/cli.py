@@ -344,3 +344,7 @@ def main(argv: list[str] | None = None) -> None:
         args.run(args)
     except SettingsError as error:
         sys.exit(f"groupcover: {error}")
+
+
+if __name__ == "__main__":
+    main()

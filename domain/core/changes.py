@@ -275,6 +275,9 @@ async def _finish(changes: list[Change[Any]], declared: Entity) -> None:
         )
         state = after if after is not None else change.before or {}
         await _RECORDERS[0](change, declared, state, audit)
+    # What a recorder only added (a change without an event: its audit) is written now, as the
+    # change is, so the transaction reads it; nothing pending sends nothing.
+    await session.flush()
 
 
 async def _state(session: AsyncSession, declared: Entity, row: Any) -> dict[str, Any]:

@@ -1129,9 +1129,11 @@ async def world(session: AsyncSession) -> World:
 async def _catalogue_item(session: AsyncSession, account: GroupAccount) -> CatalogueItem:
     row = CatalogueItem(
         group_account_id=account.id, kind=ItemKind.SERVICE, code="GYM", name="Gym",
-        price=Decimal("40.00"), employer_share=Decimal("10.00"), currency="EUR",
+        price=Decimal("40.00"), employer_share=Decimal("0.00"), currency="EUR",
         start_date=date(2000, 1, 1),
     )  # fmt: skip
+    # The employee pays it all: the decision table approves the purchase at once, so its open
+    # task is the back office's registration, which the vendor takes.
     session.add(row)
     await session.commit()
     return row
