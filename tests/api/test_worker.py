@@ -160,9 +160,12 @@ async def test_nothing_a_killed_worker_held_stays_doing(live: Live) -> None:
     await _silence_workers(live)
     # when a new worker starts
     second = await groupcover(live, "worker", "--once")
-    # then the dead worker's job was closed (its twin waiting does the same), the twin done
+    # then no job stays doing, and one did the work. Which jobs there are depends on the
+    # periodic sweeps (each minute's turn), which drive waiting requests too: the crash may be
+    # a sweep's, and a sweep may queue a step that finds nothing left to do.
     assert second.returncode == 0, second.stderr.decode()[-2000:]
-    assert sorted(await _advance_jobs(live)) == ["aborted", "succeeded"]
+    statuses = await _advance_jobs(live)
+    assert "doing" not in statuses and "succeeded" in statuses, statuses
     assert await _state(live, request_id) == (RequestState.COMPLETED, False)
     policies = sa.select(Policy).where(col(Policy.number) == "P-KILL")
     assert await _count(live, policies) == 1
