@@ -31,7 +31,7 @@ from domain.campaigns.progress import (
     SERVER,
     finish_if_done,
     line,
-    locked,
+    row_locked,
     sync,
     system,
     writing,
@@ -53,7 +53,7 @@ async def merge_batch(
 ) -> bool:
     """Make the next batch of a client's letters; whether another batch is due."""
     await writing(session)
-    part = await locked(session, CampaignClient, part_id)
+    part = await row_locked(session, CampaignClient, part_id)
     if part is None or not part.waits_on_server:
         return False
     run = await session.get_one(CampaignRun, part.run_id)

@@ -29,29 +29,18 @@ from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
 from domain.workflow import engine
 from domain.workflow.engine import Assignee
-from domain.workflow.progress import SERVER, writing
+from domain.workflow.progress import SERVER, row_locked, writing
 
 OPEN, COMPLETED, EXPIRED, CANCELLED = "OPEN", "COMPLETED", "EXPIRED", "CANCELLED"
 ACTIVE = (ClientState.ELECTION, ClientState.OPT_IN, ClientState.MERGING)
 
-__all__ = ["SERVER", "system", "writing"]
+__all__ = ["SERVER", "row_locked", "system", "writing"]
 
 
 def system(run: CampaignRun, decided_by: str | None = None) -> Actor:
     """The server acting for a run: within the reach of whoever recorded its event."""
     scope = replace(RowScope.from_json(run.started_scope), subject=run.started_by)
     return Actor(SERVER, scope, decided_by=decided_by or run.started_by)
-
-
-async def locked(session: AsyncSession, model: Any, row_id: int) -> Any:
-    """A run or a client's part, read afresh and locked until the transaction ends."""
-    await session.flush()
-    return await session.scalar(
-        sa.select(model)
-        .where(model.id == row_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 def line(

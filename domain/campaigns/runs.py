@@ -31,7 +31,7 @@ from domain.campaigns.progress import (
     SERVER,
     finish_if_done,
     line,
-    locked,
+    row_locked,
     sync,
     system,
     writing,
@@ -77,7 +77,7 @@ async def begin(session: AsyncSession, run_id: int) -> None:
     A run begun already is left alone, so a step done twice asks nobody twice.
     """
     await writing(session)
-    run = await locked(session, CampaignRun, run_id)
+    run = await row_locked(session, CampaignRun, run_id)
     if run is None or run.state is not RunState.STARTED:
         return
     actor = system(run)

@@ -29,7 +29,7 @@ from domain.campaigns.progress import (
     SERVER,
     finish_if_done,
     line,
-    locked,
+    row_locked,
     sync,
     system,
     writing,
@@ -66,7 +66,7 @@ async def complete_task(
         session, actor, Action.CAMPAIGN_TASK_COMPLETE, CampaignTask, task_id, marks_changed=False
     ) as change:
         task = change.row
-        part = await locked(session, CampaignClient, task.campaign_client_id)
+        part = await row_locked(session, CampaignClient, task.campaign_client_id)
         await session.refresh(task)
         if task.state != OPEN:
             said = f"It was closed already ({task.state.lower()})."
@@ -108,7 +108,7 @@ async def expire_due(session: AsyncSession, now: datetime | None = None) -> int:
             session, system(run), Action.CAMPAIGN_RUN_STEP, CampaignTask, task_id,
             marks_changed=False,
         ) as change:  # fmt: skip
-            part = await locked(session, CampaignClient, change.row.campaign_client_id)
+            part = await row_locked(session, CampaignClient, change.row.campaign_client_id)
             await _decide(session, part, change.row, SERVER, EXPIRED)
         await finish_if_done(session, run)
     return len(overdue)

@@ -46,16 +46,22 @@ async def writing(session: AsyncSession) -> None:
         await session.execute(sa.text("UPDATE workflow_request SET id = id WHERE id = -1"))
 
 
-async def locked(session: AsyncSession, request_id: int) -> WorkflowRequest:
-    """The request, read afresh and locked until the transaction ends."""
+async def row_locked(session: AsyncSession, model: Any, row_id: int) -> Any:
+    """The row of `model` with this id, read afresh and locked until the transaction ends;
+    None when there is none. Requests and campaign runs both step under it."""
     # Re-reading the row overwrites what this session holds of it: write that out first.
     await session.flush()
-    request = await session.scalar(
-        sa.select(WorkflowRequest)
-        .where(col(WorkflowRequest.id) == request_id)
+    return await session.scalar(
+        sa.select(model)
+        .where(model.id == row_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
+
+
+async def locked(session: AsyncSession, request_id: int) -> WorkflowRequest:
+    """The request, read afresh and locked until the transaction ends."""
+    request: WorkflowRequest | None = await row_locked(session, WorkflowRequest, request_id)
     if request is None:
         raise DomainError.of("id", ErrorCode.NOT_FOUND, "No workflow request with this id.")
     return request
