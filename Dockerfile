@@ -27,7 +27,8 @@ RUN /opt/groupcover/bin/pip install . \
 
 FROM python:3.11-slim
 # The default database is a SQLite file in /data (mount a volume there to keep it);
-# set GROUPCOVER_DATABASE_URL to a postgresql+psycopg:// URL in production.
+# set GROUPCOVER_DATABASE_URL to a postgresql+psycopg:// URL in production, and
+# GROUPCOVER_SMTP_URL: without it (or GROUPCOVER_MAIL_FOLDER) the server refuses to start.
 ENV PATH=/opt/groupcover/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

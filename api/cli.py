@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from api.settings import SettingsError, load_settings
+from api.settings import SettingsError, load_settings, require_mail_server
 
 logger = logging.getLogger("groupcover.worker")
 
@@ -23,6 +23,7 @@ def _serve(args: argparse.Namespace) -> None:
     from api.connections import uvicorn_options
 
     settings = load_settings()
+    require_mail_server(settings)
     if settings.production is False:
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql (send a token as a header)")
     if settings.metrics.enabled:
@@ -133,6 +134,7 @@ def _worker(args: argparse.Namespace) -> None:
     from api import worker
 
     settings = load_settings()
+    require_mail_server(settings)
     if not settings.database_url.startswith("postgresql"):
         sys.exit(
             "groupcover: the worker needs PostgreSQL; on SQLite, `groupcover serve` runs the "

@@ -33,6 +33,9 @@ class MailSettings:
 
     smtp_url: str | None = None
     folder: Path = Path("mail-outbox")
+    folder_chosen: bool = False
+    """`GROUPCOVER_MAIL_FOLDER` was set: mail goes to the folder on purpose (production allows
+    that only then, see api.settings.require_mail_server)."""
     sender: str = "groupcover <noreply@localhost>"
     """The From of every message (`GROUPCOVER_MAIL_FROM`)."""
 

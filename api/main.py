@@ -4,9 +4,10 @@ import gc
 
 from api.app import create_app
 from api.observe import configure_logging
-from api.settings import load_settings
+from api.settings import load_settings, require_mail_server
 
 settings = load_settings()
+require_mail_server(settings)  # also when uvicorn imports this module itself
 configure_logging(settings.log_format)
 app = create_app(settings)
 

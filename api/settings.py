@@ -198,11 +198,26 @@ def _mail(environ: dict[str, str]) -> MailSettings:
         raise SettingsError(
             "GROUPCOVER_SMTP_URL must be smtp://user:password@host:port or smtps://."
         )
+    folder = environ.get("GROUPCOVER_MAIL_FOLDER", "").strip()
     return MailSettings(
         smtp_url=url,
-        folder=Path(environ.get("GROUPCOVER_MAIL_FOLDER", "").strip() or "mail-outbox"),
+        folder=Path(folder or MailSettings.folder),
+        folder_chosen=bool(folder),
         sender=environ.get("GROUPCOVER_MAIL_FROM", "").strip() or MailSettings.sender,
     )
+
+
+def require_mail_server(settings: Settings) -> None:
+    """Refuse, in production, to write letters and e-mail to the development folder unasked."""
+    mail = settings.mail
+    if settings.production and mail.smtp_url is None and not mail.folder_chosen:
+        # Nobody reads mail-outbox/ on a server: members and account teams would never get
+        # their letters, and nothing would say so.
+        raise SettingsError(
+            "GROUPCOVER_SMTP_URL must be set in production: without it, letters and e-mail "
+            f"are written as files to {mail.folder}/ and never sent. Set GROUPCOVER_MAIL_FOLDER "
+            "to write them to a folder on purpose."
+        )
 
 
 def _webhooks(environ: dict[str, str], *, production: bool) -> WebhookSettings:

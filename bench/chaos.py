@@ -267,6 +267,7 @@ async def _run(args: argparse.Namespace, url: str, ids: dict[str, str], folder: 
         "GROUPCOVER_DATABASE_URL": url,
         "GROUPCOVER_SECRET_KEY": SECRET,
         "GROUPCOVER_ENV": "production",
+        "GROUPCOVER_MAIL_FOLDER": str(folder / "mail"),  # production sends none unless told
         "GROUPCOVER_RATE_PER_MINUTE": "0",
     }
     server = _start(

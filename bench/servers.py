@@ -27,6 +27,7 @@ def serve(
     env = {
         **os.environ,
         "GROUPCOVER_ENV": "production",
+        "GROUPCOVER_MAIL_FOLDER": "mail-outbox",  # production sends none unless told
         "GROUPCOVER_SECRET_KEY": secret,
         "GROUPCOVER_DATABASE_URL": sa_url,
         "GROUPCOVER_RATE_PER_MINUTE": "0",

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from api.cli import parser
-from api.settings import load_settings
+from api.settings import load_settings, require_mail_server
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -46,16 +46,25 @@ def test_migrations_run_once_before_any_server_or_worker() -> None:
     assert SERVICES["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
 
 
+# What an operator gives for each variable compose asks for (`${NAME:?...}`); others: a key.
+GIVEN = {"GROUPCOVER_SMTP_URL": "smtps://groupcover:secret@mail.example"}
+
+
 def test_the_settings_given_load_as_production() -> None:
     for name in _of("serve") + _of("worker") + _of("migrate"):
         given = {
-            key: re.sub(r"\$\{[A-Z_]+:\?[^}]*\}", "x" * 48, str(value))
+            key: re.sub(
+                r"\$\{([A-Z_]+):\?[^}]*\}",
+                lambda asked: GIVEN.get(asked.group(1), "x" * 48),
+                str(value),
+            )
             for key, value in SERVICES[name]["environment"].items()
         }
         settings = load_settings(given)
         assert settings.production
         assert settings.database_url.startswith("postgresql+psycopg://")
         assert settings.metrics.mode == "port"
+        require_mail_server(settings)  # mail goes to a server, not a folder
 
 
 def test_only_the_proxy_publishes_a_port_and_it_reaches_both_servers() -> None:

@@ -32,6 +32,7 @@ def test_the_health_check_follows_the_port_the_server_listens_on(tmp_path: Path)
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "GROUPCOVER_ENV": "production",
+        "GROUPCOVER_SMTP_URL": "smtp://mail.example",
         "GROUPCOVER_SECRET_KEY": "docker-test-" + "d" * 40,
         "GROUPCOVER_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'groupcover.db'}",
         "PORT": str(port),

@@ -19,7 +19,9 @@ async def test_production_writes_one_json_line_per_request_and_no_access_log(
     port = free_port()
     log = tmp_path / "serve.log"
     async with live_database("sqlite", tmp_path) as live:
-        env = environment(live, GROUPCOVER_ENV="production")
+        env = environment(
+            live, GROUPCOVER_ENV="production", GROUPCOVER_MAIL_FOLDER=str(tmp_path / "mail")
+        )
     with log.open("wb") as err:
         process = await asyncio.create_subprocess_exec(
             GROUPCOVER, "serve", "--port", str(port), env=env, cwd=ROOT, stderr=err
