@@ -80,6 +80,6 @@ class PremiumCharge(SQLModel, table=True):
     amount: Decimal = Field(sa_type=sa.Numeric(14, 2))
     employer_amount: Decimal = Field(sa_type=sa.Numeric(14, 2))
     employee_amount: Decimal = Field(sa_type=sa.Numeric(14, 2))
-    reverses_id: int | None = Field(default=None, foreign_key="premium_charge.id")
+    reverses_id: int | None = Field(default=None, foreign_key="premium_charge.id", index=True)
     """A reversal names the charge it cancels; its amounts are that charge's, negated."""
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
