@@ -53,10 +53,9 @@ def build(admin: str, database: str, *, clients: int, members: int) -> str:
     plain = target.render_as_string(hide_password=False)
     upgrade(target.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     # About 1.5 persons insured now a policy: enough members to pick `members` of them.
-    synthetic.load(plain, clients=clients, depth=2, policies=members * 3 // 4 + clients)
+    # Trees of one level: every client a root of its own (each has its own account).
+    synthetic.load(plain, clients=clients, depth=1, policies=members * 3 // 4 + clients)
     with psycopg.connect(plain) as conn, conn.cursor() as cur:
-        # Every client a root of its own (each has its own account): `clients` employers.
-        cur.execute("UPDATE group_client SET parent_id = NULL")
         cur.execute("INSERT INTO drug (code, name) VALUES (%s, 'Claritin 10 mg')", (DRUG,))
         cur.execute(
             "INSERT INTO account_team (code, name, email, members, is_default, version, "

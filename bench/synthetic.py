@@ -90,8 +90,11 @@ def _reference(cur: psycopg.Cursor[Any]) -> dict[str, Any]:
 
 def _tree(clients: int, depth: int) -> list[int | None]:
     """Parent index of each client: trees of `depth` levels, filled breadth first."""
+    if depth < 1:
+        raise ValueError(f"a tree has at least one level, not {depth}")
     fanout = 2
-    while sum(fanout**level for level in range(depth)) * 10 < clients:
+    # About ten trees; a tree of one level is one client whatever the fanout: as many trees.
+    while depth > 1 and sum(fanout**level for level in range(depth)) * 10 < clients:
         fanout += 1
     per_tree = sum(fanout**level for level in range(depth))
     parents: list[int | None] = []
