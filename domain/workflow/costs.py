@@ -102,6 +102,12 @@ def _effective(type_: RequestType, details: dict[str, Any]) -> date | None:
     return None
 
 
+def may_change_premium(type_: RequestType, details: dict[str, Any]) -> bool:
+    """Whether registering the request can change its policy's premium: a DATA_CHANGE only
+    through a birth date (rates go by age); a name, contact or refund account never does."""
+    return type_ is not T.DATA_CHANGE or details.get("birth_date") is not None
+
+
 async def premium(session: AsyncSession, policy_id: int | None, period: Period) -> Premium | None:
     """The policy's premium for the period, as it stands in the session; None for no policy."""
     if policy_id is None:

@@ -193,7 +193,11 @@ async def _try_out(
         result = await kinds.register(
             session, actor=actor, limits=limits, type_=submission.type, details=details
         )
-        after = await costs.premium(session, result.get("policyId") or anchor.policy_id, window)
+        after = before
+        # Pricing a policy takes about 15 statements; a change of address cannot move it.
+        if costs.may_change_premium(submission.type, details):
+            policy_id = result.get("policyId") or anchor.policy_id
+            after = await costs.premium(session, policy_id, window)
         return costs.with_premiums(cost, before, after)
     finally:
         await savepoint.rollback()

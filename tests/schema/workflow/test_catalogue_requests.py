@@ -9,20 +9,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
 
-from domain.groups.models import GroupAccountProduct
-from domain.workflow import engine
-from domain.workflow.models import WorkflowRequest
-from schema.core.relay import decode_id, global_id
-from tests.factories import Book, place, settings_reference
+from schema.core.relay import global_id
+from tests.factories import Book, place
 from tests.graphql import GraphQLClient, ok, refused
 from tests.schema.catalogue.conftest import END, add, listed, service
 from tests.schema.policies.enrol import days, enrol_input, person
 from tests.schema.settings.conftest import set_
 from tests.schema.workflow.conftest import Cast
+from tests.schema.workflow.costs import cost_facts, priced
 from tests.schema.workflow.requests import complete, open_task, request, submit, submitted
 
 CHANNELS = ("BACK_OFFICE", "GROUP_PORTAL", "EMPLOYEE", "PARTNER")
@@ -170,41 +166,17 @@ async def test_a_purchase_is_fulfilled_from_every_channel(cast: Cast, channel: s
 # --- the decision table reads the cost ---------------------------------------------------
 
 
-async def _priced(cast: Cast, book: Book, session: AsyncSession, plus_schedule: str) -> None:
-    """Rates: ACME's products at PS-STD (100.00 a month), MED-PLUS in ACME at `plus_schedule`."""
-    await settings_reference(book)
-    client = global_id("GroupClient", cast.place.client.id)  # type: ignore[arg-type]
-    await set_(cast.admin, client, "PREMIUM_SCHEDULE", premiumSchedule="PS-STD")
-    offer = await session.scalar(
-        sa.select(col(GroupAccountProduct.id)).where(
-            col(GroupAccountProduct.group_account_id) == cast.place.account.id,
-            col(GroupAccountProduct.product_id) == book.plus.id,  # type: ignore[attr-defined]
-        )
-    )
-    owner = global_id("GroupAccountProduct", offer)  # type: ignore[arg-type]
-    await set_(cast.admin, owner, "PREMIUM_SCHEDULE", premiumSchedule=plus_schedule)
-
-
-async def _facts(session: AsyncSession, made: dict[str, Any]) -> dict[str, Any]:
-    """The cost facts the request's process started with."""
-    row = await session.get_one(WorkflowRequest, decode_id(made["id"], "WorkflowRequest"))
-    await session.refresh(row)
-    data = engine.load(row.workflow).get_tasks()[0].data
-    keys = ("price", "employer_share", "premium_change", "employer_premium_change")
-    return {key: data[key] for key in (*keys, "employer_cost_change", "currency")}
-
-
 async def test_an_upgrade_that_costs_the_employer_more_goes_to_the_manager(
     cast: Cast, book: Book, session: AsyncSession
 ) -> None:
     # given MED-PLUS at PS-EXEC: 180.00 a month instead of 100.00, all the employer's
-    await _priced(cast, book, session, "PS-EXEC")
+    await priced(cast, book, session, "PS-EXEC")
     # when
     made = ok(await _upgrade(cast.employee, cast, "EMPLOYEE"))["request"]
     # then
     assert made["state"] == "PENDING_APPROVAL"
     assert [t["name"] for t in made["tasks"]] == ["manager_approval"]
-    assert await _facts(session, made) == {
+    assert await cost_facts(session, made) == {
         "price": Decimal("25.00"),
         "employer_share": Decimal("0.00"),
         "premium_change": Decimal("80.00"),
@@ -227,7 +199,7 @@ async def test_an_upgrade_that_does_not_cost_the_employer_more_is_approved_at_on
     employer: str,
 ) -> None:
     # given the employee pays the whole premium, or MED-PLUS is cheaper (PS-OWN, 90.00)
-    await _priced(cast, book, session, schedule)
+    await priced(cast, book, session, schedule)
     if contribution is not None:
         client = global_id("GroupClient", cast.place.client.id)  # type: ignore[arg-type]
         await set_(cast.admin, client, "EMPLOYER_CONTRIBUTION", employerContribution=contribution)
@@ -237,7 +209,7 @@ async def test_an_upgrade_that_does_not_cost_the_employer_more_is_approved_at_on
     # then
     assert made["tasks"] == [] and made["state"] == "APPROVED"
     assert end["state"] == "COMPLETED"
-    assert (await _facts(session, made))["employer_cost_change"] == Decimal(employer)
+    assert (await cost_facts(session, made))["employer_cost_change"] == Decimal(employer)
 
 
 async def test_an_upgrade_whose_cost_is_unknown_goes_to_the_manager(
@@ -247,7 +219,7 @@ async def test_an_upgrade_whose_cost_is_unknown_goes_to_the_manager(
     made = ok(await _upgrade(cast.employee, cast, "EMPLOYEE"))["request"]
     # then the request still runs; the premium's facts are null
     assert [t["name"] for t in made["tasks"]] == ["manager_approval"]
-    facts = await _facts(session, made)
+    facts = await cost_facts(session, made)
     assert facts["premium_change"] is facts["employer_cost_change"] is None
     assert facts["price"] == Decimal("25.00")
 
@@ -271,7 +243,7 @@ async def test_a_service_the_employer_pays_part_of_goes_to_the_manager(
     # then
     assert [t["name"] for t in made["tasks"]] == ["manager_approval"]
     assert [t["name"] for t in gym["tasks"]] == ["registration"]
-    facts = await _facts(session, made)
+    facts = await cost_facts(session, made)
     assert (facts["price"], facts["employer_cost_change"]) == (Decimal("100.00"), Decimal("40.00"))
     assert facts["premium_change"] is None
 
@@ -280,7 +252,7 @@ async def test_a_new_policys_premium_is_its_cost(
     cast: Cast, book: Book, session: AsyncSession
 ) -> None:
     # given rates; a new hire enrolled alone (PS-STD: 100.00 a month, all the employer's)
-    await _priced(cast, book, session, "PS-EXEC")
+    await priced(cast, book, session, "PS-EXEC")
     new = enrol_input(
         cast.place,
         subscriber={"person": person("Max", nationalId="NID-MAX")},
@@ -290,7 +262,7 @@ async def test_a_new_policys_premium_is_its_cost(
     # when
     made = await submitted(cast.manager, type="ENROLMENT", channel="GROUP_PORTAL", enrolment=new)
     # then
-    facts = await _facts(session, made)
+    facts = await cost_facts(session, made)
     assert (facts["premium_change"], facts["employer_cost_change"]) == (
         Decimal("100.00"),
         Decimal("100.00"),
