@@ -28,8 +28,8 @@ from domain.campaigns.models import (
 from domain.core.changes import Action, changing
 from domain.core.columns import utcnow
 from domain.workflow import engine
-from domain.workflow.engine import Assignee
-from domain.workflow.progress import SERVER, row_locked, writing
+from domain.workflow.engine import Assignee, Waiting
+from domain.workflow.progress import SERVER, Inbox, keep_process, row_locked, writing
 
 OPEN, COMPLETED, EXPIRED, CANCELLED = "OPEN", "COMPLETED", "EXPIRED", "CANCELLED"
 ACTIVE = (ClientState.ELECTION, ClientState.OPT_IN, ClientState.MERGING)
@@ -54,10 +54,12 @@ def line(
     )  # fmt: skip
 
 
+TASKS = Inbox(CampaignTask, "campaign_client_id", OPEN, CANCELLED)
+
+
 async def sync(session: AsyncSession, part: CampaignClient, workflow: Any, now: datetime) -> None:
     """Save the process state; open a task for each new wait, cancel those gone; set state."""
-    part_id = part.id
-    assert part_id is not None
+    assert part.id is not None
     waiting = engine.waiting(workflow)
     people = [w for w in waiting if w.assignee is not None]
     outcome = engine.outcome(workflow)
@@ -72,36 +74,16 @@ async def sync(session: AsyncSession, part: CampaignClient, workflow: Any, now: 
     if state is not part.state:
         part.state = state
         line(session, part.run_id, SERVER, state.value, _SAID[state], part.id)
-    open_ids = set(
-        await session.scalars(
-            sa.select(col(CampaignTask.engine_task_id)).where(
-                col(CampaignTask.campaign_client_id) == part.id, col(CampaignTask.state) == OPEN
-            )
-        )
-    )
-    for wait in people:
-        if wait.id not in open_ids:
-            assert wait.assignee and wait.due
-            session.add(
-                CampaignTask(
-                    campaign_client_id=part_id, engine_task_id=wait.id, name=wait.name,
-                    title=wait.title[:200], assignee=wait.assignee.value, state=OPEN,
-                    due_at=now + wait.due,
-                )
-            )  # fmt: skip
-    await session.execute(
-        sa.update(CampaignTask)
-        .where(
-            col(CampaignTask.campaign_client_id) == part.id,
-            col(CampaignTask.state) == OPEN,
-            col(CampaignTask.engine_task_id).not_in([w.id for w in people]),
-        )
-        .values(state=CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
-    part.waits_on_server = any(w.service for w in waiting)
-    part.workflow = engine.dump(workflow)
-    part.updated_at = now
+    await TASKS.keep(session, part.id, people, lambda wait: _task(part, wait, now))
+    keep_process(part, workflow, waiting, now)
+
+
+def _task(part: CampaignClient, wait: Waiting, now: datetime) -> CampaignTask:
+    assert part.id is not None and wait.assignee and wait.due
+    return CampaignTask(
+        campaign_client_id=part.id, engine_task_id=wait.id, name=wait.name,
+        title=wait.title[:200], assignee=wait.assignee.value, state=OPEN, due_at=now + wait.due,
+    )  # fmt: skip
 
 
 _SAID = {

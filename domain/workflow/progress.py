@@ -8,6 +8,8 @@ twice. The request row is locked for the step, so two steps of one request never
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlmodel import col
 from domain.core.columns import utcnow
 from domain.core.errors import DomainError, ErrorCode
 from domain.workflow import engine
-from domain.workflow.engine import TaskKind
+from domain.workflow.engine import TaskKind, Waiting
 from domain.workflow.events import announce
 from domain.workflow.models import (
     Decision,
@@ -67,10 +69,62 @@ async def locked(session: AsyncSession, request_id: int) -> WorkflowRequest:
     return request
 
 
+@dataclass(frozen=True)
+class Inbox:
+    """The rows of a process's steps for people: a request's tasks, or those of a campaign
+    client's part. Both follow their process the same way (Inbox.keep)."""
+
+    model: Any
+    owner: str
+    """The column naming the row whose process it is."""
+    open: str
+    cancelled: str
+
+    async def keep(
+        self,
+        session: AsyncSession,
+        owner_id: int,
+        people: list[Waiting],
+        make: Callable[[Waiting], Any],
+    ) -> list[Waiting]:
+        """Add a row (`make`) for each wait without an open one, cancel the open rows the
+        process no longer waits on; the waits added."""
+        opened = set(
+            await session.scalars(sa.select(self.model.engine_task_id).where(*self._open(owner_id)))
+        )
+        added = [wait for wait in people if wait.id not in opened]
+        session.add_all([make(wait) for wait in added])
+        await self.cancel(session, owner_id, keep=[wait.id for wait in people])
+        return added
+
+    async def cancel(self, session: AsyncSession, owner_id: int, *, keep: list[str]) -> None:
+        """Cancel the open rows but those of the waits in `keep`."""
+        await session.execute(
+            sa.update(self.model)
+            .where(*self._open(owner_id), self.model.engine_task_id.not_in(keep))
+            .values(state=self.cancelled)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _open(self, owner_id: int) -> tuple[Any, Any]:
+        return getattr(self.model, self.owner) == owner_id, self.model.state == self.open
+
+
+TASKS = Inbox(WorkflowTask, "request_id", TaskState.OPEN, TaskState.CANCELLED)
+
+
+def keep_process(row: Any, workflow: Any, waiting: list[Waiting], now: datetime) -> None:
+    """Save the process state on its row, and whether the server has a step of it to run."""
+    row.waits_on_server = any(w.service for w in waiting)
+    row.workflow = engine.dump(workflow)
+    row.updated_at = now
+
+
 async def sync(
     session: AsyncSession, request: WorkflowRequest, workflow: Any, now: datetime
 ) -> None:
     """Save the process state; open a task for each new wait, close those gone; set state."""
+    assert request.id is not None
     waiting = engine.waiting(workflow)
     people = [w for w in waiting if w.assignee is not None]
     outcome = engine.outcome(workflow)
@@ -83,39 +137,25 @@ async def sync(
     if state is not request.state:
         request.state = state
         event(session, request, SERVER, EventAction.STATE_CHANGED, _STATE_SAID[state])
-    open_ids = set(
-        (
-            await session.scalars(
-                sa.select(col(WorkflowTask.engine_task_id)).where(
-                    col(WorkflowTask.request_id) == request.id,
-                    col(WorkflowTask.state) == TaskState.OPEN,
-                )
-            )
-        ).all()
-    )
-    for wait in people:
-        if wait.id in open_ids:
-            continue
-        assert wait.assignee and wait.kind and wait.due
-        session.add(
-            WorkflowTask(
-                request_id=request.id,  # type: ignore[arg-type]
-                engine_task_id=wait.id,
-                name=wait.name,
-                title=wait.title[:200],
-                assignee=wait.assignee,
-                kind=wait.kind,
-                state=TaskState.OPEN,
-                due_at=now + wait.due,
-            )
-        )
+    for wait in await TASKS.keep(session, request.id, people, lambda w: _task(request, w, now)):
         said = f"Waiting for: {wait.title} ({wait.assignee})."
         event(session, request, SERVER, EventAction.WAITING, said)
-    await close_tasks(session, request.id, [w.id for w in people])  # type: ignore[arg-type]
-    request.waits_on_server = any(w.service for w in waiting)
-    request.workflow = engine.dump(workflow)
-    request.updated_at = now
-    await announce(session, request.id)  # type: ignore[arg-type]
+    keep_process(request, workflow, waiting, now)
+    await announce(session, request.id)
+
+
+def _task(request: WorkflowRequest, wait: Waiting, now: datetime) -> WorkflowTask:
+    assert wait.assignee and wait.kind and wait.due
+    return WorkflowTask(
+        request_id=request.id,  # type: ignore[arg-type]
+        engine_task_id=wait.id,
+        name=wait.name,
+        title=wait.title[:200],
+        assignee=wait.assignee,
+        kind=wait.kind,
+        state=TaskState.OPEN,
+        due_at=now + wait.due,
+    )
 
 
 _STATE_SAID = {
@@ -127,20 +167,6 @@ _STATE_SAID = {
     RequestState.CANCELLED: "Cancelled.",
     RequestState.FAILED: "Failed.",
 }
-
-
-async def close_tasks(session: AsyncSession, request_id: int, keep: list[str]) -> None:
-    """Cancel the request's open tasks but those the process still waits on."""
-    await session.execute(
-        sa.update(WorkflowTask)
-        .where(
-            col(WorkflowTask.request_id) == request_id,
-            col(WorkflowTask.state) == TaskState.OPEN,
-            col(WorkflowTask.engine_task_id).not_in(keep),
-        )
-        .values(state=TaskState.CANCELLED)
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def last_decider(session: AsyncSession, request_id: int, decision: Decision) -> str | None:

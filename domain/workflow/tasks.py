@@ -213,10 +213,8 @@ async def cancel(
         workflow = engine.load(request.workflow)
         workflow.cancel()
         request.state = RequestState.CANCELLED
-        request.waits_on_server = False
-        request.workflow = engine.dump(workflow)
-        request.updated_at = utcnow()
-        await progress.close_tasks(session, request_id, [])
+        progress.keep_process(request, workflow, [], utcnow())
+        await progress.TASKS.cancel(session, request_id, keep=[])
         said = f"Cancelled by {actor.subject}" + (f": {reason}" if reason else ".")
         progress.event(session, request, actor.subject, EventAction.CANCELLED, said)
         await announce(session, request_id)
