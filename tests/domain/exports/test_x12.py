@@ -3,6 +3,7 @@ members gives back the same members, links and products."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from domain.audit.models import AuditEvent
 from domain.exports.service import x12_file
 from domain.exports.x12 import Parties
 from domain.groups.models import GroupAccount, InsurableClass
-from domain.intake.models import FileFormat, FileState
+from domain.intake.models import EnrollmentFile, FileFormat, FileState
 from domain.intake.service import submit_file
 from domain.policies import enrolment
 from domain.policies.enrolment import MemberSpec, ProductSpec
@@ -152,24 +153,41 @@ async def _empty(session: AsyncSession) -> None:
     await session.commit()
 
 
-async def test_an_exported_834_imports_into_an_empty_copy_as_the_same_members(
-    session: AsyncSession,
-) -> None:
-    # given ACME's four families
-    acme, _ = await _group(session)
-    members, products = await _members(session), await _products(session)
-    # when exported as a full file, the members removed and the file imported
+@dataclass(frozen=True)
+class RoundTrip:
+    """A group's members exported as a full file, removed, and the file imported."""
+
+    file: str
+    record: EnrollmentFile
+    before: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+    """The members and their products before the export."""
+    after: tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]
+    """The same after the import."""
+
+
+async def _round_trip(session: AsyncSession, acme: Place) -> RoundTrip:
+    """Export ACME as a full file (pyx12 validates it), empty it and import the file."""
+    before = (await _members(session), await _products(session))
     text = await _export(session, acme)
     await _empty(session)
     record = await submit_file(
         session, actor=ADMIN, limits=LIMITS, group_client_id=acme.client.id,  # type: ignore[arg-type]
         format=FileFormat.X12_834, data=text.encode(),
     )  # fmt: skip
+    return RoundTrip(text, record, before, (await _members(session), await _products(session)))
+
+
+async def test_an_exported_834_imports_into_an_empty_copy_as_the_same_members(
+    session: AsyncSession,
+) -> None:
+    # given ACME's four families
+    acme, _ = await _group(session)
+    # when exported as a full file, the members removed and the file imported
+    trip = await _round_trip(session, acme)
     # then every member loop was applied, and the same members are on the same policies
-    assert record.state == FileState.APPLIED, record.errors
-    assert (record.received_policies, record.received_members) == (4, 9)
-    assert await _members(session) == members
-    assert await _products(session) == products
+    assert trip.record.state == FileState.APPLIED, trip.record.errors
+    assert (trip.record.received_policies, trip.record.received_members) == (4, 9)
+    assert trip.after == trip.before
 
 
 async def test_a_full_file_is_an_audit_of_every_member(session: AsyncSession) -> None:

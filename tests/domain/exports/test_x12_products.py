@@ -9,8 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.intake.models import FileFormat, FileState
-from domain.intake.service import submit_file
+from domain.intake.models import FileState
 from domain.policies import enrolment
 from domain.policies.enrolment import MemberSpec, ProductSpec
 from domain.policies.models import Gender
@@ -21,11 +20,8 @@ from tests.domain.exports.test_x12 import (
     START,
     TODAY,
     R,
-    _empty,
-    _export,
-    _members,
     _person,
-    _products,
+    _round_trip,
 )
 from tests.factories import Book, Place, place
 
@@ -85,19 +81,12 @@ async def test_families_of_several_products_and_accounts_come_back_the_same(
 ) -> None:
     # given ACME's four families in three accounts, with two or three products each
     acme = await _group(session)
-    members, products = await _members(session), await _products(session)
     # when exported as a full file (pyx12 validates it), emptied and imported
-    text = await _export(session, acme)
-    await _empty(session)
-    record = await submit_file(
-        session, actor=ADMIN, limits=LIMITS, group_client_id=acme.client.id,  # type: ignore[arg-type]
-        format=FileFormat.X12_834, data=text.encode(),
-    )  # fmt: skip
+    trip = await _round_trip(session, acme)
     # then every member loop was applied, and the same members, links and products are back
-    assert record.state == FileState.APPLIED, record.errors
-    assert (record.received_policies, record.received_members) == (4, 8)
-    assert await _members(session) == members
-    assert await _products(session) == products
+    assert trip.record.state == FileState.APPLIED, trip.record.errors
+    assert (trip.record.received_policies, trip.record.received_members) == (4, 8)
+    assert trip.after == trip.before
     # and each product was its own HD loop, its line in HD03 and its code in HD04
-    hd = {tuple(s.split("*")[3:5]) for s in text.split("~\n") if s.startswith("HD*")}
+    hd = {tuple(s.split("*")[3:5]) for s in trip.file.split("~\n") if s.startswith("HD*")}
     assert hd == {("HLT", "MED-PPO"), ("DEN", "DEN-BASIC"), ("HLT", "LIFE-2X")}
