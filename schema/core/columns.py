@@ -4,7 +4,7 @@ bench.load's nested query shows one column of each of its 1,000 policies (`numbe
 each of their 2,500 members' persons (`givenName`), where whole rows decoded 16 of each
 (JSON, timestamps, numbers). Reading only those, on the 10,000-policy book, in process,
 alternated: 145 ms of the app's CPU per answer against 157, and 8.5 ms of PostgreSQL's
-against 10.0 (bench/README.md, issue 21).
+against 9.8 (bench/README.md, issue 21).
 
 For the types below, each GraphQL field names the columns of the type's row it reads (most
 read none: they load by the id, which is always read). A page of such nodes (`window`, in
