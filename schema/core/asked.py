@@ -3,14 +3,15 @@
 A resolver that knows what its field's selection reads can skip work the answer would not
 show: a page of policies loads its members with it only when `members` is asked
 (schema/policies/types.py), and a page reads the row past its end only when `hasNextPage`
-is asked (schema/core/relay.py). The answer is worked out once per field of the document and
+is asked (schema/core/relay.py), and a page reads only the columns its selection shows
+(schema/core/columns.py). The answer is worked out once per field of the document and
 request, through fragments, and kept in the request's Context: a list of 1,000 policies asks
 the same of each.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from typing import Any
 
 from strawberry.types.nodes import SelectedField
@@ -20,16 +21,17 @@ HAS_NEXT_PAGE = ("pageInfo", "hasNextPage")
 
 def asks(info: Any, names: frozenset[str]) -> bool:
     """Whether the field being resolved selects, at any depth, a field named in `names`."""
-    return _cached(info, names, lambda: _anywhere(info.selected_fields, names))
+    return bool(remembered(info, names, lambda: _anywhere(info.selected_fields, names)))
 
 
 def asks_path(info: Any, path: tuple[str, ...]) -> bool:
     """Whether the field being resolved selects this path of fields right below it, e.g.
     `pageInfo { hasNextPage }`."""
-    return _cached(info, path, lambda: _below(info.selected_fields, path))
+    return bool(remembered(info, path, lambda: _below(info.selected_fields, path)))
 
 
-def _cached(info: Any, question: Any, answer: Any) -> bool:
+def remembered(info: Any, question: Hashable, answer: Callable[[], Any]) -> Any:
+    """`answer()`, worked out once per field of the document and request for `question`."""
     asked = info.context.asked
     # By the identity of the field's nodes, which live as long as the request, and all of
     # them: a fragment's node may be merged with different siblings in two places. Hashing a
@@ -38,7 +40,7 @@ def _cached(info: Any, question: Any, answer: Any) -> bool:
     key = (*map(id, info._raw_info.field_nodes), question)
     if key not in asked:
         asked[key] = answer()
-    return bool(asked[key])
+    return asked[key]
 
 
 def _anywhere(selections: Iterable[Any], names: frozenset[str]) -> bool:
@@ -54,14 +56,14 @@ def _below(fields: Iterable[SelectedField], path: tuple[str, ...]) -> bool:
     return any(
         child.name == head and (not rest or _below([child], tuple(rest)))
         for field in fields
-        for child in _fields(field.selections)
+        for child in fields_of(field.selections)
     )
 
 
-def _fields(selections: Iterable[Any]) -> Iterator[SelectedField]:
+def fields_of(selections: Iterable[Any]) -> Iterator[SelectedField]:
     """The fields of a selection, those inside its fragments included."""
     for selection in selections:
         if isinstance(selection, SelectedField):
             yield selection
         else:
-            yield from _fields(selection.selections)
+            yield from fields_of(selection.selections)

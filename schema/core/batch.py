@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Hashable
+from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from domain.core import paging
+
+K = TypeVar("K", bound=Hashable)
 
 
 def rows_by_id(session: AsyncSession, model: Any, *, where: Any) -> DataLoader[int, Any]:
@@ -38,15 +41,13 @@ def pages_by(
     """Load one window of `model` rows per key; keys asking the same window share a statement."""
 
     async def load(keys: list[tuple[Hashable, paging.Window]]) -> list[paging.Slice[Any]]:
-        by_window: dict[paging.Window, list[Hashable]] = defaultdict(list)
-        for key, window in keys:
-            by_window[window].append(key)
         found: dict[tuple[Hashable, paging.Window], paging.Slice[Any]] = {}
-        for window, group in by_window.items():
+        for window, group in by_window(keys).items():
+            wanted = list(dict.fromkeys(key for key, _ in group))
             slices = await paging.fetch_slices(
-                session, model, key_column, group, window, where=where
+                session, model, key_column, wanted, window, where=where
             )
-            found.update({(key, window): piece for key, piece in slices.items()})
+            found.update({(key, asked): slices[key] for key, asked in group})
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
@@ -72,6 +73,21 @@ def lists_by(
         return [grouped[key] for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+def by_window(
+    keys: list[tuple[K, paging.Window]],
+) -> dict[paging.Window, list[tuple[K, paging.Window]]]:
+    """Keys grouped by the window to read for them: one statement per window of rows, which
+    reads the columns any key of the group asks for. A key's columns are part of it, so a
+    row read with fewer columns is never what a later, wider selection gets."""
+    groups: dict[paging.Window, list[tuple[K, paging.Window]]] = defaultdict(list)
+    for key in keys:
+        groups[replace(key[1], columns=None)].append(key)
+    return {
+        replace(rows, columns=paging.wider(*(window.columns for _, window in group))): group
+        for rows, group in groups.items()
+    }
 
 
 def by_day(keys: list[tuple[int, date]]) -> dict[date, list[int]]:

@@ -12,6 +12,7 @@ from strawberry import relay
 from domain.core.errors import DomainError, ErrorCode
 from domain.core.paging import MAX_PAGE_SIZE, Slice, Window
 from schema.core.asked import HAS_NEXT_PAGE, asks_path
+from schema.core.columns import node_columns
 
 NodeT = TypeVar("NodeT", bound=relay.Node)
 CURSOR_PREFIX = "cursor"
@@ -26,7 +27,7 @@ def _row_id(text: str) -> int | None:
 def window(info: Any, first: int | None, after: str | None) -> Window:
     """Turn a connection field's arguments into a window, refusing sizes outside
     0..MAX_PAGE_SIZE. The row past the window is read only when the field asks
-    `pageInfo { hasNextPage }`."""
+    `pageInfo { hasNextPage }`, and only the columns its nodes show (schema.core.columns)."""
     size = MAX_PAGE_SIZE if first is None else first
     if not 0 <= size <= MAX_PAGE_SIZE:
         raise GraphQLError(f"`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}.")
@@ -34,6 +35,7 @@ def window(info: Any, first: int | None, after: str | None) -> Window:
         first=size,
         after=None if after is None else _cursor_id(after),
         more=asks_path(info, HAS_NEXT_PAGE),
+        columns=node_columns(info),
     )
 
 

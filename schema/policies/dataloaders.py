@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from authz.access import POLICIES_READ, Access
-from domain.core.paging import Slice, Window
+from domain.core.paging import Columns, Slice, Window, wider
 from domain.core.reach import visible
 from domain.policies import coverage, queries
 from domain.policies.models import (
@@ -22,7 +22,7 @@ from domain.policies.models import (
     PolicyClassLink,
     PolicyMember,
 )
-from schema.core.batch import by_day, lists_by, rows_by_id
+from schema.core.batch import by_day, by_window, lists_by, rows_by_id
 
 
 class PolicyLoaders:
@@ -45,11 +45,24 @@ class PolicyLoaders:
 
         self.members_by_policy = by_policy(PolicyMember)
 
+        async def members_with_some(
+            keys: list[tuple[int, Columns]],
+        ) -> list[list[tuple[Any, Any]]]:
+            # One read for the batch, of the persons' columns any key asks for.
+            ids = list(dict.fromkeys(i for i, _ in keys))
+            columns = wider(*(columns for _, columns in keys))
+            found = await queries.members_with_persons(
+                session, ids, scope=scope, person_columns=columns
+            )
+            return [found[i] for i, _ in keys]
+
         async def members_with_persons(ids: list[int]) -> list[list[tuple[Any, Any]]]:
-            found = await queries.members_with_persons(session, ids, scope=scope)
-            return [found[i] for i in ids]
+            return await members_with_some([(i, None) for i in ids])
 
         self.members_with_persons_by_policy = DataLoader(load_fn=members_with_persons)
+        # Keyed by the policy and the persons' columns the selection reads
+        # (schema.core.columns): persons read with fewer columns serve no wider selection.
+        self.members_with_persons_by_policy_and_columns = DataLoader(load_fn=members_with_some)
         self.account_links_by_policy = by_policy(PolicyAccountLink)
         self.class_links_by_policy = by_policy(PolicyClassLink)
         self.enrollment_products_by_policy = by_policy(EnrollmentProduct)
@@ -58,15 +71,18 @@ class PolicyLoaders:
             keys: list[tuple[tuple[int, date | None], Window]],
         ) -> list[Slice[Any]]:
             # One statement per window and day asked; a page of accounts asks one of each.
-            asked: dict[tuple[Window, date | None], list[int]] = defaultdict(list)
-            for (account_id, as_of), page_window in keys:
-                asked[(page_window, as_of)].append(account_id)
             found: dict[tuple[tuple[int, date | None], Window], Slice[Any]] = {}
-            for (page_window, as_of), ids in asked.items():
-                slices = await queries.policy_slices_by_account(
-                    session, ids, page_window, scope=scope, as_of=as_of
-                )
-                found.update({((i, as_of), page_window): s for i, s in slices.items()})
+            for page_window, group in by_window(keys).items():
+                days: dict[date | None, list[int]] = defaultdict(list)
+                for (account_id, as_of), _ in group:
+                    days[as_of].append(account_id)
+                read = {
+                    as_of: await queries.policy_slices_by_account(
+                        session, list(dict.fromkeys(ids)), page_window, scope=scope, as_of=as_of
+                    )
+                    for as_of, ids in days.items()
+                }
+                found.update({((i, as_of), w): read[as_of][i] for (i, as_of), w in group})
             return [found[key] for key in keys]
 
         async def account_counts(keys: list[tuple[int, date | None]]) -> list[int]:

@@ -18,6 +18,7 @@ from domain.policies import models
 from domain.policies.ages import age_limit_end
 from domain.settings.models import SettingLevel
 from schema.core.asked import asks
+from schema.core.columns import person_columns
 from schema.core.context import Info
 from schema.core.cost import bound
 from schema.core.direct import direct
@@ -180,7 +181,9 @@ async def _members(info: Info, policy_id: int) -> list[Member]:
 async def _members_of(info: Info, policy_ids: list[int]) -> list[list[Member]]:
     loaders = info.context.loaders.policies
     if asks(info, _NEEDS_PERSON):
-        return await loaders.members_with_persons_by_policy.load_many(policy_ids)
+        columns = person_columns(info)
+        loader = loaders.members_with_persons_by_policy_and_columns
+        return await loader.load_many([(i, columns) for i in policy_ids])
     found = await loaders.members_by_policy.load_many(policy_ids)
     return [[(row, None) for row in rows] for rows in found]
 
