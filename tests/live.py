@@ -137,8 +137,9 @@ async def served(env: dict[str, str], *options: str) -> AsyncIterator[str]:
 
 
 async def _started(health: str) -> None:
-    # A minute: starting imports the whole app, which has taken 10 s on a busy machine.
-    deadline = asyncio.get_running_loop().time() + 60
+    # Two minutes: starting imports the whole app, which has taken 10 s on a busy machine,
+    # and two worker processes at a load of 8 on 2 cores took more than one minute.
+    deadline = asyncio.get_running_loop().time() + 120
     async with httpx.AsyncClient() as http:
         while asyncio.get_running_loop().time() < deadline:
             try:
