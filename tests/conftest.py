@@ -52,6 +52,20 @@ def _backends_notice() -> str:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "postgresql(reason): the test needs PostgreSQL (GROUPCOVER_TEST_POSTGRES_URL) and is "
+        "skipped with `reason` without it; `make test` runs it in the PostgreSQL half only",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    marker = item.get_closest_marker("postgresql")
+    if marker is not None and not POSTGRES_URL:
+        pytest.skip(marker.kwargs.get("reason", "needs PostgreSQL"))
+
+
 def pytest_report_header() -> str:
     return _backends_notice()
 

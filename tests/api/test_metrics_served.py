@@ -11,7 +11,6 @@ import pytest
 
 from api import jobs, metrics
 from tests.api.test_metrics import samples
-from tests.conftest import POSTGRES_URL
 from tests.live import Live, environment, free_port, live_database, served
 
 ME = "{ me { subject } }"
@@ -49,7 +48,7 @@ async def test_two_worker_processes_add_up_on_the_metrics_port(live: Live, tmp_p
     assert on_api_port.status_code == 404
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="the job queue is on PostgreSQL")
+@pytest.mark.postgresql(reason="the job queue is on PostgreSQL")
 async def test_the_job_queue_shows_its_depth_and_age(tmp_path: Path) -> None:
     async with live_database("postgresql", tmp_path) as live:
         # given two jobs waiting, and no worker

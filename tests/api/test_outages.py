@@ -14,7 +14,6 @@ import pytest
 from api import tokens
 from authz.principal import Principal, Role
 from migrations.runner import upgrade
-from tests.conftest import POSTGRES_URL
 from tests.graphql import answer
 from tests.live import SECRET, environment, live_database, served, unreachable
 
@@ -76,7 +75,7 @@ async def test_a_sqlite_file_that_cannot_be_opened_is_a_503_until_it_can(tmp_pat
     assert answer(later.json()) == {"data": {"groupClients": {"totalCount": 0}}}
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL")
+@pytest.mark.postgresql(reason="needs PostgreSQL")
 async def test_a_postgresql_database_that_takes_no_connections_is_a_503_until_it_does(
     tmp_path: Path,
 ) -> None:

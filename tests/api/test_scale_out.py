@@ -19,11 +19,10 @@ from domain.workflow.models import Channel, RequestState, RequestType
 from tests.api import ws
 from tests.api.test_metrics import samples
 from tests.api.test_subscription_limits import APPROVE, FOLLOW, INBOX, _pending, _people, _post
-from tests.conftest import POSTGRES_URL
 from tests.domain.workflow.test_reliability import _enrolment, _state, _submit
 from tests.live import GROUPCOVER, ROOT, Live, environment, live_database, serving
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="workers and LISTEN need PostgreSQL")
+pytestmark = pytest.mark.postgresql(reason="workers and LISTEN need PostgreSQL")
 
 TOKEN = "scrape-" + "s" * 40
 ENROLMENTS = 6

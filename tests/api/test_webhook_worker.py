@@ -16,12 +16,11 @@ from domain.core.transactions import atomic
 from domain.groups.models import GroupClient
 from domain.webhooks.models import DeliveryStatus, WebhookDelivery
 from tests.api.test_worker import _silence_workers
-from tests.conftest import POSTGRES_URL
 from tests.domain.webhooks.conftest import endpoint, rename
 from tests.live import Live, groupcover, live_database
 from tests.receiver import receiving
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="the worker runs on PostgreSQL")
+pytestmark = pytest.mark.postgresql(reason="the worker runs on PostgreSQL")
 
 
 @pytest.fixture

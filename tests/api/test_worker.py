@@ -15,7 +15,6 @@ from sqlmodel import col
 from api import jobs
 from domain.policies.models import Policy
 from domain.workflow.models import Channel, RequestState, RequestType
-from tests.conftest import POSTGRES_URL
 from tests.domain.workflow.test_reliability import _count, _enrolment, _state, _submit
 from tests.live import (
     GROUPCOVER,
@@ -27,7 +26,7 @@ from tests.live import (
     live_database,
 )
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="the worker runs on PostgreSQL")
+pytestmark = pytest.mark.postgresql(reason="the worker runs on PostgreSQL")
 
 
 @pytest.fixture

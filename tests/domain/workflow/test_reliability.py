@@ -29,7 +29,6 @@ from domain.workflow.models import (
     WorkflowRequest,
     WorkflowTask,
 )
-from tests.conftest import POSTGRES_URL
 from tests.live import BACKENDS, Live, groupcover, live_database
 
 LIMITS = PolicyLimits()
@@ -190,7 +189,7 @@ async def test_a_crash_between_two_steps_goes_on_from_the_second(live: Live) -> 
     assert actions.count("NOTIFIED") == 1
 
 
-@pytest.mark.skipif(not POSTGRES_URL, reason="the worker runs on PostgreSQL")
+@pytest.mark.postgresql(reason="the worker runs on PostgreSQL")
 async def test_a_worker_killed_after_a_step_is_replaced_and_the_request_completes(
     live: Live, tmp_path: Path
 ) -> None:
