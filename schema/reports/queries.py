@@ -22,7 +22,7 @@ from domain.core.errors import DomainError
 from domain.core.paging import count, fetch_slice
 from domain.core.reach import visible
 from domain.reports import membership, vendors, workflow
-from domain.reports.membership import MembershipKey
+from domain.reports.groupings import MembershipFilter, MembershipKey
 from domain.reports.models import Export as ExportRow
 from domain.reports.ranges import DayRange, day_range
 from domain.reports.workflow import WorkflowKey
@@ -64,10 +64,10 @@ def _id(value: strawberry.ID | None, type_name: str) -> int | None:
     return None if value is None else decode_id(value, type_name) or _NOWHERE
 
 
-def _criteria(given: MembershipStatsFilter | None) -> membership.MembershipFilter:
+def _criteria(given: MembershipStatsFilter | None) -> MembershipFilter:
     if given is None:
-        return membership.MembershipFilter()
-    return membership.MembershipFilter(
+        return MembershipFilter()
+    return MembershipFilter(
         group_client_id=_id(given.group_client_id, "GroupClient"),
         group_account_id=_id(given.group_account_id, "GroupAccount"),
     )

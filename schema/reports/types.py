@@ -10,7 +10,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from domain.reports import models
-from domain.reports.membership import MembershipKey, MembershipRow
+from domain.reports.groupings import MembershipKey, MembershipRow
 from domain.reports.vendors import VendorRow
 from domain.reports.workflow import WorkflowKey, WorkflowRow
 from schema.core.context import Info

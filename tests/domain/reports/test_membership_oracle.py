@@ -28,7 +28,8 @@ from domain.groups.models import GroupAccount
 from domain.groups.queries import GroupClientFilter, list_group_clients
 from domain.policies.models import EnrollmentProduct, Person, PolicyAccountLink, PolicyMember
 from domain.policies.queries import PolicyFilter, list_policies
-from domain.reports.membership import MembershipFilter, MembershipKey, age_band, membership_stats
+from domain.reports.groupings import MembershipFilter, MembershipKey, age_band
+from domain.reports.membership import membership_stats
 from domain.reports.ranges import day_range
 from tests.domain.reports.scenarios import (
     CLIENTS,
