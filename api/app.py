@@ -75,6 +75,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
                 production=settings.production,
                 limits=settings.query_limits,
                 observers=_observers(settings, tracing),
+                compiled_reads=settings.compiled_reads,
             ),
             graphql_ide=None if settings.production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
