@@ -26,10 +26,11 @@ from bench.load_queries import NESTED, QUERIES
 from domain.groups.models import GroupClient, InsurableClass
 from domain.policies.limits import utc_today
 from schema.core import compiled
+from schema.policies import queries as policy_queries
 from tests.conftest import SETTINGS, StatementCounter, token_for
 from tests.factories import Book, Place, families, place, viewers
 
-COVERAGE = QUERIES["an employee's own coverage"]
+NESTED_QUERY = QUERIES[NESTED]
 
 
 class Served:
@@ -195,6 +196,29 @@ async def test_a_refused_field_gets_the_executors_errors_at_the_same_paths(
     # then the plan declined, and the errors, their paths and the nulls are the executor's
     assert served.answers == [False]
     assert body["errors"]
+    assert canonical(compiled_body) == canonical(body)
+
+
+async def test_a_plan_that_fails_half_way_leaves_the_answer_to_the_executor(
+    session: AsyncSession, both: Both, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a book, and accounts' pages of policies that fail the first time they are read
+    principal = (await _book(session))["admin"]
+    pages = policy_queries.account_policies
+    calls: list[int] = []
+
+    async def failing_once(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug met half way")
+        return await pages(*args)
+
+    monkeypatch.setattr(policy_queries, "account_policies", failing_once)
+    # when the nested query is sent, first where the plan meets the failure
+    (compiled_body, _), (body, _) = await both.send(principal, NESTED_QUERY)
+    # then the plan gave up and the executor answered in full, as the other app did
+    assert served.answers == [False]
+    assert "errors" not in compiled_body, compiled_body
     assert canonical(compiled_body) == canonical(body)
 
 
