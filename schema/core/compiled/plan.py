@@ -10,14 +10,18 @@ from typing import TYPE_CHECKING, Any
 from graphql import (
     DocumentNode,
     FieldNode,
+    GraphQLEnumType,
     GraphQLField,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLString,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    Undefined,
     get_operation_ast,
     is_leaf_type,
 )
@@ -25,6 +29,7 @@ from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from authz.access import Need
+from schema.core.direct import UNCHECKED
 from schema.core.permissions import NEED
 from schema.core.relay import global_id
 
@@ -57,6 +62,8 @@ COVERED: dict[tuple[str, str], frozenset[str]] = {
 the context and what its field selects (schema.core.asked). A connection's `totalCount` too."""
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+Write = Callable[["Run", Any], Any]
+"""Writes a field's value into the answer (an object's fields through the run)."""
 
 
 class NotCovered(Exception):
@@ -69,11 +76,12 @@ class Field:
 
     key: str
     read: Callable[[Run, Any, Field], Any]
-    shape: tuple[Any, ...]
+    write: Write
     node: FieldNode
     definition: GraphQLField
     arguments: dict[str, str] | None
-    """The resolver's keyword by argument name; None for a field without a resolver."""
+    """The resolver's keyword by argument name; None for a field without a resolver, whose
+    value is never awaitable."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ def _field(
     name = node.name.value
     if name == "__typename":
         type_name = parent.name
-        return Field(key, lambda *_: type_name, ("leaf", str), node, None, None)  # type: ignore[arg-type]
+        return Field(key, lambda *_: type_name, _leaf(str), node, None, None)  # type: ignore[arg-type]
     definition = parent.fields.get(name)
     strawberry_field = (definition.extensions or {}).get(_DEFINITION) if definition else None
     if definition is None or strawberry_field is None:
@@ -130,11 +138,12 @@ def _field(
     need = (strawberry_field.metadata or {}).get(NEED)
     if need is not None:
         needs.add(need)
-    shape = _shape(definition.type, node, found, needs)
+    write = _writer(definition.type, node, found, needs)
     if strawberry_field.base_resolver is None:
-        return Field(key, _attribute(definition), shape, node, definition, None)
+        read = _attribute(definition, strawberry_field)
+        return Field(key, read, write, node, definition, None)
     if name == "id" and strawberry_field.python_name == "_id":
-        return Field(key, _node_id(parent.name), shape, node, definition, None)
+        return Field(key, _node_id(parent.name), write, node, definition, None)
     allowed = COVERED.get((parent.name, name))
     if allowed is None and name == "totalCount" and parent.name.endswith("Connection"):
         allowed = NONE
@@ -147,23 +156,70 @@ def _field(
         if (definition_name := _graphql_name(argument)) in definition.args
     }
     call = _resolver(strawberry_field.base_resolver.wrapped_func)
-    planned = Field(key, call, shape, node, definition, arguments)
+    planned = Field(key, call, write, node, definition, arguments)
     found.append(planned)
     return planned
 
 
-def _shape(type_: Any, node: FieldNode, found: list[Field], needs: set[Need]) -> tuple[Any, ...]:
-    """How a value of this output type is written: ("non_null"|"list", inner), ("leaf",
-    serialize) or ("object", its fields)."""
+def _writer(type_: Any, node: FieldNode, found: list[Field], needs: set[Need]) -> Write:
+    """How a value of this output type is written, as graphql-core completes it; a null
+    where the type allows none is the executor's to report."""
     if isinstance(type_, GraphQLNonNull):
-        return ("non_null", _shape(type_.of_type, node, found, needs))
+        inner = _writer(type_.of_type, node, found, needs)
+
+        def non_null(run: Run, value: Any) -> Any:
+            if value is None:
+                raise NotCovered  # the executor's error, and the nulls it spreads
+            return inner(run, value)
+
+        return non_null
     if isinstance(type_, GraphQLList):
-        return ("list", _shape(type_.of_type, node, found, needs))
+        item = _writer(type_.of_type, node, found, needs)
+        return lambda run, value: None if value is None else [item(run, v) for v in value]
     if is_leaf_type(type_):
-        return ("leaf", type_.serialize)
+        return _leaf(_serializer(type_))
     if not isinstance(type_, GraphQLObjectType) or node.selection_set is None:
         raise NotCovered  # an interface or a union
-    return ("object", _selection(type_, node.selection_set, found, needs))
+    fields = _selection(type_, node.selection_set, found, needs)
+    return lambda run, value: None if value is None else run.object(value, fields)
+
+
+def _leaf(serialize: Callable[[Any], Any]) -> Write:
+    def leaf(_run: Run, value: Any) -> Any:
+        if value is None:
+            return None
+        written = serialize(value)
+        if written is None or written is Undefined:
+            raise NotCovered
+        return written
+
+    return leaf
+
+
+def _serializer(type_: Any) -> Callable[[Any], Any]:
+    """The type's own serialize, with a short way for what it returns unchanged: a str
+    as a String, a 32-bit int as an Int; an enum's member's name is kept once found."""
+    serialize = type_.serialize
+    if type_ is GraphQLString:
+        return lambda value: value if type(value) is str else serialize(value)
+    if type_ is GraphQLInt:
+        return lambda value: (
+            value if type(value) is int and _INT_LOW <= value <= _INT_HIGH else serialize(value)
+        )
+    if isinstance(type_, GraphQLEnumType):
+        names: dict[tuple[type, Any], Any] = {}
+
+        def enum(value: Any) -> Any:
+            key = (type(value), value)
+            if key not in names:
+                names[key] = serialize(value)
+            return names[key]
+
+        return enum
+    return serialize  # type: ignore[no-any-return]
+
+
+_INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 
 
 def _graphql_name(argument: Any) -> str:
@@ -176,11 +232,19 @@ def _graphql_name(argument: Any) -> str:
 Read = Callable[["Run", Any, Field], Any]
 
 
-def _attribute(definition: GraphQLField) -> Read:
-    resolve = definition.resolve
+def _attribute(definition: GraphQLField, strawberry_field: Any) -> Read:
+    """Read a field without a resolver: the attribute, as strawberry's default resolver
+    (getattr) reads it, or graphql-core's function for a `direct` field (whose info needs
+    only the context)."""
+    # strawberry marks its function for a field without a resolver `_is_default`.
+    if getattr(definition.resolve, "_is_default", False) and (
+        strawberry_field.default_resolver is getattr
+    ):
+        name = strawberry_field.python_name
+        return lambda _run, source, _planned: getattr(source, name)
+    # A `direct` field's need was checked with the document's others (see answer()).
+    resolve = (strawberry_field.metadata or {}).get(UNCHECKED, definition.resolve)
     assert resolve is not None
-    # graphql-core's own function: strawberry's attribute read, or a direct field's (whose
-    # info needs only the context).
     return lambda run, source, _planned: resolve(source, run.info)
 
 

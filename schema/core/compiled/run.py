@@ -5,15 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
-from inspect import isawaitable
 from typing import Any
 
-from graphql import FieldNode, Undefined
+from graphql import FieldNode
 from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import is_awaitable
 from strawberry.types.nodes import convert_selections
 
 from domain.core.paging import MAX_PAGE_SIZE
-from schema.core.compiled.plan import Field, NotCovered
+from schema.core.compiled.plan import Field, Write
 from schema.core.context import Context
 
 
@@ -49,7 +49,7 @@ class Run:
         self.info = _Info(context, None, variables)  # a `direct` field's: the context
         self.infos: dict[Field, _Info] = {}
         self.arguments: dict[Field, dict[str, Any]] = {}
-        self.pending: list[tuple[Any, tuple[Any, ...], dict[str, Any], str]] = []
+        self.pending: list[tuple[Any, Write, dict[str, Any], str]] = []
 
     def prepare(self, resolved: Iterable[Field]) -> bool:
         """Work out every resolver's arguments; False when a `first` is out of range (the
@@ -72,37 +72,20 @@ class Run:
             for result in results:
                 if isinstance(result, BaseException):
                     raise result
-            for (_, shape, target, key), result in zip(wave, results, strict=True):
-                target[key] = self.complete(result, shape)
+            for (_, write, target, key), result in zip(wave, results, strict=True):
+                target[key] = write(self, result)
         return data
 
     def object(self, source: Any, fields: tuple[Field, ...]) -> dict[str, Any]:
         written: dict[str, Any] = {}
         for planned in fields:
             value = planned.read(self, source, planned)
-            if isawaitable(value):
+            if planned.arguments is not None and is_awaitable(value):
                 written[planned.key] = None  # keeps the document's order of keys
-                self.pending.append((value, planned.shape, written, planned.key))
+                self.pending.append((value, planned.write, written, planned.key))
             else:
-                written[planned.key] = self.complete(value, planned.shape)
+                written[planned.key] = planned.write(self, value)
         return written
-
-    def complete(self, value: Any, shape: tuple[Any, ...]) -> Any:
-        kind, inner = shape
-        if kind == "non_null":
-            if value is None:
-                raise NotCovered  # the executor's error, and the nulls it spreads
-            return self.complete(value, inner)
-        if value is None:
-            return None
-        if kind == "leaf":
-            written = inner(value)
-            if written is None or written is Undefined:
-                raise NotCovered
-            return written
-        if kind == "list":
-            return [self.complete(item, inner) for item in value]
-        return self.object(value, inner)
 
     def abandon(self) -> None:
         """Close the coroutines a wave left unawaited."""
