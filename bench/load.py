@@ -125,8 +125,9 @@ def _backends(raw: str) -> tuple[int, list[int]]:
             "SELECT pid, pid = pg_backend_pid() FROM pg_stat_activity "
             "WHERE datname = current_database()"
         ).fetchall()
-    asking = next(pid for pid, mine in rows if mine)
-    return parent(asking), [pid for pid, mine in rows if not mine]
+        # While the connection is open: its backend's /proc entry goes when it closes.
+        postmaster = parent(next(pid for pid, mine in rows if mine))
+    return postmaster, [pid for pid, mine in rows if not mine]
 
 
 def _spent(before: dict[int, float], after: dict[int, float]) -> float:
