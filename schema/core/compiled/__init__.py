@@ -19,7 +19,8 @@ A request then declines, and the executor answers it, when:
   its own: a plan never writes an error), or a `first` is out of range;
 - anything raises or a non-null field meets a null: what was loaded is dropped (fresh loaders),
   and the executor starts over, so such a request may send its statements twice.
-A plan's request is traced as one operation, without api.traces' spans of async resolvers.
+A plan calls no graphql-core middleware: where requests are traced (api.traces spans async
+resolvers), the app leaves plans off.
 tests/schema/core/test_compiled.py holds the plan's answers to the executor's, byte for byte,
 for random documents over random data and callers. GROUPCOVER_COMPILED_READS=false turns it off.
 """
