@@ -26,6 +26,7 @@ from bench.load_queries import NESTED, QUERIES
 from domain.groups.models import GroupClient, InsurableClass
 from domain.policies.limits import utc_today
 from schema.core import compiled
+from schema.core.relay import cursor_of
 from schema.policies import queries as policy_queries
 from tests.conftest import SETTINGS, StatementCounter, token_for
 from tests.factories import Book, Place, families, place, viewers
@@ -234,11 +235,21 @@ async def test_a_plan_that_fails_half_way_leaves_the_answer_to_the_executor(
 TODAY = utc_today()
 DAYS = (None, TODAY - timedelta(days=15), TODAY + timedelta(days=30))
 FIRSTS = (0, 1, 2, 3, 100)
+# No cursor, cursors of low and high row ids (the ids of an example's rows run on across
+# examples); and at the root one this server never gave out (the executor's error). Not
+# deeper: a refused `after` on a non-null page (children, groupAccounts) makes graphql-core
+# cancel its siblings' statements mid-flight, which breaks the tests' shared connection,
+# with or without plans (a bug of its own, see the report of issue 21's item 4).
+AFTER = (None, None, cursor_of(3), cursor_of(40), cursor_of(2_000))
+BAD_CURSOR = "not-a-cursor"
 
 
 def _page(draw: Any, node: str, *, dated: bool, root: bool = False) -> str:
     first = draw(st.sampled_from(FIRSTS + ((101,) if root else ())))
     arguments = f"first: {'$n' if root else first}"
+    after = draw(st.sampled_from(AFTER + ((BAD_CURSOR,) if root else ())))
+    if after is not None:
+        arguments += f', after: "{after}"'
     day = draw(st.sampled_from(DAYS)) if dated else None
     if day is not None:
         arguments += f', asOf: "{day.isoformat()}"'
