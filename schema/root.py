@@ -145,11 +145,13 @@ def build_schema(
     production: bool,
     limits: QueryLimits | None = None,
     observers: Sequence[Any] = (),
-    compiled_reads: bool = True,
+    compiled_reads: bool = False,
 ) -> strawberry.Schema:
     """The schema with its limits; in production, no introspection or suggestions, and
-    unexpected errors reach clients only as 'Unexpected error.' With `compiled_reads`, a
-    covered query is answered by its plan (schema.core.compiled), after the limits' checks.
+    unexpected errors reach clients only as 'Unexpected error.' With `compiled_reads` (the
+    app's, by GROUPCOVER_COMPILED_READS), a covered query is answered by its plan
+    (schema.core.compiled) after the limits' checks; a plan is async, so a schema run by
+    `execute_sync` (introspection, `export-schema`) goes without.
 
     `observers` (api.observe, api.traces) come last: their ends run first (strawberry exits
     extensions in reverse), so they see a bug's error before it is masked."""
