@@ -75,6 +75,9 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
                 production=settings.production,
                 limits=settings.query_limits,
                 observers=_observers(settings, tracing),
+                # A plan calls resolvers without graphql-core's middleware: where requests are
+                # traced, each resolver's span needs the executor.
+                compiled_reads=settings.compiled_reads and not _traced(tracing),
             ),
             graphql_ide=None if settings.production else "graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
@@ -216,10 +219,14 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         )
 
 
+def _traced(tracing: traces.Tracing | None) -> bool:
+    return tracing is not None and tracing.tracer is not None
+
+
 def _observers(settings: Settings, tracing: traces.Tracing | None) -> list[Any]:
     """The extensions that record each operation for the request's log line, and trace it."""
     observers: list[Any] = [observe.Recorded]
-    if tracing is not None and tracing.tracer is not None:
+    if _traced(tracing):
         observers.append(lambda: traces.Traced(production=settings.production))
     return observers
 

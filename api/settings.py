@@ -104,6 +104,9 @@ class Settings:
     """The origins whose pages may call the API from a browser (CORS, WebSocket handshakes)."""
     oidc: OidcSettings | None = None
     """Single sign-on: the identity provider whose tokens are accepted, if any."""
+    compiled_reads: bool = True
+    """Answer a covered query by its compiled plan (schema.core.compiled), not field by field
+    (GROUPCOVER_COMPILED_READS); the answers are the same."""
     trusted_documents_only: bool = False
     """Run only trusted documents (`groupcover documents add`), sent by hash or in full."""
     socket_limits: SocketLimits = field(default_factory=SocketLimits)
@@ -169,6 +172,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         cors_origins=_origins(environ.get("GROUPCOVER_CORS_ORIGINS", "")),
         oidc=_oidc(environ),
         trusted_documents_only=_flag(environ, "GROUPCOVER_TRUSTED_DOCUMENTS_ONLY"),
+        compiled_reads=_flag(environ, "GROUPCOVER_COMPILED_READS", default=True),
         mail=_mail(environ),
         retention=Retention(
             {
@@ -397,12 +401,12 @@ def _connection_limits(environ: dict[str, str]) -> dict[str, int]:
     }
 
 
-def _flag(environ: dict[str, str], name: str) -> bool:
-    """Read a setting that is `true` or `false` (unset: false)."""
+def _flag(environ: dict[str, str], name: str, *, default: bool = False) -> bool:
+    """Read a setting that is `true` or `false` (unset: `default`)."""
     text = environ.get(name, "").strip().lower()
     if text not in ("", "true", "false"):
         raise SettingsError(f"{name} must be 'true' or 'false', not {text!r}.")
-    return text == "true"
+    return default if text == "" else text == "true"
 
 
 def _whole_number(

@@ -185,7 +185,8 @@ def _sides(raw: str, sa_url: str, args: argparse.Namespace) -> list[Side]:
     if args.before:
         port = args.port + 2
         try:
-            server = serve(sa_url, port, args.workers, SECRET, Path(args.before))
+            settings = dict(pair.split("=", 1) for pair in args.before_setting)
+            server = serve(sa_url, port, args.workers, SECRET, Path(args.before), settings)
         except BaseException:
             stop(sides[0].server)
             raise
@@ -321,6 +322,14 @@ def main() -> None:
     parser.add_argument("--no-postgraphile", action="store_true", help="groupcover alone")
     parser.add_argument(
         "--before", help="another checkout of groupcover to measure in the same rounds"
+    )
+    parser.add_argument(
+        "--before-setting",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of the --before side only, e.g. GROUPCOVER_COMPILED_READS=false "
+        "with --before naming this checkout",
     )
     parser.add_argument(
         "--only", default="", help="run only the queries whose name holds this text"

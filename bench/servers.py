@@ -21,9 +21,15 @@ _CLI = (sys.executable, "-c", "from api.cli import main; main()")
 
 
 def serve(
-    sa_url: str, port: int, workers: int, secret: str, checkout: Path = CHECKOUT
+    sa_url: str,
+    port: int,
+    workers: int,
+    secret: str,
+    checkout: Path = CHECKOUT,
+    settings: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start `groupcover serve` of a checkout (this one unless told) in production mode."""
+    """Start `groupcover serve` of a checkout (this one unless told) in production mode, with
+    `settings` (GROUPCOVER_*) beside the bench's own."""
     env = {
         **os.environ,
         "GROUPCOVER_ENV": "production",
@@ -34,6 +40,7 @@ def serve(
         "GROUPCOVER_MAX_DEPTH": "40",
         # The checkout's code, not that of the checkout the virtual environment was made in.
         "PYTHONPATH": str(checkout),
+        **(settings or {}),
     }
     _free(port)
     server = subprocess.Popen(

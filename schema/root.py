@@ -19,6 +19,7 @@ from schema.campaigns.mutations import CampaignMutation
 from schema.campaigns.queries import CampaignQuery
 from schema.catalogue.mutations import CatalogueMutation
 from schema.catalogue.queries import CatalogueQuery
+from schema.core.compiled import CompiledReads, Plans
 from schema.core.context import Info, ReleaseRows
 from schema.core.direct import install
 from schema.core.limits import QueryLimits, limit_extensions
@@ -140,14 +141,25 @@ class MaskedErrors(MaskErrors):
 
 
 def build_schema(
-    *, production: bool, limits: QueryLimits | None = None, observers: Sequence[Any] = ()
+    *,
+    production: bool,
+    limits: QueryLimits | None = None,
+    observers: Sequence[Any] = (),
+    compiled_reads: bool = False,
 ) -> strawberry.Schema:
     """The schema with its limits; in production, no introspection or suggestions, and
-    unexpected errors reach clients only as 'Unexpected error.'
+    unexpected errors reach clients only as 'Unexpected error.' With `compiled_reads` (the
+    app's, by GROUPCOVER_COMPILED_READS), a covered query is answered by its plan
+    (schema.core.compiled) after the limits' checks; a plan is async, so a schema run by
+    `execute_sync` (introspection, `export-schema`) goes without.
 
     `observers` (api.observe, api.traces) come last: their ends run first (strawberry exits
     extensions in reverse), so they see a bug's error before it is masked."""
-    extensions = [*limit_extensions(limits or QueryLimits(), production=production), ReleaseRows]
+    extensions = [*limit_extensions(limits or QueryLimits(), production=production)]
+    if compiled_reads:
+        plans = Plans()
+        extensions.append(lambda: CompiledReads(plans))
+    extensions.append(ReleaseRows)
     extensions.append(lambda: MaskedErrors(production=production))
     extensions.extend(observers)
     return install(

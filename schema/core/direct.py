@@ -33,8 +33,13 @@ def direct(resolve: Resolve, *, description: str, need: Need | None = None) -> A
     return strawberry.field(
         description=requires(need, description),
         default=None,
-        metadata={_DIRECT: _checking(need, resolve), NEED: need},
+        metadata={_DIRECT: _checking(need, resolve), NEED: need, UNCHECKED: resolve},
     )
+
+
+UNCHECKED = "groupcover.direct.unchecked"
+"""Where a checked field keeps its function without the check, for a caller that has asked
+the enforcer already (schema.core.compiled checks every need of a document once)."""
 
 
 def _checking(need: Need, resolve: Resolve) -> Resolve:

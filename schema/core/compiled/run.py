@@ -1,0 +1,96 @@
+"""One request's walk of a plan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import FieldNode
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import is_awaitable
+from strawberry.types.nodes import convert_selections
+
+from domain.core.paging import MAX_PAGE_SIZE
+from schema.core.compiled.plan import Field, Write
+from schema.core.context import Context
+
+
+@dataclass
+class _RawInfo:
+    """The part of graphql-core's info that strawberry's `selected_fields` reads."""
+
+    field_nodes: list[FieldNode]
+    variable_values: VariableValues
+    context: Context
+    fragments: dict[str, Any]
+
+
+class _Info:
+    """What a covered resolver reads of strawberry's Info: the context, and its field's
+    selection (schema.core.asked keys its answers by the field's nodes)."""
+
+    def __init__(self, context: Context, node: FieldNode | None, variables: VariableValues) -> None:
+        self.context = context
+        self._raw_info = _RawInfo([node] if node else [], variables, context, {})
+
+    @property
+    def selected_fields(self) -> list[Any]:
+        return convert_selections(self._raw_info, self._raw_info.field_nodes)  # type: ignore[arg-type]
+
+
+class Run:
+    """One request's walk of a plan: values written as they come, async ones a wave at a time."""
+
+    def __init__(self, context: Context, variables: VariableValues) -> None:
+        self.context = context
+        self.variables = variables
+        self.info = _Info(context, None, variables)  # a `direct` field's: the context
+        self.infos: dict[Field, _Info] = {}
+        self.arguments: dict[Field, dict[str, Any]] = {}
+        self.pending: list[tuple[Any, Write, dict[str, Any], str]] = []
+
+    def prepare(self, resolved: Iterable[Field]) -> bool:
+        """Work out every resolver's arguments; False when a `first` is out of range (the
+        executor's error)."""
+        for planned in resolved:
+            assert planned.arguments is not None
+            values = get_argument_values(planned.definition, planned.node, self.variables)
+            first = values.get("first")
+            if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
+                return False
+            self.arguments[planned] = {planned.arguments[k]: v for k, v in values.items()}
+            self.infos[planned] = _Info(self.context, planned.node, self.variables)
+        return True
+
+    async def all(self, fields: tuple[Field, ...]) -> dict[str, Any]:
+        data = self.object(None, fields)
+        while self.pending:
+            wave, self.pending = self.pending, []
+            results = await asyncio.gather(*(item[0] for item in wave), return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+            for (_, write, target, key), result in zip(wave, results, strict=True):
+                target[key] = write(self, result)
+        return data
+
+    def object(self, source: Any, fields: tuple[Field, ...]) -> dict[str, Any]:
+        written: dict[str, Any] = {}
+        for planned in fields:
+            value = planned.read(self, source, planned)
+            if planned.arguments is not None and is_awaitable(value):
+                written[planned.key] = None  # keeps the document's order of keys
+                self.pending.append((value, planned.write, written, planned.key))
+            else:
+                written[planned.key] = planned.write(self, value)
+        return written
+
+    def abandon(self) -> None:
+        """Close the coroutines a wave left unawaited."""
+        for item in self.pending:
+            close = getattr(item[0], "close", None)
+            if close is not None:
+                close()
+        self.pending = []
