@@ -43,7 +43,9 @@ def _subtree(codes: frozenset[str]) -> sa.CTE:
         col(GroupClient.code).in_(sorted(codes))
     )
     tree = top.cte(f"granted_subtree_{next(_TREES)}", recursive=True)
-    below = sa.select(col(GroupClient.id)).where(col(GroupClient.parent_id) == tree.c.id)
+    # A JOIN, not a WHERE over two FROMs: inside a LATERAL page (domain.policies.queries)
+    # SQLAlchemy's linter took the WHERE form for a cartesian product and warned.
+    below = sa.select(col(GroupClient.id)).join(tree, col(GroupClient.parent_id) == tree.c.id)
     return tree.union_all(below)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode
+from graphql import FieldNode, GraphQLOutputType
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import is_awaitable
 from strawberry.types.nodes import convert_selections
@@ -19,21 +19,25 @@ from schema.core.context import Context
 
 @dataclass
 class _RawInfo:
-    """The part of graphql-core's info that strawberry's `selected_fields` reads."""
+    """The part of graphql-core's info that strawberry's `selected_fields` and
+    schema.core.columns (the field's type) read."""
 
     field_nodes: list[FieldNode]
     variable_values: VariableValues
     context: Context
     fragments: dict[str, Any]
+    return_type: GraphQLOutputType | None
 
 
 class _Info:
     """What a covered resolver reads of strawberry's Info: the context, and its field's
     selection (schema.core.asked keys its answers by the field's nodes)."""
 
-    def __init__(self, context: Context, node: FieldNode | None, variables: VariableValues) -> None:
+    def __init__(self, context: Context, planned: Field | None, variables: VariableValues) -> None:
         self.context = context
-        self._raw_info = _RawInfo([node] if node else [], variables, context, {})
+        nodes = [planned.node] if planned else []
+        returns = planned.definition.type if planned else None
+        self._raw_info = _RawInfo(nodes, variables, context, {}, returns)
 
     @property
     def selected_fields(self) -> list[Any]:
@@ -61,7 +65,7 @@ class Run:
             if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
                 return False
             self.arguments[planned] = {planned.arguments[k]: v for k, v in values.items()}
-            self.infos[planned] = _Info(self.context, planned.node, self.variables)
+            self.infos[planned] = _Info(self.context, planned, self.variables)
         return True
 
     async def all(self, fields: tuple[Field, ...]) -> dict[str, Any]:
