@@ -130,13 +130,35 @@ def _taking_turns(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaita
         if self._turn_owner is task:  # a nested call (scalars -> execute) of the same turn
             return await method(self, *args, **kwargs)
         async with self._turn:
-            self._turn_owner = task
+            # The statement runs in a task of its own that a cancellation does not stop:
+            # graphql-core cancels a field's siblings when an error nulls their parent (a bad
+            # `after` on a nested page), and a driver stopped mid-statement closes the
+            # connection, failing the rest of the request with a 500. The turn is held until
+            # the statement ends; then the cancellation goes on.
+            work = asyncio.ensure_future(method(self, *args, **kwargs))
+            self._turn_owner = work  # its nested calls (scalars -> execute) are this turn
             try:
-                return await method(self, *args, **kwargs)
+                return await _uncancelled(work)
             finally:
                 self._turn_owner = None
 
     return wrapper
+
+
+async def _uncancelled(work: asyncio.Future[Any]) -> Any:
+    """`work`'s result; a cancellation meanwhile waits for `work` to end, then is raised."""
+    cancelled = False
+    while True:
+        try:
+            result = await asyncio.shield(work)
+        except asyncio.CancelledError:
+            if work.done():
+                raise
+            cancelled = True
+            continue
+        if cancelled:
+            raise asyncio.CancelledError
+        return result
 
 
 class SharedSession(AsyncSession):
