@@ -86,9 +86,9 @@ def overlapping(rows: Iterable[T], period: Callable[[T], Period] = of) -> list[t
     ]
 
 
-def in_force(table: Any, day: date) -> Any:
-    """The SQL predicate of the rows of a dated table in force on `day` (the start is
-    required: every dated table filtered in SQL has one)."""
+def in_force(table: Any, day: Any) -> Any:
+    """The SQL predicate of the rows of a dated table in force on `day`, a date or a
+    column of one (the start is required: every dated table filtered in SQL has one)."""
     return sa.and_(table.start_date <= day, sa.or_(table.end_date.is_(None), table.end_date >= day))
 
 

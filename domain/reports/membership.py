@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import RowScope
+from domain.core.periods import in_force
 from domain.core.reach import visible
 from domain.groups.models import GroupAccount, GroupClient
 from domain.groups.queries import subtree_ids
@@ -69,10 +70,6 @@ class _Ask:
     """The accounts the filter admits (`_admitted`), or None."""
 
 
-def _on(table: Any, day: Any) -> Any:
-    return sa.and_(table.start_date <= day, sa.or_(table.end_date.is_(None), table.end_date >= day))
-
-
 class _Part:
     """Member rows, each with the day it is looked at (`day`, a value or a column), joined to
     what the keys, the reach and the filter read on that day, and grouped by the keys."""
@@ -108,7 +105,7 @@ class _Part:
         if accounts or ask.admitted is not None:
             link: Any = sa.orm.aliased(PolicyAccountLink, name="link")
             stmt = stmt.outerjoin(
-                link, sa.and_(link.policy_id == self.policy_id, _on(link, self.day))
+                link, sa.and_(link.policy_id == self.policy_id, in_force(link, self.day))
             )
             self.keys[MembershipKey.GROUP_ACCOUNT] = link.group_account_id
             if ask.admitted is not None:
@@ -141,18 +138,18 @@ class _Part:
                 if k in self.ask.group_by
             ),
             twin.id < product.id,
-            _on(twin, self.day),
+            in_force(twin, self.day),
         )
         once = not self.distinct
         if isinstance(self.day, sa.BindParameter):
             # One day for every row: leave the later twins out once, before the join.
-            rows = sa.select(product).where(_on(product, self.day))
+            rows = sa.select(product).where(in_force(product, self.day))
             rows = rows.where(~sa.exists().where(earlier)) if once else rows
             found = rows.subquery("product")
             stmt = stmt.outerjoin(found, found.c.policy_id == self.policy_id)
             product = found.c
         else:
-            on = sa.and_(product.policy_id == self.policy_id, _on(product, self.day))
+            on = sa.and_(product.policy_id == self.policy_id, in_force(product, self.day))
             stmt = stmt.outerjoin(product, on)
             if once:
                 stmt = stmt.outerjoin(twin, earlier)
@@ -167,7 +164,7 @@ def _in_force(ask: _Ask) -> Any:
     first, out of reach left out before counting, then the policy's keys on that day."""
     m: Any = sa.orm.aliased(PolicyMember, name="member")
     day = sa.literal(ask.as_of, sa.Date)
-    rows = sa.select(m.policy_id, sa.func.count().label("n")).where(_on(m, day))
+    rows = sa.select(m.policy_id, sa.func.count().label("n")).where(in_force(m, day))
     if not ask.scope.everything:
         reached = sa.select(col(Policy.id)).where(visible(ask.scope, Policy))
         rows = rows.where(m.policy_id.in_(reached))
@@ -205,7 +202,7 @@ def _one_pass(ask: _Ask) -> Any:
 
     start, end = ask.period.start, ask.period.end
     facts = sa.union_all(
-        rows(sa.literal(ask.as_of, sa.Date), "in_force", _on(m, ask.as_of)),
+        rows(sa.literal(ask.as_of, sa.Date), "in_force", in_force(m, ask.as_of)),
         rows(col(m.start_date), "joined", col(m.start_date).between(start, end)),
         rows(col(m.end_date), "left", col(m.end_date).between(start, end)),
     ).subquery("facts")
