@@ -56,10 +56,6 @@ class PolicyLoaders:
             )
             return [found[i] for i, _ in keys]
 
-        async def members_with_persons(ids: list[int]) -> list[list[tuple[Any, Any]]]:
-            return await members_with_some([(i, None) for i in ids])
-
-        self.members_with_persons_by_policy = DataLoader(load_fn=members_with_persons)
         # Keyed by the policy and the persons' columns the selection reads
         # (schema.core.columns): persons read with fewer columns serve no wider selection.
         self.members_with_persons_by_policy_and_columns = DataLoader(load_fn=members_with_some)
