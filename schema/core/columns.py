@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLOutputType, get_named_type
+from strawberry.utils.str_converters import to_camel_case
 
 from domain.core.paging import Columns, wider
 from schema.core.asked import fields_of, remembered
@@ -32,17 +33,12 @@ Needs = dict[str, frozenset[str]]
 
 def _own(*columns: str) -> Needs:
     """Fields named as their own column (`start_date`: `startDate`)."""
-    return {_camel(column): frozenset({column}) for column in columns}
+    return {to_camel_case(column): frozenset({column}) for column in columns}
 
 
 def _none(*fields: str) -> Needs:
     """Fields that read no column but the id."""
     return dict.fromkeys(fields, frozenset())
-
-
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(word.title() for word in rest)
 
 
 _GROUP_LINKS = {

@@ -27,6 +27,7 @@ from graphql import (
 )
 from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.utils.str_converters import to_camel_case
 
 from authz.access import Need
 from schema.core.direct import UNCHECKED
@@ -223,10 +224,8 @@ _INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 
 
 def _graphql_name(argument: Any) -> str:
-    if argument.graphql_name:
-        return str(argument.graphql_name)
-    head, *rest = argument.python_name.split("_")
-    return head + "".join(part.title() for part in rest)
+    """The argument's name in the schema, as strawberry's name converter gives it."""
+    return str(argument.graphql_name or to_camel_case(argument.python_name))
 
 
 Read = Callable[["Run", Any, Field], Any]
