@@ -46,6 +46,8 @@ def serve(
     server = subprocess.Popen(
         [*_CLI, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
+        # `python -c` puts the working directory first on sys.path, before PYTHONPATH.
+        cwd=checkout,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,  # its workers go with it (stop)
