@@ -37,10 +37,10 @@ from api.limits import BodyLimit, NestedTooDeep, RateBuckets, RateLimit, check_n
 from api.outages import DatabaseUnreachable, Unavailable
 from api.persisted import Refused, TrustedDocuments, TrustedSubscriptions
 from api.refusals import Cors, cors_options, http_exception, refusal
-from api.settings import Settings
+from api.settings import Settings, database_engine
 from api.sockets import GuardedSocket, Sockets
 from authz.principal import ANONYMOUS
-from domain.database import create_engine, request_sessions
+from domain.database import request_sessions
 from domain.documents import kinds
 from domain.mail.service import on_queued
 from domain.workflow import scripts
@@ -93,7 +93,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
         self.sessions = sessions
         self.policy_limits = settings.policy_limits
         self.intake_background_rows = settings.intake_background_rows
-        self.database_url = settings.database_url
+        self.listen_url = settings.listen_url
         self.x12_parties = settings.x12_parties
         self.webhook_rules = settings.webhooks.rules
         self.runner = runner
@@ -212,7 +212,7 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
             request=request,
             policy_limits=self.policy_limits,
             runner=self.runner,
-            database_url=self.database_url,
+            listen_url=self.listen_url,
             x12_parties=self.x12_parties,
             webhook_rules=self.webhook_rules,
             intake_background_rows=self.intake_background_rows,
@@ -312,7 +312,7 @@ def _background(
 
         @asynccontextmanager
         async def with_queue(_app: Starlette) -> AsyncIterator[None]:
-            async with jobs.queue_on(settings.database_url) as queue:
+            async with jobs.queue_on(settings.listen_url) as queue:
                 queued.app = queue
                 yield
 
@@ -365,8 +365,8 @@ def create_app(
 ) -> Starlette:
     """Build the application; tests pass their own session factory, runner and tracer."""
     if sessions is None:
-        engine = engine or create_engine(
-            settings.database_url,
+        engine = engine or database_engine(
+            settings,
             statement_timeout_ms=settings.statement_timeout_ms,
             pool_size=settings.pool_size,
         )

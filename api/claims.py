@@ -11,12 +11,12 @@ import asyncio
 from pathlib import Path
 
 from api.intake import operator
-from api.settings import Settings
+from api.settings import Settings, database_engine
 from authz.access import CLAIMS_WRITE
 from domain.campaigns.claims import ClaimsLoad, load_claims
 from domain.core.errors import DomainError
 from domain.core.transactions import atomic
-from domain.database import create_engine, session_factory
+from domain.database import session_factory
 
 
 def run(path: Path, *, subject: str | None, settings: Settings) -> tuple[int, str]:
@@ -24,7 +24,7 @@ def run(path: Path, *, subject: str | None, settings: Settings) -> tuple[int, st
     data = path.read_bytes()
 
     async def work() -> tuple[int, str]:
-        engine = create_engine(settings.database_url)
+        engine = database_engine(settings)
         try:
             async with session_factory(engine)() as session:
                 try:

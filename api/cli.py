@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from api.settings import SettingsError, load_settings, require_mail_server
+from api.settings import SettingsError, database_engine, load_settings, require_mail_server
 
 logger = logging.getLogger("groupcover.worker")
 
@@ -70,10 +70,10 @@ def _migrate(_args: argparse.Namespace) -> None:
 
 def _demo(_args: argparse.Namespace) -> None:
     from api.demo.book import load_demo_book
-    from domain.database import create_engine, session_factory
+    from domain.database import session_factory
 
     async def run() -> dict[str, int]:
-        engine = create_engine(load_settings().database_url)
+        engine = database_engine(load_settings())
         try:
             async with session_factory(engine)() as session:
                 return await load_demo_book(session)

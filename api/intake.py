@@ -15,12 +15,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import col
 
-from api.settings import Settings
+from api.settings import Settings, database_engine
 from authz.access import INTAKE_SUBMIT, Access, Actor, Need
 from authz.principal import Principal, Role
 from domain.core.errors import DomainError
 from domain.core.transactions import atomic
-from domain.database import create_engine, session_factory
+from domain.database import session_factory
 from domain.groups.models import GroupClient
 from domain.intake import service
 from domain.intake.models import EnrollmentFile, EnrollmentFileRow, FileFormat, RowOutcome
@@ -44,7 +44,7 @@ def run(
     data = path.read_bytes()
 
     async def work() -> tuple[int, str]:
-        engine = create_engine(settings.database_url)
+        engine = database_engine(settings)
         try:
             async with session_factory(engine)() as session:
                 client_id = await session.scalar(

@@ -20,11 +20,11 @@ from graphql import GraphQLError, OperationDefinitionNode, parse, specified_rule
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.settings import Settings
+from api.settings import Settings, database_engine
 from authz.access import ACCESS_WRITE, Access, Actor
 from authz.principal import Principal, Role
 from domain.core.transactions import atomic
-from domain.database import create_engine, session_factory
+from domain.database import session_factory
 from domain.persisted import service
 from domain.persisted.models import TrustedDocument
 from schema.core.limits import limit_rules
@@ -98,7 +98,7 @@ def operator() -> Actor:
 
 def _run(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     async def run() -> T:
-        engine = create_engine(settings.database_url)
+        engine = database_engine(settings)
         try:
             async with session_factory(engine)() as session:
                 return await work(session)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 
 from api.intake import operator
-from api.settings import Settings
+from api.settings import Settings, database_engine
 from authz.access import DOCUMENTS_ISSUE
 from domain.core.transactions import atomic
-from domain.database import create_engine, session_factory
+from domain.database import session_factory
 from domain.documents.retention import purge_expired
 
 
@@ -21,7 +21,7 @@ def run(*, subject: str | None, settings: Settings) -> str:
     """Purge every document past its retention; the report."""
 
     async def work() -> int:
-        engine = create_engine(settings.database_url)
+        engine = database_engine(settings)
         purged = 0
         try:
             while True:

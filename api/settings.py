@@ -6,7 +6,7 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from strawberry.http.websocket_origin import normalize_origin
@@ -21,6 +21,9 @@ from domain.webhooks.addresses import AddressRules
 from domain.webhooks.delivery import RetryPolicy
 from domain.workflow.scripts import ScriptLimits
 from schema.core.limits import QueryLimits
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///groupcover.db"
 DEFAULT_EXPORTS_DIR = "exports"
@@ -96,6 +99,14 @@ class Settings:
     """Requests one principal may make a minute in one process; more get 429. 0: no limit."""
     statement_timeout_ms: int = 10_000
     """The longest one SQL statement may run on PostgreSQL. 0: no limit."""
+    session_database_url: str = ""
+    """A PostgreSQL URL that reaches the server itself, or a pool in session mode, for what
+    needs a database session of its own: the subscriptions' LISTEN and the job queue
+    (procrastinate's LISTEN) (GROUPCOVER_SESSION_DATABASE_URL). Empty: the database URL. Set it
+    when GROUPCOVER_DATABASE_URL goes through PgBouncer in transaction mode."""
+    prepared_statements: bool = True
+    """Let psycopg prepare a statement it sends often (GROUPCOVER_PREPARED_STATEMENTS); false
+    behind PgBouncer in transaction mode before 1.21, which cannot carry them."""
     pool_size: int = 16
     """Database connections one server process keeps open on PostgreSQL: about the requests it
     runs at once under load (GROUPCOVER_POOL_SIZE); `groupcover worker` keeps its
@@ -140,8 +151,23 @@ class Settings:
     """Where spans go by OTLP (OTEL_EXPORTER_OTLP_ENDPOINT); empty: no tracing."""
 
     @property
+    def listen_url(self) -> str:
+        """The URL of what needs a session of its own (`session_database_url`)."""
+        return self.session_database_url or self.database_url
+
+    @property
     def production(self) -> bool:
         return self.env == "production"
+
+
+def database_engine(settings: Settings, **options: Any) -> AsyncEngine:
+    """An engine of the settings' database, with psycopg's prepared statements as they say
+    (and `options` for domain.database.create_engine)."""
+    from domain.database import create_engine
+
+    return create_engine(
+        settings.database_url, prepared_statements=settings.prepared_statements, **options
+    )
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -161,8 +187,11 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"{source} must hold a key of at least {MIN_SECRET_BYTES} bytes; make one with "
             "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
         )
+    database_url = environ.get("GROUPCOVER_DATABASE_URL", DEFAULT_DATABASE_URL)
     return Settings(
-        database_url=environ.get("GROUPCOVER_DATABASE_URL", DEFAULT_DATABASE_URL),
+        database_url=database_url,
+        session_database_url=_session_database_url(environ, database_url),
+        prepared_statements=_flag(environ, "GROUPCOVER_PREPARED_STATEMENTS", default=True),
         secret_key=secret,
         env=env,
         policy_limits=PolicyLimits(
@@ -193,6 +222,17 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         otlp_endpoint=environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip(),
         **_limits(environ),
     )
+
+
+def _session_database_url(environ: dict[str, str], database_url: str) -> str:
+    """GROUPCOVER_SESSION_DATABASE_URL: PostgreSQL, beside a PostgreSQL database URL."""
+    url = environ.get("GROUPCOVER_SESSION_DATABASE_URL", "").strip()
+    if url and not (url.startswith("postgresql") and database_url.startswith("postgresql")):
+        raise SettingsError(
+            "GROUPCOVER_SESSION_DATABASE_URL is for PostgreSQL behind a pooler: it must be a "
+            "postgresql URL, and so must GROUPCOVER_DATABASE_URL."
+        )
+    return url
 
 
 def _mail(environ: dict[str, str]) -> MailSettings:

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from api import deliveries, jobs, mailer
-from api.settings import Settings
-from domain.database import create_engine, session_factory
+from api.settings import Settings, database_engine
+from domain.database import session_factory
 from domain.documents import kinds
 from domain.mail.service import on_queued
 from domain.workflow import scripts
@@ -39,8 +39,8 @@ STEADY_SECONDS = 60.0
 
 async def run(settings: Settings, *, concurrency: int, once: bool, on_start: Any) -> None:
     """Work the queue until asked to stop; after a lost database, wait, reconnect, go on."""
-    engine = create_engine(
-        settings.database_url,
+    engine = database_engine(
+        settings,
         statement_timeout_ms=settings.statement_timeout_ms,
         pool_size=concurrency,  # a job holds one session at a time
     )
@@ -95,7 +95,7 @@ async def _attempt(working: asyncio.Task[None], stopping: asyncio.Event, once: b
 async def _work(
     settings: Settings, sessions: Any, concurrency: int, once: bool, on_start: Any
 ) -> None:
-    async with jobs.queue_on(settings.database_url) as queue:
+    async with jobs.queue_on(settings.listen_url) as queue:
         on_start(queue)
         # Mail queued by a job here is sent by a job too, once that job commits.
         on_queued(mailer.deferring(lambda: queue))

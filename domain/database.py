@@ -35,11 +35,18 @@ SQLModel.metadata.naming_convention = {
 
 
 def create_engine(
-    url: str, *, statement_timeout_ms: int = 0, pool_size: int = 0, **options: Any
+    url: str,
+    *,
+    statement_timeout_ms: int = 0,
+    pool_size: int = 0,
+    prepared_statements: bool = True,
+    **options: Any,
 ) -> AsyncEngine:
     """Create an async engine; on SQLite, with real transactions and foreign keys; on
-    PostgreSQL, with a limit on how long one statement may run (0: none) and a pool that
-    keeps `pool_size` connections (0: SQLAlchemy's 5).
+    PostgreSQL, with a limit on how long one statement may run (0: none), a pool that
+    keeps `pool_size` connections (0: SQLAlchemy's 5), and without psycopg preparing the
+    statements it sends often unless `prepared_statements` (PgBouncer in transaction mode
+    before 1.21 lends each transaction any server connection, where the prepared one is not).
 
     A pool smaller than the requests a process runs at once opens and closes a connection
     for the others (SQLAlchemy's overflow): with 5 and 8 requests in flight, 1.9 new
@@ -52,6 +59,8 @@ def create_engine(
         )
     if backend == "postgresql" and pool_size:
         options.setdefault("pool_size", pool_size)
+    if backend == "postgresql" and not prepared_statements:
+        options.setdefault("connect_args", {})["prepare_threshold"] = None
     engine = create_async_engine(url, **options)
     if backend == "sqlite":
         _make_sqlite_transactional(engine)

@@ -31,10 +31,11 @@ class Context:
     policy_limits: PolicyLimits = field(default_factory=PolicyLimits)
     runner: Runner | None = None
     """Where the server steps of a workflow request go once its change is committed."""
-    database_url: str = ""
+    listen_url: str = ""
+    """For subscriptions, which listen on the database for changes made anywhere
+    (Settings.listen_url)."""
     intake_background_rows: int = 0
     """An enrolment file of more rows is applied by a background job (0: always in the request)."""
-    """For subscriptions, which listen on the database for changes made anywhere."""
     x12_parties: Parties = field(default_factory=Parties)
     """Who the 834 files the API exports are from and to."""
     webhook_rules: AddressRules = field(default_factory=AddressRules)

@@ -34,7 +34,7 @@ class WorkflowSubscription:
         if current is None or row_id is None:
             raise GraphQLError("No such request.", extensions={"code": "NOT_FOUND"})
         # Listen first, then read: a change made in between is not missed.
-        async with changes(context.database_url, row_id) as updates:
+        async with changes(context.listen_url, row_id) as updates:
             await context.session.rollback()
             context.reset_loaders()
             current = await _load(info, row_id)

@@ -35,15 +35,16 @@ async def live(tmp_path: Path) -> AsyncIterator[Live]:
 
 
 @contextlib.asynccontextmanager
-async def workers(live: Live, count: int) -> AsyncIterator[None]:
-    """`count` workers taking jobs from the live database, one job at a time each."""
+async def workers(live: Live | str, count: int, **more: str) -> AsyncIterator[None]:
+    """`count` workers taking jobs from the live database (or the one at a URL), one job at a
+    time each, with `more` settings."""
     started = [
         await asyncio.create_subprocess_exec(
             GROUPCOVER,
             "worker",
             "--concurrency",
             "1",
-            env=environment(live),
+            env=environment(live, **more),
             cwd=ROOT,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,

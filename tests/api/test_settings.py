@@ -279,3 +279,40 @@ def test_a_server_keeps_as_many_database_connections_as_it_runs_requests_at_once
 def test_a_pool_of_no_connections_is_refused(workdir: Path, given: str) -> None:
     with pytest.raises(SettingsError, match="GROUPCOVER_POOL_SIZE"):
         load_settings({"GROUPCOVER_POOL_SIZE": given})
+
+
+def test_what_needs_a_session_of_its_own_uses_the_database_url_unless_told(
+    workdir: Path,
+) -> None:
+    pooled = "postgresql+psycopg://groupcover@pgbouncer:6432/groupcover"
+    direct = "postgresql+psycopg://groupcover@db:5432/groupcover"
+    # when / then
+    alone = load_settings({"GROUPCOVER_DATABASE_URL": pooled})
+    assert (alone.listen_url, alone.prepared_statements) == (pooled, True)
+    behind = load_settings(
+        {
+            "GROUPCOVER_DATABASE_URL": pooled,
+            "GROUPCOVER_SESSION_DATABASE_URL": direct,
+            "GROUPCOVER_PREPARED_STATEMENTS": "false",
+        }
+    )
+    assert (behind.database_url, behind.listen_url, behind.prepared_statements) == (
+        pooled,
+        direct,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("database", "session"),
+    [
+        ("sqlite+aiosqlite:///groupcover.db", "postgresql+psycopg://db/groupcover"),
+        ("postgresql+psycopg://pgbouncer/groupcover", "sqlite+aiosqlite:///other.db"),
+    ],
+)
+def test_a_session_database_url_beside_anything_but_postgresql_is_refused(
+    workdir: Path, database: str, session: str
+) -> None:
+    environ = {"GROUPCOVER_DATABASE_URL": database, "GROUPCOVER_SESSION_DATABASE_URL": session}
+    with pytest.raises(SettingsError, match="GROUPCOVER_SESSION_DATABASE_URL"):
+        load_settings(environ)
