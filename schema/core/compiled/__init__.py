@@ -3,14 +3,19 @@
 graphql-core and strawberry cost about 5 us a field (an Info, middleware, extensions, awaitable
 checks, the argument conversion): bench.load's nested query has 11,400 fields, and 46% of its
 CPU went there (py-spy, issue 21). For a query this module covers, a plan is made once per
-document (kept like the parser's cache) and each request walks it: the resolvers the schema
+document and values of the variables its @skip and @include read (kept like the parser's
+cache) and each request walks it: the resolvers the schema
 declares are called directly (so reach, row filters, SQL and loaders stay one implementation),
 plain and `direct` fields read by the functions graphql-core would call, leaves serialized by
 the schema's own scalars and enums. Async results are gathered a wave at a time, as graphql-core
 gathers them, so loaders batch the same keys into the same statements.
 
 What a plan covers is narrow on purpose, and anything else runs the normal executor:
-- a query (no mutation, subscription), without fragments, directives or a response key twice;
+- a query (no mutation, subscription), its selections collected by graphql-core's own
+  collect_fields: fragments (named or inline, on the type itself or on `Node`), @skip and
+  @include, and a key asked twice (its nodes merged, the first one's arguments) mean what they
+  mean to the executor, and the answer's keys come in its order. No other directive (@defer),
+  no fragment with variables of its own;
 - fields that read an attribute (graphql-core's default resolver, or `schema.core.direct`),
   `id`, `__typename`, and the resolvers in `COVERED`, with only the arguments named there;
   no interface or union on the way.
@@ -21,23 +26,25 @@ A request then declines, and the executor answers it, when:
   and the executor starts over, so such a request may send its statements twice.
 A plan calls no graphql-core middleware: where requests are traced (api.traces spans async
 resolvers), the app leaves plans off.
-tests/schema/core/test_compiled.py holds the plan's answers to the executor's, byte for byte,
-for random documents over random data and callers. GROUPCOVER_COMPILED_READS=false turns it off.
+tests/schema/core/test_compiled_oracle.py holds the plan's answers to the executor's, byte for
+byte, for random documents over random data and callers. GROUPCOVER_COMPILED_READS=false turns
+it off.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import suppress
-from typing import Any
+from typing import Any, TypeVar
 
-from graphql import DocumentNode, GraphQLSchema
+from graphql import DocumentNode, GraphQLSchema, Undefined
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
 
-from schema.core.compiled.plan import COVERED, NotCovered, Plan, compile_plan
+from schema.core.compiled.operation import NotCovered, Operation, operation_of
+from schema.core.compiled.plan import COVERED, Plan, compile_plan
 from schema.core.compiled.run import Run
 from schema.core.context import Context
 
@@ -46,20 +53,47 @@ CACHED_PLANS = 1000
 
 
 class Plans:
-    """The plans of the documents seen, by text and operation name (None: not covered)."""
+    """The documents seen, by text and operation name, and their plans by the values of the
+    variables their @skip and @include read (None: not covered); each cache is bounded."""
 
     def __init__(self) -> None:
-        self.plans: dict[tuple[str, str | None], Plan | None] = {}
+        self.operations: dict[tuple[str, str | None], Operation | None] = {}
+        self.plans: dict[tuple[str, str | None, tuple[Any, ...]], Plan | None] = {}
 
-    def plan(self, schema: GraphQLSchema, document: DocumentNode, key: Any) -> Plan | None:
-        if key not in self.plans:
-            if len(self.plans) >= CACHED_PLANS:
-                del self.plans[next(iter(self.plans))]
-            try:
-                self.plans[key] = compile_plan(schema, document, key[1])
-            except NotCovered:
-                self.plans[key] = None
-        return self.plans[key]
+    def plan(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        key: tuple[str, str | None],
+        variables: dict[str, Any] | None,
+    ) -> tuple[Plan, VariableValues] | None:
+        """The request's plan and its coerced variables; None when the executor answers."""
+        operation = _kept(self.operations, key, lambda: operation_of(document, key[1]))
+        if operation is None:
+            return None
+        definitions = operation.node.variable_definitions or ()
+        coerced = get_variable_values(schema, definitions, variables or {})
+        if isinstance(coerced, list):  # the executor reports variables that do not coerce
+            return None
+        switched = (*key, tuple(coerced.coerced.get(n, Undefined) for n in operation.switches))
+        plan = _kept(self.plans, switched, lambda: compile_plan(schema, operation, coerced))
+        return None if plan is None else (plan, coerced)
+
+
+Kept = TypeVar("Kept")
+
+
+def _kept(cache: dict[Any, Kept | None], key: Any, make: Callable[[], Kept]) -> Kept | None:
+    """The cached value for the key, made (None if not covered) when missing; the oldest
+    goes when the cache is full."""
+    if key not in cache:
+        if len(cache) >= CACHED_PLANS:
+            del cache[next(iter(cache))]
+        try:
+            cache[key] = make()
+        except NotCovered:
+            cache[key] = None
+    return cache[key]
 
 
 class CompiledReads(SchemaExtension):
@@ -77,27 +111,20 @@ class CompiledReads(SchemaExtension):
             and isinstance(context.context, Context)
         ):
             schema = context.schema._schema
-            plan = self.plans.plan(
-                schema, context.graphql_document, (context.query, context.operation_name)
-            )
-            if plan is not None:
-                data = await answer(plan, schema, context.context, context.variables)
+            key = (context.query, context.operation_name)
+            found = self.plans.plan(schema, context.graphql_document, key, context.variables)
+            if found is not None:
+                data = await answer(*found, context.context)
                 if data is not None:
                     context.result = GraphQLExecutionResult(data=data)
         yield
 
 
-async def answer(
-    plan: Plan, schema: GraphQLSchema, context: Context, variables: dict[str, Any] | None
-) -> dict[str, Any] | None:
+async def answer(plan: Plan, variables: VariableValues, context: Context) -> dict[str, Any] | None:
     """The plan's answer for this caller and these variables; None when it declines."""
     if not all(context.access.allows(need) for need in plan.needs):
         return None
-    definitions = plan.operation.variable_definitions or ()
-    coerced = get_variable_values(schema, definitions, variables or {})
-    if isinstance(coerced, list):  # the executor reports variables that do not coerce
-        return None
-    run = Run(context, coerced)
+    run = Run(context, variables, plan.fragments)
     if not run.prepare(plan.resolved):
         return None
     try:

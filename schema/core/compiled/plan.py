@@ -8,9 +8,10 @@ from inspect import signature
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
-    DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     GraphQLEnumType,
+    GraphQLError,
     GraphQLField,
     GraphQLInt,
     GraphQLList,
@@ -18,18 +19,22 @@ from graphql import (
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLString,
-    OperationDefinitionNode,
-    OperationType,
-    SelectionSetNode,
     Undefined,
-    get_operation_ast,
     is_leaf_type,
 )
+from graphql.execution.collect_fields import (
+    CollectedFields,
+    FieldDetailsList,
+    collect_fields,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues
 from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.utils.str_converters import to_camel_case
 
 from authz.access import Need
+from schema.core.compiled.operation import NotCovered, Operation
 from schema.core.direct import UNCHECKED
 from schema.core.permissions import NEED
 from schema.core.relay import global_id
@@ -67,10 +72,6 @@ Write = Callable[["Run", Any], Any]
 """Writes a field's value into the answer (an object's fields through the run)."""
 
 
-class NotCovered(Exception):
-    """The document, or this request of it, is the executor's to answer."""
-
-
 @dataclass(frozen=True, eq=False)
 class Field:
     """One selected field: where its answer goes, how it is read and how it is written."""
@@ -78,58 +79,80 @@ class Field:
     key: str
     read: Callable[[Run, Any, Field], Any]
     write: Write
-    node: FieldNode
+    nodes: tuple[FieldNode, ...]
+    """The nodes graphql-core merged under the key, in the document's order."""
     definition: GraphQLField
     arguments: dict[str, str] | None
     """The resolver's keyword by argument name; None for a field without a resolver, whose
     value is never awaitable."""
 
+    @property
+    def node(self) -> FieldNode:
+        """The first node, whose arguments graphql-core passes (validation made them equal)."""
+        return self.nodes[0]
+
 
 @dataclass(frozen=True)
 class Plan:
-    operation: OperationDefinitionNode
     fields: tuple[Field, ...]
     resolved: tuple[Field, ...]
     needs: frozenset[Need]
+    fragments: dict[str, FragmentDefinitionNode]
+    """The document's fragments, as a resolver's info carries them (`selected_fields`)."""
 
 
-def compile_plan(schema: GraphQLSchema, document: DocumentNode, name: str | None) -> Plan:
-    operation = get_operation_ast(document, name)
-    if operation is None or operation.operation != OperationType.QUERY or operation.directives:
-        raise NotCovered
-    if any(v.directives for v in operation.variable_definitions or ()):
-        raise NotCovered
-    found: list[Field] = []
-    needs: set[Need] = set()
+def compile_plan(schema: GraphQLSchema, operation: Operation, variables: VariableValues) -> Plan:
+    """The plan of the operation for these values of its switches (the other variables are
+    read by each request)."""
     query = schema.query_type
     assert query is not None
-    fields = _selection(query, operation.selection_set, found, needs)
-    return Plan(operation, fields, tuple(found), frozenset(needs))
+    walk = _Walk(schema, operation, variables, [], set())
+    try:
+        collected = collect_fields(schema, operation.fragments, variables, query, operation.node)
+        fields = _selection(query, collected, walk)
+    except (GraphQLError, RecursionError) as error:
+        raise NotCovered from error  # a switch's null, or too deep: the executor's error
+    definitions = {name: details.definition for name, details in operation.fragments.items()}
+    return Plan(fields, tuple(walk.found), frozenset(walk.needs), definitions)
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """What the walk of a document collects fields with, and what it finds."""
+
+    schema: GraphQLSchema
+    operation: Operation
+    variables: VariableValues
+    found: list[Field]
+    needs: set[Need]
+
+    def subfields(self, type_: GraphQLObjectType, details: FieldDetailsList) -> CollectedFields:
+        return collect_subfields(
+            self.schema,
+            self.operation.fragments,
+            self.variables,
+            self.operation.node,
+            type_,
+            details,
+        )
 
 
 def _selection(
-    parent: GraphQLObjectType, selection: SelectionSetNode, found: list[Field], needs: set[Need]
+    parent: GraphQLObjectType, collected: CollectedFields, walk: _Walk
 ) -> tuple[Field, ...]:
-    fields: list[Field] = []
-    keys: set[str] = set()
-    for node in selection.selections:
-        if not isinstance(node, FieldNode) or node.directives:
-            raise NotCovered  # fragments, @include, @skip
-        key = node.alias.value if node.alias else node.name.value
-        if key in keys:
-            raise NotCovered  # graphql-core merges the two; a plan does not
-        keys.add(key)
-        fields.append(_field(parent, node, key, found, needs))
-    return tuple(fields)
+    """The fields graphql-core collects for an object of the parent type: fragments whose
+    condition it meets, @skip and @include applied, nodes of one key merged, keys in order."""
+    grouped = collected.grouped_field_set
+    return tuple(_field(parent, details, key, walk) for key, details in grouped.items())
 
 
-def _field(
-    parent: GraphQLObjectType, node: FieldNode, key: str, found: list[Field], needs: set[Need]
-) -> Field:
+def _field(parent: GraphQLObjectType, details: FieldDetailsList, key: str, walk: _Walk) -> Field:
+    node = details[0].node
+    nodes = tuple(detail.node for detail in details)
     name = node.name.value
     if name == "__typename":
         type_name = parent.name
-        return Field(key, lambda *_: type_name, _leaf(str), node, None, None)  # type: ignore[arg-type]
+        return Field(key, lambda *_: type_name, _leaf(str), nodes, None, None)  # type: ignore[arg-type]
     definition = parent.fields.get(name)
     strawberry_field = (definition.extensions or {}).get(_DEFINITION) if definition else None
     if definition is None or strawberry_field is None:
@@ -138,13 +161,13 @@ def _field(
         raise NotCovered
     need = (strawberry_field.metadata or {}).get(NEED)
     if need is not None:
-        needs.add(need)
-    write = _writer(definition.type, node, found, needs)
+        walk.needs.add(need)
+    write = _writer(definition.type, details, walk)
     if strawberry_field.base_resolver is None:
         read = _attribute(definition, strawberry_field)
-        return Field(key, read, write, node, definition, None)
+        return Field(key, read, write, nodes, definition, None)
     if name == "id" and strawberry_field.python_name == "_id":
-        return Field(key, _node_id(parent.name), write, node, definition, None)
+        return Field(key, _node_id(parent.name), write, nodes, definition, None)
     allowed = COVERED.get((parent.name, name))
     if allowed is None and name == "totalCount" and parent.name.endswith("Connection"):
         allowed = NONE
@@ -157,16 +180,16 @@ def _field(
         if (definition_name := _graphql_name(argument)) in definition.args
     }
     call = _resolver(strawberry_field.base_resolver.wrapped_func)
-    planned = Field(key, call, write, node, definition, arguments)
-    found.append(planned)
+    planned = Field(key, call, write, nodes, definition, arguments)
+    walk.found.append(planned)
     return planned
 
 
-def _writer(type_: Any, node: FieldNode, found: list[Field], needs: set[Need]) -> Write:
+def _writer(type_: Any, details: FieldDetailsList, walk: _Walk) -> Write:
     """How a value of this output type is written, as graphql-core completes it; a null
     where the type allows none is the executor's to report."""
     if isinstance(type_, GraphQLNonNull):
-        inner = _writer(type_.of_type, node, found, needs)
+        inner = _writer(type_.of_type, details, walk)
 
         def non_null(run: Run, value: Any) -> Any:
             if value is None:
@@ -175,13 +198,13 @@ def _writer(type_: Any, node: FieldNode, found: list[Field], needs: set[Need]) -
 
         return non_null
     if isinstance(type_, GraphQLList):
-        item = _writer(type_.of_type, node, found, needs)
+        item = _writer(type_.of_type, details, walk)
         return lambda run, value: None if value is None else [item(run, v) for v in value]
     if is_leaf_type(type_):
         return _leaf(_serializer(type_))
-    if not isinstance(type_, GraphQLObjectType) or node.selection_set is None:
+    if not isinstance(type_, GraphQLObjectType):
         raise NotCovered  # an interface or a union
-    fields = _selection(type_, node.selection_set, found, needs)
+    fields = _selection(type_, walk.subfields(type_, details), walk)
     return lambda run, value: None if value is None else run.object(value, fields)
 
 

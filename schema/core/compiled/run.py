@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, GraphQLOutputType
+from graphql import FieldNode, FragmentDefinitionNode, GraphQLOutputType
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import is_awaitable
 from strawberry.types.nodes import convert_selections
@@ -25,7 +25,7 @@ class _RawInfo:
     field_nodes: list[FieldNode]
     variable_values: VariableValues
     context: Context
-    fragments: dict[str, Any]
+    fragments: dict[str, FragmentDefinitionNode]
     return_type: GraphQLOutputType | None
 
 
@@ -33,11 +33,17 @@ class _Info:
     """What a covered resolver reads of strawberry's Info: the context, and its field's
     selection (schema.core.asked keys its answers by the field's nodes)."""
 
-    def __init__(self, context: Context, planned: Field | None, variables: VariableValues) -> None:
+    def __init__(
+        self,
+        context: Context,
+        planned: Field | None,
+        variables: VariableValues,
+        fragments: dict[str, FragmentDefinitionNode],
+    ) -> None:
         self.context = context
-        nodes = [planned.node] if planned else []
+        nodes = list(planned.nodes) if planned else []  # all merged, as graphql-core passes them
         returns = planned.definition.type if planned else None
-        self._raw_info = _RawInfo(nodes, variables, context, {}, returns)
+        self._raw_info = _RawInfo(nodes, variables, context, fragments, returns)
 
     @property
     def selected_fields(self) -> list[Any]:
@@ -47,10 +53,16 @@ class _Info:
 class Run:
     """One request's walk of a plan: values written as they come, async ones a wave at a time."""
 
-    def __init__(self, context: Context, variables: VariableValues) -> None:
+    def __init__(
+        self,
+        context: Context,
+        variables: VariableValues,
+        fragments: dict[str, FragmentDefinitionNode],
+    ) -> None:
         self.context = context
         self.variables = variables
-        self.info = _Info(context, None, variables)  # a `direct` field's: the context
+        self.fragments = fragments
+        self.info = _Info(context, None, variables, fragments)  # a `direct` field's: the context
         self.infos: dict[Field, _Info] = {}
         self.arguments: dict[Field, dict[str, Any]] = {}
         self.pending: list[tuple[Any, Write, dict[str, Any], str]] = []
@@ -65,7 +77,7 @@ class Run:
             if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
                 return False
             self.arguments[planned] = {planned.arguments[k]: v for k, v in values.items()}
-            self.infos[planned] = _Info(self.context, planned, self.variables)
+            self.infos[planned] = _Info(self.context, planned, self.variables, self.fragments)
         return True
 
     async def all(self, fields: tuple[Field, ...]) -> dict[str, Any]:

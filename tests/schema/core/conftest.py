@@ -83,5 +83,6 @@ def both(http: AsyncClient, executor: AsyncClient, statements: StatementCounter)
 
 
 def canonical(body: Any) -> str:
-    """The body as JSON with its keys in order: what 'the same answer' means here."""
-    return json.dumps(body, sort_keys=True)
+    """The body as JSON, its keys in the order they came: what 'the same answer' means here
+    (a plan writes an object's keys in the order graphql-core collects them)."""
+    return json.dumps(body)
