@@ -97,7 +97,7 @@ async def answer(
     coerced = get_variable_values(schema, definitions, variables or {})
     if isinstance(coerced, list):  # the executor reports variables that do not coerce
         return None
-    run = Run(context, coerced)
+    run = Run(context, coerced, schema._strawberry_schema)  # type: ignore[attr-defined]
     if not run.prepare(plan.resolved):
         return None
     try:

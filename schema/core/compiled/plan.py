@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from inspect import signature
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -27,7 +26,7 @@ from graphql import (
 )
 from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.utils.str_converters import to_camel_case
+from strawberry.types.field import StrawberryField
 
 from authz.access import Need
 from schema.core.direct import UNCHECKED
@@ -80,9 +79,9 @@ class Field:
     write: Write
     node: FieldNode
     definition: GraphQLField
-    arguments: dict[str, str] | None
-    """The resolver's keyword by argument name; None for a field without a resolver, whose
-    value is never awaitable."""
+    resolver: StrawberryField | None
+    """The field whose arguments strawberry converts for its resolver; None for a field
+    without a resolver, whose value is never awaitable."""
 
 
 @dataclass(frozen=True)
@@ -151,13 +150,11 @@ def _field(
     given = {argument.name.value for argument in node.arguments or ()}
     if allowed is None or not given <= allowed:
         raise NotCovered
-    arguments = {
-        definition_name: argument.python_name
-        for argument in strawberry_field.arguments
-        if (definition_name := _graphql_name(argument)) in definition.args
-    }
-    call = _resolver(strawberry_field.base_resolver.wrapped_func)
-    planned = Field(key, call, write, node, definition, arguments)
+    resolver = strawberry_field.base_resolver
+    if resolver.self_parameter is None or resolver.parent_parameter or resolver.root_parameter:
+        raise NotCovered  # a plan passes the source as `self`, and nothing else of it
+    call = _resolver(resolver.wrapped_func)
+    planned = Field(key, call, write, node, definition, strawberry_field)
     found.append(planned)
     return planned
 
@@ -223,11 +220,6 @@ def _serializer(type_: Any) -> Callable[[Any], Any]:
 _INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 
 
-def _graphql_name(argument: Any) -> str:
-    """The argument's name in the schema, as strawberry's name converter gives it."""
-    return str(argument.graphql_name or to_camel_case(argument.python_name))
-
-
 Read = Callable[["Run", Any, Field], Any]
 
 
@@ -252,8 +244,6 @@ def _node_id(type_name: str) -> Read:
 
 
 def _resolver(function: Callable[..., Any]) -> Read:
-    if "info" not in signature(function).parameters:
-        return lambda run, source, planned: function(source, **run.arguments[planned])
-    return lambda run, source, planned: function(
-        source, info=run.infos[planned], **run.arguments[planned]
-    )
+    """Call the resolver with the source as `self` and the keywords strawberry's own
+    conversion gave (its info among them when it asks for one; see Run.prepare)."""
+    return lambda run, source, planned: function(source, **run.arguments[planned])

@@ -10,6 +10,8 @@ from typing import Any
 from graphql import FieldNode, GraphQLOutputType
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import is_awaitable
+from strawberry.schema import Schema
+from strawberry.schema.schema_converter import get_arguments
 from strawberry.types.nodes import convert_selections
 
 from domain.core.paging import MAX_PAGE_SIZE
@@ -30,11 +32,19 @@ class _RawInfo:
 
 
 class _Info:
-    """What a covered resolver reads of strawberry's Info: the context, and its field's
-    selection (schema.core.asked keys its answers by the field's nodes)."""
+    """What a covered resolver reads of strawberry's Info: the context, the schema (a node's
+    type by its name), and its field's selection (schema.core.asked keys its answers by the
+    field's nodes)."""
 
-    def __init__(self, context: Context, planned: Field | None, variables: VariableValues) -> None:
+    def __init__(
+        self,
+        context: Context,
+        planned: Field | None,
+        variables: VariableValues,
+        schema: Schema,
+    ) -> None:
         self.context = context
+        self.schema = schema
         nodes = [planned.node] if planned else []
         returns = planned.definition.type if planned else None
         self._raw_info = _RawInfo(nodes, variables, context, {}, returns)
@@ -47,25 +57,36 @@ class _Info:
 class Run:
     """One request's walk of a plan: values written as they come, async ones a wave at a time."""
 
-    def __init__(self, context: Context, variables: VariableValues) -> None:
+    def __init__(self, context: Context, variables: VariableValues, schema: Schema) -> None:
         self.context = context
         self.variables = variables
-        self.info = _Info(context, None, variables)  # a `direct` field's: the context
-        self.infos: dict[Field, _Info] = {}
+        self.schema = schema
+        self.info = _Info(context, None, variables, schema)  # a `direct` field's: the context
         self.arguments: dict[Field, dict[str, Any]] = {}
         self.pending: list[tuple[Any, Write, dict[str, Any], str]] = []
 
     def prepare(self, resolved: Iterable[Field]) -> bool:
-        """Work out every resolver's arguments; False when a `first` is out of range (the
-        executor's error)."""
+        """Work out every resolver's arguments as strawberry's resolver wrapper does (its
+        conversion into inputs, enums and ids, its extensions' reshaping, the info where the
+        resolver asks for it); False when a `first` is out of range or a value does not
+        convert (the executor's errors)."""
         for planned in resolved:
-            assert planned.arguments is not None
-            values = get_argument_values(planned.definition, planned.node, self.variables)
-            first = values.get("first")
-            if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
+            assert planned.resolver is not None
+            try:
+                values = get_argument_values(planned.definition, planned.node, self.variables)
+                first = values.get("first")
+                if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
+                    return False
+                _, self.arguments[planned] = get_arguments(
+                    field=planned.resolver,
+                    source=None,  # the plan passes each source as `self` (see plan._resolver)
+                    info=_Info(self.context, planned, self.variables, self.schema),  # type: ignore[arg-type]
+                    kwargs=values,
+                    config=self.schema.config,
+                    scalar_registry=self.schema.schema_converter.scalar_registry,
+                )
+            except Exception:  # the executor reports what does not convert, as it words it
                 return False
-            self.arguments[planned] = {planned.arguments[k]: v for k, v in values.items()}
-            self.infos[planned] = _Info(self.context, planned, self.variables)
         return True
 
     async def all(self, fields: tuple[Field, ...]) -> dict[str, Any]:
@@ -84,7 +105,7 @@ class Run:
         written: dict[str, Any] = {}
         for planned in fields:
             value = planned.read(self, source, planned)
-            if planned.arguments is not None and is_awaitable(value):
+            if planned.resolver is not None and is_awaitable(value):
                 written[planned.key] = None  # keeps the document's order of keys
                 self.pending.append((value, planned.write, written, planned.key))
             else:
