@@ -16,9 +16,12 @@ What a plan covers is narrow on purpose, and anything else runs the normal execu
   no interface or union on the way.
 A request then declines, and the executor answers it, when:
 - the caller lacks a need of any selected field (the executor's FORBIDDEN errors and nulls are
-  its own: a plan never writes an error), or a `first` is out of range;
+  its own: a plan never writes an error), a `first` is out of range, or an argument does
+  not convert;
 - anything raises or a non-null field meets a null: what was loaded is dropped (fresh loaders),
   and the executor starts over, so such a request may send its statements twice.
+A resolver's arguments are converted once a request by strawberry's own get_arguments, as its
+resolver wrapper converts them: a filter reaches it as strawberry's input object.
 A plan calls no graphql-core middleware: where requests are traced (api.traces spans async
 resolvers), the app leaves plans off.
 tests/schema/core/test_compiled.py holds the plan's answers to the executor's, byte for byte,

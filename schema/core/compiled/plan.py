@@ -37,29 +37,60 @@ if TYPE_CHECKING:
     from schema.core.compiled.run import Run
 
 PAGE = frozenset({"first", "after"})
+FILTERED_PAGE = PAGE | {"filter"}
 DATED_PAGE = PAGE | {"asOf"}
 AS_OF = frozenset({"asOf"})
 NONE: frozenset[str] = frozenset()
+_EFFECTIVE = (
+    "premiumSchedule",
+    "adjustments",
+    "brokerAgent",
+    "collectionSetting",
+    "billingAccount",
+    "billAllocation",
+    "groupCommissionRate",
+    "employerContribution",
+    "processFlow",
+    "assignedProviderGroup",
+    "parameterValues",
+)
 COVERED: dict[tuple[str, str], frozenset[str]] = {
-    ("Query", "groupClients"): PAGE,
-    ("Query", "policies"): PAGE,
+    ("Query", "groupClient"): frozenset({"id", "code"}),
+    ("Query", "groupClients"): FILTERED_PAGE,
+    ("Query", "policies"): FILTERED_PAGE,
+    ("Query", "workflowTasks"): FILTERED_PAGE,
     ("GroupClient", "children"): PAGE,
     ("GroupClient", "groupAccounts"): PAGE,
     ("GroupClient", "policies"): DATED_PAGE,
     ("GroupClient", "parent"): NONE,
     ("GroupClient", "inPremiumCalculation"): NONE,
+    ("GroupClient", "effectiveSettings"): AS_OF,
     ("GroupAccount", "policies"): DATED_PAGE,
     ("GroupAccount", "groupClient"): NONE,
+    ("GroupAccount", "effectiveSettings"): AS_OF,
     ("Policy", "members"): AS_OF,
     ("Policy", "subscriber"): NONE,
     ("Policy", "groupAccount"): AS_OF,
     ("Policy", "enrollmentProducts"): AS_OF,
+    ("Policy", "effectiveSettings"): AS_OF,
     ("PolicyMember", "ageLimitDate"): NONE,
     ("PolicyMember", "refundIban"): NONE,
     ("EnrollmentProduct", "product"): NONE,
+    ("EnrollmentProduct", "effectiveSettings"): AS_OF,
+    **{("EffectiveSettings", name): NONE for name in _EFFECTIVE},
+    ("PremiumSchedule", "rates"): NONE,
+    ("WorkflowTask", "overdue"): NONE,
+    ("WorkflowTask", "request"): NONE,
+    ("WorkflowRequest", "timeline"): NONE,
+    ("WorkflowRequest", "tasks"): NONE,
+    ("WorkflowRequest", "policy"): NONE,
+    ("WorkflowRequest", "person"): NONE,
+    ("WorkflowRequest", "groupAccount"): NONE,
 }
 """The resolvers a plan calls, with the arguments it passes them: each reads of its Info only
-the context and what its field selects (schema.core.asked). A connection's `totalCount` too."""
+the context, the schema and what its field selects (schema.core.asked), as the plan's _Info
+gives them (run.py). A connection's `totalCount` too. Filters are inputs that strawberry
+converts (Run.prepare); a resolver that refuses one raises, and the executor answers."""
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 Write = Callable[["Run", Any], Any]

@@ -56,9 +56,10 @@ UNCOVERED = {
     "a fragment": "query { policies(first: 2) { ...Page } } "
     "fragment Page on PolicyConnection { edges { node { number } } }",
     "a directive": "query { policies(first: 2) { edges @include(if: true) { node { number } } } }",
-    "a filter": 'query { policies(first: 2, filter: {search: "x"}) { edges { node { number } } } }',
-    "a resolver not covered": "query { policies(first: 2) { edges { node { number "
-    "effectiveSettings { collectionSetting { value } } } } } }",
+    "a filter of a field not covered": "query { workflowRequests(first: 2, "
+    "filter: {state: SUBMITTED}) { edges { node { state } } } }",
+    "a resolver not covered": "query { groupClients(first: 2) { edges { node { code "
+    "lineOfBusiness { code } } } } }",
     "an interface": 'query { node(id: "x") { id } }',
     "a key twice": "query { policies(first: 1) { totalCount } policies(first: 1) { totalCount } }",
     "introspection": "query { __schema { queryType { name } } }",
