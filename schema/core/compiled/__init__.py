@@ -13,7 +13,8 @@ What a plan covers is narrow on purpose, and anything else runs the normal execu
 - a query (no mutation, subscription), without fragments, directives or a response key twice;
 - fields that read an attribute (graphql-core's default resolver, or `schema.core.direct`),
   `id`, `__typename`, and the resolvers in `COVERED`, with only the arguments named there;
-  no interface or union on the way.
+  an interface or a union (`node(id:)`) has its selection planned for each possible type,
+  and its runtime type resolved as graphql-core resolves it.
 A request then declines, and the executor answers it, when:
 - the caller lacks a need of any selected field (the executor's FORBIDDEN errors and nulls are
   its own: a plan never writes an error), a `first` is out of range, or an argument does

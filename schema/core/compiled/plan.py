@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,15 +13,18 @@ from graphql import (
     GraphQLEnumType,
     GraphQLField,
     GraphQLInt,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLString,
+    GraphQLUnionType,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
     Undefined,
+    default_type_resolver,
     get_operation_ast,
     is_leaf_type,
 )
@@ -55,6 +59,7 @@ _EFFECTIVE = (
     "parameterValues",
 )
 COVERED: dict[tuple[str, str], frozenset[str]] = {
+    ("Query", "node"): frozenset({"id"}),
     ("Query", "groupClient"): frozenset({"id", "code"}),
     ("Query", "groupClients"): FILTERED_PAGE,
     ("Query", "policies"): FILTERED_PAGE,
@@ -93,6 +98,8 @@ gives them (run.py). A connection's `totalCount` too. Filters are inputs that st
 converts (Run.prepare); a resolver that refuses one raises, and the executor answers."""
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
+_COMPILING: ContextVar[GraphQLSchema] = ContextVar("compiling")
+"""The schema of the plan being made: an interface's possible types are the schema's."""
 Write = Callable[["Run", Any], Any]
 """Writes a field's value into the answer (an object's fields through the run)."""
 
@@ -129,6 +136,7 @@ def compile_plan(schema: GraphQLSchema, document: DocumentNode, name: str | None
         raise NotCovered
     if any(v.directives for v in operation.variable_definitions or ()):
         raise NotCovered
+    _COMPILING.set(schema)
     found: list[Field] = []
     needs: set[Need] = set()
     query = schema.query_type
@@ -207,10 +215,42 @@ def _writer(type_: Any, node: FieldNode, found: list[Field], needs: set[Need]) -
         return lambda run, value: None if value is None else [item(run, v) for v in value]
     if is_leaf_type(type_):
         return _leaf(_serializer(type_))
+    if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType) and node.selection_set:
+        return _abstract(type_, node, found, needs)
     if not isinstance(type_, GraphQLObjectType) or node.selection_set is None:
-        raise NotCovered  # an interface or a union
+        raise NotCovered
     fields = _selection(type_, node.selection_set, found, needs)
     return lambda run, value: None if value is None else run.object(value, fields)
+
+
+def _abstract(
+    type_: GraphQLInterfaceType | GraphQLUnionType,
+    node: FieldNode,
+    found: list[Field],
+    needs: set[Need],
+) -> Write:
+    """How a value of an interface or a union is written, as graphql-core completes it: its
+    runtime type by the type's `resolve_type` (or graphql-core's default, which asks each
+    possible type's `is_type_of`), checked by that type's `is_type_of`, then written by the
+    selection planned for that type. What graphql-core would refuse is the executor's."""
+    assert node.selection_set is not None
+    possible = _COMPILING.get().get_possible_types(type_)
+    plans = {t.name: (t, _selection(t, node.selection_set, found, needs)) for t in possible}
+    resolve_type = type_.resolve_type or default_type_resolver
+
+    def abstract(run: Run, value: Any) -> Any:
+        if value is None:
+            return None
+        info = run.raw_info(node, type_)
+        name = resolve_type(value, info, type_)
+        if not isinstance(name, str) or name not in plans:
+            raise NotCovered  # graphql-core's error, or a type resolved asynchronously
+        runtime, fields = plans[name]
+        if runtime.is_type_of is not None and runtime.is_type_of(value, info) is not True:
+            raise NotCovered
+        return run.object(value, fields)
+
+    return abstract
 
 
 def _leaf(serialize: Callable[[Any], Any]) -> Write:

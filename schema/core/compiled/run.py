@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, GraphQLOutputType
+from graphql import FieldNode, GraphQLOutputType, GraphQLSchema
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import is_awaitable
 from strawberry.schema import Schema
@@ -21,14 +21,17 @@ from schema.core.context import Context
 
 @dataclass
 class _RawInfo:
-    """The part of graphql-core's info that strawberry's `selected_fields` and
-    schema.core.columns (the field's type) read."""
+    """The part of graphql-core's info that strawberry's `selected_fields`,
+    schema.core.columns (the field's type) and an abstract type's `resolve_type` (the schema's
+    possible types, the field's name) read."""
 
     field_nodes: list[FieldNode]
     variable_values: VariableValues
     context: Context
     fragments: dict[str, Any]
     return_type: GraphQLOutputType | None
+    schema: GraphQLSchema
+    field_name: str | None
 
 
 class _Info:
@@ -47,7 +50,8 @@ class _Info:
         self.schema = schema
         nodes = [planned.node] if planned else []
         returns = planned.definition.type if planned else None
-        self._raw_info = _RawInfo(nodes, variables, context, {}, returns)
+        name = planned.node.name.value if planned else None
+        self._raw_info = _RawInfo(nodes, variables, context, {}, returns, schema._schema, name)
 
     @property
     def selected_fields(self) -> list[Any]:
@@ -62,6 +66,7 @@ class Run:
         self.variables = variables
         self.schema = schema
         self.info = _Info(context, None, variables, schema)  # a `direct` field's: the context
+        self.raw_infos: dict[int, _RawInfo] = {}  # by the node's id: a node hashes its subtree
         self.arguments: dict[Field, dict[str, Any]] = {}
         self.pending: list[tuple[Any, Write, dict[str, Any], str]] = []
 
@@ -111,6 +116,22 @@ class Run:
             else:
                 written[planned.key] = planned.write(self, value)
         return written
+
+    def raw_info(self, node: FieldNode, returns: GraphQLOutputType) -> Any:
+        """graphql-core's info of a field whose type is an interface or a union, as that
+        type's `resolve_type` and its possible types' `is_type_of` read it."""
+        key = id(node)
+        if key not in self.raw_infos:
+            self.raw_infos[key] = _RawInfo(
+                [node],
+                self.variables,
+                self.context,
+                {},
+                returns,
+                self.schema._schema,
+                node.name.value,
+            )
+        return self.raw_infos[key]
 
     def abandon(self) -> None:
         """Close the coroutines a wave left unawaited."""

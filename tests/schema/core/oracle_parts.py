@@ -64,6 +64,16 @@ FILTERS = {
         "overdue: false",
     ),
 }
+NODE_IDS = (
+    *(
+        global_id(t, n)
+        for t in ("Policy", "GroupClient", "GroupAccount", "Person")
+        for n in (1, 9, 60)
+    ),
+    global_id("PolicyConnection", 1),
+    global_id("Node", 1),
+    "garbage",
+)
 REQUEST_FIELDS = (
     "type",
     "state",
@@ -98,6 +108,14 @@ def root_filter(draw: Any, root: str) -> str:
     if len(names) < len(given):
         given = given[:1]  # a field given twice is a document the validation refuses
     return f", filter: {{ {', '.join(given)} }}"
+
+
+def node_by_id(draw: Any) -> str:
+    """A root `node(id:)` beside the page, or none."""
+    if not draw(st.booleans()):
+        return ""
+    fields = " ".join(draw(st.permutations(("id", "__typename"))))
+    return f'node(id: "{draw(st.sampled_from(NODE_IDS))}") {{ {fields} }}'
 
 
 @st.composite

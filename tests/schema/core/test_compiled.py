@@ -60,7 +60,6 @@ UNCOVERED = {
     "filter: {state: SUBMITTED}) { edges { node { state } } } }",
     "a resolver not covered": "query { groupClients(first: 2) { edges { node { code "
     "lineOfBusiness { code } } } } }",
-    "an interface": 'query { node(id: "x") { id } }',
     "a key twice": "query { policies(first: 1) { totalCount } policies(first: 1) { totalCount } }",
     "introspection": "query { __schema { queryType { name } } }",
     "a mutation": 'mutation { groupClientSubmit(input: {id: "x"}) { errors { code } } }',

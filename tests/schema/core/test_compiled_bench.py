@@ -1,6 +1,7 @@
 """bench.load's documents with effective settings and the group manager's inbox are answered by
 their plans, as the executor answers them, with as many statements; filters reach resolvers as
-strawberry converts them, and a filter the executor refuses is the executor's to answer."""
+strawberry converts them, and a filter the executor refuses is the executor's to answer;
+`node(id:)` resolves its runtime type as graphql-core does."""
 
 from __future__ import annotations
 
@@ -15,10 +16,13 @@ from sqlmodel import col
 from authz.access import EVERYTHING, Actor
 from authz.principal import Principal, Role
 from bench.load_queries import QUERIES
+from domain.groups.models import GroupClient
 from domain.policies.limits import PolicyLimits, utc_today
+from domain.policies.models import Policy
 from domain.settings.models import CollectionSetting, PremiumSchedule, Setting, SettingKind
 from domain.workflow import submit as service
 from domain.workflow.models import Channel, RequestType
+from schema.core.relay import global_id
 from tests.factories import Book, families, place, settings_reference, tree, viewers
 from tests.schema.core.conftest import Both, Served, canonical
 
@@ -146,3 +150,45 @@ async def test_a_filter_gets_the_executors_answer(
     # variable that does not coerce)
     assert canonical(compiled_body) == canonical(body)
     assert served.answers == ([False] if "errors" in body else [True])
+
+
+NODES = {
+    "a policy": lambda ids: global_id("Policy", ids["policy"]),
+    "a group client": lambda ids: global_id("GroupClient", ids["client"]),
+    "another group's client": lambda ids: global_id("GroupClient", ids["other"]),
+    "a row that is not there": lambda ids: global_id("GroupAccount", 10**6),
+    "a type that is no row": lambda ids: global_id("PolicyConnection", 1),
+    "the interface": lambda ids: global_id("Node", 1),
+    "garbage": lambda ids: "garbage",
+}
+
+
+@pytest.mark.parametrize("role", ["admin", "group_manager"])
+@pytest.mark.parametrize("name", list(NODES))
+async def test_a_node_by_id_is_answered_by_its_plan_for_its_runtime_type(
+    session: AsyncSession, both: Both, served: Served, role: str, name: str
+) -> None:
+    # given the book, and the global id of a row, of a hidden row, or of nothing
+    await _book(session)
+    ids = {
+        "policy": await session.scalar(sa.select(sa.func.min(col(Policy.id)))),
+        "client": await session.scalar(
+            sa.select(col(GroupClient.id)).where(col(GroupClient.code) == ROOT)
+        ),
+        "other": await session.scalar(
+            sa.select(col(GroupClient.id)).where(col(GroupClient.code) == "GLOBEX")
+        ),
+    }
+    query = "query($id: ID!) { node(id: $id) { __typename id } again: node(id: $id) { id } }"
+    # when it is asked of both apps
+    (compiled_body, compiled_statements), (body, executed) = await both.send(
+        viewers(ROOT)[role], query, {"id": NODES[name](ids)}
+    )
+    # then the plan gave the executor's answer, with the statements it sent
+    assert canonical(compiled_body) == canonical(body)
+    assert "errors" not in body, body
+    assert served.answers == [True]
+    assert compiled_statements == executed
+    # and a row the caller sees is answered as its own type
+    if name in ("a policy", "a group client"):
+        assert body["data"]["node"]["__typename"] == {"a policy": "Policy"}.get(name, "GroupClient")

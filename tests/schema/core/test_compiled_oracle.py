@@ -3,7 +3,7 @@
 A document is drawn from a small grammar of what the plan covers: pages of group clients,
 their children, accounts and policies, policies with members, persons, products and
 employment, effective settings, the inbox's tasks with their requests, pageInfo, cursors,
-ids, aliases, `first` (sometimes out of range), `after`, `asOf` and filters
+ids, `node(id:)`, aliases, `first` (sometimes out of range), `after`, `asOf` and filters
 (oracle_parts.py). The data: clients (some under another, some configured) in EU or US, each
 with accounts of a few families, some policies moved to US, some not yet in force, some
 asked to end. The caller: one of the roles, with grants on a client or on data access
@@ -31,6 +31,7 @@ from tests.schema.core.oracle_parts import (
     ask_to_end,
     configure,
     effective,
+    node_by_id,
     pick,
     reference,
     root_filter,
@@ -141,10 +142,14 @@ def client_node(draw: Any, depth: int) -> str:
 def documents(draw: Any) -> tuple[str, int]:
     """A query and the `first` its variable $n gives the root page."""
     name = draw(st.sampled_from(("groupClients", "policies", "workflowTasks")))
-    node = {"groupClients": client_node(2), "policies": policy_node(), "workflowTasks": task_node()}
-    root = name + _page(draw, draw(node[name]), dated=False, root=name)
+    nodes = {
+        "groupClients": client_node(2),
+        "policies": policy_node(),
+        "workflowTasks": task_node(),
+    }
+    root = name + _page(draw, draw(nodes[name]), dated=False, root=name)
     first = draw(st.sampled_from((*FIRSTS, 101)))
-    return f"query Random($n: Int) {{ {root} }}", first
+    return f"query Random($n: Int) {{ {root} {node_by_id(draw)} }}", first
 
 
 @dataclass(frozen=True)
