@@ -18,7 +18,7 @@ from authz.principal import Principal, Role
 from bench.load_queries import QUERIES
 from domain.groups.models import GroupClient
 from domain.policies.limits import PolicyLimits, utc_today
-from domain.policies.models import Policy
+from domain.policies.models import Person, Policy
 from domain.settings.models import CollectionSetting, PremiumSchedule, Setting, SettingKind
 from domain.workflow import submit as service
 from domain.workflow.models import Channel, RequestType
@@ -192,3 +192,27 @@ async def test_a_node_by_id_is_answered_by_its_plan_for_its_runtime_type(
     # and a row the caller sees is answered as its own type
     if name in ("a policy", "a group client"):
         assert body["data"]["node"]["__typename"] == {"a policy": "Policy"}.get(name, "GroupClient")
+
+
+@pytest.mark.parametrize("query", [POLICIES, INBOX])
+async def test_a_caller_refused_a_field_gets_the_executors_errors(
+    session: AsyncSession, both: Both, served: Served, query: str
+) -> None:
+    # given the book, an employee of its first policy (who may not read settings) and a
+    # partner of ROOT (who may not act on tasks)
+    await _book(session)
+    holder = await session.scalar(
+        sa.select(col(Person.person_number))
+        .join(Policy, col(Policy.subscriber_id) == col(Person.id))
+        .order_by(col(Policy.id))
+        .limit(1)
+    )
+    employee = Principal("emp-1", frozenset({Role.EMPLOYEE}), person=holder)
+    partner = Principal("partner-1", frozenset({Role.PARTNER}), groups=frozenset({ROOT}))
+    # when the document is sent to both apps
+    caller = employee if query == POLICIES else partner
+    (compiled_body, _), (body, _) = await both.send(caller, QUERIES[query])
+    # then the plan declined, and the FORBIDDEN errors and nulls are the executor's
+    assert served.answers == [False]
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"FORBIDDEN"}
+    assert canonical(compiled_body) == canonical(body)
