@@ -18,12 +18,16 @@ What a plan covers is narrow on purpose, and anything else runs the normal execu
   no fragment with variables of its own;
 - fields that read an attribute (graphql-core's default resolver, or `schema.core.direct`),
   `id`, `__typename`, and the resolvers in `COVERED`, with only the arguments named there;
-  no interface or union on the way.
+  an interface or a union (`node(id:)`) has its selection planned for each possible type,
+  and its runtime type resolved as graphql-core resolves it.
 A request then declines, and the executor answers it, when:
 - the caller lacks a need of any selected field (the executor's FORBIDDEN errors and nulls are
-  its own: a plan never writes an error), or a `first` is out of range;
+  its own: a plan never writes an error), a `first` is out of range, or an argument does
+  not convert;
 - anything raises or a non-null field meets a null: what was loaded is dropped (fresh loaders),
   and the executor starts over, so such a request may send its statements twice.
+A resolver's arguments are converted once a request by strawberry's own get_arguments, as its
+resolver wrapper converts them: a filter reaches it as strawberry's input object.
 A plan calls no graphql-core middleware: where requests are traced (api.traces spans async
 resolvers), the app leaves plans off.
 tests/schema/core/test_compiled_oracle.py holds the plan's answers to the executor's, byte for
@@ -42,6 +46,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql.execution.values import VariableValues, get_variable_values
 from sqlalchemy.exc import DBAPIError
 from strawberry.extensions import SchemaExtension
+from strawberry.schema import Schema
 
 from schema.core.compiled.operation import NotCovered, Operation, operation_of
 from schema.core.compiled.plan import COVERED, Plan, compile_plan
@@ -114,17 +119,19 @@ class CompiledReads(SchemaExtension):
             key = (context.query, context.operation_name)
             found = self.plans.plan(schema, context.graphql_document, key, context.variables)
             if found is not None:
-                data = await answer(*found, context.context)
+                data = await answer(*found, context.context, context.schema)
                 if data is not None:
                     context.result = GraphQLExecutionResult(data=data)
         yield
 
 
-async def answer(plan: Plan, variables: VariableValues, context: Context) -> dict[str, Any] | None:
+async def answer(
+    plan: Plan, variables: VariableValues, context: Context, schema: Schema
+) -> dict[str, Any] | None:
     """The plan's answer for this caller and these variables; None when it declines."""
     if not all(context.access.allows(need) for need in plan.needs):
         return None
-    run = Run(context, variables, plan.fragments)
+    run = Run(context, variables, schema, plan.fragments)
     if not run.prepare(plan.resolved):
         return None
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from inspect import signature
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -14,12 +13,15 @@ from graphql import (
     GraphQLError,
     GraphQLField,
     GraphQLInt,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLSchema,
     GraphQLString,
+    GraphQLUnionType,
     Undefined,
+    default_type_resolver,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import (
@@ -31,7 +33,7 @@ from graphql.execution.collect_fields import (
 from graphql.execution.values import VariableValues
 from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.utils.str_converters import to_camel_case
+from strawberry.types.field import StrawberryField
 
 from authz.access import Need
 from schema.core.compiled.operation import NotCovered, Operation
@@ -43,29 +45,61 @@ if TYPE_CHECKING:
     from schema.core.compiled.run import Run
 
 PAGE = frozenset({"first", "after"})
+FILTERED_PAGE = PAGE | {"filter"}
 DATED_PAGE = PAGE | {"asOf"}
 AS_OF = frozenset({"asOf"})
 NONE: frozenset[str] = frozenset()
+_EFFECTIVE = (
+    "premiumSchedule",
+    "adjustments",
+    "brokerAgent",
+    "collectionSetting",
+    "billingAccount",
+    "billAllocation",
+    "groupCommissionRate",
+    "employerContribution",
+    "processFlow",
+    "assignedProviderGroup",
+    "parameterValues",
+)
 COVERED: dict[tuple[str, str], frozenset[str]] = {
-    ("Query", "groupClients"): PAGE,
-    ("Query", "policies"): PAGE,
+    ("Query", "node"): frozenset({"id"}),
+    ("Query", "groupClient"): frozenset({"id", "code"}),
+    ("Query", "groupClients"): FILTERED_PAGE,
+    ("Query", "policies"): FILTERED_PAGE,
+    ("Query", "workflowTasks"): FILTERED_PAGE,
     ("GroupClient", "children"): PAGE,
     ("GroupClient", "groupAccounts"): PAGE,
     ("GroupClient", "policies"): DATED_PAGE,
     ("GroupClient", "parent"): NONE,
     ("GroupClient", "inPremiumCalculation"): NONE,
+    ("GroupClient", "effectiveSettings"): AS_OF,
     ("GroupAccount", "policies"): DATED_PAGE,
     ("GroupAccount", "groupClient"): NONE,
+    ("GroupAccount", "effectiveSettings"): AS_OF,
     ("Policy", "members"): AS_OF,
     ("Policy", "subscriber"): NONE,
     ("Policy", "groupAccount"): AS_OF,
     ("Policy", "enrollmentProducts"): AS_OF,
+    ("Policy", "effectiveSettings"): AS_OF,
     ("PolicyMember", "ageLimitDate"): NONE,
     ("PolicyMember", "refundIban"): NONE,
     ("EnrollmentProduct", "product"): NONE,
+    ("EnrollmentProduct", "effectiveSettings"): AS_OF,
+    **{("EffectiveSettings", name): NONE for name in _EFFECTIVE},
+    ("PremiumSchedule", "rates"): NONE,
+    ("WorkflowTask", "overdue"): NONE,
+    ("WorkflowTask", "request"): NONE,
+    ("WorkflowRequest", "timeline"): NONE,
+    ("WorkflowRequest", "tasks"): NONE,
+    ("WorkflowRequest", "policy"): NONE,
+    ("WorkflowRequest", "person"): NONE,
+    ("WorkflowRequest", "groupAccount"): NONE,
 }
 """The resolvers a plan calls, with the arguments it passes them: each reads of its Info only
-the context and what its field selects (schema.core.asked). A connection's `totalCount` too."""
+the context, the schema and what its field selects (schema.core.asked), as the plan's _Info
+gives them (run.py). A connection's `totalCount` too. Filters are inputs that strawberry
+converts (Run.prepare); a resolver that refuses one raises, and the executor answers."""
 
 _DEFINITION = GraphQLCoreConverter.DEFINITION_BACKREF
 Write = Callable[["Run", Any], Any]
@@ -82,9 +116,9 @@ class Field:
     nodes: tuple[FieldNode, ...]
     """The nodes graphql-core merged under the key, in the document's order."""
     definition: GraphQLField
-    arguments: dict[str, str] | None
-    """The resolver's keyword by argument name; None for a field without a resolver, whose
-    value is never awaitable."""
+    resolver: StrawberryField | None
+    """The field whose arguments strawberry converts for its resolver; None for a field
+    without a resolver, whose value is never awaitable."""
 
     @property
     def node(self) -> FieldNode:
@@ -174,13 +208,11 @@ def _field(parent: GraphQLObjectType, details: FieldDetailsList, key: str, walk:
     given = {argument.name.value for argument in node.arguments or ()}
     if allowed is None or not given <= allowed:
         raise NotCovered
-    arguments = {
-        definition_name: argument.python_name
-        for argument in strawberry_field.arguments
-        if (definition_name := _graphql_name(argument)) in definition.args
-    }
-    call = _resolver(strawberry_field.base_resolver.wrapped_func)
-    planned = Field(key, call, write, nodes, definition, arguments)
+    resolver = strawberry_field.base_resolver
+    if resolver.self_parameter is None or resolver.parent_parameter or resolver.root_parameter:
+        raise NotCovered  # a plan passes the source as `self`, and nothing else of it
+    call = _resolver(resolver.wrapped_func)
+    planned = Field(key, call, write, nodes, definition, strawberry_field)
     walk.found.append(planned)
     return planned
 
@@ -202,10 +234,39 @@ def _writer(type_: Any, details: FieldDetailsList, walk: _Walk) -> Write:
         return lambda run, value: None if value is None else [item(run, v) for v in value]
     if is_leaf_type(type_):
         return _leaf(_serializer(type_))
+    if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
+        return _abstract(type_, details, walk)
     if not isinstance(type_, GraphQLObjectType):
-        raise NotCovered  # an interface or a union
+        raise NotCovered
     fields = _selection(type_, walk.subfields(type_, details), walk)
     return lambda run, value: None if value is None else run.object(value, fields)
+
+
+def _abstract(
+    type_: GraphQLInterfaceType | GraphQLUnionType, details: FieldDetailsList, walk: _Walk
+) -> Write:
+    """How a value of an interface or a union is written, as graphql-core completes it: its
+    runtime type by the type's `resolve_type` (or graphql-core's default, which asks each
+    possible type's `is_type_of`), checked by that type's `is_type_of`, then written by the
+    fields collected for that type. What graphql-core would refuse is the executor's."""
+    possible = walk.schema.get_possible_types(type_)
+    plans = {t.name: (t, _selection(t, walk.subfields(t, details), walk)) for t in possible}
+    resolve_type = type_.resolve_type or default_type_resolver
+    node = details[0].node
+
+    def abstract(run: Run, value: Any) -> Any:
+        if value is None:
+            return None
+        info = run.raw_info(node, type_)
+        name = resolve_type(value, info, type_)
+        if not isinstance(name, str) or name not in plans:
+            raise NotCovered  # graphql-core's error, or a type resolved asynchronously
+        runtime, fields = plans[name]
+        if runtime.is_type_of is not None and runtime.is_type_of(value, info) is not True:
+            raise NotCovered
+        return run.object(value, fields)
+
+    return abstract
 
 
 def _leaf(serialize: Callable[[Any], Any]) -> Write:
@@ -246,11 +307,6 @@ def _serializer(type_: Any) -> Callable[[Any], Any]:
 _INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 
 
-def _graphql_name(argument: Any) -> str:
-    """The argument's name in the schema, as strawberry's name converter gives it."""
-    return str(argument.graphql_name or to_camel_case(argument.python_name))
-
-
 Read = Callable[["Run", Any, Field], Any]
 
 
@@ -275,8 +331,6 @@ def _node_id(type_name: str) -> Read:
 
 
 def _resolver(function: Callable[..., Any]) -> Read:
-    if "info" not in signature(function).parameters:
-        return lambda run, source, planned: function(source, **run.arguments[planned])
-    return lambda run, source, planned: function(
-        source, info=run.infos[planned], **run.arguments[planned]
-    )
+    """Call the resolver with the source as `self` and the keywords strawberry's own
+    conversion gave (its info among them when it asks for one; see Run.prepare)."""
+    return lambda run, source, planned: function(source, **run.arguments[planned])

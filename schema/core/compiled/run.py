@@ -7,9 +7,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from graphql import FieldNode, FragmentDefinitionNode, GraphQLOutputType
+from graphql import FieldNode, FragmentDefinitionNode, GraphQLOutputType, GraphQLSchema
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import is_awaitable
+from strawberry.schema import Schema
+from strawberry.schema.schema_converter import get_arguments
 from strawberry.types.nodes import convert_selections
 
 from domain.core.paging import MAX_PAGE_SIZE
@@ -19,31 +21,40 @@ from schema.core.context import Context
 
 @dataclass
 class _RawInfo:
-    """The part of graphql-core's info that strawberry's `selected_fields` and
-    schema.core.columns (the field's type) read."""
+    """The part of graphql-core's info that strawberry's `selected_fields`,
+    schema.core.columns (the field's type) and an abstract type's `resolve_type` (the schema's
+    possible types, the field's name) read."""
 
     field_nodes: list[FieldNode]
     variable_values: VariableValues
     context: Context
     fragments: dict[str, FragmentDefinitionNode]
     return_type: GraphQLOutputType | None
+    schema: GraphQLSchema
+    field_name: str | None
 
 
 class _Info:
-    """What a covered resolver reads of strawberry's Info: the context, and its field's
-    selection (schema.core.asked keys its answers by the field's nodes)."""
+    """What a covered resolver reads of strawberry's Info: the context, the schema (a node's
+    type by its name), and its field's selection (schema.core.asked keys its answers by the
+    field's nodes)."""
 
     def __init__(
         self,
         context: Context,
         planned: Field | None,
         variables: VariableValues,
+        schema: Schema,
         fragments: dict[str, FragmentDefinitionNode],
     ) -> None:
         self.context = context
+        self.schema = schema
         nodes = list(planned.nodes) if planned else []  # all merged, as graphql-core passes them
         returns = planned.definition.type if planned else None
-        self._raw_info = _RawInfo(nodes, variables, context, fragments, returns)
+        name = planned.node.name.value if planned else None
+        self._raw_info = _RawInfo(
+            nodes, variables, context, fragments, returns, schema._schema, name
+        )
 
     @property
     def selected_fields(self) -> list[Any]:
@@ -57,27 +68,43 @@ class Run:
         self,
         context: Context,
         variables: VariableValues,
+        schema: Schema,
         fragments: dict[str, FragmentDefinitionNode],
     ) -> None:
         self.context = context
         self.variables = variables
+        self.schema = schema
         self.fragments = fragments
-        self.info = _Info(context, None, variables, fragments)  # a `direct` field's: the context
-        self.infos: dict[Field, _Info] = {}
+        # a `direct` field's: the context
+        self.info = _Info(context, None, variables, schema, fragments)
+        self.raw_infos: dict[int, _RawInfo] = {}  # by the node's id: a node hashes its subtree
         self.arguments: dict[Field, dict[str, Any]] = {}
         self.pending: list[tuple[Any, Write, dict[str, Any], str]] = []
 
     def prepare(self, resolved: Iterable[Field]) -> bool:
-        """Work out every resolver's arguments; False when a `first` is out of range (the
-        executor's error)."""
+        """Work out every resolver's arguments as strawberry's resolver wrapper does (its
+        conversion into inputs, enums and ids, its extensions' reshaping, the info where the
+        resolver asks for it); False when a `first` is out of range or a value does not
+        convert (the executor's errors)."""
         for planned in resolved:
-            assert planned.arguments is not None
-            values = get_argument_values(planned.definition, planned.node, self.variables)
-            first = values.get("first")
-            if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
+            assert planned.resolver is not None
+            try:
+                values = get_argument_values(planned.definition, planned.node, self.variables)
+                first = values.get("first")
+                if first is not None and not 0 <= first <= MAX_PAGE_SIZE:
+                    return False
+                _, self.arguments[planned] = get_arguments(
+                    field=planned.resolver,
+                    source=None,  # the plan passes each source as `self` (see plan._resolver)
+                    info=_Info(  # type: ignore[arg-type]
+                        self.context, planned, self.variables, self.schema, self.fragments
+                    ),
+                    kwargs=values,
+                    config=self.schema.config,
+                    scalar_registry=self.schema.schema_converter.scalar_registry,
+                )
+            except Exception:  # the executor reports what does not convert, as it words it
                 return False
-            self.arguments[planned] = {planned.arguments[k]: v for k, v in values.items()}
-            self.infos[planned] = _Info(self.context, planned, self.variables, self.fragments)
         return True
 
     async def all(self, fields: tuple[Field, ...]) -> dict[str, Any]:
@@ -96,12 +123,28 @@ class Run:
         written: dict[str, Any] = {}
         for planned in fields:
             value = planned.read(self, source, planned)
-            if planned.arguments is not None and is_awaitable(value):
+            if planned.resolver is not None and is_awaitable(value):
                 written[planned.key] = None  # keeps the document's order of keys
                 self.pending.append((value, planned.write, written, planned.key))
             else:
                 written[planned.key] = planned.write(self, value)
         return written
+
+    def raw_info(self, node: FieldNode, returns: GraphQLOutputType) -> Any:
+        """graphql-core's info of a field whose type is an interface or a union, as that
+        type's `resolve_type` and its possible types' `is_type_of` read it."""
+        key = id(node)
+        if key not in self.raw_infos:
+            self.raw_infos[key] = _RawInfo(
+                [node],
+                self.variables,
+                self.context,
+                self.fragments,
+                returns,
+                self.schema._schema,
+                node.name.value,
+            )
+        return self.raw_infos[key]
 
     def abandon(self) -> None:
         """Close the coroutines a wave left unawaited."""

@@ -21,6 +21,7 @@ from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
+    GraphQLInterfaceType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
@@ -49,6 +50,8 @@ DIRECTIVES: tuple[tuple[str, bool | str] | None, ...] = (
     *(("skip", switch) for switch in SWITCHES),
     *(("include", switch) for switch in SWITCHES),
 )
+Parent = GraphQLObjectType | GraphQLInterfaceType
+"""A selection's type: an object, or an interface (`node(id:)` returns Node)."""
 WRAPS = ("none", "none", "none", "inline", "untyped", "node", "named", "named node", "twice")
 
 
@@ -61,7 +64,7 @@ class Rewrite:
         self.fragments: list[FragmentDefinitionNode] = []
         self.switches: dict[str, bool] = {}
 
-    def selection(self, parent: GraphQLObjectType, selection: SelectionSetNode) -> SelectionSetNode:
+    def selection(self, parent: Parent, selection: SelectionSetNode) -> SelectionSetNode:
         fields: list[SelectionNode] = []
         for node in selection.selections:
             assert isinstance(node, FieldNode)
@@ -74,9 +77,9 @@ class Rewrite:
                 fields.insert(self.draw(st.integers(0, len(fields))), copy)
         return SelectionSetNode(selections=tuple(self._wrapped(parent, fields)))
 
-    def _type_of(self, parent: GraphQLObjectType, node: FieldNode) -> GraphQLObjectType:
+    def _type_of(self, parent: Parent, node: FieldNode) -> Parent:
         type_ = get_named_type(parent.fields[node.name.value].type)
-        assert isinstance(type_, GraphQLObjectType)
+        assert isinstance(type_, GraphQLObjectType | GraphQLInterfaceType)  # `node` is Node
         return type_
 
     def _copies(self, node: FieldNode, below: SelectionSetNode | None) -> list[FieldNode]:
@@ -118,7 +121,7 @@ class Rewrite:
         argument = ArgumentNode(name=NameNode(value="if"), value=value)
         return (DirectiveNode(name=NameNode(value=name), arguments=(argument,)),)
 
-    def _wrapped(self, parent: GraphQLObjectType, fields: list[SelectionNode]) -> list[Any]:
+    def _wrapped(self, parent: Parent, fields: list[SelectionNode]) -> list[Any]:
         """Runs of the selections, each as it is or in a fragment."""
         runs: list[list[SelectionNode]] = []
         for field in fields:
@@ -130,7 +133,7 @@ class Rewrite:
             out.extend(self._wrap(parent, run, self.draw(st.sampled_from(WRAPS))))
         return out
 
-    def _wrap(self, parent: GraphQLObjectType, run: list[SelectionNode], how: str) -> list[Any]:
+    def _wrap(self, parent: Parent, run: list[SelectionNode], how: str) -> list[Any]:
         node = any(i.name == "Node" for i in parent.interfaces)
         if how == "none" or (how in ("node", "named node") and not node):
             return run
@@ -169,7 +172,7 @@ def _named(name: str) -> NamedTypeNode:
     return NamedTypeNode(name=NameNode(value=name))
 
 
-def _elsewhere(parent: GraphQLObjectType) -> InlineFragmentNode:
+def _elsewhere(parent: Parent) -> InlineFragmentNode:
     """A fragment on another type of `Node`: valid within `... on Node`, never collected."""
     other, field = ("GroupClient", "code") if parent.name == "Policy" else ("Policy", "number")
     asked = FieldNode(name=NameNode(value=field), arguments=(), directives=())

@@ -53,11 +53,11 @@ async def test_the_benchmarks_documents_are_answered_by_their_plan_as_by_the_exe
 
 
 UNCOVERED = {
-    "a filter": 'query { policies(first: 2, filter: {search: "x"}) { edges { node { number } } } }',
-    "a resolver not covered": "query { policies(first: 2) { edges { node { number "
-    "effectiveSettings { collectionSetting { value } } } } } }",
-    "an interface": 'query { node(id: "x") { id } }',
-    "a fragment on an interface's field": 'query { node(id: "x") { ... on Policy { number } } }',
+    "a filter of a field not covered": "query { workflowRequests(first: 2, "
+    "filter: {state: SUBMITTED}) { edges { node { state } } } }",
+    "a resolver not covered": "query { groupClients(first: 2) { edges { node { code "
+    "lineOfBusiness { code } } } } }",
+    "a directive not covered": "query { policies(first: 2) { edges @deprecated { node { number } } } }",
     "introspection": "query { __schema { queryType { name } } }",
     "a mutation": 'mutation { groupClientSubmit(input: {id: "x"}) { errors { code } } }',
 }

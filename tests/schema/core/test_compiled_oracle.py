@@ -2,13 +2,14 @@
 
 A document is drawn from a small grammar of what the plan covers: pages of group clients,
 their children, accounts and policies, policies with members, persons, products and
-employment, pageInfo, cursors, ids, aliases, `first` (sometimes out of range), `after` and
-`asOf`; then written as clients write it (tests/schema/core/fragmented.py): fragments named
-and inline, @skip and @include, literal or by variable, keys asked twice. The data: clients
-(some under another) in EU or US, each with accounts of a few families, some policies moved
-to US, some not yet in force. The caller: one of the roles,
-with grants on a client or on data access groups. Both apps must give the same JSON, byte
-for byte.
+employment, effective settings, the inbox's tasks with their requests, pageInfo, cursors,
+ids, `node(id:)`, aliases, `first` (sometimes out of range), `after`, `asOf` and filters
+(oracle_parts.py); then written as clients write it (tests/schema/core/fragmented.py):
+fragments named and inline, @skip and @include, literal or by variable, keys asked twice. The
+data: clients (some under another, some configured) in EU or US, each with accounts of a few
+families, some policies moved to US, some not yet in force, some asked to end. The caller: one
+of the roles, with grants on a client or on data access groups. Both apps must give the same
+JSON, byte for byte.
 """
 
 from __future__ import annotations
@@ -23,15 +24,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from authz.principal import Principal, Role
 from domain.groups.models import GroupClient, InsurableClass
-from domain.policies.limits import utc_today
 from schema import root as root_schema
 from schema.core.relay import cursor_of
 from tests.factories import Book, Place, families
 from tests.schema.core.conftest import Both, Served, canonical
 from tests.schema.core.fragmented import rewritten
+from tests.schema.core.oracle_parts import (
+    DAYS,
+    TODAY,
+    ask_to_end,
+    configure,
+    effective,
+    node_by_id,
+    pick,
+    reference,
+    root_filter,
+    task_node,
+)
 
-TODAY = utc_today()
-DAYS = (None, TODAY - timedelta(days=15), TODAY + timedelta(days=30))
 FIRSTS = (0, 1, 2, 3, 100)
 # No cursor, cursors of low and high row ids (the ids of an example's rows run on across
 # examples); and at the root one this server never gave out (the executor's error). Not
@@ -42,9 +52,10 @@ AFTER = (None, None, cursor_of(3), cursor_of(40), cursor_of(2_000))
 BAD_CURSOR = "not-a-cursor"
 
 
-def _page(draw: Any, node: str, *, dated: bool, root: bool = False) -> str:
+def _page(draw: Any, node: str, *, dated: bool, root: str = "") -> str:
     first = draw(st.sampled_from(FIRSTS + ((101,) if root else ())))
     arguments = f"first: {'$n' if root else first}"
+    arguments += root_filter(draw, root) if root else ""
     after = draw(st.sampled_from(AFTER + ((BAD_CURSOR,) if root else ())))
     if after is not None:
         arguments += f', after: "{after}"'
@@ -89,42 +100,45 @@ CLIENT_FIELDS = (
 )
 
 
-def _pick(draw: Any, fields: tuple[str, ...]) -> list[str]:
-    """Some of `fields`, each perhaps under an alias of its own."""
-    chosen = draw(st.lists(st.sampled_from(fields), min_size=1, max_size=4, unique=True))
-    return [f"k{n}: {f}" if draw(st.booleans()) else f for n, f in enumerate(chosen)]
-
-
 @st.composite
 def policy_node(draw: Any) -> str:
-    parts = _pick(draw, POLICY_FIELDS)
+    parts = pick(draw, POLICY_FIELDS)
     if draw(st.booleans()):
         day = draw(st.sampled_from(DAYS))
-        member = " ".join(_pick(draw, MEMBER_FIELDS))
+        member = " ".join(pick(draw, MEMBER_FIELDS))
         asked = f'(asOf: "{day.isoformat()}")' if day else ""
         parts.append(f"members{asked} {{ {member} }}")
     if draw(st.booleans()):
-        parts.append("enrollmentProducts { coverageTier startDate product { code name } }")
+        settings = effective(draw) if draw(st.booleans()) else ""
+        parts.append(
+            f"enrollmentProducts {{ coverageTier startDate product {{ code name }} {settings} }}"
+        )
+    if draw(st.booleans()):
+        parts.append(effective(draw))
     return " ".join(parts)
 
 
 @st.composite
 def account_node(draw: Any, depth: int) -> str:
-    parts = _pick(draw, ACCOUNT_FIELDS)
+    parts = pick(draw, ACCOUNT_FIELDS)
     if depth and draw(st.booleans()):
         parts.append("policies" + _page(draw, draw(policy_node()), dated=True))
+    if draw(st.booleans()):
+        parts.append(effective(draw))
     return " ".join(parts)
 
 
 @st.composite
 def client_node(draw: Any, depth: int) -> str:
-    parts = _pick(draw, CLIENT_FIELDS)
+    parts = pick(draw, CLIENT_FIELDS)
     if depth and draw(st.booleans()):
         parts.append("children" + _page(draw, draw(client_node(depth - 1)), dated=False))
     if depth and draw(st.booleans()):
         parts.append("groupAccounts" + _page(draw, draw(account_node(depth - 1)), dated=False))
     if depth and draw(st.booleans()):
         parts.append("policies" + _page(draw, draw(policy_node()), dated=True))
+    if draw(st.booleans()):
+        parts.append(effective(draw))
     return " ".join(parts)
 
 
@@ -132,13 +146,16 @@ def client_node(draw: Any, depth: int) -> str:
 def documents(draw: Any) -> tuple[str, dict[str, Any]]:
     """A query, as a client may write it (tests/schema/core/fragmented.py), and its variables:
     the `first` $n gives the root page, and the switches of its @skip and @include."""
-    if draw(st.booleans()):
-        root = "groupClients" + _page(draw, draw(client_node(2)), dated=False, root=True)
-    else:
-        root = "policies" + _page(draw, draw(policy_node()), dated=False, root=True)
+    name = draw(st.sampled_from(("groupClients", "policies", "workflowTasks")))
+    nodes = {
+        "groupClients": client_node(2),
+        "policies": policy_node(),
+        "workflowTasks": task_node(),
+    }
+    root = name + _page(draw, draw(nodes[name]), dated=False, root=name)
     first = draw(st.sampled_from((*FIRSTS, 101)))
     query, switches = rewritten(
-        draw, root_schema.schema._schema, f"query Random($n: Int) {{ {root} }}"
+        draw, root_schema.schema._schema, f"query Random($n: Int) {{ {root} {node_by_id(draw)} }}"
     )
     return query, {"n": first, **switches}
 
@@ -150,6 +167,8 @@ class AccountDraft:
     since_days: int
     moved: int
     """How many of its policies are in the US data access group."""
+    asked_to_end: int
+    """How many of its policies their employee asked to end (approvals in an inbox)."""
 
 
 @dataclass(frozen=True)
@@ -157,6 +176,8 @@ class ClientDraft:
     under_previous: bool
     data_access_group: str
     accounts: list[AccountDraft]
+    configured: bool
+    """Settings on the client and its first account."""
 
 
 DRAFTS = st.lists(
@@ -171,9 +192,11 @@ DRAFTS = st.lists(
                 data_access_group=st.sampled_from(("EU", "US")),
                 since_days=st.sampled_from((-40, -5, 20)),
                 moved=st.integers(0, 2),
+                asked_to_end=st.integers(0, 2),
             ),
             max_size=2,
         ),
+        configured=st.booleans(),
     ),
     min_size=1,
     max_size=4,
@@ -201,14 +224,17 @@ CALLERS = st.one_of(
 
 async def _write(session: AsyncSession, drafts: list[ClientDraft]) -> None:
     book = await Book(session).setup()
+    schedule = await reference(book)
     dags = {"EU": book.dag_eu, "US": book.dag_us}
     made: list[GroupClient] = []
     for n, draft in enumerate(drafts):
         parent = made[-1] if draft.under_previous and made else None
         client = await book.client(parent, code=f"RC{n}", dag=dags[draft.data_access_group])
         made.append(client)
+        accounts = []
         for account_draft in draft.accounts:
             account = await book.account(client)
+            accounts.append(account)
             account.data_access_group_id = dags[account_draft.data_access_group].id
             staff = InsurableClass(group_account_id=account.id, code="STAFF", name="Staff")
             session.add(staff)
@@ -218,6 +244,9 @@ async def _write(session: AsyncSession, drafts: list[ClientDraft]) -> None:
             policies = await families(book, where, account_draft.families, since=since)
             for policy in policies[: account_draft.moved]:
                 policy.data_access_group_id = book.dag_us.id
+            await ask_to_end(book, policies[: account_draft.asked_to_end])
+        if draft.configured:
+            await configure(book, schedule, client, accounts[0] if accounts else None)
     await session.commit()
 
 
