@@ -13,7 +13,7 @@ from strawberry import relay
 from strawberry.dataloader import DataLoader
 
 from authz.access import FINANCIAL_FIELDS, PERSONAL_FIELDS, PREMIUMS_READ
-from domain.core.periods import as_of, of
+from domain.core.periods import as_of, holds
 from domain.policies import models
 from domain.policies.ages import age_limit_end
 from domain.settings.models import SettingLevel
@@ -190,9 +190,14 @@ async def _members_of(info: Info, policy_ids: list[int]) -> list[list[Member]]:
 
 def _current(members: list[Member], day: date) -> list[PolicyMember]:
     """The members in force on `day`, the subscriber first."""
-    current = [member for member in members if of(member[0]).covers(day)]
-    current.sort(key=lambda m: (m[0].relationship != models.Relationship.SUBSCRIBER, m[0].id))
+    current = [member for member in members if holds(member[0], day)]
+    current.sort(key=_subscriber_first)
     return [PolicyMember.of(member) for member in current]
+
+
+def _subscriber_first(member: Member) -> tuple[bool, int | None]:
+    row = member[0]
+    return (row.relationship != models.Relationship.SUBSCRIBER, row.id)
 
 
 @strawberry.type(description="The group account a policy belonged to during a period.")
