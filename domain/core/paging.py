@@ -3,6 +3,8 @@ statement for one list or for many."""
 
 from __future__ import annotations
 
+import functools
+from collections import namedtuple
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeAlias, TypeVar
@@ -10,7 +12,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import among
+from domain.database import among, read_rows
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -47,9 +49,27 @@ class Slice(Generic[T]):
 
 
 def table_of(model: Any) -> sa.Table:
-    """The table of a model: selecting it, or its columns, gives Core rows (read-only
-    records with the columns as attributes), which cost far less than ORM objects."""
+    """The table of a model: selecting it, or its columns, gives rows (read as `records`),
+    which cost far less than ORM objects."""
     return model.__table__  # type: ignore[no-any-return]
+
+
+async def records(session: AsyncSession, stmt: sa.Select[Any]) -> list[Any]:
+    """The rows of a select of columns as records: read-only tuples with the columns as
+    attributes, read on the session's connection (domain.database.read_rows). A Core row's
+    attribute costs 0.23 us (Row.__getattr__ is Python), a record's 0.01, and making a record
+    0.35: a list of members reads each row about ten times (its period, its order, the objects
+    of the answer), a person four."""
+    rows = await read_rows(session, stmt)
+    if not rows:
+        return []
+    make = _record(tuple(rows[0]._fields))._make
+    return [make(row) for row in rows]
+
+
+@functools.lru_cache(maxsize=256)
+def _record(fields: tuple[str, ...]) -> Any:
+    return namedtuple("Record", fields)
 
 
 def columns_in(model: Any, source: sa.Subquery) -> list[Any]:
@@ -91,7 +111,7 @@ async def fetch_slice(
     after: Callable[[int], Any] | None = None,
 ) -> Slice[Any]:
     """Return one window of a select of `model` rows, ordered by id, or by `order` with
-    `after(id)` choosing the rows after the row with that id; as Core rows of the window's
+    `after(id)` choosing the rows after the row with that id; as records of the window's
     columns when it names them."""
     if window.after is not None:
         stmt = stmt.where(model.id > window.after if after is None else after(window.after))
@@ -99,7 +119,7 @@ async def fetch_slice(
     if window.columns is None:
         return cut((await session.scalars(stmt)).all(), window)
     stmt = stmt.with_only_columns(*selected(model, window.columns))
-    return cut((await session.execute(stmt)).all(), window)
+    return cut(await records(session, stmt), window)
 
 
 async def fetch_slices(
@@ -129,7 +149,7 @@ async def fetch_slices(
         .order_by(ranked.c.id)
     )
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for item in (await session.execute(stmt)).all():
+    for item in await records(session, stmt):
         grouped[getattr(item, key_column.key)].append(item)
     return {key: cut(rows, window) for key, rows in grouped.items()}
 
@@ -160,7 +180,7 @@ async def fetch_by_id(
     """The `where` rows of `model` with these ids, by id, in one statement; of `columns`
     only, when given (see `selected`)."""
     stmt = sa.select(*selected(model, columns)).where(among(session, model.id, ids), where)
-    return {row.id: row for row in (await session.execute(stmt)).all()}
+    return {row.id: row for row in await records(session, stmt)}
 
 
 async def fetch_grouped(
@@ -172,6 +192,6 @@ async def fetch_grouped(
         sa.select(table_of(model)).where(among(session, key_column, keys), where).order_by(model.id)
     )
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for item in (await session.execute(stmt)).all():
+    for item in await records(session, stmt):
         grouped[getattr(item, key_column.key)].append(item)
     return grouped

@@ -23,6 +23,7 @@ from domain.core.paging import (
     fetch_by_id,
     fetch_grouped,
     fetch_slice,
+    records,
     selected,
 )
 from domain.core.periods import in_force
@@ -144,7 +145,7 @@ async def policy_slices_by_account(
     as_of: date | None,
 ) -> dict[int, Slice[Any]]:
     """One window of each account's policies (ever in it, or in force in it on `as_of`),
-    in creation order, all in one statement, as Core rows of the policy's columns (of the
+    in creation order, all in one statement, as records of the policy's columns (of the
     window's columns, when it names them)."""
     wanted = [visible(scope, Policy)]
     if as_of is not None:
@@ -154,7 +155,7 @@ async def policy_slices_by_account(
     pages = _lateral_pages if is_postgresql(session) else _ranked_pages
     stmt = pages(session, account_ids, as_of, sa.and_(*wanted), window)
     grouped: dict[int, list[Any]] = {i: [] for i in account_ids}
-    for policy in (await session.execute(stmt)).all():
+    for policy in await records(session, stmt):
         grouped[policy.account_key].append(policy)
     return {i: cut(rows, window) for i, rows in grouped.items()}
 
@@ -227,7 +228,7 @@ async def members_with_persons(
     person_columns: Columns = None,
 ) -> dict[int, list[tuple[Any, Any]]]:
     """Every member row of each policy the scope reaches, with their person's row (of
-    `person_columns` only, when given), as Core rows, in two statements for any number of
+    `person_columns` only, when given), as records, in two statements for any number of
     policies.
 
     A person is readable to whoever reads a policy they are a member of (see
