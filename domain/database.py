@@ -219,9 +219,14 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> Any:
     for SQLAlchemy, psycopg and PostgreSQL to render and parse: 2,539 persons by id took 23 ms
     that way and 13 ms with ANY."""
     values = list(values)
-    if is_postgresql(session):
-        return column == sa.any_(sa.literal(values, _array_of(column.type)))
-    return column.in_(values)
+    if not is_postgresql(session):
+        return column.in_(values)
+    if isinstance(column.type, sa.Integer) and all(type(value) is int for value in values):
+        # As the array's text: psycopg writes a list item by item in Python (2,539 ids in
+        # 1.07 ms), where joining their digits takes 0.19, and PostgreSQL reads the same text.
+        text = "{" + ",".join(map(str, values)) + "}"
+        return column == sa.any_(sa.cast(sa.literal(text, sa.Text), _array_of(column.type)))
+    return column == sa.any_(sa.literal(values, _array_of(column.type)))
 
 
 def is_postgresql(session: AsyncSession) -> bool:
