@@ -27,9 +27,9 @@ from graphql import (
 )
 from strawberry.permission import PermissionExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.utils.str_converters import to_camel_case
 
 from authz.access import Need
+from domain.core.naming import camel
 from schema.core.direct import UNCHECKED
 from schema.core.permissions import NEED
 from schema.core.relay import global_id
@@ -224,8 +224,9 @@ _INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 
 
 def _graphql_name(argument: Any) -> str:
-    """The argument's name in the schema, as strawberry's name converter gives it."""
-    return str(argument.graphql_name or to_camel_case(argument.python_name))
+    """The argument's name in the schema, as strawberry's name converter gives it (whose rule
+    domain.core.naming.camel is)."""
+    return str(argument.graphql_name or camel(argument.python_name))
 
 
 Read = Callable[["Run", Any, Field], Any]
