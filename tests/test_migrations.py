@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -47,3 +48,40 @@ async def test_a_charges_reversal_is_found_by_an_index(engine: AsyncEngine) -> N
         )
     # then a lookup by the charge a reversal cancels reads an index, not the table
     assert any(index["column_names"][0] == "reverses_id" for index in indexes), indexes
+
+
+# Each foreign key of ours (procrastinate's tables are its own, as in migrations.runner.ours)
+# with no valid, non-partial index whose leading columns are the key's columns, in any order.
+# pg_index.indkey is an int2vector, subscripted from 0.
+_UNINDEXED_FOREIGN_KEYS = sa.text(
+    """
+    SELECT c.conrelid::regclass::text AS referencing, c.conname AS foreign_key
+    FROM pg_constraint c
+    WHERE c.contype = 'f'
+      AND c.connamespace = current_schema()::regnamespace
+      AND c.conrelid::regclass::text NOT LIKE 'procrastinate\\_%'
+      AND NOT EXISTS (
+        SELECT 1 FROM pg_index i
+        WHERE i.indrelid = c.conrelid
+          AND i.indisvalid
+          AND i.indpred IS NULL
+          AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] @> c.conkey
+          AND (i.indkey::int2[])[0:cardinality(c.conkey) - 1] <@ c.conkey
+      )
+    ORDER BY 1, 2
+    """
+)
+
+
+async def test_every_foreign_key_leads_an_index(engine: AsyncEngine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("reads PostgreSQL's catalog")
+    # given a database migrated to head
+    # when
+    async with engine.connect() as connection:
+        unindexed = (await connection.execute(_UNINDEXED_FOREIGN_KEYS)).all()
+    # then deleting a referenced row, or joining on the key, reads an index, not the table
+    assert unindexed == [], (
+        "Foreign keys with no index leading with their columns (add `index=True` to the "
+        f"model's field and a migration): {unindexed}"
+    )

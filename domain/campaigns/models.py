@@ -171,8 +171,10 @@ class CampaignRun(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     market_event_id: int = Field(foreign_key="market_event.id", index=True)
-    definition_id: int = Field(foreign_key="campaign_definition.id")
-    process_definition_id: int | None = Field(default=None, foreign_key="process_definition.id")
+    definition_id: int = Field(foreign_key="campaign_definition.id", index=True)
+    process_definition_id: int | None = Field(
+        default=None, foreign_key="process_definition.id", index=True
+    )
     state: RunState = Field(default=RunState.STARTED, sa_type=enum_column(RunState))
     started_by: str = Field(max_length=200)
     started_scope: Any = Field(default=None, sa_type=sa.JSON, nullable=True)
@@ -196,7 +198,7 @@ class CampaignClient(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="campaign_run.id", index=True)
     group_client_id: int = Field(foreign_key="group_client.id", index=True)
-    account_team_id: int | None = Field(default=None, foreign_key="account_team.id")
+    account_team_id: int | None = Field(default=None, foreign_key="account_team.id", index=True)
     members: int
     """Affected members found when the run started."""
     size: int
@@ -241,7 +243,9 @@ class CampaignEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="campaign_run.id", index=True)
-    campaign_client_id: int | None = Field(default=None, foreign_key="campaign_client.id")
+    campaign_client_id: int | None = Field(
+        default=None, foreign_key="campaign_client.id", index=True
+    )
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     actor: str = Field(max_length=200)
     action: str = Field(max_length=50)
@@ -257,11 +261,14 @@ class CampaignLetter(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="campaign_run.id", index=True)
     campaign_client_id: int = Field(foreign_key="campaign_client.id", index=True)
-    person_id: int = Field(foreign_key="person.id")
+    person_id: int = Field(foreign_key="person.id", index=True)
     document_id: int | None = Field(
         default=None,
         sa_column=sa.Column(
-            sa.Integer, sa.ForeignKey("document.id", ondelete="SET NULL"), nullable=True
+            sa.Integer,
+            sa.ForeignKey("document.id", ondelete="SET NULL"),
+            nullable=True,
+            index=True,
         ),
     )
     """None once the letter was purged at the end of its retention (the member keeps it)."""

@@ -47,12 +47,12 @@ class CatalogueItem(SQLModel, table=True):
     code: str = Field(max_length=30)
     """A service's code (what a SERVICE_PURCHASE names); an upgrade path's own code."""
     name: str = Field(max_length=200)
-    from_product_id: int | None = Field(default=None, foreign_key="product.id")
+    from_product_id: int | None = Field(default=None, foreign_key="product.id", index=True)
     from_tier: CoverageTier | None = Field(
         default=None, sa_type=enum_column(CoverageTier, name="from_tier")
     )
     """The tier the upgrade starts from; none: any tier of `from_product_id`."""
-    to_product_id: int | None = Field(default=None, foreign_key="product.id")
+    to_product_id: int | None = Field(default=None, foreign_key="product.id", index=True)
     to_tier: CoverageTier | None = Field(
         default=None, sa_type=enum_column(CoverageTier, name="to_tier")
     )

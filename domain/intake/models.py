@@ -103,5 +103,5 @@ class EnrollmentFileRow(SQLModel, table=True):
     outcome: RowOutcome = Field(sa_type=enum_column(RowOutcome))
     errors: list[dict[str, Any]] = Field(default_factory=list, sa_type=sa.JSON)
     """Each {field: [column], code, message}: the column at fault and why."""
-    policy_id: int | None = Field(default=None, foreign_key="policy.id")
-    person_id: int | None = Field(default=None, foreign_key="person.id")
+    policy_id: int | None = Field(default=None, foreign_key="policy.id", index=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)

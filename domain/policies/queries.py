@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,18 +16,13 @@ from domain.core.paging import (
     Columns,
     Slice,
     Window,
-    columns_in,
     count,
-    cut,
     fetch_by_id,
     fetch_grouped,
     fetch_slice,
-    records,
-    selected,
 )
 from domain.core.periods import in_force
 from domain.core.reach import visible
-from domain.database import among, is_postgresql
 from domain.groups.models import GroupAccount, GroupClient
 from domain.groups.queries import subtree_ids
 from domain.policies.models import Person, Policy, PolicyAccountLink, PolicyMember, PolicyStatus
@@ -136,90 +130,6 @@ async def policy_by_number(session: AsyncSession, number: str, *, scope: RowScop
     return await session.scalar(stmt)  # type: ignore[no-any-return]
 
 
-async def policy_slices_by_account(
-    session: AsyncSession,
-    account_ids: list[int],
-    window: Window,
-    *,
-    scope: RowScope,
-    as_of: date | None,
-) -> dict[int, Slice[Any]]:
-    """One window of each account's policies (ever in it, or in force in it on `as_of`),
-    in creation order, all in one statement, as records of the policy's columns (of the
-    window's columns, when it names them)."""
-    wanted = [visible(scope, Policy)]
-    if as_of is not None:
-        wanted.append(in_force(Policy, as_of))
-    if window.after is not None:
-        wanted.append(col(Policy.id) > window.after)
-    pages = _lateral_pages if is_postgresql(session) else _ranked_pages
-    stmt = pages(session, account_ids, as_of, sa.and_(*wanted), window)
-    grouped: dict[int, list[Any]] = {i: [] for i in account_ids}
-    for policy in await records(session, stmt):
-        grouped[policy.account_key].append(policy)
-    return {i: cut(rows, window) for i, rows in grouped.items()}
-
-
-def _lateral_pages(
-    _session: AsyncSession, account_ids: list[int], as_of: date | None, wanted: Any, window: Window
-) -> sa.Select[Any]:
-    """Each account's first `window.rows` policies, by LATERAL ... LIMIT (PostgreSQL): each
-    page reads its account's first links in policy order (migration 0023) and stops, where
-    ranking reads every link of every account asked (100 accounts of 100 policies: 2.8 ms
-    against 106)."""
-    account = (
-        sa.func.unnest(sa.literal(account_ids, ARRAY(sa.Integer)))
-        .table_valued("id")
-        .render_derived(name="account")
-    )
-    links = sa.select(col(PolicyAccountLink.policy_id)).where(
-        col(PolicyAccountLink.group_account_id) == account.c.id
-    )
-    if as_of is not None:
-        links = links.where(in_force(PolicyAccountLink, as_of))
-    linked = links.distinct().correlate(account).subquery("linked")
-    page = (
-        sa.select(*selected(Policy, window.columns))
-        .join(linked, linked.c.policy_id == Policy.id)
-        .where(wanted)
-        .order_by(col(Policy.id))
-        .limit(window.rows)
-        .lateral("page")
-    )
-    return (
-        sa.select(*page.c, account.c.id.label("account_key"))
-        .select_from(account)
-        .join(page, sa.true())
-        .order_by(account.c.id, page.c.id)
-    )
-
-
-def _ranked_pages(
-    session: AsyncSession, account_ids: list[int], as_of: date | None, wanted: Any, window: Window
-) -> sa.Select[Any]:
-    """Each account's first `window.rows` policies, by ranking them per account (SQLite has no
-    LATERAL)."""
-    links = _links(session, account_ids, as_of)
-    position = sa.func.row_number().over(
-        partition_by=links.c.group_account_id, order_by=col(Policy.id)
-    )
-    ranked = (
-        sa.select(
-            *selected(Policy, window.columns),
-            links.c.group_account_id.label("account_key"),
-            position.label("n"),
-        )
-        .join(links, links.c.policy_id == Policy.id)
-        .where(wanted)
-        .subquery()
-    )
-    return (
-        sa.select(*columns_in(Policy, ranked), ranked.c.account_key)
-        .where(ranked.c.n <= window.rows)
-        .order_by(ranked.c.account_key, ranked.c.id)
-    )
-
-
 async def members_with_persons(
     session: AsyncSession,
     policy_ids: list[int],
@@ -228,7 +138,7 @@ async def members_with_persons(
     person_columns: Columns = None,
 ) -> dict[int, list[tuple[Any, Any]]]:
     """Every member row of each policy the scope reaches, with their person's row (of
-    `person_columns` only, when given), as records, in two statements for any number of
+    `person_columns` only, when given), as Core rows, in two statements for any number of
     policies.
 
     A person is readable to whoever reads a policy they are a member of (see
@@ -242,32 +152,3 @@ async def members_with_persons(
     wanted = {row.person_id for rows in members.values() for row in rows}
     people = await fetch_by_id(session, Person, wanted, where=sa.true(), columns=person_columns)
     return {i: [(row, people[row.person_id]) for row in rows] for i, rows in members.items()}
-
-
-async def policy_counts_by_account(
-    session: AsyncSession, account_ids: list[int], *, scope: RowScope, as_of: date | None
-) -> dict[int, int]:
-    """How many policies each account has (as `policy_slices_by_account` counts them)."""
-    links = _links(session, account_ids, as_of)
-    stmt = (
-        sa.select(links.c.group_account_id, sa.func.count(col(Policy.id)))
-        .join(links, links.c.policy_id == Policy.id)
-        .where(visible(scope, Policy))
-        .group_by(links.c.group_account_id)
-    )
-    if as_of is not None:
-        stmt = stmt.where(in_force(Policy, as_of))
-    found: dict[int, int] = dict((await session.execute(stmt)).all())  # type: ignore[arg-type]
-    return {i: int(found.get(i, 0)) for i in account_ids}
-
-
-def _links(session: AsyncSession, account_ids: list[int], as_of: date | None) -> Any:
-    """Each (policy, account) pair once: a policy that left and came back counts once."""
-    stmt = (
-        sa.select(col(PolicyAccountLink.policy_id), col(PolicyAccountLink.group_account_id))
-        .where(among(session, col(PolicyAccountLink.group_account_id), account_ids))
-        .distinct()
-    )
-    if as_of is not None:
-        stmt = stmt.where(in_force(PolicyAccountLink, as_of))
-    return stmt.subquery()

@@ -70,12 +70,14 @@ class PremiumCharge(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="premium_run.id", index=True, ondelete="CASCADE")
     policy_id: int = Field(foreign_key="policy.id")
-    product_id: int = Field(foreign_key="product.id")
+    product_id: int = Field(foreign_key="product.id", index=True)
     period: str = Field(max_length=7)
     group_client_id: int = Field(foreign_key="group_client.id", index=True)
     """The client whose account the policy was in: the bill's group."""
-    group_account_id: int = Field(foreign_key="group_account.id")
-    billing_account_id: int | None = Field(default=None, foreign_key="billing_account.id")
+    group_account_id: int = Field(foreign_key="group_account.id", index=True)
+    billing_account_id: int | None = Field(
+        default=None, foreign_key="billing_account.id", index=True
+    )
     currency: str = Field(max_length=3)
     amount: Decimal = Field(sa_type=sa.Numeric(14, 2))
     employer_amount: Decimal = Field(sa_type=sa.Numeric(14, 2))

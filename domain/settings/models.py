@@ -209,11 +209,17 @@ class Setting(SQLModel, table=True):
     )
     start_date: date | None = None
     end_date: date | None = None
-    premium_schedule_id: int | None = Field(default=None, foreign_key="premium_schedule.id")
-    adjustment_rule_id: int | None = Field(default=None, foreign_key="adjustment_rule.id")
-    broker_agent_id: int | None = Field(default=None, foreign_key="broker_agent.id")
-    billing_account_id: int | None = Field(default=None, foreign_key="billing_account.id")
-    provider_group_id: int | None = Field(default=None, foreign_key="provider_group.id")
+    premium_schedule_id: int | None = Field(
+        default=None, foreign_key="premium_schedule.id", index=True
+    )
+    adjustment_rule_id: int | None = Field(
+        default=None, foreign_key="adjustment_rule.id", index=True
+    )
+    broker_agent_id: int | None = Field(default=None, foreign_key="broker_agent.id", index=True)
+    billing_account_id: int | None = Field(
+        default=None, foreign_key="billing_account.id", index=True
+    )
+    provider_group_id: int | None = Field(default=None, foreign_key="provider_group.id", index=True)
     parameter_name: str | None = Field(default=None, max_length=50)
     value_text: str | None = Field(default=None, max_length=100)
     value_decimal: Decimal | None = Field(default=None, sa_type=sa.Numeric(12, 4))

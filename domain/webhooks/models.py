@@ -60,7 +60,7 @@ class WebhookDelivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", ondelete="CASCADE")
-    event_id: int = Field(foreign_key="domain_event.id", ondelete="CASCADE")
+    event_id: int = Field(foreign_key="domain_event.id", ondelete="CASCADE", index=True)
     event_type: str = Field(max_length=60)
     subject_type: str = Field(max_length=60)
     subject_id: int

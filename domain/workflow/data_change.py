@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from authz.access import Actor
 from domain.core.errors import DomainError, ErrorCode, Problem
+from domain.core.naming import camel
 from domain.policies.limits import PolicyLimits
 from domain.policies.persons import update_person
 from domain.policies.refunds import clean_iban, set_refund_account
 from domain.workflow.anchors import policy_of_person
-from domain.workflow.naming import camel, under
+from domain.workflow.naming import under
 
 CONTACT_FIELDS = ("email", "phone", "address_line", "postal_code", "city", "country")
 NAME_FIELDS = ("given_name", "family_name")

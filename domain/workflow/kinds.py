@@ -21,6 +21,7 @@ from domain.catalogue import service as catalogue
 from domain.catalogue.models import CatalogueItem
 from domain.core import changes
 from domain.core.errors import DomainError, ErrorCode, Problem, raise_if
+from domain.core.naming import camel
 from domain.policies import enrolment, lifecycle, upgrades
 from domain.policies.employment import EmploymentData
 from domain.policies.enrolment import MemberSpec, ProductSpec
@@ -31,7 +32,7 @@ from domain.reference.models import CoverageTier
 from domain.workflow import data_change, removal
 from domain.workflow.certificates import certificate
 from domain.workflow.models import Channel, RequestType
-from domain.workflow.naming import camel, under
+from domain.workflow.naming import under
 
 T = RequestType
 C = Channel

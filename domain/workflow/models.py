@@ -122,12 +122,16 @@ class WorkflowRequest(SQLModel, table=True):
     registration, maybe days later, acts as them within this reach. None for requests sent
     before it was kept: their registration reaches nothing and fails, never everything."""
     idempotency_key: str | None = Field(default=None, max_length=200)
-    process_definition_id: int = Field(foreign_key="process_definition.id")
+    process_definition_id: int = Field(foreign_key="process_definition.id", index=True)
     group_account_id: int | None = Field(default=None, foreign_key="group_account.id", index=True)
     policy_id: int | None = Field(default=None, foreign_key="policy.id", index=True)
     person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
-    line_of_business_id: int | None = Field(default=None, foreign_key="line_of_business.id")
-    data_access_group_id: int | None = Field(default=None, foreign_key="data_access_group.id")
+    line_of_business_id: int | None = Field(
+        default=None, foreign_key="line_of_business.id", index=True
+    )
+    data_access_group_id: int | None = Field(
+        default=None, foreign_key="data_access_group.id", index=True
+    )
     details: Any = Field(sa_type=sa.JSON)
     result: Any = Field(default=None, sa_type=sa.JSON, nullable=True)
     workflow: str = Field(sa_type=sa.Text)

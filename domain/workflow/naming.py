@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from domain.core.errors import DomainError, Problem
-
-
-def camel(name: str) -> str:
-    """`end_date` as the API spells it: `endDate`."""
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+from domain.core.naming import camel
 
 
 def under(error: DomainError, prefix: tuple[str, ...]) -> list[Problem]:

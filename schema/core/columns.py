@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from graphql import GraphQLOutputType, get_named_type
-from strawberry.utils.str_converters import to_camel_case
 
+from domain.core.naming import camel
 from domain.core.paging import Columns, wider
 from schema.core.asked import fields_of, remembered
 
@@ -33,7 +33,7 @@ Needs = dict[str, frozenset[str]]
 
 def _own(*columns: str) -> Needs:
     """Fields named as their own column (`start_date`: `startDate`)."""
-    return {to_camel_case(column): frozenset({column}) for column in columns}
+    return {camel(column): frozenset({column}) for column in columns}
 
 
 def _none(*fields: str) -> Needs:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.utils.str_converters import to_camel_case
 
 from domain.core.errors import DomainError
 from domain.core.errors import ErrorCode as DomainErrorCode
+from domain.core.naming import camel
 
 strawberry.enum(
     DomainErrorCode,
@@ -31,7 +31,7 @@ def user_errors(error: DomainError) -> list[UserError]:
     return [
         UserError(
             # A part may name a nested field with dots, as in "medical.diagnosis".
-            field=["input", *(to_camel_case(p) for part in problem.field for p in part.split("."))]
+            field=["input", *(camel(p) for part in problem.field for p in part.split("."))]
             if problem.field
             else None,
             message=problem.message,

@@ -11,7 +11,6 @@ from strawberry.dataloader import DataLoader
 
 from authz.access import POLICIES_READ
 from domain.groups import models
-from domain.policies.queries import PolicyFilter
 from domain.settings.models import SettingLevel
 from schema.campaigns.types import AccountTeam
 from schema.core.context import Info
@@ -40,14 +39,6 @@ _AS_OF = (
 
 TREE_DEPTH = 10
 """The levels a tree of group clients is taken to have, for the cost of a query."""
-
-
-async def _policies(
-    info: Info, criteria: PolicyFilter, first: int | None, after: str | None
-) -> _Policies:
-    from schema.policies.queries import policy_page
-
-    return await policy_page(info, criteria, first, after)
 
 
 @strawberry.type(
@@ -152,8 +143,9 @@ class GroupClient(RowNode):
         after: str | None = None,
         as_of: date | None = None,
     ) -> _Policies | None:
-        criteria = PolicyFilter(group_client_id=self.id, as_of=as_of)
-        return await _policies(info, criteria, first, after)
+        from schema.policies.queries import client_policies
+
+        return await client_policies(info, self.id, as_of, first, after)
 
     @strawberry.field(description="The group client's own line of business (not inherited).")
     async def line_of_business(self, info: Info) -> LineOfBusiness:

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
-from authz.access import POLICIES_READ, Access
+from authz.access import GROUPS_READ, POLICIES_READ, Access, RowScope
 from domain.core.paging import Columns, Slice, Window, wider
 from domain.core.reach import visible
-from domain.policies import coverage, queries
+from domain.policies import coverage, pages, queries
 from domain.policies.models import (
     EnrollmentProduct,
     Person,
@@ -63,38 +64,12 @@ class PolicyLoaders:
         self.class_links_by_policy = by_policy(PolicyClassLink)
         self.enrollment_products_by_policy = by_policy(EnrollmentProduct)
 
-        async def account_pages(
-            keys: list[tuple[tuple[int, date | None], Window]],
-        ) -> list[Slice[Any]]:
-            # One statement per window and day asked; a page of accounts asks one of each.
-            found: dict[tuple[tuple[int, date | None], Window], Slice[Any]] = {}
-            for page_window, group in by_window(keys).items():
-                days: dict[date | None, list[int]] = defaultdict(list)
-                for (account_id, as_of), _ in group:
-                    days[as_of].append(account_id)
-                read = {
-                    as_of: await queries.policy_slices_by_account(
-                        session, list(dict.fromkeys(ids)), page_window, scope=scope, as_of=as_of
-                    )
-                    for as_of, ids in days.items()
-                }
-                found.update({((i, as_of), w): read[as_of][i] for (i, as_of), w in group})
-            return [found[key] for key in keys]
-
-        async def account_counts(keys: list[tuple[int, date | None]]) -> list[int]:
-            asked: dict[date | None, list[int]] = defaultdict(list)
-            for account_id, as_of in keys:
-                asked[as_of].append(account_id)
-            found: dict[tuple[int, date | None], int] = {}
-            for as_of, ids in asked.items():
-                counts = await queries.policy_counts_by_account(
-                    session, ids, scope=scope, as_of=as_of
-                )
-                found.update({(i, as_of): n for i, n in counts.items()})
-            return [found[key] for key in keys]
-
-        self.policies_by_group_account = DataLoader(load_fn=account_pages)
-        self.policy_count_by_group_account = DataLoader(load_fn=account_counts)
+        self.policies_by_group_account = _pages(session, scope, pages.account_links)
+        self.policy_count_by_group_account = _counts(session, scope, pages.account_links)
+        # A client's subtree is walked within the caller's reach of groups, as the filter is.
+        subtrees = partial(pages.client_links, groups_scope=caller.scope(GROUPS_READ))
+        self.policies_by_group_client = _pages(session, scope, subtrees)
+        self.policy_count_by_group_client = _counts(session, scope, subtrees)
 
         async def persons_by_number(numbers: list[str]) -> list[Any]:
             return [await coverage.person_by_number(session, n, scope=scope) for n in numbers]
@@ -113,3 +88,53 @@ class PolicyLoaders:
         self.person_by_number = DataLoader(load_fn=persons_by_number)
         self.policies_by_person_number = DataLoader(load_fn=policies_by_person)
         self.placement_by_policy = DataLoader(load_fn=placements)
+
+
+Linking = Callable[[AsyncSession, list[int], date | None], pages.Links]
+"""The policies of each of some group rows (accounts, or clients' subtrees), as of a day."""
+DatedKey = tuple[int, date | None]
+
+
+def _pages(
+    session: AsyncSession, scope: RowScope, linking: Linking
+) -> DataLoader[tuple[DatedKey, Window], Slice[Any]]:
+    """A window of each group row's policies: one statement per window and day asked (a page
+    of accounts or clients asks one of each)."""
+
+    async def load(keys: list[tuple[DatedKey, Window]]) -> list[Slice[Any]]:
+        found: dict[tuple[DatedKey, Window], Slice[Any]] = {}
+        for page_window, group in by_window(keys).items():
+            days: dict[date | None, list[int]] = defaultdict(list)
+            for (row_id, as_of), _ in group:
+                days[as_of].append(row_id)
+            read = {
+                as_of: await pages.policy_slices(
+                    session,
+                    linking(session, list(dict.fromkeys(ids)), as_of),
+                    page_window,
+                    scope=scope,
+                    as_of=as_of,
+                )
+                for as_of, ids in days.items()
+            }
+            found.update({((i, as_of), w): read[as_of][i] for (i, as_of), w in group})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _counts(session: AsyncSession, scope: RowScope, linking: Linking) -> DataLoader[DatedKey, int]:
+    """How many policies each group row has, as `_pages` finds them: one statement per day."""
+
+    async def load(keys: list[DatedKey]) -> list[int]:
+        asked: dict[date | None, list[int]] = defaultdict(list)
+        for row_id, as_of in keys:
+            asked[as_of].append(row_id)
+        found: dict[DatedKey, int] = {}
+        for as_of, ids in asked.items():
+            links = linking(session, list(dict.fromkeys(ids)), as_of)
+            counts = await pages.policy_counts(session, links, scope=scope, as_of=as_of)
+            found.update({(i, as_of): n for i, n in counts.items()})
+        return [found[key] for key in keys]
+
+    return DataLoader(load_fn=load)

@@ -8,14 +8,16 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.dataloader import DataLoader
 
 from authz.access import GROUPS_READ, PERSONAL_FIELDS, POLICIES_READ
-from domain.core.paging import Slice
+from domain.core.paging import Slice, Window
 from domain.policies import queries
 from domain.policies.models import Policy as PolicyRow
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import decode_id, window
+from schema.policies.dataloaders import DatedKey
 from schema.policies.inputs import PolicyFilter
 from schema.policies.types import Person, Policy, PolicyConnection
 
@@ -72,11 +74,30 @@ async def account_policies(
 ) -> PolicyConnection:
     """One page of a group account's policies, batched with the other accounts' pages."""
     loaders = info.context.loaders.policies
-    key = (account_id, as_of)
-    page = await loaders.policies_by_group_account.load((key, window(info, first, after)))
-    return await _connection(
-        info, page, lambda: loaders.policy_count_by_group_account.load(key), after=after
-    )
+    pages, counts = loaders.policies_by_group_account, loaders.policy_count_by_group_account
+    return await _grouped(info, pages, counts, (account_id, as_of), first, after)
+
+
+async def client_policies(
+    info: Info, client_id: int, as_of: date | None, first: int | None, after: str | None
+) -> PolicyConnection:
+    """One page of the policies of a group client's subtree (those the filter
+    `groupClientId` finds), batched with the other clients' pages."""
+    loaders = info.context.loaders.policies
+    pages, counts = loaders.policies_by_group_client, loaders.policy_count_by_group_client
+    return await _grouped(info, pages, counts, (client_id, as_of), first, after)
+
+
+async def _grouped(
+    info: Info,
+    pages: DataLoader[tuple[DatedKey, Window], Slice[Any]],
+    counts: DataLoader[DatedKey, int],
+    key: DatedKey,
+    first: int | None,
+    after: str | None,
+) -> PolicyConnection:
+    page = await pages.load((key, window(info, first, after)))
+    return await _connection(info, page, lambda: counts.load(key), after=after)
 
 
 async def _connection(

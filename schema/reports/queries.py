@@ -8,7 +8,6 @@ from typing import Annotated
 import sqlalchemy as sa
 import strawberry
 from graphql import GraphQLError
-from strawberry.utils.str_converters import to_camel_case
 
 from authz.access import (
     GROUPS_READ,
@@ -19,6 +18,7 @@ from authz.access import (
     WORKFLOW_READ,
 )
 from domain.core.errors import DomainError
+from domain.core.naming import camel
 from domain.core.paging import count, fetch_slice
 from domain.core.reach import visible
 from domain.reports import membership, vendors, workflow
@@ -47,7 +47,7 @@ _NOWHERE = -1
 def refused(error: DomainError) -> GraphQLError:
     """A report's refused argument as a top-level error naming it, with the domain's code."""
     problem = error.problems[0]
-    name = ".".join(to_camel_case(part) for part in problem.field) or "input"
+    name = ".".join(camel(part) for part in problem.field) or "input"
     return GraphQLError(
         f"`{name}`: {problem.message}",
         extensions={"code": problem.code.value, "field": [name]},

@@ -11,8 +11,8 @@ from strawberry.scalars import JSON
 
 from authz.access import FINANCIAL_FIELDS, MEDICAL_FIELDS, PERSONAL_FIELDS
 from domain.core.columns import utcnow
+from domain.core.naming import camel
 from domain.workflow import engine, models
-from domain.workflow.naming import camel
 from schema.core.context import Info
 from schema.core.cost import bound
 from schema.core.permissions import guarded

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from authz.access import POLICIES_READ, Access
 from domain.core.paging import Window
-from domain.policies import queries
+from domain.policies import pages as grouped
 from domain.policies.limits import utc_today
 from domain.policies.models import PolicyAccountLink
 from tests.factories import Book, families, place, viewers
@@ -64,7 +64,8 @@ async def _book(session: AsyncSession) -> dict[str, Any]:
 async def _pages(
     session: AsyncSession, ids: list[int], window: Window, scope: Any, as_of: date | None
 ) -> dict[int, tuple[list[str], bool]]:
-    found = await queries.policy_slices_by_account(session, ids, window, scope=scope, as_of=as_of)
+    links = grouped.account_links(session, ids, as_of)
+    found = await grouped.policy_slices(session, links, window, scope=scope, as_of=as_of)
     return {i: ([row.number for row in s.rows], s.has_next) for i, s in found.items()}
 
 
@@ -87,7 +88,7 @@ async def test_both_forms_give_each_account_the_same_page(
     after = await _pages(
         session, ids, Window(window.first, made["a"][0].id, window.more), scope, as_of
     )
-    monkeypatch.setattr(queries, "is_postgresql", lambda _session: False)
+    monkeypatch.setattr(grouped, "is_postgresql", lambda _session: False)
     ranked = await _pages(session, ids, window, scope, as_of)
     ranked_after = await _pages(
         session, ids, Window(window.first, made["a"][0].id, window.more), scope, as_of

@@ -294,8 +294,8 @@ async def test_a_random_read_gets_the_executors_answer_from_its_plan(
         elif caller.roles == {Role.ADMIN}:
             assert served.answers == [True]
         if served.answers == [True]:
-            # Fewer at times: a wave gathers loads that the executor's unbatched pages
-            # (GroupClient.policies reads each client's page alone) leave in separate ticks.
+            # Fewer at times: a wave gathers loads (effective settings, an inbox's requests)
+            # that the executor leaves in separate ticks.
             assert compiled_statements <= executed
     finally:
         await savepoint.rollback()

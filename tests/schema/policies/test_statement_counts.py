@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from httpx import AsyncClient
@@ -97,3 +97,46 @@ async def test_the_policies_of_many_accounts_cost_a_fixed_number_of_statements(
     assert all(a["policies"]["totalCount"] == 12 for a in accounts)
     assert all(len(a["policies"]["edges"]) == 10 for a in accounts)
     assert statements.count == NESTED_STATEMENTS, statements.statements
+
+
+CLIENTS = """
+query Clients($asOf: Date) {
+  groupClients(first: 100) { edges { node { code
+    policies(first: 4, asOf: $asOf) { totalCount edges { node { number } } }
+  } } }
+}
+"""
+# The clients, then the policies of their subtrees and their counts, for any number of clients.
+CLIENTS_STATEMENTS = 3
+
+
+@pytest.mark.parametrize("as_of", [None, utc_today()])
+@pytest.mark.parametrize("size", [1, 8])
+async def test_the_policies_of_many_clients_cost_a_fixed_number_of_statements(
+    http: AsyncClient,
+    statements: StatementCounter,
+    session: AsyncSession,
+    size: int,
+    as_of: date | None,
+) -> None:
+    # given `size` clients with 3 policies each, and below each a client with 2 more
+    book = await Book(session).setup()
+    for i in range(size):
+        top = await place(book, code=f"CO{i}")
+        await families(book, top, 3, since=utc_today() - timedelta(days=10))
+        below = await place(book, code=f"CO{i}-SUB", parent=top.client)
+        await families(book, below, 2, since=utc_today() - timedelta(days=10))
+    client = GraphQLClient(http, token_for(viewers("CO0")["admin"]))
+    statements.reset()
+    # when
+    data = await client.query(CLIENTS, {"asOf": as_of and as_of.isoformat()})
+    # then each client lists its subtree's first 4 policies and counts them all
+    pages = {
+        edge["node"]["code"]: edge["node"]["policies"] for edge in data["groupClients"]["edges"]
+    }
+    assert len(pages) == 2 * size
+    assert {code: page["totalCount"] for code, page in pages.items()} == {
+        code: 2 if code.endswith("SUB") else 5 for code in pages
+    }
+    assert all(len(page["edges"]) == min(4, page["totalCount"]) for page in pages.values())
+    assert statements.count == CLIENTS_STATEMENTS, statements.statements
