@@ -196,6 +196,18 @@ def among(session: AsyncSession, column: Any, values: Iterable[Any]) -> Any:
     return column.in_(values)
 
 
+KEYS = "keys"
+"""The parameter a statement built by `among_keys` takes its values from when it runs."""
+
+
+def among_keys(dialect: str, column: Any) -> Any:
+    """`column` among the values of the `KEYS` parameter, as `among` writes it for `dialect`:
+    for a statement built once and run with other values each time (domain.core.paging)."""
+    if dialect == "postgresql":
+        return column == sa.any_(sa.bindparam(KEYS, type_=_array_of(column.type)))
+    return column.in_(sa.bindparam(KEYS, expanding=True))
+
+
 def is_postgresql(session: AsyncSession) -> bool:
     """Whether the session talks to PostgreSQL (else SQLite), for a statement that only
     PostgreSQL can run, or runs better written its own way."""

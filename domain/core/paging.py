@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import among
+from domain.database import KEYS, among, among_keys
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -154,24 +155,69 @@ async def count_by(
     return {key: found.get(key, 0) for key in keys}
 
 
+STATEMENTS = 1024
+"""How many built statements of loaders a process keeps (the least recently used go)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Same:
+    """A SQL expression as a key of a cache, by identity: two expressions are the same
+    condition only if they are one object (a scope's predicate is built once per scope, see
+    authz.access.SCOPES). Held here, the object lives as long as the entry, so its identity is
+    never another's."""
+
+    expression: Any
+
+    def __hash__(self) -> int:
+        return id(self.expression)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.expression is self.expression
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _by_id(dialect: str, model: Any, where: Same, columns: Columns) -> sa.Select[Any]:
+    return sa.select(*selected(model, columns)).where(
+        among_keys(dialect, model.id), where.expression
+    )
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _grouped(dialect: str, model: Any, key_column: Same, where: Same) -> sa.Select[Any]:
+    return (
+        sa.select(table_of(model))
+        .where(among_keys(dialect, key_column.expression), where.expression)
+        .order_by(model.id)
+    )
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    return bind.dialect.name if bind is not None else ""
+
+
 async def fetch_by_id(
     session: AsyncSession, model: Any, ids: Iterable[int], *, where: Any, columns: Columns = None
 ) -> dict[int, Any]:
     """The `where` rows of `model` with these ids, by id, in one statement; of `columns`
-    only, when given (see `selected`)."""
-    stmt = sa.select(*selected(model, columns)).where(among(session, model.id, ids), where)
-    return {row.id: row for row in (await session.execute(stmt)).all()}
+    only, when given (see `selected`).
+
+    The statement is built once per model, condition and columns, and run with the ids as its
+    parameter: building a select and working out SQLAlchemy's key of its compiled form cost
+    more than running it (an employee's coverage reads four lists this way)."""
+    stmt = _by_id(_dialect(session), model, Same(where), columns)
+    rows = (await session.execute(stmt, {KEYS: list(ids)})).all()
+    return {row.id: row for row in rows}
 
 
 async def fetch_grouped(
     session: AsyncSession, model: Any, key_column: Any, keys: Iterable[Hashable], *, where: Any
 ) -> dict[Any, list[Any]]:
-    """Return all the `where` rows of `model` per key of `key_column`, ordered by id."""
+    """Return all the `where` rows of `model` per key of `key_column`, ordered by id (the
+    statement built once, as in `fetch_by_id`)."""
     keys = list(keys)
-    stmt = (
-        sa.select(table_of(model)).where(among(session, key_column, keys), where).order_by(model.id)
-    )
+    stmt = _grouped(_dialect(session), model, Same(key_column), Same(where))
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for item in (await session.execute(stmt)).all():
+    for item in (await session.execute(stmt, {KEYS: keys})).all():
         grouped[getattr(item, key_column.key)].append(item)
     return grouped
