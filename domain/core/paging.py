@@ -94,12 +94,34 @@ async def fetch_slice(
     """Return one window of a select of `model` rows, ordered by id, or by `order` with
     `after(id)` choosing the rows after the row with that id; as Core rows of the window's
     columns when it names them."""
+    return await run_slice(
+        session, slice_select(stmt, model, window, order=order, after=after), window
+    )
+
+
+def slice_select(
+    stmt: sa.Select[Any],
+    model: Any,
+    window: Window,
+    *,
+    order: Sequence[Any] = (),
+    after: Callable[[int], Any] | None = None,
+) -> sa.Select[Any]:
+    """The select of one window of `stmt`'s rows, as `fetch_slice` reads it; a caller that
+    keeps it runs it again with `run_slice`."""
     if window.after is not None:
         stmt = stmt.where(model.id > window.after if after is None else after(window.after))
     stmt = stmt.order_by(*(order or [model.id])).limit(window.rows)
     if window.columns is None:
+        return stmt
+    return stmt.with_only_columns(*selected(model, window.columns))
+
+
+async def run_slice(session: AsyncSession, stmt: sa.Select[Any], window: Window) -> Slice[Any]:
+    """The slice of `window` that `slice_select` wrote: model objects, or Core rows of the
+    window's columns."""
+    if window.columns is None:
         return cut((await session.scalars(stmt)).all(), window)
-    stmt = stmt.with_only_columns(*selected(model, window.columns))
     return cut((await session.execute(stmt)).all(), window)
 
 
