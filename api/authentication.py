@@ -87,6 +87,7 @@ class BearerTokenBackend(AuthenticationBackend):
         self.sessions = sessions
         self.identity_provider = oidc.IdentityProvider(settings.oidc) if settings.oidc else None
         self.unknown_keys = keys.UnknownKeys(settings.unknown_key_seconds)
+        self.tokens = tokens.VerifiedTokens(settings.secret_key)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
         header = conn.headers.get("authorization")
@@ -115,7 +116,7 @@ class BearerTokenBackend(AuthenticationBackend):
             if provider is not None and provider.issued(credential):
                 principal, expires_at = await provider.verified(credential)
             else:
-                principal, expires_at = tokens.verified(credential, secret=self.settings.secret_key)
+                principal, expires_at = self.tokens.verified(credential)
             return PrincipalUser(principal, expires_at=expires_at)
         except (tokens.InvalidToken, keys.KeyRefused) as error:
             raise AuthenticationError(str(error)) from error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -63,6 +64,33 @@ def verified(token: str, *, secret: str) -> tuple[Principal, datetime]:
     except (jwt.InvalidTokenError, ValueError, TypeError) as error:
         raise InvalidToken(MALFORMED) from error
     return principal, expires_at
+
+
+class VerifiedTokens:
+    """The tokens verified lately, each until it expires: a client sends the same token with
+    every request, and checking its signature and claims again cost about 40 us of each (as
+    much as a tenth of an employee's coverage's own work). Only a token that verified is
+    kept, keyed by its whole text, so a forged or changed one is checked as ever; one that
+    has expired since is checked again, and refused as expired. At most `remember` are kept,
+    the least recently used forgotten first."""
+
+    def __init__(self, secret: str, remember: int = 10_000) -> None:
+        self.secret = secret
+        self.remember = remember
+        self._known: OrderedDict[str, tuple[Principal, datetime]] = OrderedDict()
+
+    def verified(self, token: str) -> tuple[Principal, datetime]:
+        """As `verified`, with this cache's secret."""
+        known = self._known.get(token)
+        if known is not None and datetime.now(UTC) < known[1]:
+            self._known.move_to_end(token)
+            return known
+        self._known.pop(token, None)
+        found = verified(token, secret=self.secret)
+        self._known[token] = found
+        if len(self._known) > self.remember:
+            self._known.popitem(last=False)
+        return found
 
 
 def principal_of(claims: dict[str, Any]) -> Principal:

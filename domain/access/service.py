@@ -41,12 +41,15 @@ _REFERENCE: dict[GrantKind, type[DataAccessGroup] | type[LineOfBusiness]] = {
 }
 
 
+_GRANTS_OF = sa.select(col(AccessGrant.role), col(AccessGrant.kind), col(AccessGrant.code)).where(
+    col(AccessGrant.subject) == sa.bindparam("subject")
+)
+"""Built once: every request reads its caller's grants (see domain.core.paging.fetch_by_id)."""
+
+
 async def stored_grants(session: AsyncSession, subject: str) -> frozenset[Grant]:
     """Return the grants kept for a subject, in one statement."""
-    stmt = sa.select(col(AccessGrant.role), col(AccessGrant.kind), col(AccessGrant.code)).where(
-        col(AccessGrant.subject) == subject
-    )
-    rows = (await session.execute(stmt)).all()
+    rows = (await session.execute(_GRANTS_OF, {"subject": subject})).all()
     return frozenset(Grant(role=role, kind=kind, code=code) for role, kind, code in rows)
 
 

@@ -7,12 +7,13 @@ import functools
 from collections import namedtuple
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import among, read_rows
+from domain.database import KEYS, among, among_keys, keys_of, read_rows
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -54,13 +55,15 @@ def table_of(model: Any) -> sa.Table:
     return model.__table__  # type: ignore[no-any-return]
 
 
-async def records(session: AsyncSession, stmt: sa.Select[Any]) -> list[Any]:
+async def records(
+    session: AsyncSession, stmt: sa.Select[Any], parameters: dict[str, Any] | None = None
+) -> list[Any]:
     """The rows of a select of columns as records: read-only tuples with the columns as
     attributes, read on the session's connection (domain.database.read_rows). A Core row's
     attribute costs 0.23 us (Row.__getattr__ is Python), a record's 0.01, and making a record
     0.35: a list of members reads each row about ten times (its period, its order, the objects
     of the answer), a person four."""
-    rows = await read_rows(session, stmt)
+    rows = await read_rows(session, stmt, parameters)
     if not rows:
         return []
     make = _record(tuple(rows[0]._fields))._make
@@ -113,12 +116,34 @@ async def fetch_slice(
     """Return one window of a select of `model` rows, ordered by id, or by `order` with
     `after(id)` choosing the rows after the row with that id; as records of the window's
     columns when it names them."""
+    return await run_slice(
+        session, slice_select(stmt, model, window, order=order, after=after), window
+    )
+
+
+def slice_select(
+    stmt: sa.Select[Any],
+    model: Any,
+    window: Window,
+    *,
+    order: Sequence[Any] = (),
+    after: Callable[[int], Any] | None = None,
+) -> sa.Select[Any]:
+    """The select of one window of `stmt`'s rows, as `fetch_slice` reads it; a caller that
+    keeps it runs it again with `run_slice`."""
     if window.after is not None:
         stmt = stmt.where(model.id > window.after if after is None else after(window.after))
     stmt = stmt.order_by(*(order or [model.id])).limit(window.rows)
     if window.columns is None:
+        return stmt
+    return stmt.with_only_columns(*selected(model, window.columns))
+
+
+async def run_slice(session: AsyncSession, stmt: sa.Select[Any], window: Window) -> Slice[Any]:
+    """The slice of `window` that `slice_select` wrote: model objects, or records of the
+    window's columns."""
+    if window.columns is None:
         return cut((await session.scalars(stmt)).all(), window)
-    stmt = stmt.with_only_columns(*selected(model, window.columns))
     return cut(await records(session, stmt), window)
 
 
@@ -174,24 +199,73 @@ async def count_by(
     return {key: found.get(key, 0) for key in keys}
 
 
+STATEMENTS = 1024
+"""How many built statements of loaders a process keeps (the least recently used go)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Same:
+    """A SQL expression as a key of a cache, by identity: two expressions are the same
+    condition only if they are one object (a scope's predicate is built once per scope, see
+    authz.access.SCOPES). Held here, the object lives as long as the entry, so its identity is
+    never another's."""
+
+    expression: Any
+
+    def __hash__(self) -> int:
+        return id(self.expression)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.expression is self.expression
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _by_id(dialect: str, model: Any, where: Same, columns: Columns) -> sa.Select[Any]:
+    return sa.select(*selected(model, columns)).where(
+        among_keys(dialect, model.id), where.expression
+    )
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _grouped(dialect: str, model: Any, key_column: Same, where: Same) -> sa.Select[Any]:
+    return (
+        sa.select(table_of(model))
+        .where(among_keys(dialect, key_column.expression), where.expression)
+        .order_by(model.id)
+    )
+
+
+def _dialect(session: AsyncSession) -> str:
+    bind = session.bind
+    return bind.dialect.name if bind is not None else ""
+
+
 async def fetch_by_id(
     session: AsyncSession, model: Any, ids: Iterable[int], *, where: Any, columns: Columns = None
 ) -> dict[int, Any]:
     """The `where` rows of `model` with these ids, by id, in one statement; of `columns`
-    only, when given (see `selected`)."""
-    stmt = sa.select(*selected(model, columns)).where(among(session, model.id, ids), where)
-    return {row.id: row for row in await records(session, stmt)}
+    only, when given (see `selected`).
+
+    The statement is built once per model, condition and columns, and run with the ids as its
+    parameter: building a select and working out SQLAlchemy's key of its compiled form cost
+    more than running it (an employee's coverage reads four lists this way)."""
+    ids = list(ids)
+    dialect = _dialect(session)
+    stmt = _by_id(dialect, model, Same(where), columns)
+    rows = await records(session, stmt, {KEYS: keys_of(dialect, model.id, ids)})
+    return {row.id: row for row in rows}
 
 
 async def fetch_grouped(
     session: AsyncSession, model: Any, key_column: Any, keys: Iterable[Hashable], *, where: Any
 ) -> dict[Any, list[Any]]:
-    """Return all the `where` rows of `model` per key of `key_column`, ordered by id."""
+    """Return all the `where` rows of `model` per key of `key_column`, ordered by id (the
+    statement built once, as in `fetch_by_id`)."""
     keys = list(keys)
-    stmt = (
-        sa.select(table_of(model)).where(among(session, key_column, keys), where).order_by(model.id)
-    )
+    dialect = _dialect(session)
+    stmt = _grouped(dialect, model, Same(key_column), Same(where))
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for item in await records(session, stmt):
+    found = await records(session, stmt, {KEYS: keys_of(dialect, key_column, keys)})
+    for item in found:
         grouped[getattr(item, key_column.key)].append(item)
     return grouped

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,13 +14,15 @@ from sqlmodel import col
 from authz.access import RowScope
 from domain.core.fields import is_code
 from domain.core.paging import (
+    STATEMENTS,
     Columns,
     Slice,
     Window,
     count,
     fetch_by_id,
     fetch_grouped,
-    fetch_slice,
+    run_slice,
+    slice_select,
 )
 from domain.core.periods import in_force
 from domain.core.reach import visible
@@ -111,8 +114,16 @@ async def list_policies(
     window: Window,
 ) -> Slice[Policy]:
     """A window of the matching policies, in creation order."""
-    stmt = criteria.select(scope, groups_scope=groups_scope)
-    return await fetch_slice(session, stmt, Policy, window)
+    return await run_slice(session, _page(criteria, scope, groups_scope, window), window)
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _page(
+    criteria: PolicyFilter, scope: RowScope, groups_scope: RowScope, window: Window
+) -> sa.Select[Any]:
+    """The select of a window of policies, built once for what decides it: a request of the
+    same page by the same caller runs it again (see domain.core.paging.fetch_by_id)."""
+    return slice_select(criteria.select(scope, groups_scope=groups_scope), Policy, window)
 
 
 async def count_policies(

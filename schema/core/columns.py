@@ -26,7 +26,7 @@ from graphql import GraphQLOutputType, get_named_type
 
 from domain.core.naming import camel
 from domain.core.paging import Columns, wider
-from schema.core.asked import fields_of, remembered
+from schema.core.asked import fields_of, remembered, selection
 
 Needs = dict[str, frozenset[str]]
 
@@ -89,14 +89,14 @@ def node_columns(info: Any) -> Columns:
 def person_columns(info: Any) -> Columns:
     """The columns of members' persons that the selection below the field being resolved
     shows, wherever it asks for a `person` or a member's `ageLimitDate`."""
-    return remembered(info, "person columns", lambda: _persons(info.selected_fields))  # type: ignore[no-any-return]
+    return remembered(info, "person columns", lambda: _persons(selection(info)))  # type: ignore[no-any-return]
 
 
 def _node_columns(info: Any) -> Columns:
     needs = NODES.get(_node_type(info._raw_info.return_type) or "")
     if needs is None:
         return None
-    nodes = _named(_named(info.selected_fields, "edges"), "node")
+    nodes = _named(_named(selection(info), "edges"), "node")
     return _needed(needs, (field.name for node in nodes for field in fields_of(node.selections)))
 
 

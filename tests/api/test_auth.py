@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -71,6 +72,35 @@ async def test_an_expired_token_is_refused_saying_it_expired(http: AsyncClient) 
     response = await post(http, f"Bearer {expired}")
     # then
     assert_unauthorized(response, "expired")
+
+
+async def test_a_token_that_got_in_is_refused_once_it_has_expired(http: AsyncClient) -> None:
+    # given: a token that got in, so the server remembers it verified (the JWT's `exp` is in
+    # whole seconds: it ends between one and two seconds from now)
+    token = tokens.issue(ADMIN, secret=TEST_SECRET, lifetime=timedelta(seconds=2))
+    assert (await post(http, f"Bearer {token}")).status_code == 200
+    # when
+    await asyncio.sleep(2.1)
+    response = await post(http, f"Bearer {token}")
+    # then
+    assert_unauthorized(response, "expired")
+
+
+def test_verified_tokens_forget_the_least_recently_used_beyond_their_bound() -> None:
+    # given
+    remembered = tokens.VerifiedTokens(TEST_SECRET, remember=2)
+    first, second, third = (
+        tokens.issue(
+            Principal(subject=f"user-{n}", roles=frozenset({Role.ADMIN})), secret=TEST_SECRET
+        )
+        for n in range(3)
+    )
+    # when
+    for token in (first, second, first, third):
+        remembered.verified(token)
+    # then: `second` went, the least recently used; each token still names its own subject
+    assert list(remembered._known) == [first, third]
+    assert remembered.verified(second)[0].subject == "user-1"
 
 
 @pytest.mark.parametrize(
