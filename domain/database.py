@@ -235,20 +235,20 @@ KEYS = "keys"
 """The parameter a statement built by `among_keys` takes its values from when it runs."""
 
 
-def among_keys(dialect: str, column: Any) -> Any:
+def among_keys(postgresql: bool, column: Any) -> Any:
     """`column` among the values of the `KEYS` parameter (`keys_of` gives it), as `among`
-    writes it for `dialect`: for a statement built once and run with other values each time
-    (domain.core.paging)."""
-    if dialect != "postgresql":
+    writes it on PostgreSQL or SQLite: for a statement built once and run with other values
+    each time (domain.core.paging)."""
+    if not postgresql:
         return column.in_(sa.bindparam(KEYS, expanding=True))
     if _integers(column):
         return column == sa.any_(sa.cast(sa.bindparam(KEYS, type_=sa.Text), _array_of(column.type)))
     return column == sa.any_(sa.bindparam(KEYS, type_=_array_of(column.type)))
 
 
-def keys_of(dialect: str, column: Any, values: list[Any]) -> Any:
-    """The value of the `KEYS` parameter of `among_keys(dialect, column)`."""
-    if dialect == "postgresql" and _integers(column):
+def keys_of(postgresql: bool, column: Any, values: list[Any]) -> Any:
+    """The value of the `KEYS` parameter of `among_keys(postgresql, column)`."""
+    if postgresql and _integers(column):
         return _array_text([int(value) for value in values])
     return values
 

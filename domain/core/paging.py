@@ -3,7 +3,6 @@ statement for one list or for many."""
 
 from __future__ import annotations
 
-import functools
 from collections import namedtuple
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import KEYS, among, among_keys, keys_of, read_rows
+from domain.database import KEYS, among, among_keys, is_postgresql, keys_of, read_rows
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -70,7 +69,7 @@ async def records(
     return [make(row) for row in rows]
 
 
-@functools.lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def _record(fields: tuple[str, ...]) -> Any:
     return namedtuple("Record", fields)
 
@@ -220,24 +219,19 @@ class Same:
 
 
 @lru_cache(maxsize=STATEMENTS)
-def _by_id(dialect: str, model: Any, where: Same, columns: Columns) -> sa.Select[Any]:
+def _by_id(postgresql: bool, model: Any, where: Same, columns: Columns) -> sa.Select[Any]:
     return sa.select(*selected(model, columns)).where(
-        among_keys(dialect, model.id), where.expression
+        among_keys(postgresql, model.id), where.expression
     )
 
 
 @lru_cache(maxsize=STATEMENTS)
-def _grouped(dialect: str, model: Any, key_column: Same, where: Same) -> sa.Select[Any]:
+def _grouped(postgresql: bool, model: Any, key_column: Same, where: Same) -> sa.Select[Any]:
     return (
         sa.select(table_of(model))
-        .where(among_keys(dialect, key_column.expression), where.expression)
+        .where(among_keys(postgresql, key_column.expression), where.expression)
         .order_by(model.id)
     )
-
-
-def _dialect(session: AsyncSession) -> str:
-    bind = session.bind
-    return bind.dialect.name if bind is not None else ""
 
 
 async def fetch_by_id(
@@ -250,9 +244,9 @@ async def fetch_by_id(
     parameter: building a select and working out SQLAlchemy's key of its compiled form cost
     more than running it (an employee's coverage reads four lists this way)."""
     ids = list(ids)
-    dialect = _dialect(session)
-    stmt = _by_id(dialect, model, Same(where), columns)
-    rows = await records(session, stmt, {KEYS: keys_of(dialect, model.id, ids)})
+    postgresql = is_postgresql(session)
+    stmt = _by_id(postgresql, model, Same(where), columns)
+    rows = await records(session, stmt, {KEYS: keys_of(postgresql, model.id, ids)})
     return {row.id: row for row in rows}
 
 
@@ -262,10 +256,10 @@ async def fetch_grouped(
     """Return all the `where` rows of `model` per key of `key_column`, ordered by id (the
     statement built once, as in `fetch_by_id`)."""
     keys = list(keys)
-    dialect = _dialect(session)
-    stmt = _grouped(dialect, model, Same(key_column), Same(where))
+    postgresql = is_postgresql(session)
+    stmt = _grouped(postgresql, model, Same(key_column), Same(where))
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    found = await records(session, stmt, {KEYS: keys_of(dialect, key_column, keys)})
+    found = await records(session, stmt, {KEYS: keys_of(postgresql, key_column, keys)})
     for item in found:
         grouped[getattr(item, key_column.key)].append(item)
     return grouped
