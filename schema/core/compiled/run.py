@@ -39,22 +39,14 @@ class _Info:
     type by its name), and its field's selection (schema.core.asked keys its answers by the
     field's nodes)."""
 
-    def __init__(
-        self,
-        context: Context,
-        planned: Field | None,
-        variables: VariableValues,
-        schema: Schema,
-        fragments: dict[str, FragmentDefinitionNode],
-    ) -> None:
-        self.context = context
-        self.schema = schema
-        nodes = list(planned.nodes) if planned else []  # all merged, as graphql-core passes them
-        returns = planned.definition.type if planned else None
-        name = planned.node.name.value if planned else None
-        self._raw_info = _RawInfo(
-            nodes, variables, context, fragments, returns, schema._schema, name
-        )
+    def __init__(self, run: Run, planned: Field | None) -> None:
+        self.context = run.context
+        self.schema = run.schema
+        if planned is None:  # a `direct` field's: the context
+            self._raw_info = run.raw([], None, None)
+        else:  # all the nodes merged, as graphql-core passes them
+            name = planned.node.name.value
+            self._raw_info = run.raw(list(planned.nodes), planned.definition.type, name)
 
     @property
     def selected_fields(self) -> list[Any]:
@@ -75,8 +67,7 @@ class Run:
         self.variables = variables
         self.schema = schema
         self.fragments = fragments
-        # a `direct` field's: the context
-        self.info = _Info(context, None, variables, schema, fragments)
+        self.info = _Info(self, None)
         self.raw_infos: dict[int, _RawInfo] = {}  # by the node's id: a node hashes its subtree
         self.arguments: dict[Field, dict[str, Any]] = {}
         self.pending: list[tuple[Any, Write, dict[str, Any], str]] = []
@@ -96,9 +87,7 @@ class Run:
                 _, self.arguments[planned] = get_arguments(
                     field=planned.resolver,
                     source=None,  # the plan passes each source as `self` (see plan._resolver)
-                    info=_Info(  # type: ignore[arg-type]
-                        self.context, planned, self.variables, self.schema, self.fragments
-                    ),
+                    info=_Info(self, planned),  # type: ignore[arg-type]
                     kwargs=values,
                     config=self.schema.config,
                     scalar_registry=self.schema.schema_converter.scalar_registry,
@@ -135,16 +124,16 @@ class Run:
         type's `resolve_type` and its possible types' `is_type_of` read it."""
         key = id(node)
         if key not in self.raw_infos:
-            self.raw_infos[key] = _RawInfo(
-                [node],
-                self.variables,
-                self.context,
-                self.fragments,
-                returns,
-                self.schema._schema,
-                node.name.value,
-            )
+            self.raw_infos[key] = self.raw([node], returns, node.name.value)
         return self.raw_infos[key]
+
+    def raw(
+        self, nodes: list[FieldNode], returns: GraphQLOutputType | None, name: str | None
+    ) -> _RawInfo:
+        """graphql-core's info of these nodes in this request."""
+        return _RawInfo(
+            nodes, self.variables, self.context, self.fragments, returns, self.schema._schema, name
+        )
 
     def abandon(self) -> None:
         """Close the coroutines a wave left unawaited."""
