@@ -28,17 +28,22 @@ def _serve(args: argparse.Namespace) -> None:
         print(f"GraphiQL: http://{args.host}:{args.port}/graphql (send a token as a header)")
     if settings.metrics.enabled:
         _metrics_across_processes(settings, args.host)
-    uvicorn.run(
-        "api.main:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        "log_level": "info",
         # In production each request's JSON line (api.observe) replaces uvicorn's access log.
-        access_log=not settings.production,
-        proxy_headers=True,
+        "access_log": not settings.production,
+        "proxy_headers": True,
         **uvicorn_options(settings),
-    )
+    }
+    if args.workers > 1 and sys.platform == "linux":
+        from api.workers import Workers
+
+        Workers(uvicorn.Config("api.main:app", **options)).run()
+    else:
+        uvicorn.run("api.main:app", **options)
 
 
 def _metrics_across_processes(settings: Any, host: str) -> None:
