@@ -3,7 +3,6 @@ statement for one list or for many."""
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,7 +11,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import KEYS, among, among_keys, is_postgresql, keys_of, read_rows
+from domain.database import KEYS, among, among_keys, is_postgresql, keys_of, records
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -52,26 +51,6 @@ def table_of(model: Any) -> sa.Table:
     """The table of a model: selecting it, or its columns, gives rows (read as `records`),
     which cost far less than ORM objects."""
     return model.__table__  # type: ignore[no-any-return]
-
-
-async def records(
-    session: AsyncSession, stmt: sa.Select[Any], parameters: dict[str, Any] | None = None
-) -> list[Any]:
-    """The rows of a select of columns as records: read-only tuples with the columns as
-    attributes, read on the session's connection (domain.database.read_rows). A Core row's
-    attribute costs 0.23 us (Row.__getattr__ is Python), a record's 0.01, and making a record
-    0.35: a list of members reads each row about ten times (its period, its order, the objects
-    of the answer), a person four."""
-    rows = await read_rows(session, stmt, parameters)
-    if not rows:
-        return []
-    make = _record(tuple(rows[0]._fields))._make
-    return [make(row) for row in rows]
-
-
-@lru_cache(maxsize=256)
-def _record(fields: tuple[str, ...]) -> Any:
-    return namedtuple("Record", fields)
 
 
 def columns_in(model: Any, source: sa.Subquery) -> list[Any]:
