@@ -125,38 +125,6 @@ async def run_slice(session: AsyncSession, stmt: sa.Select[Any], window: Window)
     return cut(await records(session, stmt), window)
 
 
-async def fetch_slices(
-    session: AsyncSession,
-    model: Any,
-    key_column: Any,
-    keys: Iterable[Hashable],
-    window: Window,
-    *,
-    where: Any,
-) -> dict[Any, Slice[Any]]:
-    """Return one window of the `where` rows of `model` per key of `key_column`, at once."""
-    keys = list(keys)
-    position = (
-        sa.func.row_number().over(partition_by=key_column, order_by=model.id).label("position")
-    )
-    columns = wider(window.columns, frozenset({key_column.key}))
-    inner = sa.select(*selected(model, columns), position).where(
-        among(session, key_column, keys), where
-    )
-    if window.after is not None:
-        inner = inner.where(model.id > window.after)
-    ranked = inner.subquery()
-    stmt = (
-        sa.select(*columns_in(model, ranked))
-        .where(ranked.c.position <= window.rows)
-        .order_by(ranked.c.id)
-    )
-    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for item in await records(session, stmt):
-        grouped[getattr(item, key_column.key)].append(item)
-    return {key: cut(rows, window) for key, rows in grouped.items()}
-
-
 async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
     """Count the rows a select returns."""
     total = await session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
@@ -195,6 +163,65 @@ class Same:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Same) and other.expression is self.expression
+
+
+async def fetch_slices(
+    session: AsyncSession,
+    model: Any,
+    key_column: Any,
+    keys: Iterable[Hashable],
+    window: Window,
+    *,
+    where: Any,
+) -> dict[Any, Slice[Any]]:
+    """Return one window of the `where` rows of `model` per key of `key_column`, at once (the
+    statement built once, as in `fetch_by_id`, with the keys and `after` its parameters)."""
+    keys = list(keys)
+    postgresql = is_postgresql(session)
+    stmt = _slices(
+        postgresql,
+        model,
+        Same(key_column),
+        Same(where),
+        window.after is not None,
+        window.rows,
+        window.columns,
+    )
+    parameters = {KEYS: keys_of(postgresql, key_column, keys)}
+    if window.after is not None:
+        parameters[AFTER] = window.after
+    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
+    for item in await records(session, stmt, parameters):
+        grouped[getattr(item, key_column.key)].append(item)
+    return {key: cut(rows, window) for key, rows in grouped.items()}
+
+
+AFTER = "after"
+"""The parameter of a statement built once that holds the id a window starts after."""
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _slices(
+    postgresql: bool,
+    model: Any,
+    key_column: Same,
+    where: Same,
+    after: bool,
+    rows: int,
+    columns: Columns,
+) -> sa.Select[Any]:
+    column = key_column.expression
+    position = sa.func.row_number().over(partition_by=column, order_by=model.id).label("position")
+    wanted = wider(columns, frozenset({column.key}))
+    inner = sa.select(*selected(model, wanted), position).where(
+        among_keys(postgresql, column), where.expression
+    )
+    if after:
+        inner = inner.where(model.id > sa.bindparam(AFTER))
+    ranked = inner.subquery()
+    return (
+        sa.select(*columns_in(model, ranked)).where(ranked.c.position <= rows).order_by(ranked.c.id)
+    )
 
 
 @lru_cache(maxsize=STATEMENTS)
