@@ -100,7 +100,7 @@ class PolicyLoaders:
         self.placement_by_policy = DataLoader(load_fn=placements)
 
 
-Linking = Callable[[AsyncSession, list[int], date | None], pages.Links]
+Linking = Callable[[list[int]], pages.Links]
 """The policies of each of some group rows (accounts, or clients' subtrees), as of a day."""
 DatedKey = tuple[int, date | None]
 
@@ -120,7 +120,7 @@ def _pages(
             read = {
                 as_of: await pages.policy_slices(
                     session,
-                    linking(session, list(dict.fromkeys(ids)), as_of),
+                    linking(list(dict.fromkeys(ids))),
                     page_window,
                     scope=scope,
                     as_of=as_of,
@@ -142,7 +142,7 @@ def _counts(session: AsyncSession, scope: RowScope, linking: Linking) -> DataLoa
             asked[as_of].append(row_id)
         found: dict[DatedKey, int] = {}
         for as_of, ids in asked.items():
-            links = linking(session, list(dict.fromkeys(ids)), as_of)
+            links = linking(list(dict.fromkeys(ids)))
             counts = await pages.policy_counts(session, links, scope=scope, as_of=as_of)
             found.update({(i, as_of): n for i, n in counts.items()})
         return [found[key] for key in keys]
