@@ -6,7 +6,9 @@ import asyncio
 import functools
 import importlib
 import sqlite3
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections import namedtuple
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -172,9 +174,33 @@ async def _uncancelled(work: asyncio.Future[Any]) -> Any:
 
 async def _read(
     session: AsyncSession, statement: sa.Select[Any], parameters: dict[str, Any] | None
-) -> Sequence[sa.Row[Any]]:
+) -> list[Any]:
     connection = await session.connection()
-    return (await connection.execute(statement, parameters)).all()
+    return _records(await connection.execute(statement, parameters))
+
+
+def _records(result: sa.CursorResult[Any]) -> list[Any]:
+    """The result's rows as records, made from the driver's tuples with SQLAlchemy's result
+    processors (an enum's member from its name, SQLite's dates from text) applied a column at a
+    time: a Core row per row and a record made from it cost 2.4 ms of CPU for 2,470 members,
+    this 1.8 (issue 21)."""
+    rows = result._fetchall_impl()  # the driver's rows, before Core's Row
+    processors = result._metadata._effective_processors
+    result._soft_close()  # as Result.all closes it
+    if not rows:
+        return []
+    if processors:
+        columns: list[Any] = list(zip(*rows, strict=True))
+        for index, process in enumerate(processors):
+            if process is not None:
+                columns[index] = map(process, columns[index])
+        rows = zip(*columns, strict=True)
+    return list(map(partial(tuple.__new__, _record(tuple(result.keys()))), rows))
+
+
+@functools.lru_cache(maxsize=256)
+def _record(fields: tuple[str, ...]) -> Any:
+    return namedtuple("Record", fields)
 
 
 class SharedSession(AsyncSession):
@@ -190,7 +216,7 @@ class SharedSession(AsyncSession):
         self._turn_owner: asyncio.Task[Any] | None = None
 
     read = _taking_turns(_read)
-    """`read_rows` in a turn."""
+    """`records` in a turn."""
 
     # The wrappers keep each method's signature; mypy cannot see through the decorator.
     execute = _taking_turns(AsyncSession.execute)  # type: ignore[assignment]
@@ -204,14 +230,18 @@ class SharedSession(AsyncSession):
     refresh = _taking_turns(AsyncSession.refresh)  # type: ignore[assignment]
 
 
-async def read_rows(
+async def records(
     session: AsyncSession, statement: sa.Select[Any], parameters: dict[str, Any] | None = None
-) -> Sequence[sa.Row[Any]]:
-    """The rows of a select of columns (not of ORM entities), as Core rows, read on the
-    session's connection: the same statement in the same transaction, without what the session
+) -> list[Any]:
+    """The rows of a select of columns (not of ORM entities) as records: read-only tuples with
+    the columns as attributes, read on the session's connection.
+
+    On the connection: the same statement in the same transaction, without what the session
     adds to an ORM-enabled select (any column of a model makes one), which copies every row it
     read (sqlalchemy.orm.loading.instances): reading 2,470 members cost 3.4 ms of CPU that way
-    and 2.5 on the connection, their persons 4.3 and 2.6."""
+    and 2.5 on the connection, their persons 4.3 and 2.6. As records: a Core row's attribute
+    costs 0.23 us (Row.__getattr__ is Python), a record's 0.01; a list of members reads each
+    row about ten times (its period, its order, the objects of the answer), a person four."""
     if isinstance(session, SharedSession):
         return await session.read(statement, parameters)  # type: ignore[no-any-return]
     return await _read(session, statement, parameters)

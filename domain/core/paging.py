@@ -3,7 +3,6 @@ statement for one list or for many."""
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,7 +11,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import KEYS, among, among_keys, is_postgresql, keys_of, read_rows
+from domain.database import KEYS, among, among_keys, is_postgresql, keys_of, records
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -52,26 +51,6 @@ def table_of(model: Any) -> sa.Table:
     """The table of a model: selecting it, or its columns, gives rows (read as `records`),
     which cost far less than ORM objects."""
     return model.__table__  # type: ignore[no-any-return]
-
-
-async def records(
-    session: AsyncSession, stmt: sa.Select[Any], parameters: dict[str, Any] | None = None
-) -> list[Any]:
-    """The rows of a select of columns as records: read-only tuples with the columns as
-    attributes, read on the session's connection (domain.database.read_rows). A Core row's
-    attribute costs 0.23 us (Row.__getattr__ is Python), a record's 0.01, and making a record
-    0.35: a list of members reads each row about ten times (its period, its order, the objects
-    of the answer), a person four."""
-    rows = await read_rows(session, stmt, parameters)
-    if not rows:
-        return []
-    make = _record(tuple(rows[0]._fields))._make
-    return [make(row) for row in rows]
-
-
-@lru_cache(maxsize=256)
-def _record(fields: tuple[str, ...]) -> Any:
-    return namedtuple("Record", fields)
 
 
 def columns_in(model: Any, source: sa.Subquery) -> list[Any]:
@@ -146,38 +125,6 @@ async def run_slice(session: AsyncSession, stmt: sa.Select[Any], window: Window)
     return cut(await records(session, stmt), window)
 
 
-async def fetch_slices(
-    session: AsyncSession,
-    model: Any,
-    key_column: Any,
-    keys: Iterable[Hashable],
-    window: Window,
-    *,
-    where: Any,
-) -> dict[Any, Slice[Any]]:
-    """Return one window of the `where` rows of `model` per key of `key_column`, at once."""
-    keys = list(keys)
-    position = (
-        sa.func.row_number().over(partition_by=key_column, order_by=model.id).label("position")
-    )
-    columns = wider(window.columns, frozenset({key_column.key}))
-    inner = sa.select(*selected(model, columns), position).where(
-        among(session, key_column, keys), where
-    )
-    if window.after is not None:
-        inner = inner.where(model.id > window.after)
-    ranked = inner.subquery()
-    stmt = (
-        sa.select(*columns_in(model, ranked))
-        .where(ranked.c.position <= window.rows)
-        .order_by(ranked.c.id)
-    )
-    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for item in await records(session, stmt):
-        grouped[getattr(item, key_column.key)].append(item)
-    return {key: cut(rows, window) for key, rows in grouped.items()}
-
-
 async def count(session: AsyncSession, stmt: sa.Select[Any]) -> int:
     """Count the rows a select returns."""
     total = await session.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
@@ -216,6 +163,65 @@ class Same:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Same) and other.expression is self.expression
+
+
+async def fetch_slices(
+    session: AsyncSession,
+    model: Any,
+    key_column: Any,
+    keys: Iterable[Hashable],
+    window: Window,
+    *,
+    where: Any,
+) -> dict[Any, Slice[Any]]:
+    """Return one window of the `where` rows of `model` per key of `key_column`, at once (the
+    statement built once, as in `fetch_by_id`, with the keys and `after` its parameters)."""
+    keys = list(keys)
+    postgresql = is_postgresql(session)
+    stmt = _slices(
+        postgresql,
+        model,
+        Same(key_column),
+        Same(where),
+        window.after is not None,
+        window.rows,
+        window.columns,
+    )
+    parameters = {KEYS: keys_of(postgresql, key_column, keys)}
+    if window.after is not None:
+        parameters[AFTER] = window.after
+    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
+    for item in await records(session, stmt, parameters):
+        grouped[getattr(item, key_column.key)].append(item)
+    return {key: cut(rows, window) for key, rows in grouped.items()}
+
+
+AFTER = "after"
+"""The parameter of a statement built once that holds the id a window starts after."""
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _slices(
+    postgresql: bool,
+    model: Any,
+    key_column: Same,
+    where: Same,
+    after: bool,
+    rows: int,
+    columns: Columns,
+) -> sa.Select[Any]:
+    column = key_column.expression
+    position = sa.func.row_number().over(partition_by=column, order_by=model.id).label("position")
+    wanted = wider(columns, frozenset({column.key}))
+    inner = sa.select(*selected(model, wanted), position).where(
+        among_keys(postgresql, column), where.expression
+    )
+    if after:
+        inner = inner.where(model.id > sa.bindparam(AFTER))
+    ranked = inner.subquery()
+    return (
+        sa.select(*columns_in(model, ranked)).where(ranked.c.position <= rows).order_by(ranked.c.id)
+    )
 
 
 @lru_cache(maxsize=STATEMENTS)

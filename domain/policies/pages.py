@@ -9,9 +9,9 @@ read as pages and counts the same way for both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,10 +20,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import RowScope
-from domain.core.paging import Slice, Window, columns_in, cut, records, selected
+from domain.core.paging import (
+    AFTER,
+    STATEMENTS,
+    Columns,
+    Slice,
+    Window,
+    columns_in,
+    cut,
+    records,
+    selected,
+)
 from domain.core.periods import in_force
 from domain.core.reach import visible
-from domain.database import among, is_postgresql
+from domain.database import KEYS, among_keys, is_postgresql, keys_of
 from domain.groups.models import GroupAccount, GroupClient
 from domain.groups.queries import subtrees
 from domain.policies.models import Policy, PolicyAccountLink
@@ -31,50 +41,73 @@ from domain.policies.models import Policy, PolicyAccountLink
 
 @dataclass(frozen=True)
 class Links:
-    """The policies of each key asked: `pairs(None)` selects the distinct (policy_id, key)
-    pairs of every key, `pairs(column)` those of the one key a LATERAL's `column` holds."""
+    """The policies of each of `keys`: of a group account, those linked to it; of a group
+    client, those linked to an account of its subtree within the caller's reach of groups (a
+    hidden client has none: a hidden row does not exist, so neither do policies found through
+    it)."""
 
     keys: list[int]
-    pairs: Callable[[Any], sa.Select[Any, Any]]
+    kind: _Kind
 
 
-def account_links(session: AsyncSession, account_ids: list[int], as_of: date | None) -> Links:
+def account_links(account_ids: list[int]) -> Links:
     """The policies of each group account."""
-
-    def pairs(of: Any) -> sa.Select[Any, Any]:
-        key = col(PolicyAccountLink.group_account_id)
-        stmt: sa.Select[Any, Any] = sa.select(col(PolicyAccountLink.policy_id), key.label("key"))
-        stmt = stmt.where(among(session, key, account_ids) if of is None else key == of)
-        return _on(stmt, as_of).distinct()
-
-    return Links(account_ids, pairs)
+    return Links(account_ids, _Kind(None))
 
 
-def client_links(
-    session: AsyncSession, client_ids: list[int], as_of: date | None, *, groups_scope: RowScope
-) -> Links:
-    """The policies of each group client's subtree; none for a client `groups_scope` does
-    not see (a hidden row does not exist, so neither do policies found through it)."""
-
-    def pairs(of: Any) -> sa.Select[Any, Any]:
-        tree = subtrees(
-            among(session, col(GroupClient.id), client_ids),
-            visible=visible(groups_scope, GroupClient),
-        )
-        stmt: sa.Select[Any, Any] = (
-            sa.select(col(PolicyAccountLink.policy_id), tree.c.root_id.label("key"))
-            .join(GroupAccount, col(GroupAccount.id) == PolicyAccountLink.group_account_id)
-            .join(tree, tree.c.id == GroupAccount.group_client_id)
-        )
-        if of is not None:
-            stmt = stmt.where(tree.c.root_id == of)
-        return _on(stmt, as_of).distinct()
-
-    return Links(client_ids, pairs)
+def client_links(client_ids: list[int], *, groups_scope: RowScope) -> Links:
+    """The policies of each group client's subtree."""
+    return Links(client_ids, _Kind(groups_scope))
 
 
-def _on(stmt: sa.Select[Any, Any], as_of: date | None) -> sa.Select[Any, Any]:
-    return stmt if as_of is None else stmt.where(in_force(PolicyAccountLink, as_of))
+@dataclass(frozen=True)
+class _Kind:
+    """What decides the statements of `Links`, which are built once for it: the keys and the
+    day are their parameters (`KEYS`, `AS_OF`). Building a LATERAL page anew and working out
+    SQLAlchemy's key of it cost more than a millisecond a request (issue 21)."""
+
+    groups_scope: RowScope | None
+    """None: a group account's links; else a group client's subtree's, within this reach."""
+
+    def pairs(self, postgresql: bool, of: Any, dated: bool) -> sa.Select[Any, Any]:
+        """The distinct (policy_id, key) pairs: of every key (`of` None), or of the one key a
+        LATERAL's `of` holds; of links in force on the day when `dated`."""
+        if self.groups_scope is None:
+            key = col(PolicyAccountLink.group_account_id)
+            stmt: sa.Select[Any, Any] = sa.select(
+                col(PolicyAccountLink.policy_id), key.label("key")
+            )
+            stmt = stmt.where(among_keys(postgresql, key) if of is None else key == of)
+        else:
+            tree = subtrees(
+                among_keys(postgresql, col(GroupClient.id)),
+                visible=visible(self.groups_scope, GroupClient),
+            )
+            stmt = (
+                sa.select(col(PolicyAccountLink.policy_id), tree.c.root_id.label("key"))
+                .join(GroupAccount, col(GroupAccount.id) == PolicyAccountLink.group_account_id)
+                .join(tree, tree.c.id == GroupAccount.group_client_id)
+            )
+            if of is not None:
+                stmt = stmt.where(tree.c.root_id == of)
+        if dated:
+            stmt = stmt.where(in_force(PolicyAccountLink, sa.bindparam(AS_OF)))
+        return stmt.distinct()
+
+
+AS_OF = "as_of"
+"""The parameter of the day of a statement of `Links`."""
+
+
+def _parameters(
+    postgresql: bool, links: Links, as_of: date | None, after: int | None = None
+) -> dict[str, Any]:
+    parameters: dict[str, Any] = {KEYS: keys_of(postgresql, col(Policy.id), links.keys)}
+    if as_of is not None:
+        parameters[AS_OF] = as_of
+    if after is not None:
+        parameters[AFTER] = after
+    return parameters
 
 
 async def policy_slices(
@@ -83,36 +116,50 @@ async def policy_slices(
     """One window of each key's policies that `scope` reaches (in force on `as_of`, when
     given), in creation order, all in one statement, as records of the policy's columns (of
     the window's columns, when it names them)."""
-    wanted = [visible(scope, Policy)]
-    if as_of is not None:
-        wanted.append(in_force(Policy, as_of))
-    if window.after is not None:
-        wanted.append(col(Policy.id) > window.after)
-    pages = _lateral_pages if is_postgresql(session) else _ranked_pages
-    stmt = pages(links, sa.and_(*wanted), window)
+    postgresql = is_postgresql(session)
+    dated, after = as_of is not None, window.after is not None
+    stmt = _pages(postgresql, links.kind, scope, dated, after, window.rows, window.columns)
+    parameters = _parameters(postgresql, links, as_of, window.after)
     grouped: dict[int, list[Any]] = {i: [] for i in links.keys}
-    for policy in await records(session, stmt):
+    for policy in await records(session, stmt, parameters):
         grouped[policy.group_key].append(policy)
     return {i: cut(rows, window) for i, rows in grouped.items()}
 
 
-def _lateral_pages(links: Links, wanted: Any, window: Window) -> sa.Select[Any]:
-    """Each key's first `window.rows` policies, by LATERAL ... LIMIT (PostgreSQL): an
-    account's page reads its first links in policy order (migration 0026) and stops, where
-    ranking reads every link of every account asked (100 accounts of 100 policies: 2.8 ms
-    against 106)."""
-    asked = (
-        sa.func.unnest(sa.literal(links.keys, ARRAY(sa.Integer)))
-        .table_valued("id")
-        .render_derived(name="asked")
-    )
-    linked = links.pairs(asked.c.id).correlate(asked).subquery("linked")
+@lru_cache(maxsize=STATEMENTS)
+def _pages(
+    postgresql: bool,
+    kind: _Kind,
+    scope: RowScope,
+    dated: bool,
+    after: bool,
+    rows: int,
+    columns: Columns,
+) -> sa.Select[Any]:
+    wanted = [visible(scope, Policy)]
+    if dated:
+        wanted.append(in_force(Policy, sa.bindparam(AS_OF)))
+    if after:
+        wanted.append(col(Policy.id) > sa.bindparam(AFTER))
+    pages = _lateral_pages if postgresql else _ranked_pages
+    return pages(kind, dated, sa.and_(*wanted), rows, columns)
+
+
+def _lateral_pages(
+    kind: _Kind, dated: bool, wanted: Any, rows: int, columns: Columns
+) -> sa.Select[Any]:
+    """Each key's first `rows` policies, by LATERAL ... LIMIT (PostgreSQL): an account's page
+    reads its first links in policy order (migration 0026) and stops, where ranking reads every
+    link of every account asked (100 accounts of 100 policies: 2.8 ms against 106)."""
+    keys = sa.cast(sa.bindparam(KEYS, type_=sa.Text), ARRAY(sa.Integer))
+    asked = sa.func.unnest(keys).table_valued("id").render_derived(name="asked")
+    linked = kind.pairs(True, asked.c.id, dated).correlate(asked).subquery("linked")
     page = (
-        sa.select(*selected(Policy, window.columns))
+        sa.select(*selected(Policy, columns))
         .join(linked, linked.c.policy_id == Policy.id)
         .where(wanted)
         .order_by(col(Policy.id))
-        .limit(window.rows)
+        .limit(rows)
         .lateral("page")
     )
     return (
@@ -123,14 +170,15 @@ def _lateral_pages(links: Links, wanted: Any, window: Window) -> sa.Select[Any]:
     )
 
 
-def _ranked_pages(links: Links, wanted: Any, window: Window) -> sa.Select[Any]:
-    """Each key's first `window.rows` policies, by ranking them per key (SQLite has no
-    LATERAL)."""
-    pairs = links.pairs(None).subquery()
+def _ranked_pages(
+    kind: _Kind, dated: bool, wanted: Any, rows: int, columns: Columns
+) -> sa.Select[Any]:
+    """Each key's first `rows` policies, by ranking them per key (SQLite has no LATERAL)."""
+    pairs = kind.pairs(False, None, dated).subquery()
     position = sa.func.row_number().over(partition_by=pairs.c.key, order_by=col(Policy.id))
     ranked = (
         sa.select(
-            *selected(Policy, window.columns),
+            *selected(Policy, columns),
             pairs.c.key.label("group_key"),
             position.label("n"),
         )
@@ -140,7 +188,7 @@ def _ranked_pages(links: Links, wanted: Any, window: Window) -> sa.Select[Any]:
     )
     return (
         sa.select(*columns_in(Policy, ranked), ranked.c.group_key)
-        .where(ranked.c.n <= window.rows)
+        .where(ranked.c.n <= rows)
         .order_by(ranked.c.group_key, ranked.c.id)
     )
 
@@ -149,14 +197,21 @@ async def policy_counts(
     session: AsyncSession, links: Links, *, scope: RowScope, as_of: date | None
 ) -> dict[int, int]:
     """How many policies each key has (as `policy_slices` counts them)."""
-    pairs = links.pairs(None).subquery()
+    postgresql = is_postgresql(session)
+    stmt = _counts(postgresql, links.kind, scope, as_of is not None)
+    found = dict(await records(session, stmt, _parameters(postgresql, links, as_of)))
+    return {i: int(found.get(i, 0)) for i in links.keys}
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _counts(postgresql: bool, kind: _Kind, scope: RowScope, dated: bool) -> sa.Select[Any]:
+    pairs = kind.pairs(postgresql, None, dated).subquery()
     stmt = (
         sa.select(pairs.c.key, sa.func.count(col(Policy.id)))
         .join(pairs, pairs.c.policy_id == Policy.id)
         .where(visible(scope, Policy))
         .group_by(pairs.c.key)
     )
-    if as_of is not None:
-        stmt = stmt.where(in_force(Policy, as_of))
-    found: dict[int, int] = dict((await session.execute(stmt)).all())  # type: ignore[arg-type]
-    return {i: int(found.get(i, 0)) for i in links.keys}
+    if dated:
+        stmt = stmt.where(in_force(Policy, sa.bindparam(AS_OF)))
+    return stmt

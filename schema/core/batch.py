@@ -3,7 +3,7 @@
 Each takes `where`, the predicate of the rows the request's principal may see, so that a
 loader can never return a row that a list would hide.
 
-Loaders give records (domain.core.paging.records), not ORM objects: read-only tuples with
+Loaders give records (domain.database.records), not ORM objects: read-only tuples with
 the model's columns as attributes, which is all a GraphQL type reads. A record costs a
 fraction of an ORM object to build and sits in no reference cycle, so a large answer's rows
 are freed as soon as it is built rather than at the cycle collector's next pass.

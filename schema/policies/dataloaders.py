@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from authz.access import GROUPS_READ, POLICIES_READ, Access, RowScope
-from domain.core.paging import Columns, Slice, Window, wider
+from domain.core.paging import Columns, Slice, Window, fetch_grouped, wider
 from domain.core.reach import visible
 from domain.policies import coverage, pages, queries
 from domain.policies.models import (
@@ -44,22 +44,32 @@ class PolicyLoaders:
             column = model.policy_id  # type: ignore[attr-defined]
             return lists_by(session, model, column, where=visible(scope, model))
 
-        self.members_by_policy = by_policy(PolicyMember)
+        members_where = visible(scope, PolicyMember)
+
+        async def members_of(pages: list[tuple[int, ...]]) -> list[list[list[Any]]]:
+            ids = list(dict.fromkeys(i for page in pages for i in page))
+            policy_id = PolicyMember.policy_id  # type: ignore[attr-defined]
+            found = await fetch_grouped(session, PolicyMember, policy_id, ids, where=members_where)
+            return [[found[i] for i in page] for page in pages]
 
         async def members_with_some(
-            keys: list[tuple[int, Columns]],
-        ) -> list[list[tuple[Any, Any]]]:
+            keys: list[tuple[tuple[int, ...], Columns]],
+        ) -> list[list[list[tuple[Any, Any]]]]:
             # One read for the batch, of the persons' columns any key asks for.
-            ids = list(dict.fromkeys(i for i, _ in keys))
+            ids = list(dict.fromkeys(i for page, _ in keys for i in page))
             columns = wider(*(columns for _, columns in keys))
             found = await queries.members_with_persons(
                 session, ids, scope=scope, person_columns=columns
             )
-            return [found[i] for i, _ in keys]
+            return [[found[i] for i in page] for page, _ in keys]
 
-        # Keyed by the policy and the persons' columns the selection reads
-        # (schema.core.columns): persons read with fewer columns serve no wider selection.
-        self.members_with_persons_by_policy_and_columns = DataLoader(load_fn=members_with_some)
+        # Keyed by a page of policies (a policy alone is a page of one), so that a page waits
+        # on one key rather than one per policy: a thousand policies in a hundred pages cost a
+        # thousand futures and their callbacks. With persons, also by the persons' columns the
+        # selection reads (schema.core.columns): persons read with fewer columns serve no wider
+        # selection.
+        self.members_by_policies = DataLoader(load_fn=members_of)
+        self.members_with_persons_by_policies_and_columns = DataLoader(load_fn=members_with_some)
         self.account_links_by_policy = by_policy(PolicyAccountLink)
         self.class_links_by_policy = by_policy(PolicyClassLink)
         self.enrollment_products_by_policy = by_policy(EnrollmentProduct)
@@ -90,7 +100,7 @@ class PolicyLoaders:
         self.placement_by_policy = DataLoader(load_fn=placements)
 
 
-Linking = Callable[[AsyncSession, list[int], date | None], pages.Links]
+Linking = Callable[[list[int]], pages.Links]
 """The policies of each of some group rows (accounts, or clients' subtrees), as of a day."""
 DatedKey = tuple[int, date | None]
 
@@ -110,7 +120,7 @@ def _pages(
             read = {
                 as_of: await pages.policy_slices(
                     session,
-                    linking(session, list(dict.fromkeys(ids)), as_of),
+                    linking(list(dict.fromkeys(ids))),
                     page_window,
                     scope=scope,
                     as_of=as_of,
@@ -132,7 +142,7 @@ def _counts(session: AsyncSession, scope: RowScope, linking: Linking) -> DataLoa
             asked[as_of].append(row_id)
         found: dict[DatedKey, int] = {}
         for as_of, ids in asked.items():
-            links = linking(session, list(dict.fromkeys(ids)), as_of)
+            links = linking(list(dict.fromkeys(ids)))
             counts = await pages.policy_counts(session, links, scope=scope, as_of=as_of)
             found.update({(i, as_of): n for i, n in counts.items()})
         return [found[key] for key in keys]

@@ -180,11 +180,11 @@ async def _members(info: Info, policy_id: int) -> list[Member]:
 
 async def _members_of(info: Info, policy_ids: list[int]) -> list[list[Member]]:
     loaders = info.context.loaders.policies
+    page = tuple(policy_ids)
     if asks(info, _NEEDS_PERSON):
         columns = person_columns(info)
-        loader = loaders.members_with_persons_by_policy_and_columns
-        return await loader.load_many([(i, columns) for i in policy_ids])
-    found = await loaders.members_by_policy.load_many(policy_ids)
+        return await loaders.members_with_persons_by_policies_and_columns.load((page, columns))
+    found = await loaders.members_by_policies.load(page)
     return [[(row, None) for row in rows] for rows in found]
 
 

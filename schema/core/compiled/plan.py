@@ -119,6 +119,9 @@ class Field:
     resolver: StrawberryField | None
     """The field whose arguments strawberry converts for its resolver; None for a field
     without a resolver, whose value is never awaitable."""
+    attribute: str | None = None
+    """The attribute the field reads, as strawberry's default resolver (getattr) reads it: the
+    walk reads it itself (`read` would), a call less for most fields of an answer."""
 
     @property
     def node(self) -> FieldNode:
@@ -186,7 +189,7 @@ def _field(parent: GraphQLObjectType, details: FieldDetailsList, key: str, walk:
     name = node.name.value
     if name == "__typename":
         type_name = parent.name
-        return Field(key, lambda *_: type_name, _leaf(str), nodes, None, None)  # type: ignore[arg-type]
+        return Field(key, lambda *_: type_name, _leaf(str, True), nodes, None, None)  # type: ignore[arg-type]
     definition = parent.fields.get(name)
     strawberry_field = (definition.extensions or {}).get(_DEFINITION) if definition else None
     if definition is None or strawberry_field is None:
@@ -198,8 +201,8 @@ def _field(parent: GraphQLObjectType, details: FieldDetailsList, key: str, walk:
         walk.needs.add(need)
     write = _writer(definition.type, details, walk)
     if strawberry_field.base_resolver is None:
-        read = _attribute(definition, strawberry_field)
-        return Field(key, read, write, nodes, definition, None)
+        read, attribute = _attribute(definition, strawberry_field)
+        return Field(key, read, write, nodes, definition, None, attribute)
     if name == "id" and strawberry_field.python_name == "_id":
         return Field(key, _node_id(parent.name), write, nodes, definition, None)
     allowed = COVERED.get((parent.name, name))
@@ -219,31 +222,48 @@ def _field(parent: GraphQLObjectType, details: FieldDetailsList, key: str, walk:
 
 def _writer(type_: Any, details: FieldDetailsList, walk: _Walk) -> Write:
     """How a value of this output type is written, as graphql-core completes it; a null
-    where the type allows none is the executor's to report."""
-    if isinstance(type_, GraphQLNonNull):
-        inner = _writer(type_.of_type, details, walk)
-
-        def non_null(run: Run, value: Any) -> Any:
-            if value is None:
-                raise NotCovered  # the executor's error, and the nulls it spreads
-            return inner(run, value)
-
-        return non_null
+    where the type allows none is the executor's to report (it spreads the nulls). Each
+    writer checks its own null, a call less a value than a writer wrapped in a check."""
+    nullable = not isinstance(type_, GraphQLNonNull)
+    if not nullable:
+        type_ = type_.of_type
     if isinstance(type_, GraphQLList):
         item = _writer(type_.of_type, details, walk)
-        return lambda run, value: None if value is None else [item(run, v) for v in value]
+
+        def items(run: Run, value: Any) -> Any:
+            if value is None:
+                return _null(nullable)
+            return [item(run, v) for v in value]
+
+        return items
     if is_leaf_type(type_):
-        return _leaf(_serializer(type_))
+        return _leaf(_serializer(type_), nullable, type_)
     if isinstance(type_, GraphQLInterfaceType | GraphQLUnionType):
-        return _abstract(type_, details, walk)
+        return _abstract(type_, details, walk, nullable)
     if not isinstance(type_, GraphQLObjectType):
         raise NotCovered
     fields = _selection(type_, walk.subfields(type_, details), walk)
-    return lambda run, value: None if value is None else run.object(value, fields)
+
+    def object_(run: Run, value: Any) -> Any:
+        if value is None:
+            return _null(nullable)
+        return run.object(value, fields)
+
+    return object_
+
+
+def _null(nullable: bool) -> None:
+    """A null where the type allows one; where it does not, the executor's error."""
+    if not nullable:
+        raise NotCovered
+    return None
 
 
 def _abstract(
-    type_: GraphQLInterfaceType | GraphQLUnionType, details: FieldDetailsList, walk: _Walk
+    type_: GraphQLInterfaceType | GraphQLUnionType,
+    details: FieldDetailsList,
+    walk: _Walk,
+    nullable: bool,
 ) -> Write:
     """How a value of an interface or a union is written, as graphql-core completes it: its
     runtime type by the type's `resolve_type` (or graphql-core's default, which asks each
@@ -256,7 +276,7 @@ def _abstract(
 
     def abstract(run: Run, value: Any) -> Any:
         if value is None:
-            return None
+            return _null(nullable)
         info = run.raw_info(node, type_)
         name = resolve_type(value, info, type_)
         if not isinstance(name, str) or name not in plans:
@@ -269,24 +289,31 @@ def _abstract(
     return abstract
 
 
-def _leaf(serialize: Callable[[Any], Any]) -> Write:
+def _leaf(serialize: Callable[[Any], Any], nullable: bool, type_: Any = None) -> Write:
+    """Write a leaf by the type's serialize; a str as a String is written as it is, without
+    a call."""
+
     def leaf(_run: Run, value: Any) -> Any:
         if value is None:
-            return None
+            return _null(nullable)
         written = serialize(value)
         if written is None or written is Undefined:
             raise NotCovered
         return written
 
-    return leaf
+    if type_ is not GraphQLString:
+        return leaf
+
+    def string(run: Run, value: Any) -> Any:
+        return value if type(value) is str else leaf(run, value)
+
+    return string
 
 
 def _serializer(type_: Any) -> Callable[[Any], Any]:
-    """The type's own serialize, with a short way for what it returns unchanged: a str
-    as a String, a 32-bit int as an Int; an enum's member's name is kept once found."""
+    """The type's own serialize, with a short way for what it returns unchanged, a 32-bit int
+    as an Int (a str as a String: see `_leaf`); an enum's member's name is kept once found."""
     serialize = type_.serialize
-    if type_ is GraphQLString:
-        return lambda value: value if type(value) is str else serialize(value)
     if type_ is GraphQLInt:
         return lambda value: (
             value if type(value) is int and _INT_LOW <= value <= _INT_HIGH else serialize(value)
@@ -310,20 +337,20 @@ _INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 Read = Callable[["Run", Any, Field], Any]
 
 
-def _attribute(definition: GraphQLField, strawberry_field: Any) -> Read:
-    """Read a field without a resolver: the attribute, as strawberry's default resolver
-    (getattr) reads it, or graphql-core's function for a `direct` field (whose info needs
-    only the context)."""
+def _attribute(definition: GraphQLField, strawberry_field: Any) -> tuple[Read, str | None]:
+    """Read a field without a resolver: the attribute (and its name), as strawberry's default
+    resolver (getattr) reads it, or graphql-core's function for a `direct` field (whose info
+    needs only the context)."""
     # strawberry marks its function for a field without a resolver `_is_default`.
     if getattr(definition.resolve, "_is_default", False) and (
         strawberry_field.default_resolver is getattr
     ):
         name = strawberry_field.python_name
-        return lambda _run, source, _planned: getattr(source, name)
+        return (lambda _run, source, _planned: getattr(source, name)), name
     # A `direct` field's need was checked with the document's others (see answer()).
     resolve = (strawberry_field.metadata or {}).get(UNCHECKED, definition.resolve)
     assert resolve is not None
-    return lambda run, source, _planned: resolve(source, run.info)
+    return (lambda run, source, _planned: resolve(source, run.info)), None
 
 
 def _node_id(type_name: str) -> Read:

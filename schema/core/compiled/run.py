@@ -111,7 +111,10 @@ class Run:
     def object(self, source: Any, fields: tuple[Field, ...]) -> dict[str, Any]:
         written: dict[str, Any] = {}
         for planned in fields:
-            value = planned.read(self, source, planned)
+            if planned.attribute is not None:
+                value = getattr(source, planned.attribute)
+            else:
+                value = planned.read(self, source, planned)
             if planned.resolver is not None and is_awaitable(value):
                 written[planned.key] = None  # keeps the document's order of keys
                 self.pending.append((value, planned.write, written, planned.key))

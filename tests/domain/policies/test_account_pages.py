@@ -64,7 +64,7 @@ async def _book(session: AsyncSession) -> dict[str, Any]:
 async def _pages(
     session: AsyncSession, ids: list[int], window: Window, scope: Any, as_of: date | None
 ) -> dict[int, tuple[list[str], bool]]:
-    links = grouped.account_links(session, ids, as_of)
+    links = grouped.account_links(ids)
     found = await grouped.policy_slices(session, links, window, scope=scope, as_of=as_of)
     return {i: ([row.number for row in s.rows], s.has_next) for i, s in found.items()}
 

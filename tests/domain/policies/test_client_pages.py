@@ -95,7 +95,7 @@ async def _pages(
     groups_scope: Any,
     as_of: date | None,
 ) -> dict[int, tuple[list[str], bool, int]]:
-    links = grouped.client_links(session, ids, as_of, groups_scope=groups_scope)
+    links = grouped.client_links(ids, groups_scope=groups_scope)
     found = await grouped.policy_slices(session, links, window, scope=scope, as_of=as_of)
     counts = await grouped.policy_counts(session, links, scope=scope, as_of=as_of)
     return {i: ([row.number for row in s.rows], s.has_next, counts[i]) for i, s in found.items()}
