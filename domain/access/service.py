@@ -17,7 +17,7 @@ from domain.access.models import AccessGrant
 from domain.core.changes import Action, changing
 from domain.core.errors import DomainError, ErrorCode, Problem
 from domain.core.paging import Slice, Window, count, fetch_slice
-from domain.database import read_rows
+from domain.database import records
 from domain.groups.queries import client_by_code
 from domain.reference.models import DataAccessGroup, LineOfBusiness
 from domain.reference.service import find_by_code
@@ -51,9 +51,9 @@ _GRANTS_OF: sa.Select[*tuple[Any, ...]] = sa.select(
 
 async def stored_grants(session: AsyncSession, subject: str) -> frozenset[Grant]:
     """Return the grants kept for a subject, in one statement, read on the session's
-    connection (domain.database.read_rows): through the session's own execute it cost about
+    connection (domain.database.records): through the session's own execute it cost about
     60 us more of every request's CPU."""
-    rows = await read_rows(session, _GRANTS_OF, {"subject": subject})
+    rows = await records(session, _GRANTS_OF, {"subject": subject})
     return frozenset(Grant(role=row.role, kind=row.kind, code=row.code) for row in rows)
 
 
