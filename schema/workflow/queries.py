@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 import strawberry
 from sqlmodel import col
@@ -13,6 +15,7 @@ from domain.workflow.models import ProcessDefinition as ProcessDefinitionRow
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import window
+from schema.workflow.dataloaders import REQUEST_COLUMNS
 from schema.workflow.inputs import WorkflowRequestFilter, WorkflowTaskFilter
 from schema.workflow.types import (
     ProcessDefinition,
@@ -49,7 +52,7 @@ class WorkflowQuery:
             scope=scope,
             subject=access.subject,
             given=given,
-            window=window(info, first, after),
+            window=replace(window(info, first, after), columns=REQUEST_COLUMNS),
         )
         return WorkflowRequestConnection.of(
             page,
