@@ -12,6 +12,7 @@ from authz.access import WORKFLOW_ACT, WORKFLOW_DEPLOY, WORKFLOW_READ
 from domain.core.columns import utcnow
 from domain.workflow import queries
 from domain.workflow.models import ProcessDefinition as ProcessDefinitionRow
+from schema.core.asked import asks_path
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import window
@@ -24,6 +25,8 @@ from schema.workflow.types import (
     WorkflowTask,
     WorkflowTaskConnection,
 )
+
+TOTAL_COUNT = ("totalCount",)
 
 
 @strawberry.type
@@ -91,18 +94,18 @@ class WorkflowQuery:
             given=given,
             window=window(info, first, after),
             now=now,
+            counted=asks_path(info, TOTAL_COUNT),
         )
+
+        async def total() -> int:
+            if page.total is not None:
+                return page.total
+            return await queries.count_tasks(
+                session, manager=manager, back_office=back_office, given=given, now=now
+            )
+
         return WorkflowTaskConnection.of(
-            page,
-            WorkflowTask.from_model,
-            lambda: queries.count_tasks(
-                session,
-                manager=manager,
-                back_office=back_office,
-                given=given,
-                now=now,
-            ),
-            after=after is not None,
+            page, WorkflowTask.from_model, total, after=after is not None
         )
 
     @strawberry.field(
