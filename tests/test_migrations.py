@@ -50,6 +50,17 @@ async def test_a_charges_reversal_is_found_by_an_index(engine: AsyncEngine) -> N
     assert any(index["column_names"][0] == "reverses_id" for index in indexes), indexes
 
 
+async def test_a_clients_children_are_read_from_an_index_alone(engine: AsyncEngine) -> None:
+    # given a database migrated to head
+    # when
+    async with engine.connect() as connection:
+        indexes = await connection.run_sync(
+            lambda sync: sa.inspect(sync).get_indexes("group_client")
+        )
+    # then the walk down a granted subtree finds each client's children's ids in one index (0031)
+    assert any(index["column_names"] == ["parent_id", "id"] for index in indexes), indexes
+
+
 # Each foreign key of ours (procrastinate's tables are its own, as in migrations.runner.ours)
 # with no valid, non-partial index whose leading columns are the key's columns, in any order.
 # pg_index.indkey is an int2vector, subscripted from 0.

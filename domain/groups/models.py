@@ -32,6 +32,10 @@ class GroupClient(SQLModel, table=True):
     """A node of a group's tree: a company, a subsidiary, a country, a department."""
 
     __tablename__ = "group_client"
+    # A client's children's ids, read from the index alone: the recursive walk down a granted
+    # subtree probes it (migration 0031). The index of parent_id alone stays: without it,
+    # PostgreSQL read a page of many parents' children by scanning the table (2.4 ms, 0.2).
+    __table_args__ = (sa.Index("ix_group_client_parent_id_id", "parent_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=30, unique=True)

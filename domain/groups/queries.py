@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,8 +14,9 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.fields import is_code
-from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.core.paging import Slice, Window, count, fetch_slice, records
 from domain.core.reach import visible
+from domain.database import KEYS, among_keys, is_postgresql, keys_of
 from domain.groups import reach as access
 from domain.groups.models import (
     GroupAccount,
@@ -79,15 +81,30 @@ async def count_group_clients(
 
 
 async def ancestor_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, list[int]]:
-    """Return the ids of each group client's ancestors, root first, in one recursive query."""
+    """Return the ids of each group client's ancestors, root first, in one recursive query
+    (built once, the ids its parameter: the tree of bench.load asks for six levels' clients'
+    ancestors, and building the recursive select anew and rendering a parameter per id cost
+    more than running it)."""
     ids = list(ids)
+    postgresql = is_postgresql(session)
+    rows = await records(
+        session, _ancestors(postgresql), {KEYS: keys_of(postgresql, col(GroupClient.id), ids)}
+    )
+    found: dict[int, list[int]] = {i: [] for i in ids}
+    for start_id, ancestor_id, _depth in rows:
+        found[start_id].append(ancestor_id)
+    return found
+
+
+@lru_cache(maxsize=2)
+def _ancestors(postgresql: bool) -> sa.Select[Any]:
     chain = (
         sa.select(
             col(GroupClient.id).label("start_id"),
             col(GroupClient.parent_id).label("ancestor_id"),
             sa.literal(1).label("depth"),
         )
-        .where(col(GroupClient.id).in_(ids), col(GroupClient.parent_id).is_not(None))
+        .where(among_keys(postgresql, col(GroupClient.id)), col(GroupClient.parent_id).is_not(None))
         .cte("chain", recursive=True)
     )
     step = sa.select(chain.c.start_id, col(GroupClient.parent_id), chain.c.depth + 1).where(
@@ -96,13 +113,7 @@ async def ancestor_ids(session: AsyncSession, ids: Iterable[int]) -> dict[int, l
         chain.c.depth < MAX_TREE_DEPTH,
     )
     chain = chain.union_all(step)
-    rows = (
-        await session.execute(sa.select(chain).order_by(chain.c.start_id, chain.c.depth.desc()))
-    ).all()
-    found: dict[int, list[int]] = {i: [] for i in ids}
-    for start_id, ancestor_id, _depth in rows:
-        found[start_id].append(ancestor_id)
-    return found
+    return sa.select(chain).order_by(chain.c.start_id, chain.c.depth.desc())
 
 
 async def allowed_classes(

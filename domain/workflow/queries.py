@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from authz.access import RowScope
-from domain.core.paging import Slice, Window, count, fetch_slice
+from domain.core.paging import Slice, Window, count, fetch_counted_slice, fetch_slice
 from domain.core.reach import visible
 from domain.workflow import reach as access
 from domain.workflow.models import (
@@ -81,10 +81,14 @@ async def list_tasks(
     given: TaskFilter,
     window: Window,
     now: datetime,
+    counted: bool = False,
 ) -> Slice[WorkflowTask]:
-    return await fetch_slice(
-        session, _tasks(manager, back_office, given, now), WorkflowTask, window
-    )
+    """A window of the tasks the scopes act on, oldest first; `counted`, with how many there
+    are in all (the page's `total`, read in the same statement)."""
+    tasks = _tasks(manager, back_office, given, now)
+    if counted:
+        return await fetch_counted_slice(session, tasks, WorkflowTask, window)
+    return await fetch_slice(session, tasks, WorkflowTask, window)
 
 
 async def count_tasks(

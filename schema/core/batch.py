@@ -25,11 +25,14 @@ from domain.core import paging
 K = TypeVar("K", bound=Hashable)
 
 
-def rows_by_id(session: AsyncSession, model: Any, *, where: Any) -> DataLoader[int, Any]:
-    """Load the `where` rows of `model` by id; None for ids with no such row."""
+def rows_by_id(
+    session: AsyncSession, model: Any, *, where: Any, columns: paging.Columns = None
+) -> DataLoader[int, Any]:
+    """Load the `where` rows of `model` by id; None for ids with no such row. With `columns`,
+    only those are read (domain.core.paging.selected)."""
 
     async def load(ids: list[int]) -> list[Any]:
-        found = await paging.fetch_by_id(session, model, ids, where=where)
+        found = await paging.fetch_by_id(session, model, ids, where=where, columns=columns)
         return [found.get(i) for i in ids]
 
     return DataLoader(load_fn=load)

@@ -14,6 +14,7 @@ from domain.settings.effective import Chosen, ChosenAdjustment, Effective
 from domain.settings.sources import Owner
 from schema.core.context import Info
 from schema.core.cost import bound
+from schema.core.direct import direct
 from schema.core.permissions import guarded
 from schema.core.relay import global_id
 from schema.reference.types import CoverageTier
@@ -90,33 +91,48 @@ class AdjustmentRule(Coded):
         )
 
 
+def _owner_id(source: SettingSource, _info: Any) -> strawberry.ID | None:
+    chosen = source.chosen
+    return _id(OWNER_TYPES[chosen.level], chosen.owner_id) if source.shown else None
+
+
+def _setting_id(source: SettingSource, _info: Any) -> strawberry.ID | None:
+    return _id("Setting", source.chosen.setting.id) if source.shown else None  # type: ignore[arg-type]
+
+
 @strawberry.type(description="Where an effective value was set.")
 class SettingSource:
     level: SettingLevel = strawberry.field(description="The level that set it.")
-    id: strawberry.ID | None = strawberry.field(
+    # Written when asked: a tree's effective settings make a source for every value, and
+    # most documents ask only its level (bench.load's tree: 364 sources a request).
+    id: strawberry.ID | None = direct(
+        _owner_id,
         description="The id of the object that set it (a group client, account, account "
         "product, policy or enrolment product); null when you may not see that object (the "
-        "value applies all the same)."
+        "value applies all the same).",
     )
-    setting_id: strawberry.ID | None = strawberry.field(
+    setting_id: strawberry.ID | None = direct(
+        _setting_id,
         description="The setting itself, e.g. for settingRemove; null when you may not see "
-        "the object that set it."
+        "the object that set it.",
     )
     start_date: date | None = strawberry.field(description="From when it is set; null: always.")
     end_date: date | None = strawberry.field(description="Until when; null: open-ended.")
+    chosen: strawberry.Private[Chosen]
+    shown: strawberry.Private[bool]
+    """Whether the caller may see the level that set it (see domain.settings.sources)."""
 
     @classmethod
     def of(cls, chosen: Chosen | None, hidden: frozenset[Owner]) -> Self | None:
         """Where `chosen` came from, naming no level among `hidden` (out of the caller's reach)."""
         if chosen is None:
             return None
-        shown = (chosen.level, chosen.owner_id) not in hidden
         return cls(
             level=chosen.level,
-            id=_id(OWNER_TYPES[chosen.level], chosen.owner_id) if shown else None,
-            setting_id=_id("Setting", chosen.setting.id) if shown else None,  # type: ignore[arg-type]
             start_date=chosen.setting.start_date,
             end_date=chosen.setting.end_date,
+            chosen=chosen,
+            shown=(chosen.level, chosen.owner_id) not in hidden,
         )
 
 

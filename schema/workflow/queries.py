@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import sqlalchemy as sa
 import strawberry
 from sqlmodel import col
@@ -10,9 +12,11 @@ from authz.access import WORKFLOW_ACT, WORKFLOW_DEPLOY, WORKFLOW_READ
 from domain.core.columns import utcnow
 from domain.workflow import queries
 from domain.workflow.models import ProcessDefinition as ProcessDefinitionRow
+from schema.core.asked import asks_path
 from schema.core.context import Info
 from schema.core.permissions import guarded
 from schema.core.relay import window
+from schema.workflow.dataloaders import REQUEST_COLUMNS
 from schema.workflow.inputs import WorkflowRequestFilter, WorkflowTaskFilter
 from schema.workflow.types import (
     ProcessDefinition,
@@ -21,6 +25,8 @@ from schema.workflow.types import (
     WorkflowTask,
     WorkflowTaskConnection,
 )
+
+TOTAL_COUNT = ("totalCount",)
 
 
 @strawberry.type
@@ -49,7 +55,7 @@ class WorkflowQuery:
             scope=scope,
             subject=access.subject,
             given=given,
-            window=window(info, first, after),
+            window=replace(window(info, first, after), columns=REQUEST_COLUMNS),
         )
         return WorkflowRequestConnection.of(
             page,
@@ -88,18 +94,18 @@ class WorkflowQuery:
             given=given,
             window=window(info, first, after),
             now=now,
+            counted=asks_path(info, TOTAL_COUNT),
         )
+
+        async def total() -> int:
+            if page.total is not None:
+                return page.total
+            return await queries.count_tasks(
+                session, manager=manager, back_office=back_office, given=given, now=now
+            )
+
         return WorkflowTaskConnection.of(
-            page,
-            WorkflowTask.from_model,
-            lambda: queries.count_tasks(
-                session,
-                manager=manager,
-                back_office=back_office,
-                given=given,
-                now=now,
-            ),
-            after=after is not None,
+            page, WorkflowTask.from_model, total, after=after is not None
         )
 
     @strawberry.field(
