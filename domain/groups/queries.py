@@ -14,9 +14,9 @@ from sqlmodel import col
 
 from authz.access import RowScope
 from domain.core.fields import is_code
-from domain.core.paging import Slice, Window, count, fetch_slice, records
+from domain.core.paging import Slice, Window, count, fetch_slice
 from domain.core.reach import visible
-from domain.database import KEYS, among_keys, is_postgresql, keys_of
+from domain.database import KEYS, among_keys, is_postgresql, keys_of, records
 from domain.groups import reach as access
 from domain.groups.models import (
     GroupAccount,
