@@ -48,8 +48,9 @@ def _fixed(types: Iterable[RequestType]) -> list[Any]:
     out, it guessed that one request in 500 passes and chose nested loops over every request.
     Prepared, the group manager's inbox on the bench book took 2.1 ms of PostgreSQL's CPU for
     its page, 2.0 for its count and 2.1 for the timelines that way, and 0.8, 0.6 and 0.6 with
-    the types written in. (Today psycopg forgets its prepared statements at every rollback,
-    and a read request ends in one, so requests are planned with their values.)"""
+    the types written in. A request reads outside any transaction (domain.database's
+    request_sessions), so nothing rolls back and psycopg keeps what it prepared across
+    requests: the group manager's inbox on the bench book ran prepared from its sixth request."""
     kind = WorkflowRequest.__table__.c.type.type  # type: ignore[attr-defined]
     return [sa.literal(value, kind, literal_execute=True) for value in types]
 
