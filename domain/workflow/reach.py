@@ -50,7 +50,7 @@ def _fixed(types: Iterable[RequestType]) -> list[Any]:
     its page, 2.0 for its count and 2.1 for the timelines that way, and 0.8, 0.6 and 0.6 with
     the types written in. A request reads outside any transaction (domain.database's
     request_sessions), so nothing rolls back and psycopg keeps what it prepared across
-    requests: the group manager's inbox on the bench book ran prepared from its sixth request."""
+    requests: each of the inbox's statements runs prepared from its sixth run on a connection."""
     kind = WorkflowRequest.__table__.c.type.type  # type: ignore[attr-defined]
     return [sa.literal(value, kind, literal_execute=True) for value in types]
 
