@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import logging
 import socket
+import sys
 from typing import Any
 
-from uvicorn.config import Config
+from uvicorn.config import STARTUP_FAILURE, Config
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 logger = logging.getLogger("uvicorn.error")
@@ -51,13 +52,15 @@ class Workers(Multiprocess):
 
     def __init__(self, config: Config) -> None:
         self._started: list[socket.socket] = []
+        self._first: socket.socket | None = None
         super().__init__(config, sockets=[])
 
     @property  # type: ignore[override]
     def sockets(self) -> list[socket.socket]:
         """A new socket, for the worker about to start (uvicorn reads this once for each)."""
         self._close_started()
-        sock = listening_socket(self.config.host, self.config.port)
+        sock = self._first or listening_socket(self.config.host, self.config.port)
+        self._first = None
         self._started.append(sock)
         return [sock]
 
@@ -66,6 +69,15 @@ class Workers(Multiprocess):
         """Multiprocess's own (one shared socket) is not kept."""
 
     def run(self) -> None:
+        # The first socket is bound before any worker starts: an address that cannot be bound
+        # stops the server with uvicorn's message and exit status, not a traceback.
+        try:
+            self._first = listening_socket(self.config.host, self.config.port)
+        except OSError as error:
+            logger.error(
+                "%s: cannot listen on %s:%d", error.strerror, self.config.host, self.config.port
+            )
+            sys.exit(STARTUP_FAILURE)
         logger.info(
             "Uvicorn running on http://%s:%d, %d workers each on a socket of its own",
             self.config.host,

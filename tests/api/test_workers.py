@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.live import environment, live_database, served
+from tests.live import GROUPCOVER, environment, free_port, live_database, served
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads on Linux")
 
@@ -103,3 +105,24 @@ async def test_each_worker_listens_on_its_own_socket_and_takes_connections(
         writers = await _connections(base, 32)
         assert set(_holders(_sockets(port, ESTABLISHED))) == set(listening)
         _closed(writers)
+
+
+def test_an_address_already_taken_stops_the_server_with_a_message(tmp_path: Path) -> None:
+    # given a port another program listens on, without SO_REUSEPORT
+    port = free_port()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        # when the server is started on it with two workers
+        env = environment(f"sqlite+aiosqlite:///{tmp_path / 'none.db'}")
+        ended = subprocess.run(
+            [GROUPCOVER, "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+    # then it stops with uvicorn's start-up failure, saying why, and no traceback
+    stderr = ended.stderr.decode()
+    assert ended.returncode == 3
+    assert f"Address already in use: cannot listen on 127.0.0.1:{port}" in stderr
+    assert "Traceback" not in stderr
