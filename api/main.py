@@ -19,9 +19,9 @@ app = create_app(settings)
 # allocations (net of those freed): a collection walks what is young and alive, which mid-way
 # through a large answer is most of it, so at 50,000 the nested query met one every 5 requests,
 # each about 18 ms (3.7 ms a request); at 200,000, one every 40 (1.3-3 ms a request, in
-# process, issue 21). Reference counting still frees everything that is not in a cycle; what
-# waits for the collector is what requests leave in cycles, fewer than 10,000 objects a nested
-# query (at 400,000, 50 of them met no collection).
+# process, issue 21). Reference counting frees everything that is not in a cycle, and a request
+# leaves few in one (25 objects a nested query: schema.root.MaskedErrors' note), so what the
+# higher threshold lets wait for the collector is small.
 GC_YOUNG_THRESHOLD = 200_000
 gc.collect()
 gc.freeze()
