@@ -271,9 +271,15 @@ def among_keys(postgresql: bool, column: Any) -> Any:
     each time (domain.core.paging)."""
     if not postgresql:
         return column.in_(sa.bindparam(KEYS, expanding=True))
+    return column == sa.any_(keys_array(column))
+
+
+def keys_array(column: Any) -> Any:
+    """On PostgreSQL, the `KEYS` parameter as an array of `column`'s type (`keys_of` gives its
+    value): integers are sent as the array's text and cast."""
     if _integers(column):
-        return column == sa.any_(sa.cast(sa.bindparam(KEYS, type_=sa.Text), _array_of(column.type)))
-    return column == sa.any_(sa.bindparam(KEYS, type_=_array_of(column.type)))
+        return sa.cast(sa.bindparam(KEYS, type_=sa.Text), _array_of(column.type))
+    return sa.bindparam(KEYS, type_=_array_of(column.type))
 
 
 def keys_of(postgresql: bool, column: Any, values: list[Any]) -> Any:

@@ -221,9 +221,7 @@ async def fetch_slices(
     parameters = {KEYS: keys_of(postgresql, key_column, keys)}
     if window.after is not None:
         parameters[AFTER] = window.after
-    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for item in await records(session, stmt, parameters):
-        grouped[getattr(item, key_column.key)].append(item)
+    grouped = group_by(await records(session, stmt, parameters), keys, key_column.key)
     return {key: cut(rows, window) for key, rows in grouped.items()}
 
 
@@ -295,8 +293,14 @@ async def fetch_grouped(
     keys = list(keys)
     postgresql = is_postgresql(session)
     stmt = _grouped(postgresql, model, Same(key_column), Same(where))
-    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
     found = await records(session, stmt, {KEYS: keys_of(postgresql, key_column, keys)})
-    for item in found:
-        grouped[getattr(item, key_column.key)].append(item)
+    return group_by(found, keys, key_column.key)
+
+
+def group_by(rows: Iterable[Any], keys: Iterable[Hashable], attribute: str) -> dict[Any, list[Any]]:
+    """The rows of each key, by the key each holds in `attribute`, in the rows' order; a key
+    without rows has an empty list."""
+    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
+    for row in rows:
+        grouped[getattr(row, attribute)].append(row)
     return grouped
