@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import date
 from functools import partial
 from typing import Any
@@ -114,18 +114,11 @@ def _pages(
     async def load(keys: list[tuple[DatedKey, Window]]) -> list[Slice[Any]]:
         found: dict[tuple[DatedKey, Window], Slice[Any]] = {}
         for page_window, group in by_window(keys).items():
-            days: dict[date | None, list[int]] = defaultdict(list)
-            for (row_id, as_of), _ in group:
-                days[as_of].append(row_id)
             read = {
                 as_of: await pages.policy_slices(
-                    session,
-                    linking(list(dict.fromkeys(ids))),
-                    page_window,
-                    scope=scope,
-                    as_of=as_of,
+                    session, linking(ids), page_window, scope=scope, as_of=as_of
                 )
-                for as_of, ids in days.items()
+                for as_of, ids in _by_day(key for key, _ in group).items()
             }
             found.update({((i, as_of), w): read[as_of][i] for (i, as_of), w in group})
         return [found[key] for key in keys]
@@ -137,14 +130,18 @@ def _counts(session: AsyncSession, scope: RowScope, linking: Linking) -> DataLoa
     """How many policies each group row has, as `_pages` finds them: one statement per day."""
 
     async def load(keys: list[DatedKey]) -> list[int]:
-        asked: dict[date | None, list[int]] = defaultdict(list)
-        for row_id, as_of in keys:
-            asked[as_of].append(row_id)
         found: dict[DatedKey, int] = {}
-        for as_of, ids in asked.items():
-            links = linking(list(dict.fromkeys(ids)))
-            counts = await pages.policy_counts(session, links, scope=scope, as_of=as_of)
+        for as_of, ids in _by_day(keys).items():
+            counts = await pages.policy_counts(session, linking(ids), scope=scope, as_of=as_of)
             found.update({(i, as_of): n for i, n in counts.items()})
         return [found[key] for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+def _by_day(keys: Iterable[DatedKey]) -> dict[date | None, list[int]]:
+    """The group rows asked for on each day, each once, in the order first asked."""
+    days: dict[date | None, dict[int, None]] = defaultdict(dict)
+    for row_id, as_of in keys:
+        days[as_of][row_id] = None
+    return {as_of: list(ids) for as_of, ids in days.items()}
