@@ -23,7 +23,7 @@ from schema.catalogue.queries import CatalogueQuery
 from schema.core.compiled import CompiledReads, Plans
 from schema.core.context import Info, ReleaseRows
 from schema.core.direct import install
-from schema.core.limits import QueryLimits, limit_extensions
+from schema.core.limits import Documents, Limited, QueryLimits
 from schema.core.logs import Schema, is_unexpected
 from schema.core.relay import node_of
 from schema.documents.mutations import DocumentMutation
@@ -160,7 +160,8 @@ def build_schema(
 
     `observers` (api.observe, api.traces) come last: their ends run first (strawberry exits
     extensions in reverse), so they see a bug's error before it is masked."""
-    extensions = [*limit_extensions(limits or QueryLimits(), production=production)]
+    documents = Documents(limits or QueryLimits(), production=production)
+    extensions: list[Any] = [lambda: Limited(documents)]
     if compiled_reads:
         plans = Plans()
         extensions.append(lambda: CompiledReads(plans))

@@ -10,26 +10,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, GraphQLError, ValidationRule
-from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-    max_aliases,
-    query_depth_limiter,
+from graphql import (
+    ASTValidationRule,
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    ValidationRule,
+    parse,
+    specified_rules,
 )
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import SchemaExtension, max_aliases, query_depth_limiter
+from strawberry.schema.schema import validate_document
 
 from schema.core.cost import operation_cost
-from schema.core.nul import NoNulLiterals, NoNulVariables
+from schema.core.nul import NoNulLiterals, variables_refusal
 
 CACHED_DOCUMENTS = 1000
-"""Distinct documents whose parse and validation each process keeps (least recently used go)."""
+"""Distinct documents whose parse and validation each schema keeps (least recently used go)."""
 
 
 @dataclass(frozen=True)
@@ -66,20 +68,6 @@ def _directive_limit(limit: int) -> type[ValidationRule]:
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
-class NoSuggestions(SchemaExtension):
-    """Leave "Did you mean ...?" out of every error, wherever it stands: it maps the schema.
-
-    Validation errors carry them, and so do variables' values refused when the operation
-    starts (an enum value, an input field), which come after validation."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        context = self.execution_context
-        result_errors = context.result.errors if context.result else None
-        for error in [*(context.pre_execution_errors or []), *(result_errors or [])]:
-            error.message = _SUGGESTION.sub("", error.message)
-
-
 def limit_rules(limits: QueryLimits) -> list[type[ASTValidationRule]]:
     """The validation rules of the depth, alias and directive limits (tokens: a parser option),
     and no NUL in a literal."""
@@ -91,59 +79,124 @@ def limit_rules(limits: QueryLimits) -> list[type[ASTValidationRule]]:
     ]
 
 
-class CostLimit(SchemaExtension):
-    """Refuse, before it runs, an operation whose cost (schema/core/cost.py) is over `limit`.
+class _Document:
+    """A document's parse, and its validation once a request has asked for it."""
 
-    The cost needs the request's variables (a `first: $n`), so it is reckoned per request
-    once the document is valid, not cached with the validation; in development the answer's
-    `extensions.cost` says what it came to."""
+    __slots__ = ("errors", "node")
 
-    def __init__(self, limit: int, *, report: bool) -> None:
-        self.limit = limit
-        self.report = report
+    def __init__(self, node: DocumentNode) -> None:
+        self.node = node
+        self.errors: list[GraphQLError] | None = None
+
+
+class Documents:
+    """A schema's limits, and what it knows of each document text it has run: the parse
+    (within the token limit), the validation by the limits' rules, and the cost of an operation
+    for the page sizes its variables give, each the same for every caller and so not redone on
+    each request; the least recently used go beyond CACHED_DOCUMENTS of each.
+
+    A cost reads a variable only as a page size (schema/core/cost.py, an Int): its key keeps
+    each variable's Int, and nothing of any other value."""
+
+    def __init__(self, limits: QueryLimits, *, production: bool) -> None:
+        self.limits = limits
+        self.production = production
+        hidden = [NoSchemaIntrospectionCustomRule] if production else []
+        self.rules = (*specified_rules, *limit_rules(limits), *hidden)
+        self.parsed = lru_cache(maxsize=CACHED_DOCUMENTS)(self._parsed)
+        self.costs = lru_cache(maxsize=CACHED_DOCUMENTS)(self._cost)
+
+    def _parsed(self, query: str) -> _Document:
+        return _Document(parse(query, max_tokens=self.limits.max_tokens))
+
+    def validated(self, schema: GraphQLSchema, document: _Document) -> list[GraphQLError]:
+        if document.errors is None:
+            document.errors = validate_document(schema, document.node, self.rules)
+        return document.errors
+
+    def cost(
+        self, schema: GraphQLSchema, document: _Document, operation_name: str | None, variables: Any
+    ) -> int:
+        pages = tuple((name, _int(value)) for name, value in (variables or {}).items())
+        return self.costs(schema, document, operation_name, pages)
+
+    def _cost(
+        self,
+        schema: GraphQLSchema,
+        document: _Document,
+        operation_name: str | None,
+        pages: tuple[tuple[str, int | None], ...],
+    ) -> int:
+        return operation_cost(schema, document.node, operation_name, dict(pages))
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class Limited(SchemaExtension):
+    """Hold one request to its schema's limits (see the module): its document parsed and
+    validated from the cache, then its variables checked for a NUL and its cost reckoned before
+    it runs; in production no "Did you mean ...?" in any error, wherever it stands (it maps the
+    schema): validation errors carry them, and so do variables' values refused when the
+    operation starts (an enum value, an input field). In development the answer's
+    `extensions.cost` says what the operation came to.
+
+    One extension for all of them, and not one each: strawberry wraps and runs every hook of
+    every extension on each request (0.1 ms of an employee's 3 ms, issue 21)."""
+
+    def __init__(self, documents: Documents) -> None:
+        self.documents = documents
+        self.document: _Document | None = None
         self.cost: int | None = None
+
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        context.validation_rules = self.documents.rules
+        yield
+        if self.documents.production:
+            result_errors = context.result.errors if context.result else None
+            for error in [*(context.pre_execution_errors or []), *(result_errors or [])]:
+                error.message = _SUGGESTION.sub("", error.message)
+
+    def on_parse(self) -> Iterator[None]:
+        # Outside strawberry's own parse: a document that does not parse raises from here.
+        context = self.execution_context
+        self.document = self.documents.parsed(context.query)
+        context.graphql_document = self.document.node
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert self.document is not None
+        context.pre_execution_errors = self.documents.validated(
+            context.schema._schema, self.document
+        )
+        yield
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.result is None and context.graphql_document is not None:
-            self.cost = operation_cost(
-                context.schema._schema,
-                context.graphql_document,
-                context.operation_name,
-                context.variables,
-            )
-            if self.cost > self.limit:
-                context.result = GraphQLExecutionResult(data=None, errors=[self._refusal()])
+        if context.result is None:
+            refusal = variables_refusal(context.variables)
+            if refusal is None and self.document is not None:
+                self.cost = self.documents.cost(
+                    context.schema._schema, self.document, context.operation_name, context.variables
+                )
+                if self.cost > self.documents.limits.max_cost:
+                    refusal = self._too_costly()
+            if refusal is not None:
+                context.result = GraphQLExecutionResult(data=None, errors=[refusal])
         yield
 
-    def _refusal(self) -> GraphQLError:
+    def _too_costly(self) -> GraphQLError:
+        limit = self.documents.limits.max_cost
         return GraphQLError(
-            f"The query may return {self.cost} objects, more than the limit of {self.limit}: "
+            f"The query may return {self.cost} objects, more than the limit of {limit}: "
             "ask for smaller pages (`first`) or fewer nested lists.",
-            extensions={"code": "QUERY_TOO_COSTLY", "cost": self.cost, "limit": self.limit},
+            extensions={"code": "QUERY_TOO_COSTLY", "cost": self.cost, "limit": limit},
         )
 
     def get_results(self) -> dict[str, Any]:
-        if not self.report or self.cost is None:
+        if self.documents.production or self.cost is None:
             return {}
-        return {"cost": {"requested": self.cost, "limit": self.limit}}
-
-
-def limit_extensions(limits: QueryLimits, *, production: bool) -> list[Any]:
-    """Factories of the schema extensions that enforce the limits (one instance per
-    request, as they keep the request's state); production also hides the schema.
-
-    The limits' validation rules are made once, so that a document's parse and validation,
-    the same for every caller, are cached and not redone on each request."""
-    rules = limit_rules(limits)
-    extensions: list[Any] = [
-        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=CACHED_DOCUMENTS),
-        lambda: ValidationCache(maxsize=CACHED_DOCUMENTS),
-        NoNulVariables,
-        lambda: CostLimit(limits.max_cost, report=not production),
-    ]
-    if production:
-        extensions += [DisableIntrospection, NoSuggestions]
-    return extensions
+        return {"cost": {"requested": self.cost, "limit": self.documents.limits.max_cost}}

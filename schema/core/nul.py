@@ -18,8 +18,6 @@ from graphql import (
     StringValueNode,
     ValidationRule,
 )
-from graphql import ExecutionResult as GraphQLExecutionResult
-from strawberry.extensions import SchemaExtension
 
 _NUL = "\x00"
 CODE = "BAD_USER_INPUT"
@@ -50,17 +48,10 @@ class NoNulLiterals(ValidationRule):
         self.report_error(_refusal(where, node))
 
 
-class NoNulVariables(SchemaExtension):
-    """Refuse, before the operation runs, a variable whose value holds a NUL anywhere."""
-
-    def on_execute(self) -> Iterator[None]:
-        context = self.execution_context
-        if context.result is None:
-            found = next(_nul_paths(context.variables or {}, ""), None)
-            if found is not None:
-                error = _refusal(f"Variable '${found}'")
-                context.result = GraphQLExecutionResult(data=None, errors=[error])
-        yield
+def variables_refusal(variables: dict[str, Any] | None) -> GraphQLError | None:
+    """The refusal of variables whose value holds a NUL anywhere, naming the first; else None."""
+    found = next(_nul_paths(variables or {}, ""), None)
+    return None if found is None else _refusal(f"Variable '${found}'")
 
 
 def _nul_paths(value: Any, path: str) -> Iterator[str]:
