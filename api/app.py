@@ -116,8 +116,9 @@ class GroupcoverGraphQL(GraphQL[Context, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET naming its document by hash has no `query` either, and is no browser's visit.
-        return "extensions" not in request.query_params and super().should_render_graphql_ide(
-            request
+        # strawberry's own test first: it is false for a POST without reading the query string.
+        return super().should_render_graphql_ide(request) and "extensions" not in (
+            request.query_params
         )
 
     async def execute_operation(  # type: ignore[override]

@@ -128,6 +128,13 @@ class MaskedErrors(MaskErrors):
         # ran: 6,500 dicts and lists for each nested query of bench.load (issue 21).
         super().__init__(should_mask_error=functools.partial(_should_mask, production))
 
+    def _process_result(self, result: object) -> None:
+        # What strawberry's does, by an attribute's look-up where it asks isinstance of a
+        # runtime-checkable Protocol (about 10 us, on every request).
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         if error.original_error is None or not is_unreachable(error.original_error):
             return super().anonymise_error(error)

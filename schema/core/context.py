@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +16,7 @@ from domain.exports.x12 import Parties
 from domain.policies.limits import PolicyLimits
 from domain.webhooks.addresses import AddressRules
 from domain.workflow.steps import Runner
-
-if TYPE_CHECKING:
-    from schema.dataloaders import Loaders
+from schema.dataloaders import Loaders
 
 
 @dataclass
@@ -53,8 +51,6 @@ class Context:
 
     def reset_loaders(self) -> None:
         """Forget every cached row, so that what a mutation changed is read afresh."""
-        from schema.dataloaders import Loaders
-
         self.loaders = Loaders(self.session, self.access)
 
 
