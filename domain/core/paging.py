@@ -11,7 +11,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import KEYS, among, among_keys, is_postgresql, keys_of, records
+from domain.database import KEYS, _record, among, among_keys, is_postgresql, keys_of, records
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -286,15 +286,100 @@ async def fetch_by_id(
 
 
 async def fetch_grouped(
-    session: AsyncSession, model: Any, key_column: Any, keys: Iterable[Hashable], *, where: Any
+    session: AsyncSession,
+    model: Any,
+    key_column: Any,
+    keys: Iterable[Hashable],
+    *,
+    where: Any,
+    joined: Joined | None = None,
 ) -> dict[Any, list[Any]]:
     """Return all the `where` rows of `model` per key of `key_column`, ordered by id (the
-    statement built once, as in `fetch_by_id`)."""
+    statement built once, as in `fetch_by_id`); with `joined`, each as a pair of the row and
+    the row of another model it names, read in the same statement."""
     keys = list(keys)
     postgresql = is_postgresql(session)
-    stmt = _grouped(postgresql, model, Same(key_column), Same(where))
-    found = await records(session, stmt, {KEYS: keys_of(postgresql, key_column, keys)})
-    return group_by(found, keys, key_column.key)
+    parameters = {KEYS: keys_of(postgresql, key_column, keys)}
+    if joined is None:
+        stmt = _grouped(postgresql, model, Same(key_column), Same(where))
+        return group_by(await records(session, stmt, parameters), keys, key_column.key)
+    stmt = _grouped_with(
+        postgresql,
+        model,
+        Same(key_column),
+        Same(where),
+        joined.model,
+        Same(joined.on),
+        Same(joined.where),
+        joined.columns,
+    )
+    pairs = _pairs(await records(session, stmt, parameters), model, joined.model)
+    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
+    for pair in pairs:
+        grouped[getattr(pair[0], key_column.key)].append(pair)
+    return grouped
+
+
+@dataclass(frozen=True, eq=False)
+class Joined:
+    """The one row of another model that each row read names (a member's person, an enrolment
+    product's product), read in the rows' own statement rather than in one of its own: a
+    round trip less, for the app and for PostgreSQL. None where the row names none that
+    `where` allows."""
+
+    model: Any
+    on: Any
+    """The column of the rows read that holds the other row's id."""
+    where: Any
+    """The other model's rows the caller may read, as the other model's loader reads them."""
+    columns: Columns = None
+    """Its columns to read (see `selected`), as the other model's loader reads them."""
+
+
+JOINED = "joined_"
+"""What the joined model's columns are named with in the joined statement (ids meet)."""
+
+
+@lru_cache(maxsize=STATEMENTS)
+def _grouped_with(
+    postgresql: bool,
+    model: Any,
+    key_column: Same,
+    where: Same,
+    other: Any,
+    on: Same,
+    other_where: Same,
+    columns: Columns,
+) -> sa.Select[Any]:
+    table = table_of(model)
+    picked = list(table_of(other).c) if columns is None else selected(other, columns)
+    found = sa.and_(other.id == on.expression, other_where.expression)
+    if postgresql:
+        # One row by its id in a LATERAL (LIMIT 1 keeps it one): as a plain join, PostgreSQL
+        # hashed the whole person table for a thousand policies' members (44 ms against 5).
+        one = sa.select(*picked).where(found).limit(1).lateral(JOINED)
+        source = table.outerjoin(one, sa.true())
+        picked = list(one.c)
+    else:
+        source = table.outerjoin(table_of(other), found)
+    return (
+        sa.select(table, *(column.label(JOINED + column.key) for column in picked))
+        .select_from(source)
+        .where(among_keys(postgresql, key_column.expression), where.expression)
+        .order_by(model.id)
+    )
+
+
+def _pairs(rows: list[Any], model: Any, other: Any) -> list[tuple[Any, Any]]:
+    """The joined statement's rows as pairs of records, each under its model's column names."""
+    own = _record(tuple(column.key for column in table_of(model).c))
+    names = tuple(column.key for column in table_of(other).c)
+    others = _record(names)
+    width, at = len(own._fields), len(own._fields) + names.index("id")
+    return [
+        (own._make(row[:width]), others._make(row[width:]) if row[at] is not None else None)
+        for row in rows
+    ]
 
 
 def group_by(rows: Iterable[Any], keys: Iterable[Hashable], attribute: str) -> dict[Any, list[Any]]:

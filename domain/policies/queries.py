@@ -16,10 +16,10 @@ from domain.core.fields import is_code
 from domain.core.paging import (
     STATEMENTS,
     Columns,
+    Joined,
     Slice,
     Window,
     count,
-    fetch_by_id,
     fetch_grouped,
     run_slice,
     slice_select,
@@ -149,17 +149,18 @@ async def members_with_persons(
     person_columns: Columns = None,
 ) -> dict[int, list[tuple[Any, Any]]]:
     """Every member row of each policy the scope reaches, with their person's row (of
-    `person_columns` only, when given), as Core rows, in two statements for any number of
+    `person_columns` only, when given), as records, in one statement for any number of
     policies.
 
     A person is readable to whoever reads a policy they are a member of (see
-    `domain.policies.reach.persons`), so persons are read by id with no condition of their
-    own. Not one join: for a thousand policies PostgreSQL's planner then hashes the whole
-    person table."""
+    `domain.policies.reach.persons`), so persons are joined with no condition of their own."""
+    person = Joined(Person, col(PolicyMember.person_id), sa.true(), person_columns)
     policy_id = col(PolicyMember.policy_id)
-    members = await fetch_grouped(
-        session, PolicyMember, policy_id, policy_ids, where=visible(scope, PolicyMember)
+    return await fetch_grouped(
+        session,
+        PolicyMember,
+        policy_id,
+        policy_ids,
+        where=visible(scope, PolicyMember),
+        joined=person,
     )
-    wanted = {row.person_id for rows in members.values() for row in rows}
-    people = await fetch_by_id(session, Person, wanted, where=sa.true(), columns=person_columns)
-    return {i: [(row, people[row.person_id]) for row in rows] for i, rows in members.items()}

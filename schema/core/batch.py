@@ -67,12 +67,20 @@ def counts_by(session: AsyncSession, key_column: Any, *, where: Any) -> DataLoad
 
 
 def lists_by(
-    session: AsyncSession, model: Any, key_column: Any, *, where: Any
+    session: AsyncSession,
+    model: Any,
+    key_column: Any,
+    *,
+    where: Any,
+    joined: paging.Joined | None = None,
 ) -> DataLoader[Hashable, list[Any]]:
-    """Load every `where` row of `model` of each key of `key_column`, ordered by id."""
+    """Load every `where` row of `model` of each key of `key_column`, ordered by id; with
+    `joined`, each with the row of another model it names (domain.core.paging.Joined)."""
 
     async def load(keys: list[Hashable]) -> list[list[Any]]:
-        grouped = await paging.fetch_grouped(session, model, key_column, keys, where=where)
+        grouped = await paging.fetch_grouped(
+            session, model, key_column, keys, where=where, joined=joined
+        )
         return [grouped[key] for key in keys]
 
     return DataLoader(load_fn=load)

@@ -9,10 +9,11 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from strawberry.dataloader import DataLoader
 
 from authz.access import GROUPS_READ, POLICIES_READ, Access, RowScope
-from domain.core.paging import Columns, Slice, Window, fetch_grouped, wider
+from domain.core.paging import Columns, Joined, Slice, Window, fetch_grouped, wider
 from domain.core.reach import visible
 from domain.policies import coverage, pages, queries
 from domain.policies.models import (
@@ -23,7 +24,9 @@ from domain.policies.models import (
     PolicyClassLink,
     PolicyMember,
 )
+from domain.reference.models import Product
 from schema.core.batch import by_day, by_window, lists_by, rows_by_id
+from schema.reference.dataloaders import reference_read
 
 
 class PolicyLoaders:
@@ -73,6 +76,15 @@ class PolicyLoaders:
         self.account_links_by_policy = by_policy(PolicyAccountLink)
         self.class_links_by_policy = by_policy(PolicyClassLink)
         self.enrollment_products_by_policy = by_policy(EnrollmentProduct)
+        # With their products, read as schema.reference's product_by_id reads them.
+        product = Joined(Product, col(EnrollmentProduct.product_id), reference_read(caller))
+        self.enrollment_products_with_products_by_policy = lists_by(
+            session,
+            EnrollmentProduct,
+            col(EnrollmentProduct.policy_id),
+            where=visible(scope, EnrollmentProduct),
+            joined=product,
+        )
 
         self.policies_by_group_account = _pages(session, scope, pages.account_links)
         self.policy_count_by_group_account = _counts(session, scope, pages.account_links)

@@ -16,8 +16,9 @@ from authz.access import FINANCIAL_FIELDS, PERSONAL_FIELDS, PREMIUMS_READ
 from domain.core.periods import as_of, holds
 from domain.policies import models
 from domain.policies.ages import age_limit_end
+from domain.reference import models as reference
 from domain.settings.models import SettingLevel
-from schema.core.asked import asks
+from schema.core.asked import asks, asks_path
 from schema.core.columns import person_columns
 from schema.core.context import Info
 from schema.core.cost import bound
@@ -170,6 +171,7 @@ sees a policy sees its members' persons: see domain.policies.access.persons)."""
 
 _NEEDS_PERSON = frozenset({"person", "ageLimitDate"})
 _NEEDS_MEMBERS = frozenset({"members"})
+_PRODUCT = ("product",)
 
 
 async def _members(info: Info, policy_id: int) -> list[Member]:
@@ -232,23 +234,34 @@ class EnrollmentProduct(RowNode):
     start_date: date = strawberry.field(description=_START)
     end_date: date | None = strawberry.field(description=_END)
     row: strawberry.Private[models.EnrollmentProduct]
+    product_row: strawberry.Private[reference.Product | None] = None
+    """The product's row, when it was read with this row (`Policy.enrollmentProducts`)."""
 
     @classmethod
-    def from_model(cls, row: models.EnrollmentProduct) -> Self:
+    def from_model(
+        cls, row: models.EnrollmentProduct, product: reference.Product | None = None
+    ) -> Self:
         return cls(
             id=row.id,  # type: ignore[arg-type]
             coverage_tier=row.coverage_tier,
             start_date=row.start_date,
             end_date=row.end_date,
             row=row,
+            product_row=product,
         )
 
     @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.policies.enrollment_product_by_id
 
-    @strawberry.field(description="The product.")
-    async def product(self, info: Info) -> Product:
+    @strawberry.field(description="The product.", graphql_type=Product)
+    def product(self, info: Info) -> Product | Awaitable[Product]:
+        # Sync when read with this row (see `Policy.enrollment_products`); else by the loader.
+        if self.product_row is not None:
+            return Product.from_model(self.product_row)
+        return self._load_product(info)
+
+    async def _load_product(self, info: Info) -> Product:
         row = await info.context.loaders.reference.product_by_id.load(self.row.product_id)
         return Product.from_model(row)
 
@@ -378,8 +391,14 @@ class Policy(RowNode):
     async def enrollment_products(
         self, info: Info, as_of: date | None = None
     ) -> list[EnrollmentProduct]:
-        rows = await info.context.loaders.policies.enrollment_products_by_policy.load(self.id)
-        return [EnrollmentProduct.from_model(row) for row in as_of_rows(rows, _day(info, as_of))]
+        loaders = info.context.loaders.policies
+        day = _day(info, as_of)
+        if asks_path(info, _PRODUCT):
+            # With their products in the same statement, when asked: a round trip less.
+            pairs = await loaders.enrollment_products_with_products_by_policy.load(self.id)
+            return [EnrollmentProduct.from_model(*pair) for pair in pairs if holds(pair[0], day)]
+        rows = await loaders.enrollment_products_by_policy.load(self.id)
+        return [EnrollmentProduct.from_model(row) for row in as_of_rows(rows, day)]
 
     @strawberry.field(description="Every period of the policy's members, links and products.")
     async def history(self, info: Info) -> PolicyHistory:

@@ -192,6 +192,7 @@ async def test_the_statements_do_not_grow_with_the_policies(
     statements.reset()
     # when
     kinds = _by_type(await _bundle(manager, code="ACME"))
-    # then: the grants, the client, the policies, members, persons, accounts, classes, products
+    # then: the grants, the client, the policies, members with persons, accounts, classes,
+    # products
     assert len(kinds["Coverage"]) == 3 * size
-    assert statements.count == 8, statements.statements
+    assert statements.count == 7, statements.statements

@@ -30,9 +30,9 @@ query Page($asOf: Date!) {
 """
 
 
-# Once per request: the page, its count, the subscribers, the members, their persons, the
-# account links and accounts, the class links and classes, the products' rows and the products.
-PAGE_STATEMENTS = 11
+# Once per request: the page, its count, the subscribers, the members with their persons, the
+# account links and accounts, the class links and classes, the products' rows with the products.
+PAGE_STATEMENTS = 9
 VIEWERS = ["admin", "backoffice", "group_manager"]
 
 
