@@ -86,7 +86,7 @@ async def test_a_statement_built_once_reads_the_keys_it_is_given(
         postgresql = session.get_bind().dialect.name == "postgresql"
         # given lines of business, and a statement of them among the keys given
         async with session.begin():
-            lines = [LineOfBusiness(code=f"RD-{n}", name=f"read {n}") for n in range(3)]
+            lines = [LineOfBusiness(code=f"READ-{n}", name=f"read {n}") for n in range(3)]
             session.add_all(lines)
         ids = [line.id for line in lines]
         stmt = sa.select(LineOfBusiness.code).where(among_keys(postgresql, LineOfBusiness.id))
@@ -98,9 +98,9 @@ async def test_a_statement_built_once_reads_the_keys_it_is_given(
         ]
     # then
     assert [[row.code for row in rows] for rows in read] == [
-        ["RD-0"],
-        ["RD-0", "RD-1", "RD-2"],
-        ["RD-1", "RD-2"],
+        ["READ-0"],
+        ["READ-0", "READ-1", "READ-2"],
+        ["READ-1", "READ-2"],
         [],
     ]
 
@@ -214,16 +214,16 @@ async def test_a_killed_backend_is_an_outage_and_the_pool_drops_its_connection(
 async def test_reads_after_begin_writing_are_in_its_transaction(
     committed_sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    codes = sa.select(LineOfBusiness.code).where(LineOfBusiness.code == "RD-W")
+    codes = sa.select(LineOfBusiness.code).where(LineOfBusiness.code == "READ-W")
     async with committed_sessions() as session:
         await records(session, codes)  # read outside a transaction
         # when the session writes and, before it commits, reads what it wrote
         await begin_writing(session)
-        session.add(LineOfBusiness(code="RD-W", name="written"))
+        session.add(LineOfBusiness(code="READ-W", name="written"))
         await session.flush()
         inside = await records(session, codes)
         async with committed_sessions() as other:
             outside = await records(other, codes)
         await session.rollback()
     # then it sees its write, which no other session sees
-    assert (inside, outside) == ([("RD-W",)], [])
+    assert (inside, outside) == ([("READ-W",)], [])
