@@ -6,9 +6,7 @@ import asyncio
 import functools
 import importlib
 import sqlite3
-from collections import namedtuple
 from collections.abc import Awaitable, Callable, Iterable
-from functools import partial
 from typing import Any
 
 import psycopg
@@ -25,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlmodel import SQLModel
+
+from domain import reading
 
 # Deterministic constraint names, so migrations name the same thing on both databases.
 SQLModel.metadata.naming_convention = {
@@ -175,32 +175,7 @@ async def _uncancelled(work: asyncio.Future[Any]) -> Any:
 async def _read(
     session: AsyncSession, statement: sa.Select[Any], parameters: dict[str, Any] | None
 ) -> list[Any]:
-    connection = await session.connection()
-    return _records(await connection.execute(statement, parameters))
-
-
-def _records(result: sa.CursorResult[Any]) -> list[Any]:
-    """The result's rows as records, made from the driver's tuples with SQLAlchemy's result
-    processors (an enum's member from its name, SQLite's dates from text) applied a column at a
-    time: a Core row per row and a record made from it cost 2.4 ms of CPU for 2,470 members,
-    this 1.8 (issue 21)."""
-    rows = result._fetchall_impl()  # the driver's rows, before Core's Row
-    processors = result._metadata._effective_processors
-    result._soft_close()  # as Result.all closes it
-    if not rows:
-        return []
-    if processors:
-        columns: list[Any] = list(zip(*rows, strict=True))
-        for index, process in enumerate(processors):
-            if process is not None:
-                columns[index] = map(process, columns[index])
-        rows = zip(*columns, strict=True)
-    return list(map(partial(tuple.__new__, _record(tuple(result.keys()))), rows))
-
-
-@functools.lru_cache(maxsize=256)
-def _record(fields: tuple[str, ...]) -> Any:
-    return namedtuple("Record", fields)
+    return await reading.read(await session.connection(), statement, parameters)
 
 
 class SharedSession(AsyncSession):
@@ -241,7 +216,8 @@ async def records(
     read (sqlalchemy.orm.loading.instances): reading 2,470 members cost 3.4 ms of CPU that way
     and 2.5 on the connection, their persons 4.3 and 2.6. As records: a Core row's attribute
     costs 0.23 us (Row.__getattr__ is Python), a record's 0.01; a list of members reads each
-    row about ten times (its period, its order, the objects of the answer), a person four."""
+    row about ten times (its period, its order, the objects of the answer), a person four.
+    On PostgreSQL, a statement's shape read before goes straight to psycopg (domain.reading)."""
     if isinstance(session, SharedSession):
         return await session.read(statement, parameters)  # type: ignore[no-any-return]
     return await _read(session, statement, parameters)
