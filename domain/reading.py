@@ -129,7 +129,7 @@ class _Plan:
             _binds(compiled),
             bool(compiled.literal_execute_params or compiled.post_compile_params),
             metadata._effective_processors,  # type: ignore[union-attr]
-            _record(tuple(result.keys())),
+            record_type(tuple(result.keys())),
         )
 
     def sql_and_values(
@@ -253,7 +253,7 @@ def _records(result: sa.CursorResult[Any]) -> list[Any]:
     rows = result._fetchall_impl()  # the driver's rows, before Core's Row
     processors = result._metadata._effective_processors
     result._soft_close()  # as Result.all closes it
-    return _as_records(rows, processors, _record(tuple(result.keys())))
+    return _as_records(rows, processors, record_type(tuple(result.keys())))
 
 
 def _as_records(
@@ -273,5 +273,6 @@ def _as_records(
 
 
 @functools.lru_cache(maxsize=256)
-def _record(fields: tuple[str, ...]) -> Any:
+def record_type(fields: tuple[str, ...]) -> Any:
+    """The record (a named tuple) of rows with these columns; one class per set of names."""
     return namedtuple("Record", fields)

@@ -11,7 +11,8 @@ from typing import Any, Generic, TypeAlias, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.database import KEYS, _record, among, among_keys, is_postgresql, keys_of, records
+from domain.database import KEYS, among, among_keys, is_postgresql, keys_of, records
+from domain.reading import record_type
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 100
@@ -372,9 +373,9 @@ def _grouped_with(
 
 def _pairs(rows: list[Any], model: Any, other: Any) -> list[tuple[Any, Any]]:
     """The joined statement's rows as pairs of records, each under its model's column names."""
-    own = _record(tuple(column.key for column in table_of(model).c))
+    own = record_type(tuple(column.key for column in table_of(model).c))
     names = tuple(column.key for column in table_of(other).c)
-    others = _record(names)
+    others = record_type(names)
     width, at = len(own._fields), len(own._fields) + names.index("id")
     return [
         (own._make(row[:width]), others._make(row[width:]) if row[at] is not None else None)
