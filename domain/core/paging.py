@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import sqlalchemy as sa
@@ -315,10 +316,7 @@ async def fetch_grouped(
         joined.columns,
     )
     pairs = _pairs(await records(session, stmt, parameters), model, joined.model)
-    grouped: dict[Any, list[Any]] = {key: [] for key in keys}
-    for pair in pairs:
-        grouped[getattr(pair[0], key_column.key)].append(pair)
-    return grouped
+    return group_by(pairs, keys, key_column.key, within=itemgetter(0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -383,10 +381,17 @@ def _pairs(rows: list[Any], model: Any, other: Any) -> list[tuple[Any, Any]]:
     ]
 
 
-def group_by(rows: Iterable[Any], keys: Iterable[Hashable], attribute: str) -> dict[Any, list[Any]]:
-    """The rows of each key, by the key each holds in `attribute`, in the rows' order; a key
-    without rows has an empty list."""
+def group_by(
+    rows: Iterable[Any],
+    keys: Iterable[Hashable],
+    attribute: str,
+    *,
+    within: Callable[[Any], Any] | None = None,
+) -> dict[Any, list[Any]]:
+    """The rows of each key, by the key each holds in `attribute` (of the record `within`
+    finds in it, such as a pair's first), in the rows' order; a key without rows has an empty
+    list."""
     grouped: dict[Any, list[Any]] = {key: [] for key in keys}
     for row in rows:
-        grouped[getattr(row, attribute)].append(row)
+        grouped[getattr(row if within is None else within(row), attribute)].append(row)
     return grouped
