@@ -9,6 +9,7 @@ from itertools import count
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from authz.access import EVERYTHING, Actor
 from authz.principal import Principal, Role
 from domain.catalogue.models import CatalogueItem, ItemKind
 from domain.groups.models import (
@@ -18,6 +19,7 @@ from domain.groups.models import (
     GroupClient,
     InsurableClass,
 )
+from domain.policies.limits import PolicyLimits
 from domain.policies.models import (
     EnrollmentProduct,
     Gender,
@@ -46,6 +48,8 @@ from domain.settings.models import (
     ProductParameter,
     ProviderGroup,
 )
+from domain.workflow import submit
+from domain.workflow.models import Channel, RequestType
 
 _serial = count(1)
 
@@ -374,3 +378,17 @@ async def shop(book: Book, where: Place, *, since: date | None = None) -> Produc
     )
     await s.commit()
     return plus
+
+
+async def employee_asks_to_end(session: AsyncSession, policy_id: int, end: str) -> None:
+    """The policy's employee asks, through the workflow, to end it on `end` (ISO): an approval
+    in its group manager's inbox. The caller commits."""
+    await submit.submit(
+        session,
+        actor=Actor("employee-1", EVERYTHING),
+        roles=frozenset({Role.EMPLOYEE}),
+        limits=PolicyLimits(),
+        submission=submit.Submission(
+            RequestType.TERMINATION, Channel.EMPLOYEE, {"policy_id": policy_id, "end_date": end}
+        ),
+    )

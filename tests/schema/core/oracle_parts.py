@@ -10,16 +10,12 @@ import sqlalchemy as sa
 from hypothesis import strategies as st
 from sqlmodel import col
 
-from authz.access import EVERYTHING, Actor
-from authz.principal import Role
 from domain.groups.models import GroupAccount, GroupClient
-from domain.policies.limits import PolicyLimits, utc_today
+from domain.policies.limits import utc_today
 from domain.policies.models import Policy
 from domain.settings.models import CollectionSetting, PremiumSchedule, Setting, SettingKind
-from domain.workflow import submit as service
-from domain.workflow.models import Channel, RequestType
 from schema.core.relay import global_id
-from tests.factories import Book, settings_reference
+from tests.factories import Book, employee_asks_to_end, settings_reference
 
 TODAY = utc_today()
 DAYS = (None, TODAY - timedelta(days=15), TODAY + timedelta(days=30))
@@ -172,12 +168,4 @@ async def ask_to_end(book: Book, policies: list[Policy]) -> None:
     """Each policy's employee asks to end it in a month: an approval for its group manager."""
     end = (TODAY + timedelta(days=30)).isoformat()
     for policy in policies:
-        await service.submit(
-            book.session,
-            actor=Actor("employee-1", EVERYTHING),
-            roles=frozenset({Role.EMPLOYEE}),
-            limits=PolicyLimits(),
-            submission=service.Submission(
-                RequestType.TERMINATION, Channel.EMPLOYEE, {"policy_id": policy.id, "end_date": end}
-            ),
-        )
+        await employee_asks_to_end(book.session, policy.id, end)  # type: ignore[arg-type]

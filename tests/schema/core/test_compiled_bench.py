@@ -13,17 +13,22 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from authz.access import EVERYTHING, Actor
 from authz.principal import Principal, Role
 from bench.load_queries import QUERIES
 from domain.groups.models import GroupClient
-from domain.policies.limits import PolicyLimits, utc_today
+from domain.policies.limits import utc_today
 from domain.policies.models import Person, Policy
 from domain.settings.models import CollectionSetting, PremiumSchedule, Setting, SettingKind
-from domain.workflow import submit as service
-from domain.workflow.models import Channel, RequestType
 from schema.core.relay import global_id
-from tests.factories import Book, families, place, settings_reference, tree, viewers
+from tests.factories import (
+    Book,
+    employee_asks_to_end,
+    families,
+    place,
+    settings_reference,
+    tree,
+    viewers,
+)
 from tests.schema.core.conftest import Both, Served, canonical
 
 TREE = "6-level tree, accounts, effective settings"
@@ -65,20 +70,8 @@ async def _book(session: AsyncSession) -> None:
     await session.commit()
     end = (utc_today() + timedelta(days=30)).isoformat()
     for policy in policies[1:]:
-        await _terminate(session, policy.id, end)  # type: ignore[arg-type]
-
-
-async def _terminate(session: AsyncSession, policy_id: int, end: str) -> None:
-    await service.submit(
-        session,
-        actor=Actor("employee-1", EVERYTHING),
-        roles=frozenset({Role.EMPLOYEE}),
-        limits=PolicyLimits(),
-        submission=service.Submission(
-            RequestType.TERMINATION, Channel.EMPLOYEE, {"policy_id": policy_id, "end_date": end}
-        ),
-    )
-    await session.commit()
+        await employee_asks_to_end(session, policy.id, end)  # type: ignore[arg-type]
+        await session.commit()
 
 
 @pytest.mark.parametrize("role", ["admin", "backoffice", "group_manager"])

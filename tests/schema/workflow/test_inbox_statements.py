@@ -9,14 +9,10 @@ import pytest
 from httpx import AsyncClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from authz.access import EVERYTHING, Actor
-from authz.principal import Role
 from bench.load_queries import QUERIES
-from domain.policies.limits import PolicyLimits, utc_today
-from domain.workflow import submit as service
-from domain.workflow.models import Channel, RequestType
+from domain.policies.limits import utc_today
 from tests.conftest import StatementCounter, token_for
-from tests.factories import Book, families, place, viewers
+from tests.factories import Book, employee_asks_to_end, families, place, viewers
 from tests.graphql import GraphQLClient
 
 INBOX = QUERIES["a group manager's inbox: 50 of 500 open tasks"]
@@ -33,17 +29,7 @@ async def _approvals(session: AsyncSession, size: int) -> str:
     policies = await families(book, where, size, since=utc_today() - timedelta(days=10))
     end = (utc_today() + timedelta(days=30)).isoformat()
     for policy in policies:
-        await service.submit(
-            session,
-            actor=Actor("employee-1", EVERYTHING),
-            roles=frozenset({Role.EMPLOYEE}),
-            limits=PolicyLimits(),
-            submission=service.Submission(
-                RequestType.TERMINATION,
-                Channel.EMPLOYEE,
-                {"policy_id": policy.id, "end_date": end},
-            ),
-        )
+        await employee_asks_to_end(session, policy.id, end)  # type: ignore[arg-type]
         await session.commit()
     return where.client.code
 
