@@ -43,7 +43,7 @@ class CatalogueQuery:
             else decode_id(given.group_account_id, "GroupAccount") or -1,
             policy_id=policy_id,
             kind=given.kind,
-            as_of=given.as_of or (info.context.policy_limits.today() if policy_id else None),
+            as_of=given.as_of or (info.context.today() if policy_id else None),
         )
         page = await fetch_slice(session, stmt, ItemRow, window(info, first, after))
         return CatalogueItemConnection.of(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, TypeAlias
 
 import strawberry
@@ -44,14 +45,25 @@ class Context:
     """The caller for the mutation running now, as its declared need scopes them."""
     asked: dict[Any, bool] = field(init=False, default_factory=dict)
     """What a field's selection asks for, per field of the document (see policies' members)."""
+    _today: date | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.access = Access(self.principal)
         self.reset_loaders()
 
+    def today(self) -> date:
+        """The request's today (UTC, by `policy_limits`), read once: every field of an answer
+        that is dated by default speaks of the same day, also across midnight, and the
+        thousand policies of a page do not each ask the clock."""
+        if self._today is None:
+            self._today = self.policy_limits.today()
+        return self._today
+
     def reset_loaders(self) -> None:
-        """Forget every cached row, so that what a mutation changed is read afresh."""
+        """Forget every cached row, so that what a mutation changed is read afresh, and the
+        day (a subscription's next event may come days later)."""
         self.loaders = Loaders(self.session, self.access)
+        self._today = None
 
 
 class ReleaseRows(SchemaExtension):

@@ -77,7 +77,7 @@ class DocumentMutation:
             info.context.session,
             actor=actor(info),
             policy_id=require_id(input.policy_id, "Policy", field="policyId"),
-            day=input.as_of or info.context.policy_limits.today(),
+            day=input.as_of or info.context.today(),
         )
         return DocumentPayload(document=Document.from_model(row), errors=[])
 

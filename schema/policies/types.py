@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Any, Self, TypeAlias
 
 import strawberry
@@ -55,14 +56,16 @@ def _personal(column: str, description: str) -> Any:
     """A person's column that only callers allowed personal fields may read; resolved
     directly, as a list of members reads it thousands of times."""
 
-    def resolve(root: Person, info: GraphQLResolveInfo) -> Any:
-        return getattr(root.row, column)
+    reads = attrgetter(f"row.{column}")
 
-    return direct(resolve, description=description, need=PERSONAL_FIELDS)
+    def resolve(root: Person, info: GraphQLResolveInfo) -> Any:
+        return reads(root)
+
+    return direct(resolve, description=description, need=PERSONAL_FIELDS, reads=reads)
 
 
 def _day(info: Info, day: date | None) -> date:
-    return day if day is not None else info.context.policy_limits.today()
+    return day if day is not None else info.context.today()
 
 
 @strawberry.type(
@@ -191,15 +194,14 @@ async def _members_of(info: Info, policy_ids: list[int]) -> list[list[Member]]:
 
 
 def _current(members: list[Member], day: date) -> list[PolicyMember]:
-    """The members in force on `day`, the subscriber first."""
+    """The members in force on `day`, the subscriber first, then by id: the loaders give a
+    policy's members by id (paging.fetch_grouped), so two passes keep that order without a
+    sort key for each of a large answer's thousands of members."""
+    subscriber = models.Relationship.SUBSCRIBER
     current = [member for member in members if holds(member[0], day)]
-    current.sort(key=_subscriber_first)
-    return [PolicyMember.of(member) for member in current]
-
-
-def _subscriber_first(member: Member) -> tuple[bool, int | None]:
-    row = member[0]
-    return (row.relationship != models.Relationship.SUBSCRIBER, row.id)
+    return [
+        PolicyMember.of(member) for member in current if member[0].relationship == subscriber
+    ] + [PolicyMember.of(member) for member in current if member[0].relationship != subscriber]
 
 
 @strawberry.type(description="The group account a policy belonged to during a period.")
@@ -441,7 +443,7 @@ class Policy(RowNode):
     async def premium(
         self, info: Info, period: str | None = None, as_of: date | None = None
     ) -> PolicyPremium | None:
-        asked = premium_window(period, as_of, info.context.policy_limits.today())
+        asked = premium_window(period, as_of, info.context.today())
         return await PolicyPremium.load(info, self.id, asked)
 
     @strawberry.field(description="The policy's own line of business (not its group's).")

@@ -336,7 +336,7 @@ async def load_effective(
     info: Info, level: models.SettingLevel, row_id: int, as_of: date | None
 ) -> EffectiveSettings:
     """The effective settings of one object, batched with its siblings'."""
-    day = as_of or info.context.policy_limits.today()
+    day = as_of or info.context.today()
     found, hidden = await info.context.loaders.settings.effective_settings.load(
         (level, row_id, day)
     )

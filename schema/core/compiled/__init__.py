@@ -135,7 +135,7 @@ async def answer(
     if not run.prepare(plan.resolved):
         return None
     try:
-        return await run.all(plan.fields)
+        return await run.all(plan.steps)
     except Exception as error:
         run.abandon()
         context.reset_loaders()  # the executor starts afresh, with nothing half-loaded

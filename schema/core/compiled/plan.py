@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -37,7 +38,7 @@ from strawberry.types.field import StrawberryField
 
 from authz.access import Need
 from schema.core.compiled.operation import NotCovered, Operation
-from schema.core.direct import UNCHECKED
+from schema.core.direct import READS, UNCHECKED
 from schema.core.permissions import NEED
 from schema.core.relay import global_id
 
@@ -119,19 +120,42 @@ class Field:
     resolver: StrawberryField | None
     """The field whose arguments strawberry converts for its resolver; None for a field
     without a resolver, whose value is never awaitable."""
-    attribute: str | None = None
-    """The attribute the field reads, as strawberry's default resolver (getattr) reads it: the
-    walk reads it itself (`read` would), a call less for most fields of an answer."""
+    get: Callable[[Any], Any] | None = None
+    """For a field that reads an attribute (strawberry's default resolver, getattr) or a
+    `direct` field that declares what it reads: an attrgetter of it, which the walk calls
+    itself (`read` would), a Python call less for most fields of an answer."""
+    string: bool = False
+    """A String: a str is written as it is, without calling `write`."""
 
     @property
     def node(self) -> FieldNode:
         """The first node, whose arguments graphql-core passes (validation made them equal)."""
         return self.nodes[0]
 
+    @property
+    def step(self) -> Step:
+        """The field as the walk's loop unpacks it (run.Run.object): a tuple's items are
+        read faster than a dataclass's attributes, for each of an answer's thousands of
+        fields."""
+        return (
+            self.key,
+            self.get,
+            self.read,
+            self.write,
+            self.resolver is not None,
+            self.string,
+            self,
+        )
+
+
+Step = tuple[str, Callable[[Any], Any] | None, "Read", Write, bool, bool, Field]
+Steps = tuple[Step, ...]
+
 
 @dataclass(frozen=True)
 class Plan:
-    fields: tuple[Field, ...]
+    steps: Steps
+    """The query's fields, as the walk reads them."""
     resolved: tuple[Field, ...]
     needs: frozenset[Need]
     fragments: dict[str, FragmentDefinitionNode]
@@ -150,7 +174,7 @@ def compile_plan(schema: GraphQLSchema, operation: Operation, variables: Variabl
     except (GraphQLError, RecursionError) as error:
         raise NotCovered from error  # a switch's null, or too deep: the executor's error
     definitions = {name: details.definition for name, details in operation.fragments.items()}
-    return Plan(fields, tuple(walk.found), frozenset(walk.needs), definitions)
+    return Plan(_steps(fields), tuple(walk.found), frozenset(walk.needs), definitions)
 
 
 @dataclass(frozen=True)
@@ -201,8 +225,9 @@ def _field(parent: GraphQLObjectType, details: FieldDetailsList, key: str, walk:
         walk.needs.add(need)
     write = _writer(definition.type, details, walk)
     if strawberry_field.base_resolver is None:
-        read, attribute = _attribute(definition, strawberry_field)
-        return Field(key, read, write, nodes, definition, None, attribute)
+        read, get = _attribute(definition, strawberry_field)
+        string = _unwrapped(definition.type) is GraphQLString
+        return Field(key, read, write, nodes, definition, None, get, string)
     if name == "id" and strawberry_field.python_name == "_id":
         return Field(key, _node_id(parent.name), write, nodes, definition, None)
     allowed = COVERED.get((parent.name, name))
@@ -242,14 +267,22 @@ def _writer(type_: Any, details: FieldDetailsList, walk: _Walk) -> Write:
         return _abstract(type_, details, walk, nullable)
     if not isinstance(type_, GraphQLObjectType):
         raise NotCovered
-    fields = _selection(type_, walk.subfields(type_, details), walk)
+    steps = _steps(_selection(type_, walk.subfields(type_, details), walk))
 
     def object_(run: Run, value: Any) -> Any:
         if value is None:
             return _null(nullable)
-        return run.object(value, fields)
+        return run.object(value, steps)
 
     return object_
+
+
+def _steps(fields: tuple[Field, ...]) -> Steps:
+    return tuple(planned.step for planned in fields)
+
+
+def _unwrapped(type_: Any) -> Any:
+    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
 def _null(nullable: bool) -> None:
@@ -270,7 +303,7 @@ def _abstract(
     possible type's `is_type_of`), checked by that type's `is_type_of`, then written by the
     fields collected for that type. What graphql-core would refuse is the executor's."""
     possible = walk.schema.get_possible_types(type_)
-    plans = {t.name: (t, _selection(t, walk.subfields(t, details), walk)) for t in possible}
+    plans = {t.name: (t, _steps(_selection(t, walk.subfields(t, details), walk))) for t in possible}
     resolve_type = type_.resolve_type or default_type_resolver
     node = details[0].node
 
@@ -281,10 +314,10 @@ def _abstract(
         name = resolve_type(value, info, type_)
         if not isinstance(name, str) or name not in plans:
             raise NotCovered  # graphql-core's error, or a type resolved asynchronously
-        runtime, fields = plans[name]
+        runtime, steps = plans[name]
         if runtime.is_type_of is not None and runtime.is_type_of(value, info) is not True:
             raise NotCovered
-        return run.object(value, fields)
+        return run.object(value, steps)
 
     return abstract
 
@@ -337,20 +370,23 @@ _INT_LOW, _INT_HIGH = -(2**31), 2**31 - 1
 Read = Callable[["Run", Any, Field], Any]
 
 
-def _attribute(definition: GraphQLField, strawberry_field: Any) -> tuple[Read, str | None]:
-    """Read a field without a resolver: the attribute (and its name), as strawberry's default
-    resolver (getattr) reads it, or graphql-core's function for a `direct` field (whose info
-    needs only the context)."""
+def _attribute(
+    definition: GraphQLField, strawberry_field: Any
+) -> tuple[Read, Callable[[Any], Any] | None]:
+    """Read a field without a resolver: the attribute (and its getter), as strawberry's
+    default resolver (getattr) reads it, or graphql-core's function for a `direct` field
+    (whose info needs only the context), by its getter when it declares what it reads."""
     # strawberry marks its function for a field without a resolver `_is_default`.
     if getattr(definition.resolve, "_is_default", False) and (
         strawberry_field.default_resolver is getattr
     ):
-        name = strawberry_field.python_name
-        return (lambda _run, source, _planned: getattr(source, name)), name
+        get = attrgetter(strawberry_field.python_name)
+        return (lambda _run, source, _planned: get(source)), get
     # A `direct` field's need was checked with the document's others (see answer()).
-    resolve = (strawberry_field.metadata or {}).get(UNCHECKED, definition.resolve)
+    metadata = strawberry_field.metadata or {}
+    resolve = metadata.get(UNCHECKED, definition.resolve)
     assert resolve is not None
-    return (lambda run, source, _planned: resolve(source, run.info)), None
+    return (lambda run, source, _planned: resolve(source, run.info)), metadata.get(READS)
 
 
 def _node_id(type_name: str) -> Read:

@@ -15,7 +15,7 @@ from strawberry.schema.schema_converter import get_arguments
 from strawberry.types.nodes import convert_selections
 
 from domain.core.paging import MAX_PAGE_SIZE
-from schema.core.compiled.plan import Field, Write
+from schema.core.compiled.plan import Field, Steps, Write
 from schema.core.context import Context
 
 
@@ -96,8 +96,8 @@ class Run:
                 return False
         return True
 
-    async def all(self, fields: tuple[Field, ...]) -> dict[str, Any]:
-        data = self.object(None, fields)
+    async def all(self, steps: Steps) -> dict[str, Any]:
+        data = self.object(None, steps)
         while self.pending:
             wave, self.pending = self.pending, []
             results = await asyncio.gather(*(item[0] for item in wave), return_exceptions=True)
@@ -108,18 +108,17 @@ class Run:
                 target[key] = write(self, result)
         return data
 
-    def object(self, source: Any, fields: tuple[Field, ...]) -> dict[str, Any]:
+    def object(self, source: Any, steps: Steps) -> dict[str, Any]:
         written: dict[str, Any] = {}
-        for planned in fields:
-            if planned.attribute is not None:
-                value = getattr(source, planned.attribute)
+        for key, get, read, write, resolved, string, planned in steps:
+            value = get(source) if get is not None else read(self, source, planned)
+            if string and type(value) is str:
+                written[key] = value
+            elif resolved and is_awaitable(value):
+                written[key] = None  # keeps the document's order of keys
+                self.pending.append((value, write, written, key))
             else:
-                value = planned.read(self, source, planned)
-            if planned.resolver is not None and is_awaitable(value):
-                written[planned.key] = None  # keeps the document's order of keys
-                self.pending.append((value, planned.write, written, planned.key))
-            else:
-                written[planned.key] = planned.write(self, value)
+                written[key] = write(self, value)
         return written
 
     def raw_info(self, node: FieldNode, returns: GraphQLOutputType) -> Any:
