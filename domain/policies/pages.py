@@ -26,6 +26,7 @@ from domain.core.paging import (
     Slice,
     Window,
     columns_in,
+    completed,
     cut,
     group_by,
     selected,
@@ -139,7 +140,7 @@ def _pages(
     if after:
         wanted.append(col(Policy.id) > sa.bindparam(AFTER))
     pages = _lateral_pages if postgresql else _ranked_pages
-    return pages(kind, dated, sa.and_(*wanted), rows, columns)
+    return completed(pages(kind, dated, sa.and_(*wanted), rows, columns), Policy, columns)
 
 
 def _lateral_pages(

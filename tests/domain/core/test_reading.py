@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 
 from api.observe import watch_statements
 from domain.core.columns import enum_column
+from domain.core.paging import completed, selected
 from domain.database import (
     among_keys,
     begin_writing,
@@ -76,6 +77,29 @@ async def test_records_read_again_are_those_sqlalchemy_made_the_first_time(
     assert first == [(Relationship.SPOUSE, date(2026, 1, 7), None, 7)]
     assert other == [(Relationship.CHILD, date(2026, 1, 7), None, 7)]
     assert type(other[0].relationship) is Relationship
+
+
+@pytest.mark.usefixtures("straight")
+async def test_records_of_a_completed_statement_answer_none_for_what_it_did_not_read(
+    committed_sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with committed_sessions() as session:
+        # given lines of business, read by their code alone
+        async with session.begin():
+            session.add(LineOfBusiness(code="PART-1", name="part 1"))
+        stmt = sa.select(*selected(LineOfBusiness, frozenset({"code"})))
+        stmt = completed(
+            stmt.where(LineOfBusiness.code == "PART-1"), LineOfBusiness, frozenset({"code"})
+        )
+        # when the statement is read, twice (the second time straight on psycopg)
+        for _ in range(2):
+            (row,) = await records(session, stmt)
+            # then the record has what was read, None for the other columns of the table
+            assert (row.code, row.name) == ("PART-1", None)
+            assert "line_of_business.name" not in str(stmt)  # not even as a NULL
+            # and a name the table does not have is still an error, not a silent None
+            with pytest.raises(AttributeError):
+                row.nmae  # noqa: B018
 
 
 @pytest.mark.usefixtures("straight")

@@ -161,7 +161,7 @@ async def test_two_selections_of_one_list_read_together_and_each_gets_what_it_sh
     assert len(narrow) == statements.count
     # and those reads took the union of what the two show, and not the rest
     (pages,) = [s for s in narrow if "policy.number" in s]
-    assert "policy.salary" in pages and "NULL AS dynamic_fields" in pages
+    assert "policy.salary" in pages and "dynamic_fields" not in pages
     (people,) = [s for s in narrow if "person.given_name" in s]
     assert "person.email" in people and "person.given_name" in people
     assert "person.national_id" not in people
@@ -182,4 +182,4 @@ async def test_a_field_the_table_does_not_know_reads_every_column(
     # then the page read the whole rows, and the answer holds the values
     assert {e["node"]["status"] for e in data["policies"]["edges"]} == {"ACTIVE"}
     (page,) = [s for s in statements.statements if "policy.number" in s]
-    assert "NULL AS" not in page
+    assert "policy.dynamic_fields" in page
