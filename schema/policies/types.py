@@ -20,6 +20,7 @@ from domain.policies.ages import age_limit_end
 from domain.reference import models as reference
 from domain.settings.models import SettingLevel
 from schema.core.asked import asks, asks_path
+from schema.core.built import maker
 from schema.core.columns import person_columns
 from schema.core.context import Info
 from schema.core.cost import bound
@@ -95,11 +96,14 @@ class Person(RowNode):
 
     @classmethod
     def from_model(cls, row: models.Person) -> Self:
-        return cls(id=row.id, person_number=row.person_number, version=row.version, row=row)  # type: ignore[arg-type]
+        return _person(row.id, row.person_number, row.version, row)  # type: ignore[return-value]
 
     @classmethod
     def node_loader(cls, info: Info) -> DataLoader[int, Any]:
         return info.context.loaders.policies.person_by_id
+
+
+_person = maker(Person)
 
 
 @strawberry.type(
@@ -136,12 +140,12 @@ class PolicyMember:
     @classmethod
     def of(cls, member: Member) -> Self:
         row, person = member
-        return cls(
-            relationship=row.relationship,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            person=Person.from_model(person) if person is not None else None,
-            row=row,
+        return _member(  # type: ignore[return-value]
+            row.relationship,
+            row.start_date,
+            row.end_date,
+            Person.from_model(person) if person is not None else None,
+            row,
         )
 
     @strawberry.field(
@@ -167,6 +171,8 @@ class PolicyMember:
         birth_date = self.person.row.birth_date
         return age_limit_end(birth_date, info.context.policy_limits.child_max_age)
 
+
+_member = maker(PolicyMember)
 
 Member: TypeAlias = tuple[models.PolicyMember, models.Person | None]
 """A member's row and their person's, None when the query does not ask for persons (whoever
@@ -318,14 +324,8 @@ class Policy(RowNode):
 
     @classmethod
     def from_model(cls, row: models.Policy) -> Self:
-        return cls(
-            id=row.id,  # type: ignore[arg-type]
-            number=row.number,
-            status=row.status,
-            start_date=row.start_date,
-            end_date=row.end_date,
-            version=row.version,
-            row=row,
+        return _policy(  # type: ignore[return-value]
+            row.id, row.number, row.status, row.start_date, row.end_date, row.version, row, None
         )
 
     @classmethod
@@ -453,6 +453,9 @@ class Policy(RowNode):
     @strawberry.field(description="The policy's own data access group (not its group's).")
     async def data_access_group(self, info: Info) -> DataAccessGroup:
         return await DataAccessGroup.load(info, self.row.data_access_group_id)
+
+
+_policy = maker(Policy)
 
 
 def as_of_rows(rows: list[Any], day: date) -> list[Any]:
