@@ -47,8 +47,9 @@ async def read(
     plan = _plans.get(shape, _UNPLANNED) if shape is not None else None
     if plan is _UNPLANNED:
         result = await connection.execute(statement, parameters)
-        _keep(shape, _Plan.of(result, _absent(statement)))
-        return _records(result, _absent(statement))
+        absent = _absent(statement)
+        _keep(shape, _Plan.of(result, absent))
+        return _records(result, absent)
     if plan is None or not _direct(sync):
         return _records(await connection.execute(statement, parameters), _absent(statement))
     assert key is not None

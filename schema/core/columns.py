@@ -11,7 +11,7 @@ read none: they load by the id, which is always read). A page of such nodes (`wi
 schema.core.relay) and a read of members' persons (schema.policies.types) read the union over
 the fields their selection holds, through fragments. A field missing here (a new one) makes
 the read take every column: a field forgotten costs speed, never a wrong answer. Columns not
-read are NULL in the row (domain.core.paging.selected), so `from_model` works on any row;
+read are None in the record (domain.core.paging.completed), so `from_model` works on any row;
 tests/schema/core/test_columns.py asks each field of these types alone, read narrowly and
 wholly, and compares the answers. A loader keys its rows by the columns they were read with,
 so rows read for a narrow selection never answer a wider one.

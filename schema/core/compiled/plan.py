@@ -23,6 +23,7 @@ from graphql import (
     GraphQLUnionType,
     Undefined,
     default_type_resolver,
+    get_nullable_type,
     is_leaf_type,
 )
 from graphql.execution.collect_fields import (
@@ -226,7 +227,7 @@ def _field(parent: GraphQLObjectType, details: FieldDetailsList, key: str, walk:
     write = _writer(definition.type, details, walk)
     if strawberry_field.base_resolver is None:
         read, get = _attribute(definition, strawberry_field)
-        string = _unwrapped(definition.type) is GraphQLString
+        string = get_nullable_type(definition.type) is GraphQLString
         return Field(key, read, write, nodes, definition, None, get, string)
     if name == "id" and strawberry_field.python_name == "_id":
         return Field(key, _node_id(parent.name), write, nodes, definition, None)
@@ -279,10 +280,6 @@ def _writer(type_: Any, details: FieldDetailsList, walk: _Walk) -> Write:
 
 def _steps(fields: tuple[Field, ...]) -> Steps:
     return tuple(planned.step for planned in fields)
-
-
-def _unwrapped(type_: Any) -> Any:
-    return type_.of_type if isinstance(type_, GraphQLNonNull) else type_
 
 
 def _null(nullable: bool) -> None:
